@@ -1,0 +1,114 @@
+"""Atomic writes and renames, temporary directories beside their destination, file locks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+__all__ = [
+    "LockTimeoutError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "lock",
+    "persist_dir",
+    "remove_tree",
+    "temp_dir_in",
+]
+
+
+class LockTimeoutError(OSError):
+    """A file lock could not be acquired in time."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Text variant of :func:`atomic_write_bytes` (UTF-8)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def temp_dir_in(parent: Path, prefix: str = ".tmp-") -> Iterator[Path]:
+    """A temporary directory inside ``parent`` (same filesystem, so a rename out of it is atomic).
+
+    Removed on exit unless its contents were moved away.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    try:
+        yield tmp
+    finally:
+        remove_tree(tmp)
+
+
+def persist_dir(src: Path, dest: Path) -> bool:
+    """Atomically move the directory ``src`` to ``dest``.
+
+    Returns False (and removes ``src``) when ``dest`` already exists: another
+    process finished the same entry first, and its copy is as good as ours.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(src, dest)
+    except OSError:
+        if dest.exists():
+            remove_tree(src)
+            return False
+        raise
+    return True
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a file, symlink or directory tree if it exists, fixing read-only bits on the way."""
+
+    def onerror(func: object, p: str, exc: object) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(p, 0o700)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.rmdir(p)
+            else:
+                os.unlink(p)
+
+    if path.is_symlink() or path.is_file():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    if path.exists():
+        shutil.rmtree(path, onerror=onerror)
+
+
+@contextlib.contextmanager
+def lock(path: Path, timeout: float = -1) -> Iterator[BaseFileLock]:
+    """Hold an exclusive inter-process lock on ``path`` (created if missing)."""
+    from filelock import FileLock, Timeout
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fl = FileLock(str(path), timeout=timeout)
+    try:
+        fl.acquire()
+    except Timeout as err:
+        raise LockTimeoutError(f"Timed out waiting for lock `{path}`") from err
+    try:
+        yield fl
+    finally:
+        fl.release()

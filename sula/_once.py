@@ -1,0 +1,53 @@
+"""Async single-flight: the first task to ask for a key does the work, the rest await its result."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class OnceMap(Generic[K, V]):
+    """Run ``fn(key)`` at most once per key; concurrent callers share the same future.
+
+    Failures are not cached: the next caller after a failure tries again.
+    """
+
+    def __init__(self) -> None:
+        self._futures: dict[K, asyncio.Future[V]] = {}
+
+    def done(self, key: K) -> bool:
+        fut = self._futures.get(key)
+        return fut is not None and fut.done() and fut.exception() is None
+
+    def get(self, key: K) -> V | None:
+        fut = self._futures.get(key)
+        if fut is not None and fut.done() and fut.exception() is None:
+            return fut.result()
+        return None
+
+    async def run(self, key: K, fn: Callable[[K], Awaitable[V]]) -> V:
+        fut = self._futures.get(key)
+        if fut is not None:
+            return await asyncio.shield(fut)
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._futures[key] = fut
+        try:
+            value = await fn(key)
+        except BaseException as err:
+            del self._futures[key]
+            if not fut.done():
+                if isinstance(err, Exception):
+                    fut.set_exception(err)
+                else:
+                    fut.cancel()
+            # Mark retrieved so an unawaited failure does not log "never retrieved".
+            if not fut.cancelled():
+                fut.exception()
+            raise
+        fut.set_result(value)
+        return value

@@ -1,0 +1,30 @@
+"""The vocabulary: names, filenames, index URLs, distributions."""
+
+from __future__ import annotations
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from sula.dist.filename import (
+    SDIST_EXTENSIONS,
+    DistFilename,
+    FilenameError,
+    SdistFilename,
+    WheelFilename,
+    parse_dist_filename,
+)
+from sula.dist.index import IndexUrl, NoDefaultIndexError, default_index_url, redact_url
+
+__all__ = [
+    "SDIST_EXTENSIONS",
+    "DistFilename",
+    "FilenameError",
+    "IndexUrl",
+    "NoDefaultIndexError",
+    "NormalizedName",
+    "SdistFilename",
+    "WheelFilename",
+    "canonicalize_name",
+    "default_index_url",
+    "parse_dist_filename",
+    "redact_url",
+]

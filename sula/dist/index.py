@@ -1,0 +1,78 @@
+"""Index URLs, and the default index read from the pip installed beside sula."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from sula.errors import SulaError
+
+__all__ = ["IndexUrl", "NoDefaultIndexError", "default_index_url", "redact_url"]
+
+
+class NoDefaultIndexError(SulaError):
+    """No index was given and no pip is installed beside sula to say which one is the default."""
+
+    def __str__(self) -> str:
+        return (
+            "No package index configured: pip is not installed beside sula, so its default "
+            "index is unknown; pass `--index-url URL` or set `SULA_INDEX_URL`"
+        )
+
+
+def default_index_url() -> str:
+    """The index to use when none is configured: ``SULA_INDEX_URL``, else pip's built-in default.
+
+    pip's default is read at run time from the pip module installed in the same
+    environment as sula (never from pip's config files), so sula carries no host name.
+    """
+    env = os.environ.get("SULA_INDEX_URL")
+    if env:
+        return env
+    try:
+        from pip._internal.models.index import PyPI  # type: ignore[import-untyped,unused-ignore]
+    except Exception as err:
+        raise NoDefaultIndexError() from err
+    url: str = PyPI.simple_url
+    return url
+
+
+def redact_url(url: str) -> str:
+    """Hide the password (or token) in a URL's userinfo: ``https://user:****@host/``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    if "@" not in netloc:
+        return url
+    userinfo, _, host = netloc.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if colon:
+        userinfo = f"{user}:****"
+    else:
+        userinfo = "****"
+    return f"{scheme}://{userinfo}@{host}{slash}{path}"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexUrl:
+    """A simple-API index base URL, normalized to end with ``/``."""
+
+    url: str
+
+    @classmethod
+    def parse(cls, url: str) -> IndexUrl:
+        url = url.strip()
+        if not url.endswith("/"):
+            url += "/"
+        return cls(url)
+
+    def project_url(self, name: str) -> str:
+        return f"{self.url}{name}/"
+
+    @property
+    def redacted(self) -> str:
+        return redact_url(self.url)
+
+    def __str__(self) -> str:
+        return self.redacted

@@ -1,0 +1,71 @@
+"""The root of sula's exception tree and the chain formatter the CLI uses."""
+
+from __future__ import annotations
+
+__all__ = ["SulaError", "format_chain", "iter_chain"]
+
+from collections.abc import Iterator
+
+
+class SulaError(Exception):
+    """Base of every exception sula raises on purpose.
+
+    Subclasses keep their data as attributes and build the message in ``__str__``.
+    ``exit_code`` is 1 for failures the user can fix (bad input, unsatisfiable
+    requirements, unreachable index), 2 for unexpected internal failures.
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def iter_chain(err: BaseException) -> Iterator[BaseException]:
+    """Yield ``err`` and then each ``__cause__`` (or unsuppressed ``__context__``)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif not current.__suppress_context__ and isinstance(current, SulaError):
+            current = None
+        else:
+            current = None
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err).strip()
+    if isinstance(err, SulaError):
+        return text or type(err).__name__
+    if isinstance(err, OSError) and err.strerror:
+        base = err.strerror
+        if err.filename is not None:
+            base = f"{base}: `{err.filename}`"
+        return base
+    return text or type(err).__name__
+
+
+def format_chain(err: BaseException) -> list[str]:
+    """Render ``err`` as ``error: ...`` followed by one ``  Caused by: ...`` line per cause.
+
+    Multi-line messages (a resolver derivation, a parse error with a caret) keep
+    their lines, indented under the first.
+    """
+    lines: list[str] = []
+    for i, item in enumerate(iter_chain(err)):
+        text = _describe(item)
+        first, *rest = text.splitlines() or [""]
+        if i == 0:
+            lines.append(f"error: {first}")
+            lines.extend(rest)
+        else:
+            lines.append(f"  Caused by: {first}")
+            lines.extend(f"  {line}" if line else line for line in rest)
+    return lines

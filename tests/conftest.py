@@ -1,0 +1,1 @@
+"""Shared fixtures: see tests/README-less notes in each fixture's docstring."""
