@@ -1,1 +1,65 @@
-"""Shared fixtures: see tests/README-less notes in each fixture's docstring."""
+"""Shared fixtures: wheel and sdist factories, a local index server, and ``run_sula``.
+
+See tests/README.md for the rig's API. The helpers live in ``tests/fixtures/`` (importable as
+``fixtures.dists``, ``fixtures.index``, ``fixtures.cli``); this file only binds them to pytest.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
+
+from fixtures.dists import build_sdist, build_wheel  # noqa: E402
+
+
+class WheelFactory:
+    """``wheel_factory(name, version, **kw) -> Path``: ``build_wheel`` into a per-test dir."""
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+
+    def __call__(self, name: str, version: str, *, dest_dir: Path | None = None, **kw: Any) -> Path:
+        return build_wheel(dest_dir or self.dest, name, version, **kw)
+
+
+class SdistFactory:
+    """``sdist_factory(name, version, **kw) -> Path``: ``build_sdist`` into a per-test dir."""
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+
+    def __call__(self, name: str, version: str, *, dest_dir: Path | None = None, **kw: Any) -> Path:
+        return build_sdist(dest_dir or self.dest, name, version, **kw)
+
+
+@pytest.fixture
+def dists_dir(tmp_path: Path) -> Path:
+    """Where the factories put what they build (one dir per test)."""
+    d = tmp_path / "dists"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+@pytest.fixture
+def wheel_factory(dists_dir: Path) -> WheelFactory:
+    return WheelFactory(dists_dir)
+
+
+@pytest.fixture
+def sdist_factory(dists_dir: Path) -> SdistFactory:
+    return SdistFactory(dists_dir)
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Iterator[Path]:
+    """A fresh, empty sula cache directory for this test."""
+    d = tmp_path / "cache"
+    yield d
