@@ -1,0 +1,100 @@
+"""Index client: simple API (PEP 503 HTML, PEP 691 JSON), find-links, wheel metadata, HTTP cache.
+
+The one place where aiohttp exceptions become sula errors (:class:`ClientError` subclasses).
+Every URL that reaches a log line or an error message goes through ``sula.dist.redact_url``.
+
+Public API (what the resolver, the distribution database and the CLI call)
+==========================================================================
+
+Settings, shared by every command that talks to an index::
+
+    from sula.client import IndexSettings, ClientSettings, IndexStrategy
+    from sula.client import add_index_arguments, settings_from_args
+
+    add_index_arguments(parser)                     # -i/--index-url, --extra-index-url, --no-index,
+                                                    # -f/--find-links, --index-strategy,
+                                                    # --exclude-newer, --refresh, --refresh-package
+    index, client = settings_from_args(ns, offline=ctx.options.offline,
+                                       native_tls=ctx.options.native_tls)
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class IndexSettings:
+        index_url: str | None = None           # None → sula.dist.default_index_url() (lazily)
+        extra_index_urls: tuple[str, ...] = () # searched BEFORE index_url, as uv does
+        no_index: bool = False
+        find_links: tuple[str, ...] = ()       # dirs, file:// and http(s):// flat HTML pages
+        index_strategy: IndexStrategy = IndexStrategy.FIRST_INDEX   # or UNSAFE_BEST_MATCH
+        exclude_newer: datetime | None = None  # aware UTC; index files newer or without
+                                               # an upload time are dropped
+        def indexes(self) -> list[IndexUrl]    # in search order
+
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class ClientSettings:
+        offline: bool = False
+        native_tls: bool = False
+        refresh: bool = False                  # revalidate everything cached
+        refresh_packages: frozenset[NormalizedName] = frozenset()
+        concurrency: int = 50                  # env SULA_CONCURRENT_DOWNLOADS
+        timeout: float = 30.0                  # env SULA_HTTP_TIMEOUT (seconds, per read)
+        retries: int = 3                       # retries after the first try (connect errors, 5xx)
+        retry_backoff: float = 0.5             # first delay; doubles each retry
+        @classmethod
+        def from_env(cls, **overrides) -> ClientSettings
+
+The client (one per run; an async context manager that owns the aiohttp session)::
+
+    from sula.client import RegistryClient
+
+    async with RegistryClient(cache=cache, index=index_settings, settings=client_settings) as client:
+        pkg = await client.files("Flask")           # -> PackageFiles (single-flight per name)
+        for dist_file in pkg.files:                 # DistFile(filename: DistFilename, file: File)
+            ...
+        versions = pkg.by_version()                 # dict[Version, list[DistFile]] (parses only
+                                                    # the distinct version strings, on demand)
+        meta = await client.wheel_metadata(dist_file)   # -> sula.dist.metadata.Metadata
+        async for chunk in client.stream(dist_file.file):  # bytes chunks; the sha256 (or
+            ...                                      # other listed hash) is verified at the end
+        hashes = await client.download(dist_file.file, dest_path)  # atomic, verified
+        async for chunk in client.stream_url(url, hashes={"sha256": "..."}): ...  # direct URLs
+
+    class File(msgspec.Struct, frozen=True):     # one file from an index page / flat index
+        filename: str
+        url: str                        # absolute, userinfo stripped (auth lives in the client)
+        hashes: dict[str, str]          # {"sha256": "..."}; may be empty
+        requires_python: str | None     # HTML-unescaped, stripped; "" → None; may be invalid
+        yanked: bool
+        yanked_reason: str | None
+        size: int | None
+        upload_time: str | None         # ISO 8601 (PEP 700)
+        core_metadata: dict[str, str] | None   # PEP 658/714: None = no .metadata file;
+                                               # {} = present without hash; else its hashes
+        index: str                      # the index or find-links URL it came from (redacted)
+        def requires_python_specifier(self) -> SpecifierSet | None   # None if absent/invalid
+
+    @dataclass(frozen=True, slots=True)
+    class DistFile:
+        filename: WheelFilename | SdistFilename
+        file: File
+
+    @dataclass(frozen=True, slots=True)
+    class PackageFiles:
+        name: NormalizedName
+        files: list[DistFile]           # find-links first; index files of a version that
+                                        # find-links also has are dropped
+        indexes: tuple[str, ...]        # where they came from (redacted)
+
+Wheel metadata (``client.wheel_metadata``) tries, in order: the cache (``wheels-v1``, keyed by
+index, package and wheel stem, and checked against the file's URL and hash: a hit needs no
+network); the PEP 658 ``.metadata`` file (hash verified); HTTP range requests on the wheel's
+central directory and ``*.dist-info/METADATA`` (a few KiB); a full download. Local files
+(find-links dirs, ``file://``) are read in place.
+
+Errors (all ``ClientError(SulaError)``): ``HttpStatusError`` (url, status), ``NetworkError``
+(url; connection failures and timeouts after the retries), ``OfflineError`` (what is missing
+from the cache under ``--offline``), ``HashMismatchError`` (url, algorithm, expected, actual),
+``InvalidIndexPageError``, ``MetadataError`` (a wheel without readable METADATA).
+A package that no index has is not an error: ``files()`` returns an empty ``PackageFiles``
+and the resolver reports it.
+"""
+
+from __future__ import annotations
