@@ -18,6 +18,7 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 from fixtures.dists import build_sdist, build_wheel  # noqa: E402
+from fixtures.index import IndexServers  # noqa: E402
 
 
 class WheelFactory:
@@ -63,3 +64,13 @@ def cache_dir(tmp_path: Path) -> Iterator[Path]:
     """A fresh, empty sula cache directory for this test."""
     d = tmp_path / "cache"
     yield d
+
+
+@pytest.fixture
+def index_server() -> Iterator[IndexServers]:
+    """``index_server(**switches) -> IndexServer``: a real index on 127.0.0.1, stopped after."""
+    servers = IndexServers()
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
