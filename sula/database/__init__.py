@@ -1,0 +1,33 @@
+"""The distribution database: wheels fetched, verified and unpacked into the cache, one flight each."""
+
+from __future__ import annotations
+
+from sula.database.core import (
+    CachedWheel,
+    DistributionDatabase,
+    DownloadReporter,
+    PathWheel,
+    RegistryWheel,
+    UrlWheel,
+    WheelSource,
+    WheelStreamer,
+    parse_hashes,
+)
+from sula.database.errors import DistributionError, HashMismatchError, InvalidArchiveError
+from sula.database.unzip import unzip_wheel
+
+__all__ = [
+    "CachedWheel",
+    "DistributionDatabase",
+    "DistributionError",
+    "DownloadReporter",
+    "HashMismatchError",
+    "InvalidArchiveError",
+    "PathWheel",
+    "RegistryWheel",
+    "UrlWheel",
+    "WheelSource",
+    "WheelStreamer",
+    "parse_hashes",
+    "unzip_wheel",
+]

@@ -1,0 +1,302 @@
+"""``DistributionDatabase``: get a wheel into the cache as an unpacked tree, ready to link.
+
+Cache entries (see ``sula.cache.core`` for the whole layout)::
+
+    wheels-v1/<cache_key(index URL)>/<package>/<wheel-stem>/         unpacked wheel
+    wheels-v1/<cache_key(index URL)>/<package>/<wheel-stem>.sha256   hex digest of the archive
+    wheels-v1/url/<cache_key(URL)>/<package>/<wheel-stem>/
+    wheels-v1/path/<cache_key(path, mtime, size)>/<package>/<wheel-stem>/
+
+An entry appears by one atomic rename of a finished directory, so a reader sees the whole
+tree or nothing; the ``.sha256`` sidecar is written before that rename. One flight per
+entry inside a process (``OnceMap``) and a file lock between processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
+from sula._once import OnceMap
+from sula._span import span
+from sula.cache import Cache, CacheBucket, cache_key
+from sula.database.errors import DistributionError, HashMismatchError
+from sula.database.unzip import unzip_wheel
+from sula.dist import WheelFilename
+
+__all__ = [
+    "CachedWheel",
+    "DistributionDatabase",
+    "DownloadReporter",
+    "PathWheel",
+    "RegistryWheel",
+    "UrlWheel",
+    "WheelSource",
+    "WheelStreamer",
+    "parse_hashes",
+]
+
+_log = logging.getLogger(__name__)
+
+
+class WheelStreamer(Protocol):
+    """What the database needs from the index client: the bytes of a URL, hash-checked."""
+
+    def stream_url(self, url: str, hashes: Mapping[str, str] | None = None) -> AsyncIterator[bytes]: ...
+
+
+class DownloadReporter(Protocol):
+    """Progress callbacks for downloads (the CLI draws a bar from them on a terminal)."""
+
+    def on_download_start(self, name: str, size: int | None) -> None: ...
+
+    def on_download_progress(self, name: str, nbytes: int) -> None: ...
+
+    def on_download_complete(self, name: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryWheel:
+    """A wheel listed by an index: ``hashes`` are the index's (``{"sha256": hex}``)."""
+
+    filename: WheelFilename
+    url: str
+    index: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlWheel:
+    """A wheel named by a direct URL (``name @ https://…/x.whl``)."""
+
+    filename: WheelFilename
+    url: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathWheel:
+    """A wheel file on disk; it is read in place, never moved or deleted."""
+
+    filename: WheelFilename
+    path: Path
+
+
+WheelSource = RegistryWheel | UrlWheel | PathWheel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CachedWheel:
+    """An unpacked wheel in the cache; ``sha256`` is the archive's hex digest when known."""
+
+    filename: WheelFilename
+    path: Path
+    sha256: str | None
+
+
+def parse_hashes(values: Sequence[str]) -> dict[str, set[str]]:
+    """``["sha256:ab…", …]`` (pip's ``--hash`` syntax) → ``{"sha256": {"ab…"}}``."""
+    out: dict[str, set[str]] = {}
+    for value in values:
+        algo, sep, digest = value.partition(":")
+        if not sep:
+            algo, sep, digest = value.partition("=")
+        if sep and digest:
+            out.setdefault(algo.strip().lower(), set()).add(digest.strip().lower())
+    return out
+
+
+def _sidecar(entry: Path) -> Path:
+    return entry.with_name(entry.name + ".sha256")
+
+
+def _read_sidecar(entry: Path) -> str | None:
+    try:
+        return _sidecar(entry).read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def _hashes_allow(allowed: Mapping[str, set[str]], digests: Mapping[str, str]) -> bool:
+    """pip's rule: with ``--hash`` given, the archive must match at least one of them."""
+    if not allowed:
+        return True
+    return any(digests.get(algo) in values for algo, values in allowed.items())
+
+
+class DistributionDatabase:
+    """Fetches and unpacks wheels into the cache; safe to share between tasks of one loop."""
+
+    def __init__(
+        self,
+        *,
+        cache: Cache,
+        client: WheelStreamer | None = None,
+        reporter: DownloadReporter | None = None,
+        concurrency: int = 16,
+        threads: int | None = None,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.reporter = reporter
+        self._once: OnceMap[Path, CachedWheel] = OnceMap()
+        self._downloads = asyncio.Semaphore(concurrency)
+        self._pool = ThreadPoolExecutor(max_workers=threads or min(8, (os.cpu_count() or 2) + 2))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def entry_path(self, source: WheelSource) -> Path:
+        """Where ``source`` lives (or will live) in the cache."""
+        fn = source.filename
+        match source:
+            case RegistryWheel():
+                return self.cache.shard(CacheBucket.WHEELS, cache_key(source.index), fn.name, fn.stem)
+            case UrlWheel():
+                return self.cache.shard(CacheBucket.WHEELS, "url", cache_key(source.url), fn.name, fn.stem)
+            case PathWheel():
+                path = source.path.absolute()
+                try:
+                    st = path.stat()
+                except OSError as err:
+                    raise DistributionError(f"Failed to read wheel `{path}`") from err
+                key = cache_key(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
+                return self.cache.shard(CacheBucket.WHEELS, "path", key, fn.name, fn.stem)
+
+    def registry_entries(self, index: str, name: str) -> Iterator[CachedWheel]:
+        """The unpacked wheels cached for ``name`` from ``index`` (no network)."""
+        shard = self.cache.shard(CacheBucket.WHEELS, cache_key(index), name)
+        try:
+            names = os.listdir(shard)
+        except OSError:
+            return
+        for stem in names:
+            if stem.startswith(".") or stem.endswith((".sha256", ".lock", ".msgpack")):
+                continue
+            try:
+                fn = WheelFilename.parse(stem + ".whl")
+            except Exception:
+                continue
+            path = shard / stem
+            if path.is_dir():
+                yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
+
+    async def get_wheel(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel:
+        """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
+        entry = self.entry_path(source)
+        allowed = parse_hashes(hashes)
+
+        async def fetch(key: Path) -> CachedWheel:
+            return await self._get(source, key, allowed)
+
+        return await self._once.run(entry, fetch)
+
+    def _fresh(self, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
+        if not entry.is_dir():
+            return None
+        digest = _read_sidecar(entry)
+        if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
+            return None
+        return CachedWheel(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
+
+    async def _get(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
+        hit = self._fresh(entry, allowed)
+        if hit is not None:
+            return hit
+        async with self._file_lock(entry):
+            hit = self._fresh(entry, allowed)
+            if hit is not None:
+                return hit
+            with span("fetch_wheel", wheel=source.filename.filename):
+                return await self._fetch(source, entry, allowed)
+
+    @asynccontextmanager
+    async def _file_lock(self, entry: Path) -> AsyncIterator[None]:
+        from filelock import FileLock
+
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(entry.with_name(entry.name + ".lock")))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._pool, lock.acquire)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    async def _fetch(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
+        loop = asyncio.get_running_loop()
+        filename = source.filename.filename
+        with temp_dir_in(self.cache.temp_root, prefix="wheel-") as tmp:
+            unpacked = tmp / "unpacked"
+            unpacked.mkdir()
+            if isinstance(source, PathWheel):
+                digests = await loop.run_in_executor(
+                    self._pool, _unzip_local, source.path, unpacked, filename, allowed
+                )
+            else:
+                archive = tmp / filename
+                digests = await self._download(source, archive, allowed)
+                await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+            if not _hashes_allow(allowed, digests):
+                algo = next(iter(allowed))
+                raise HashMismatchError(filename, algo, sorted(allowed[algo]), digests.get(algo, "?"))
+            sha = digests.get("sha256")
+            if entry.exists():
+                # A stale entry whose digest did not satisfy the hashes asked for: replace it.
+                remove_tree(entry)
+            if sha:
+                atomic_write_text(_sidecar(entry), sha + "\n")
+            persist_dir(unpacked, entry)
+        return CachedWheel(filename=source.filename, path=entry, sha256=sha)
+
+    async def _download(
+        self, source: RegistryWheel | UrlWheel, archive: Path, allowed: Mapping[str, set[str]]
+    ) -> dict[str, str]:
+        if self.client is None:
+            raise DistributionError(f"Cannot download `{source.filename.filename}` without an index client")
+        hashers = {"sha256": hashlib.sha256()}
+        for algo in allowed:
+            if algo not in hashers and algo in hashlib.algorithms_guaranteed:
+                hashers[algo] = hashlib.new(algo)
+        name = source.filename.name
+        reporter = self.reporter
+        async with self._downloads:
+            if reporter is not None:
+                reporter.on_download_start(name, source.size if isinstance(source, RegistryWheel) else None)
+            with open(archive, "wb") as out:
+                async for chunk in self.client.stream_url(source.url, source.hashes or None):
+                    out.write(chunk)
+                    for h in hashers.values():
+                        h.update(chunk)
+                    if reporter is not None:
+                        reporter.on_download_progress(name, len(chunk))
+            if reporter is not None:
+                reporter.on_download_complete(name)
+        return {algo: h.hexdigest() for algo, h in hashers.items()}
+
+
+def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:
+    """Hash (when hashes are asked for) and unzip a local wheel, leaving the file where it is."""
+    digests: dict[str, str] = {}
+    if allowed:
+        hashers = {a: hashlib.new(a) for a in {"sha256", *allowed} if a in hashlib.algorithms_guaranteed}
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                for h in hashers.values():
+                    h.update(chunk)
+        digests = {a: h.hexdigest() for a, h in hashers.items()}
+    try:
+        unzip_wheel(path, dest, filename)
+    except FileNotFoundError as err:
+        raise DistributionError(f"Failed to read wheel `{path}`") from err
+    return digests

@@ -1,0 +1,258 @@
+"""Install one unpacked wheel into a :class:`Layout`: link files, write scripts, RECORD and metadata.
+
+Order matters for crash safety: every file goes into place first, and the ``.dist-info``
+directory is assembled under a hidden temporary name and renamed into place last. An
+interrupted install therefore never leaves a ``.dist-info`` without its files; at worst it
+leaves unowned files that the next run overwrites.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sula._fs import remove_tree
+from sula._span import span
+from sula._warnings import warn_user
+from sula.database.record import RecordEntry, format_record, hash_bytes, hash_file
+from sula.installer.layout import Layout
+from sula.installer.linker import Linker
+from sula.installer.scripts import entry_point_script, rewrite_shebang
+from sula.installer.wheel import UnpackedWheel
+
+__all__ = ["TEMP_PREFIX", "InstallOptions", "install_wheel", "remove_stale_temp"]
+
+# Hidden names the installer and uninstaller use inside site-packages; never a distribution.
+TEMP_PREFIX = ".sula-tmp-"
+
+# Files of a wheel's .dist-info that describe one installation, so they are written, not linked.
+_GENERATED = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallOptions:
+    """Per-distribution choices: ``direct_url`` is PEP 610 data for URL, path and git installs."""
+
+    requested: bool = False
+    direct_url: dict[str, object] | None = None
+    installer: str = "sula"
+
+
+class _Rows:
+    """RECORD rows of one installation, with paths relative to the dist-info's parent."""
+
+    def __init__(self, wheel: UnpackedWheel, site: Path) -> None:
+        self.site = str(site)
+        self.source = {e.path: e for e in wheel.record()}
+        self.rows: list[RecordEntry] = []
+
+    def prefix_for(self, dst_dir: str) -> str:
+        rel = os.path.relpath(dst_dir, self.site)
+        return "" if rel == "." else rel.replace(os.sep, "/") + "/"
+
+    def add_linked(self, wheel_rel: str, dst_rel: str, src: str) -> None:
+        entry = self.source.get(wheel_rel)
+        if entry is None or not entry.hash:
+            digest, size = hash_file(Path(src))
+            entry = RecordEntry(wheel_rel, digest, size)
+        self.rows.append(RecordEntry(dst_rel, entry.hash, entry.size))
+
+    def add_written(self, dst_rel: str, data: bytes) -> None:
+        self.rows.append(RecordEntry(dst_rel, hash_bytes(data), len(data)))
+
+
+def _write_new(path: str, data: bytes, mode: int, linker: Linker) -> None:
+    """Write a fresh file at ``path`` (unlinking whatever is there: it may be a cache hardlink)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        linker.conflicts.append(path)
+        os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, mode)
+
+
+def _makedirs(path: str, linker: Linker) -> None:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:
+        # A file (or dangling symlink) where a directory must go: it loses.
+        linker.conflicts.append(path)
+        os.unlink(path)
+        os.makedirs(path, exist_ok=True)
+
+
+def _link_tree(
+    linker: Linker,
+    rows: _Rows,
+    src_dir: str,
+    wheel_rel_prefix: str,
+    dst_dir: str,
+    skip_top: frozenset[str] = frozenset(),
+) -> None:
+    """Link every file under ``src_dir`` into ``dst_dir``, recording each one."""
+    dst_rel_prefix = rows.prefix_for(dst_dir)
+    _makedirs(dst_dir, linker)
+    for dirpath, dirnames, filenames in os.walk(src_dir):
+        if dirpath == src_dir:
+            if skip_top:
+                dirnames[:] = [d for d in dirnames if d not in skip_top]
+            rel = ""
+            target = dst_dir
+        else:
+            rel = os.path.relpath(dirpath, src_dir).replace(os.sep, "/") + "/"
+            target = os.path.join(dst_dir, rel)
+            _makedirs(target, linker)
+        for name in filenames:
+            src = os.path.join(dirpath, name)
+            linker.link(src, os.path.join(target, name))
+            rows.add_linked(wheel_rel_prefix + rel + name, dst_rel_prefix + rel + name, src)
+
+
+def _install_scripts(
+    linker: Linker, rows: _Rows, src_dir: str, wheel_rel_prefix: str, dst_dir: str, python: str
+) -> None:
+    """``.data/scripts``: rewrite ``#!python`` shebangs into new files; link the rest."""
+    dst_rel_prefix = rows.prefix_for(dst_dir)
+    _makedirs(dst_dir, linker)
+    for dirpath, _dirnames, filenames in os.walk(src_dir):
+        rel = os.path.relpath(dirpath, src_dir)
+        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        target = os.path.join(dst_dir, rel)
+        _makedirs(target, linker)
+        for name in filenames:
+            src = os.path.join(dirpath, name)
+            with open(src, "rb") as f:
+                head = f.read(len(b"#!python") + 1)
+            if head.startswith(b"#!python"):
+                data = Path(src).read_bytes()
+                new = rewrite_shebang(data, python)
+                if new is not None:
+                    _write_new(os.path.join(target, name), new, 0o755, linker)
+                    rows.add_written(dst_rel_prefix + rel + name, new)
+                    continue
+            linker.link(src, os.path.join(target, name))
+            rows.add_linked(wheel_rel_prefix + rel + name, dst_rel_prefix + rel + name, src)
+
+
+def install_wheel(
+    wheel: UnpackedWheel, layout: Layout, linker: Linker, options: InstallOptions | None = None
+) -> Path:
+    """Install ``wheel`` into ``layout``; returns the installed ``.dist-info`` directory.
+
+    The caller has already removed any other version of the same distribution.
+    """
+    options = options or InstallOptions()
+    site = layout.purelib if wheel.root_is_purelib else layout.platlib
+    rows = _Rows(wheel, site)
+    root = str(wheel.root)
+    python = str(layout.python)
+    n_conflicts = len(linker.conflicts)
+    with span("install_wheel", dist=f"{wheel.name}=={wheel.version}"):
+        skip = {wheel.dist_info}
+        if wheel.data_dir is not None:
+            skip.add(wheel.data_dir)
+        _link_tree(linker, rows, root, "", str(site), frozenset(skip))
+
+        if wheel.data_dir is not None:
+            data_root = os.path.join(root, wheel.data_dir)
+            for entry in sorted(os.listdir(data_root)):
+                src = os.path.join(data_root, entry)
+                prefix = f"{wheel.data_dir}/{entry}/"
+                if entry == "scripts":
+                    _install_scripts(linker, rows, src, prefix, str(layout.scripts), python)
+                    continue
+                dst = {
+                    "purelib": layout.purelib,
+                    "platlib": layout.platlib,
+                    "headers": layout.headers / wheel.name,
+                    "data": layout.data,
+                }.get(entry)
+                if dst is None:
+                    warn_user(f"Ignoring unknown `.data` directory `{entry}` in `{wheel.name}`")
+                    continue
+                _link_tree(linker, rows, src, prefix, str(dst))
+
+        entry_points = wheel.entry_points()
+        if entry_points:
+            scripts_dir = str(layout.scripts)
+            _makedirs(scripts_dir, linker)
+            prefix = rows.prefix_for(scripts_dir)
+            for ep in entry_points:
+                data = entry_point_script(ep, python)
+                _write_new(os.path.join(scripts_dir, ep.name), data, 0o755, linker)
+                rows.add_written(prefix + ep.name, data)
+
+        dist_info = _assemble_dist_info(wheel, site, linker, rows, options)
+
+    added = linker.conflicts[n_conflicts:]
+    if added:
+        shown = os.path.relpath(added[0], site)
+        more = f" and {len(added) - 1} more" if len(added) > 1 else ""
+        warn_user(
+            f"`{wheel.name}=={wheel.version}` overwrote files that another package "
+            f"installed: `{shown}`{more}"
+        )
+    return dist_info
+
+
+def _assemble_dist_info(
+    wheel: UnpackedWheel, site: Path, linker: Linker, rows: _Rows, options: InstallOptions
+) -> Path:
+    """Build the ``.dist-info`` under a temporary name, then rename it into place (the commit point)."""
+    tmp = site / f"{TEMP_PREFIX}{secrets.token_hex(4)}-{wheel.dist_info}"
+    final = site / wheel.dist_info
+    src_info = os.path.join(str(wheel.root), wheel.dist_info)
+    tmp.mkdir()
+    try:
+        for dirpath, _dirnames, filenames in os.walk(src_info):
+            rel = os.path.relpath(dirpath, src_info)
+            rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+            target = os.path.join(str(tmp), rel)
+            if rel:
+                os.makedirs(target, exist_ok=True)
+            for name in filenames:
+                if not rel and name in _GENERATED:
+                    continue
+                src = os.path.join(dirpath, name)
+                linker.link(src, os.path.join(target, name))
+                path = f"{wheel.dist_info}/{rel}{name}"
+                rows.add_linked(path, path, src)
+
+        def write(name: str, data: bytes) -> None:
+            with open(tmp / name, "xb") as f:
+                f.write(data)
+            rows.add_written(f"{wheel.dist_info}/{name}", data)
+
+        write("INSTALLER", f"{options.installer}\n".encode())
+        if options.requested:
+            write("REQUESTED", b"")
+        if options.direct_url is not None:
+            write("direct_url.json", json.dumps(options.direct_url, sort_keys=True).encode())
+        rows.rows.append(RecordEntry(f"{wheel.dist_info}/RECORD", "", None))
+        with open(tmp / "RECORD", "x", encoding="utf-8", newline="") as f:
+            f.write(format_record(rows.rows))
+        if final.exists():
+            remove_tree(final)
+        os.rename(tmp, final)
+    except BaseException:
+        remove_tree(tmp)
+        raise
+    return final
+
+
+def remove_stale_temp(layout: Layout) -> None:
+    """Remove hidden temporaries left by an interrupted install or uninstall."""
+    for site in layout.site_dirs():
+        try:
+            names = os.listdir(site)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            if name.startswith(TEMP_PREFIX):
+                remove_tree(site / name)

@@ -1,0 +1,65 @@
+"""Where an environment keeps each kind of installed file (the install scheme)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Layout"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Layout:
+    """The install scheme of one target: sysconfig paths plus the interpreter for shebangs.
+
+    ``purelib`` and ``platlib`` are usually the same ``site-packages``; ``headers`` is
+    where a wheel's ``.data/headers`` go (a per-distribution subdirectory is added).
+    """
+
+    python: Path
+    purelib: Path
+    platlib: Path
+    scripts: Path
+    data: Path
+    headers: Path
+    python_version: tuple[int, int] = (3, 11)
+
+    @classmethod
+    def for_venv(cls, prefix: Path, python_version: tuple[int, int], python: Path | None = None) -> Layout:
+        """The POSIX venv scheme under ``prefix`` (what ``python -m venv`` creates)."""
+        major, minor = python_version
+        site = prefix / "lib" / f"python{major}.{minor}" / "site-packages"
+        return cls(
+            python=python if python is not None else prefix / "bin" / "python",
+            purelib=site,
+            platlib=site,
+            scripts=prefix / "bin",
+            data=prefix,
+            headers=prefix / "include" / "site" / f"python{major}.{minor}",
+            python_version=python_version,
+        )
+
+    @classmethod
+    def for_target(cls, target: Path, python: Path, python_version: tuple[int, int]) -> Layout:
+        """``--target DIR``: libraries in ``DIR``, scripts in ``DIR/bin``, like pip's."""
+        return cls(
+            python=python,
+            purelib=target,
+            platlib=target,
+            scripts=target / "bin",
+            data=target,
+            headers=target / "include",
+            python_version=python_version,
+        )
+
+    def site_dirs(self) -> list[Path]:
+        """The distinct library directories, purelib first."""
+        return [self.purelib] if self.purelib == self.platlib else [self.purelib, self.platlib]
+
+    def roots(self) -> list[Path]:
+        """Every directory the installer may write into (for the uninstall safety check)."""
+        seen: list[Path] = []
+        for p in (self.purelib, self.platlib, self.scripts, self.data, self.headers):
+            if p not in seen:
+                seen.append(p)
+        return seen

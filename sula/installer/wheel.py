@@ -1,0 +1,126 @@
+"""An unpacked wheel in the cache: its ``.dist-info``, ``.data`` directory, RECORD and entry points."""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from sula.database.record import RecordEntry, parse_record
+from sula.installer.errors import InvalidWheelError
+
+__all__ = ["EntryPoint", "UnpackedWheel", "parse_entry_points", "parse_wheel_file"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """A console or GUI script: ``name = module:attr.path [extras]``."""
+
+    name: str
+    module: str
+    attr: str
+    gui: bool = False
+
+
+def parse_wheel_file(text: str) -> dict[str, str]:
+    """The ``Key: value`` lines of a ``WHEEL`` file (last one wins)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def parse_entry_points(text: str) -> list[EntryPoint]:
+    """The ``console_scripts`` and ``gui_scripts`` of an ``entry_points.txt``."""
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return []
+    result: list[EntryPoint] = []
+    for section, gui in (("console_scripts", False), ("gui_scripts", True)):
+        if not parser.has_section(section):
+            continue
+        for name, value in parser.items(section):
+            target = value.split("[", 1)[0].strip()
+            module, _, attr = target.partition(":")
+            module = module.strip()
+            attr = attr.strip()
+            if not module or not attr or not name or "/" in name or "\\" in name:
+                continue
+            result.append(EntryPoint(name=name.strip(), module=module, attr=attr, gui=gui))
+    return result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnpackedWheel:
+    """A wheel unzipped into a directory (normally a ``wheels-v1`` cache entry).
+
+    ``dist_info`` and ``data_dir`` are names of top-level directories of ``root``.
+    """
+
+    root: Path
+    name: NormalizedName
+    version: str
+    dist_info: str
+    data_dir: str | None
+    root_is_purelib: bool
+
+    @classmethod
+    def open(cls, root: Path, name: str | None = None) -> UnpackedWheel:
+        """Read the layout of the unpacked wheel at ``root``; ``name`` picks among several dist-infos."""
+        try:
+            entries = os.listdir(root)
+        except OSError as err:
+            raise InvalidWheelError(root, "the directory cannot be read") from err
+        infos = [e for e in entries if e.endswith(".dist-info")]
+        if name is not None and len(infos) > 1:
+            want = canonicalize_name(name)
+            infos = [e for e in infos if canonicalize_name(e[: -len(".dist-info")].rsplit("-", 1)[0]) == want]
+        if len(infos) != 1:
+            raise InvalidWheelError(root, f"expected one `.dist-info` directory, found {len(infos)}")
+        dist_info = infos[0]
+        stem = dist_info[: -len(".dist-info")]
+        dist_name, sep, version = stem.rpartition("-")
+        if not sep:
+            raise InvalidWheelError(root, f"`{dist_info}` is not `name-version.dist-info`")
+        data_dir = stem + ".data"
+        try:
+            wheel_text = (root / dist_info / "WHEEL").read_text(encoding="utf-8")
+        except OSError as err:
+            raise InvalidWheelError(root, f"`{dist_info}/WHEEL` is missing") from err
+        wheel_meta = parse_wheel_file(wheel_text)
+        purelib = wheel_meta.get("root-is-purelib", "true").lower() == "true"
+        return cls(
+            root=root,
+            name=canonicalize_name(dist_name),
+            version=version,
+            dist_info=dist_info,
+            data_dir=data_dir if data_dir in entries else None,
+            root_is_purelib=purelib,
+        )
+
+    def record(self) -> list[RecordEntry]:
+        """The RECORD of the unpacked wheel (in the cache it is complete and verified)."""
+        path = self.root / self.dist_info / "RECORD"
+        try:
+            return parse_record(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise InvalidWheelError(self.root, f"`{self.dist_info}/RECORD` is missing") from err
+
+    def entry_points(self) -> list[EntryPoint]:
+        path = self.root / self.dist_info / "entry_points.txt"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return parse_entry_points(text)
+
+    def metadata_text(self) -> str:
+        return (self.root / self.dist_info / "METADATA").read_text(encoding="utf-8", errors="replace")
