@@ -1,0 +1,141 @@
+"""Combine every requirements input of a command (files, stdin, CLI arguments, editables,
+pyproject.toml) into one :class:`RequirementsSpec`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sula.requirements._requirement import LocatedError, parse_requirement
+from sula.requirements.errors import (
+    RequirementsError,
+    RequirementsParseError,
+    SourceBuildNotSupportedError,
+)
+from sula.requirements.pyproject import read_pyproject
+from sula.requirements.txt import RequirementsParser, Role, SpecBuilder
+from sula.requirements.types import Origin, RequirementEntry, RequirementsSpec
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from sula.requirements.types import Requirement
+
+__all__ = ["from_sources", "parse_requirement_string"]
+
+_SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
+
+
+def _kind(source: str) -> str:
+    if source == "-":
+        return "stdin"
+    base = os.path.basename(source)
+    if base == "pyproject.toml":
+        return "pyproject"
+    if base in _SOURCE_BUILD_FILES:
+        return "setup"
+    return "txt"
+
+
+def from_sources(
+    *,
+    requirements: Sequence[str | os.PathLike[str]] = (),
+    constraints: Sequence[str | os.PathLike[str]] = (),
+    overrides: Sequence[str | os.PathLike[str]] = (),
+    packages: Sequence[str] = (),
+    editables: Sequence[str] = (),
+    extras: Sequence[str] = (),
+    all_extras: bool = False,
+    working_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+) -> RequirementsSpec:
+    """Read every input a command was given, in order, into one spec.
+
+    ``requirements`` are files by kind: ``pyproject.toml`` (its dependencies and the chosen
+    ``extras``/``all_extras``), ``setup.py``/``setup.cfg`` (rejected until source builds
+    exist), ``-`` (standard input, or ``stdin``) and anything else as a requirements.txt.
+    ``constraints`` and ``overrides`` are requirements.txt files whose entries must be named.
+    ``packages`` are requirement strings from the command line (PEP 508, URLs, paths) and
+    ``editables`` the values of ``-e``.
+    """
+    cwd = working_dir or Path.cwd()
+    builder = SpecBuilder()
+    parser = RequirementsParser(
+        builder=builder, working_dir=cwd, environ=os.environ if environ is None else environ
+    )
+    stdin_text: list[str] = []
+
+    def read_stdin() -> str:
+        if not stdin_text:
+            stdin_text.append((stdin or sys.stdin).read())
+        return stdin_text[0]
+
+    for package in packages:
+        builder.add("requirement", _cli_entry(package, cwd, editable=False))
+    for editable in editables:
+        builder.add("requirement", _cli_entry(editable, cwd, editable=True))
+
+    saw_pyproject = False
+    for source in requirements:
+        text = os.fspath(source)
+        match _kind(text):
+            case "stdin":
+                parser.parse_text(read_stdin(), name="-", base_dir=cwd)
+            case "pyproject":
+                saw_pyproject = True
+                spec = read_pyproject(cwd / text, extras, all_extras, name=text)
+                for entry in spec.requirements:
+                    builder.add("requirement", entry)
+            case "setup":
+                raise SourceBuildNotSupportedError(text, "dependencies")
+            case _:
+                parser.parse_file(cwd / text, name=text)
+    if (extras or all_extras) and not saw_pyproject:
+        raise RequirementsError(
+            "Requesting extras requires a `pyproject.toml` input (`-r pyproject.toml`)"
+        )
+    for role, sources in (("constraint", constraints), ("override", overrides)):
+        for source in sources:
+            text = os.fspath(source)
+            kind = _kind(text)
+            if kind in ("pyproject", "setup"):
+                raise RequirementsError(
+                    f"{role.capitalize()}s must be given in a requirements file, not `{text}`"
+                )
+            role_ = _role(role)
+            if kind == "stdin":
+                parser.parse_text(read_stdin(), name="-", base_dir=cwd, role=role_)
+            else:
+                parser.parse_file(cwd / text, name=text, role=role_)
+    return builder.freeze()
+
+
+def _role(name: str) -> Role:
+    return "constraint" if name == "constraint" else "override"
+
+
+def parse_requirement_string(
+    text: str, *, working_dir: Path | None = None, editable: bool = False
+) -> Requirement:
+    """Parse one requirement as a command line gives it: PEP 508, ``name @ url``, a bare URL or
+    a path, with optional ``[extras]`` and ``; marker`` (no options, no ``${VAR}`` expansion:
+    the shell has already expanded what it wanted). Raises :class:`RequirementsParseError`."""
+    value = text.strip()
+    try:
+        return parse_requirement(value, working_dir=working_dir or Path.cwd(), editable=editable)
+    except LocatedError as err:
+        raise RequirementsParseError(
+            err.headline, name=None, line_number=None, line=value, span=err.span
+        ) from err.cause
+
+
+def _cli_entry(text: str, cwd: Path, *, editable: bool) -> RequirementEntry:
+    return RequirementEntry(
+        requirement=parse_requirement_string(text, working_dir=cwd, editable=editable),
+        editable=editable,
+        origin=Origin(name="command line"),
+    )
