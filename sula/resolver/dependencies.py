@@ -1,0 +1,189 @@
+"""From core metadata to solver dependencies: markers per extra, overrides, constraints, extras.
+
+Packages given to the solver are :class:`Pkg` values: ``Pkg("foo")`` is the distribution,
+``Pkg("foo", "bar")`` the virtual package for ``foo[bar]``, which depends on ``foo`` at the
+same version plus the requirements that the ``bar`` extra adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    from sula.resolver.manifest import Manifest, ManifestRequirement
+
+__all__ = ["Dependency", "DependencyBuilder", "Pkg", "parse_requires_dist"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pkg:
+    """A solver package: a distribution, or one of its extras."""
+
+    name: NormalizedName
+    extra: NormalizedName | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.extra is None else f"{self.name}[{self.extra}]"
+
+    @property
+    def base(self) -> Pkg:
+        return self if self.extra is None else Pkg(self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """``pkg`` must be in ``specifier`` (or be the URL's version when ``url`` is set)."""
+
+    pkg: Pkg
+    specifier: SpecifierSet
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Req:
+    name: NormalizedName
+    extras: tuple[NormalizedName, ...]
+    specifier: SpecifierSet
+    url: str | None
+    marker: object  # packaging Marker or None
+    text: str
+
+
+@lru_cache(maxsize=65536)
+def _parse_one(text: str) -> _Req | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        r: Requirement = Requirement(text)
+    except InvalidRequirement:
+        return None
+    return _Req(
+        canonicalize_name(r.name),
+        tuple(sorted(canonicalize_name(e) for e in r.extras)),
+        r.specifier,
+        r.url,
+        r.marker,
+        text,
+    )
+
+
+def parse_requires_dist(lines: Sequence[str]) -> list[_Req]:
+    """Parse ``Requires-Dist`` values, skipping invalid ones (as pip and uv do, with a debug log)."""
+    out = []
+    for line in lines:
+        req = _parse_one(line)
+        if req is None:
+            import logging
+
+            logging.getLogger(__name__).debug("Ignoring invalid requirement `%s`", line)
+            continue
+        out.append(req)
+    return out
+
+
+class DependencyBuilder:
+    """Turns requirements into solver dependencies for one target environment and manifest."""
+
+    def __init__(self, *, markers: Mapping[str, str], manifest: Manifest) -> None:
+        self._env = dict(markers)
+        self._manifest = manifest
+        self._marker_cache: dict[tuple[str, str], bool] = {}
+        self._urls = {name: req.url.url.given if req.url else None
+                      for name, req in manifest.urls().items()}
+
+    def _evaluate(self, req: _Req, extra: str) -> bool:
+        if req.marker is None:
+            return True
+        key = (req.text, extra)
+        hit = self._marker_cache.get(key)
+        if hit is None:
+            env = dict(self._env)
+            env["extra"] = extra
+            hit = bool(req.marker.evaluate(env))  # type: ignore[attr-defined]
+            self._marker_cache[key] = hit
+        return hit
+
+    def for_metadata(self, pkg: Pkg, version: Version, requires_dist: Sequence[str]
+                     ) -> list[Dependency]:
+        """Dependencies of ``pkg`` at ``version`` whose metadata lists ``requires_dist``."""
+        reqs = parse_requires_dist(requires_dist)
+        selected: list[tuple[NormalizedName, tuple[NormalizedName, ...], SpecifierSet, str | None]]
+        selected = []
+        if pkg.extra is None:
+            for r in reqs:
+                if self._evaluate(r, ""):
+                    selected.append((r.name, r.extras, r.specifier, r.url))
+        else:
+            for r in reqs:
+                # Only what the extra adds; the base's own requirements come through `pkg.base`.
+                if r.marker is not None and self._evaluate(r, pkg.extra) and not self._evaluate(r, ""):
+                    selected.append((r.name, r.extras, r.specifier, r.url))
+        deps = self._expand(selected, parent=pkg.name)
+        if pkg.extra is not None:
+            deps.insert(0, Dependency(pkg.base, SpecifierSet(f"=={version}")))
+        return deps
+
+    def for_root(self, requirements: Sequence[ManifestRequirement]) -> list[Dependency]:
+        """Dependencies of the root: the manifest's requirements (markers already evaluated)."""
+        selected = [
+            (r.name, tuple(sorted(r.extras)), r.specifier, r.url.url.given if r.url else None)
+            for r in requirements
+        ]
+        return self._expand(selected, parent=None, root=True)
+
+    def _expand(
+        self,
+        selected: list[tuple[NormalizedName, tuple[NormalizedName, ...], SpecifierSet, str | None]],
+        *,
+        parent: NormalizedName | None,
+        root: bool = False,
+    ) -> list[Dependency]:
+        manifest = self._manifest
+        merged: dict[Pkg, SpecifierSet] = {}
+        order: list[Pkg] = []
+        overridden: set[NormalizedName] = set()
+
+        def add(pkg: Pkg, spec: SpecifierSet) -> None:
+            have = merged.get(pkg)
+            if have is None:
+                merged[pkg] = spec
+                order.append(pkg)
+            else:
+                merged[pkg] = have & spec
+
+        for name, extras, spec, _url in selected:
+            if name == parent:
+                # `pkg[all]` depending on `pkg[a,b]`: keep the extras, drop the self-edge.
+                for e in extras:
+                    add(Pkg(name, e), spec)
+                continue
+            overrides = manifest.overrides.get(name)
+            if overrides is not None:
+                # Overrides replace every requirement on the name, wherever it appears.
+                if name in overridden:
+                    continue
+                overridden.add(name)
+                for o in overrides:
+                    add(Pkg(name), o.specifier)
+                    for e in sorted(o.extras):
+                        add(Pkg(name, e), o.specifier)
+                continue
+            add(Pkg(name), spec)
+            for e in extras:
+                add(Pkg(name, e), spec)
+        # Constraints apply wherever their package is required.
+        for pkg in list(order):
+            if pkg.extra is None:
+                for c in manifest.constraints.get(pkg.name, ()):
+                    merged[pkg] = merged[pkg] & c.specifier
+        del root
+        return [Dependency(pkg, merged[pkg], self._urls.get(pkg.name)) for pkg in order]

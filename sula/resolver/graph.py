@@ -1,0 +1,91 @@
+"""The resolution graph: pinned distributions, who asked for each (packages and input files)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+__all__ = ["ResolutionGraph", "ResolvedDist", "SourceAnnotation", "SourceKind"]
+
+
+class SourceKind(enum.IntEnum):
+    """What kind of input named a package; the order is the order of ``# via`` lines (uv's)."""
+
+    CONSTRAINT = 0
+    OVERRIDE = 1
+    REQUIREMENT = 2
+    PROJECT = 3
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceAnnotation:
+    """An input that named a package: ``-r requirements.in``, ``-c c.txt``, ``myproj (pyproject.toml)``."""
+
+    kind: SourceKind
+    path: str
+    project: str = ""
+
+    def __str__(self) -> str:
+        match self.kind:
+            case SourceKind.CONSTRAINT:
+                return f"-c {self.path}"
+            case SourceKind.OVERRIDE:
+                return f"--override {self.path}"
+            case SourceKind.REQUIREMENT:
+                return f"-r {self.path}"
+            case SourceKind.PROJECT:
+                return f"{self.project} ({self.path})"
+
+
+@dataclass(slots=True, kw_only=True)
+class ResolvedDist:
+    """One pinned distribution of a resolution.
+
+    ``url`` is the direct URL exactly as the user wrote it (``None`` for index packages);
+    ``hashes`` are ``algo:digest`` strings of every file of the pinned version (for
+    ``--generate-hashes``); ``marker`` is the input's marker text, kept for the output.
+    """
+
+    name: NormalizedName
+    version: Version
+    extras: set[NormalizedName] = field(default_factory=set)
+    url: str | None = None
+    file_url: str | None = None
+    filename: str | None = None
+    index: str | None = None
+    hashes: list[str] = field(default_factory=list)
+    marker: str | None = None
+    requires_python: str | None = None
+
+    def pin(self) -> str:
+        return f"{self.name}=={self.version}"
+
+
+@dataclass(slots=True)
+class ResolutionGraph:
+    """The answer of a resolution: distributions by name, and the edges that explain each one."""
+
+    dists: dict[NormalizedName, ResolvedDist] = field(default_factory=dict)
+    # child -> parents (package names, extras folded into their base package)
+    parents: dict[NormalizedName, set[NormalizedName]] = field(default_factory=dict)
+    # package -> the inputs that named it
+    sources: dict[NormalizedName, set[SourceAnnotation]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.dists)
+
+    def __iter__(self) -> Iterator[ResolvedDist]:
+        return iter(self.dists.values())
+
+    def pins(self) -> dict[NormalizedName, Version]:
+        return {name: d.version for name, d in self.dists.items()}
+
+    def sorted(self) -> list[ResolvedDist]:
+        return [self.dists[n] for n in sorted(self.dists)]

@@ -1,0 +1,155 @@
+"""The Python a resolution is for: its version, PEP 508 marker values and wheel tags in priority order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from sula.dist.filename import WheelFilename
+
+__all__ = ["PythonTarget", "retarget_tags", "satisfies_lower_bound"]
+
+
+@dataclass(slots=True)
+class PythonTarget:
+    """Target Python of a resolution.
+
+    ``version`` is the full version requires-python is checked against; ``markers`` the PEP 508
+    environment; ``tags`` the compatible wheel tags, most preferred first (``None``: any wheel).
+    """
+
+    version: Version
+    markers: dict[str, str]
+    tags: Sequence[str] | None = None
+    _rank: dict[str, int] = field(default_factory=dict, repr=False)
+    _wheel_rank: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], int | None] = field(
+        default_factory=dict, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.tags is not None:
+            rank: dict[str, int] = {}
+            for i, tag in enumerate(self.tags):
+                rank.setdefault(tag, i)
+            self._rank = rank
+
+    @classmethod
+    def from_interpreter(
+        cls,
+        *,
+        markers: Mapping[str, str],
+        tags: Sequence[str] | None,
+        python_version: str | None = None,
+    ) -> PythonTarget:
+        """Target the interpreter, or ``python_version`` (``3.11``, ``3.11.4``) with its platform.
+
+        A version without a patch number takes the interpreter's patch when the minor versions
+        match, else ``.0`` (as uv does).
+        """
+        env = dict(markers)
+        if python_version is None:
+            full = Version(env.get("python_full_version", env.get("python_version", "3")))
+            return cls(version=full, markers=env, tags=tags)
+        want = Version(python_version)
+        major, minor = (*want.release, 0, 0)[:2]
+        current = Version(env.get("python_full_version", "0"))
+        if len(want.release) >= 3:
+            full = want
+        elif current.release[:2] == (major, minor):
+            full = current
+        else:
+            full = Version(f"{major}.{minor}.0")
+        env["python_version"] = f"{major}.{minor}"
+        env["python_full_version"] = str(full)
+        if env.get("implementation_name", "cpython") == "cpython":
+            env["implementation_version"] = str(full)
+        if tags is not None and current.release[:2] != (major, minor):
+            tags = retarget_tags(tags, current.release[:2], (major, minor))
+        return cls(version=full, markers=env, tags=tags)
+
+    def satisfies_requires_python(self, requires_python: str) -> bool:
+        return satisfies_lower_bound(requires_python, self.version)
+
+    def wheel_rank(self, wheel: WheelFilename) -> int | None:
+        """The priority of ``wheel``'s best tag (0 is best), ``None`` if it does not fit."""
+        if self.tags is None:
+            return 0
+        key = (wheel.python_tags, wheel.abi_tags, wheel.platform_tags)
+        try:
+            return self._wheel_rank[key]
+        except KeyError:
+            pass
+        best: int | None = None
+        rank = self._rank
+        for tag in wheel.tag_strings():
+            r = rank.get(tag)
+            if r is not None and (best is None or r < best):
+                best = r
+        self._wheel_rank[key] = best
+        return best
+
+
+def retarget_tags(tags: Sequence[str], have: tuple[int, ...], want: tuple[int, ...]) -> list[str]:
+    """The interpreter's tags rewritten for another CPython minor version on the same platform."""
+    from packaging.tags import compatible_tags, cpython_tags
+
+    platforms: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        plat = tag.rsplit("-", 1)[-1]
+        if plat not in seen and plat != "any":
+            seen.add(plat)
+            platforms.append(plat)
+    version = (want[0], want[1])
+    out = [str(t) for t in cpython_tags(version, platforms=platforms)]
+    out += [str(t) for t in compatible_tags(version, f"cp{want[0]}{want[1]}", platforms)]
+    del have
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _lower_bounds(requires_python: str) -> tuple[tuple[str, Version], ...] | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        spec = SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        return None
+    bounds: list[tuple[str, Version]] = []
+    for s in spec:
+        op, text = s.operator, s.version
+        if op in ("<", "<=", "!=", "==="):
+            continue  # upper bounds are ignored, like uv does
+        if text.endswith(".*"):
+            text = text[:-2]
+            op = ">="
+        try:
+            v = Version(text)
+        except ValueError:
+            continue
+        if op in ("==", "~="):
+            op = ">="
+        bounds.append((op, v))
+    return tuple(bounds)
+
+
+def satisfies_lower_bound(requires_python: str, version: Version) -> bool:
+    """Whether ``version`` meets the lower bounds of ``requires_python``.
+
+    Upper bounds (``<4``, ``<=3.11``) are ignored as uv ignores them: they are usually
+    speculative and would make otherwise fine resolutions fail. Invalid values are ignored.
+    """
+    bounds = _lower_bounds(requires_python)
+    if not bounds:
+        return True
+    for op, bound in bounds:
+        if op == ">=" and version < bound:
+            return False
+        if op == ">" and version <= bound:
+            return False
+    return True
