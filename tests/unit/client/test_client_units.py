@@ -1,0 +1,209 @@
+"""Cache policy, credentials, settings and core-metadata parsing of the index client."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from sula.client.auth import AuthStore, Credentials, split_credentials
+from sula.client.cache_policy import CachePolicy
+from sula.client.settings import (
+    ClientSettings,
+    IndexSettings,
+    IndexStrategy,
+    InvalidSettingError,
+    add_index_arguments,
+    parse_exclude_newer,
+    settings_from_args,
+)
+from sula.dist.metadata import InvalidMetadataError, parse_metadata
+
+# -- cache policy ---------------------------------------------------------------------------
+
+
+def test_no_headers_means_stale() -> None:
+    policy = CachePolicy.from_headers({}, now=1000)
+    assert not policy.is_fresh(now=1000)
+    assert policy.revalidation_headers() == {}
+
+
+def test_max_age_and_age() -> None:
+    policy = CachePolicy.from_headers({"Cache-Control": "public, max-age=600", "Age": "100"}, now=0)
+    assert policy.is_fresh(now=499)
+    assert not policy.is_fresh(now=501)
+
+
+def test_s_maxage_smaller_wins_and_bad_values_ignored() -> None:
+    policy = CachePolicy.from_headers({"Cache-Control": "max-age=600, s-maxage=60, max-age=x"}, 0)
+    assert policy.max_age == 60
+
+
+@pytest.mark.parametrize("cc", ["no-cache", "max-age=600, no-cache", "no-store, max-age=9"])
+def test_no_cache_and_no_store_are_never_fresh(cc: str) -> None:
+    policy = CachePolicy.from_headers({"Cache-Control": cc}, now=0)
+    assert not policy.is_fresh(now=0)
+    assert policy.no_store == ("no-store" in cc)
+
+
+def test_immutable_is_fresh_forever() -> None:
+    policy = CachePolicy.from_headers({"Cache-Control": "immutable"}, now=0)
+    assert policy.is_fresh(now=10**12)
+
+
+def test_expires_header() -> None:
+    headers = {"Date": "Wed, 01 Jan 2025 00:00:00 GMT", "Expires": "Wed, 01 Jan 2025 00:01:00 GMT"}
+    policy = CachePolicy.from_headers(headers, now=0)
+    assert policy.max_age == 60
+
+
+def test_revalidation_and_304_keep_validators() -> None:
+    policy = CachePolicy.from_headers(
+        {"ETag": '"abc"', "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"}, now=0
+    )
+    assert policy.revalidation_headers() == {
+        "If-None-Match": '"abc"',
+        "If-Modified-Since": "Wed, 01 Jan 2025 00:00:00 GMT",
+    }
+    after = policy.after_not_modified({"Cache-Control": "max-age=10"}, now=5)
+    assert (after.etag, after.stored_at, after.is_fresh(now=14)) == ('"abc"', 5, True)
+
+
+# -- credentials ----------------------------------------------------------------------------
+
+
+def test_split_credentials_and_repr_hides_password() -> None:
+    clean, creds = split_credentials("https://us%40er:p%3Ass@host.test:8443/simple/")
+    assert clean == "https://host.test:8443/simple/"
+    assert creds == Credentials("us@er", "p:ss")
+    assert "p:ss" not in repr(creds)
+
+
+def test_credentials_reused_for_same_host_only(tmp_path: Path) -> None:
+    store = AuthStore(netrc_path=str(tmp_path / "missing"))
+    assert store.remember("https://u:tok@idx.test/simple/") == "https://idx.test/simple/"
+    assert store.for_url("https://idx.test/files/a.whl")[1] == Credentials("u", "tok")
+    assert store.for_url("https://idx.test:443/files/a.whl")[1] == Credentials("u", "tok")
+    assert store.for_url("https://other.test/files/a.whl")[1] is None
+    assert store.for_url("http://idx.test/files/a.whl")[1] is None
+
+
+def test_netrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine idx.test login alice password s3cret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    store = AuthStore()
+    assert store.for_url("https://idx.test/simple/") == (
+        "https://idx.test/simple/", Credentials("alice", "s3cret"),
+    )
+    # Userinfo in the URL wins over netrc.
+    assert store.for_url("https://bob:pw@idx.test/x")[1] == Credentials("bob", "pw")
+
+
+def test_broken_netrc_is_ignored(tmp_path: Path) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine\n")
+    assert AuthStore(netrc_path=str(netrc)).for_url("https://idx.test/")[1] is None
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+def _parse(argv: list[str]) -> tuple[IndexSettings, ClientSettings]:
+    parser = argparse.ArgumentParser()
+    add_index_arguments(parser)
+    return settings_from_args(parser.parse_args(argv), offline=True)
+
+
+def test_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SULA_CONCURRENT_DOWNLOADS", "7")
+    monkeypatch.setenv("SULA_HTTP_TIMEOUT", "2.5")
+    index, client = _parse([
+        "-i", "https://a.test/simple", "--extra-index-url", "https://b.test/simple",
+        "--extra-index-url", "https://c.test/simple/", "-f", "dir", "--index-strategy",
+        "unsafe-best-match", "--exclude-newer", "2024-03-01", "--refresh-package", "Foo_Bar",
+    ])
+    assert [i.url for i in index.indexes()] == [
+        "https://b.test/simple/", "https://c.test/simple/", "https://a.test/simple/",
+    ]
+    assert index.find_links == ("dir",)
+    assert index.index_strategy is IndexStrategy.UNSAFE_BEST_MATCH
+    assert index.exclude_newer == datetime(2024, 3, 1, tzinfo=timezone.utc)
+    assert (client.offline, client.concurrency, client.timeout) == (True, 7, 2.5)
+    assert client.must_refresh("foo-bar") and not client.must_refresh("other")
+
+
+def test_env_and_no_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SULA_EXTRA_INDEX_URL", "https://x.test/ https://y.test/")
+    monkeypatch.setenv("SULA_INDEX_URL", "https://main.test/simple/")
+    index, _ = _parse([])
+    assert [i.url for i in index.indexes()] == [
+        "https://x.test/", "https://y.test/", "https://main.test/simple/",
+    ]
+    index, _ = _parse(["--no-index"])
+    assert index.indexes() == []
+
+
+def test_bad_env_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SULA_HTTP_TIMEOUT", "soon")
+    with pytest.raises(InvalidSettingError, match="`SULA_HTTP_TIMEOUT`"):
+        ClientSettings.from_env()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-01-31", datetime(2024, 1, 31, tzinfo=timezone.utc)),
+        ("2024-01-31T10:00:00Z", datetime(2024, 1, 31, 10, tzinfo=timezone.utc)),
+        ("2024-01-31T12:00:00+02:00", datetime(2024, 1, 31, 10, tzinfo=timezone.utc)),
+        ("2024-01-31 10:00:00", datetime(2024, 1, 31, 10, tzinfo=timezone.utc)),
+    ],
+)
+def test_exclude_newer_forms(text: str, expected: datetime) -> None:
+    assert parse_exclude_newer(text) == expected
+
+
+def test_exclude_newer_invalid() -> None:
+    with pytest.raises(InvalidSettingError, match="`--exclude-newer` value `yesterday`"):
+        parse_exclude_newer("yesterday")
+
+
+# -- core metadata --------------------------------------------------------------------------
+
+
+def test_parse_metadata_fields() -> None:
+    text = (
+        "Metadata-Version: 2.3\n"
+        "Name: Foo.Bar\n"
+        "Version: 1.0\n"
+        "Summary: a\n"
+        "  continued\n"
+        "Requires-Python: >=3.8\n"
+        "Requires-Dist: six>=1\n"
+        "Requires-Dist: pytest; extra == 'test'\n"
+        "Provides-Extra: test\n"
+        "Dynamic: Requires-Dist\n"
+        "\n"
+        "Requires-Dist: not-a-header (this is the description body)\n"
+    )
+    m = parse_metadata(text.encode())
+    assert (m.name, m.version, m.requires_python, m.metadata_version) == (
+        "Foo.Bar", "1.0", ">=3.8", "2.3",
+    )
+    assert m.requires_dist == ["six>=1", "pytest; extra == 'test'"]
+    assert m.provides_extra == ["test"]
+    assert m.dynamic == ["Requires-Dist"]
+    assert m.summary == "a\ncontinued"
+
+
+def test_parse_metadata_missing_version() -> None:
+    with pytest.raises(InvalidMetadataError, match="`Version`"):
+        parse_metadata(b"Metadata-Version: 2.1\nName: x\n\n")
+
+
+def test_parse_metadata_crlf_and_bad_utf8() -> None:
+    m = parse_metadata(b"Name: x\r\nVersion: 1\r\nSummary: caf\xe9\r\n\r\n")
+    assert (m.name, m.version) == ("x", "1")
