@@ -33,6 +33,7 @@ class CommandInfo:
 COMMANDS: dict[str, CommandInfo | dict[str, CommandInfo]] = {
     "pip": {},
     "cache": {},
+    "venv": CommandInfo("sula.cli.commands.venv", "Create a virtual environment"),
     "help": CommandInfo("sula.cli.commands.help", "Show help for a command"),
 }
 

@@ -1,0 +1,274 @@
+"""Find the Python a command should use: ``--python`` requests, ``--system``, and the default
+target environment (``VIRTUAL_ENV``, then ``CONDA_PREFIX``, then ``.venv`` here or above).
+
+``--python`` accepts a path (to an executable or to an environment's directory), a version
+(``3.12``, ``3.12.1``, ``cpython3.12``, ``pypy@3.10``) or an executable name (``python3.12``,
+``pypy3``). Names and versions are searched on ``PATH`` and in pyenv's
+``$PYENV_ROOT/versions/*/bin`` (default ``~/.pyenv``). Version-manager shims (files in a
+``shims`` directory) are tried last: a pyenv shim for a version that is not selected exits
+with an error, and it is then skipped. A shim's answer depends on the selected version, so
+it is never cached by the shim's path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sula.interpreter.environment import PythonEnvironment
+from sula.interpreter.errors import (
+    InterpreterError,
+    InterpreterNotFoundError,
+    InterpreterQueryError,
+    NoEnvironmentError,
+)
+from sula.interpreter.model import Interpreter
+
+if TYPE_CHECKING:
+    from sula.cache import Cache
+
+__all__ = [
+    "PythonRequest",
+    "find_environment",
+    "find_interpreter",
+    "find_python_in_dir",
+    "parse_request",
+]
+
+_log = logging.getLogger(__name__)
+
+_WINDOWS = os.name == "nt"
+_EXE = ".exe" if _WINDOWS else ""
+_VERSION_RE = re.compile(
+    r"^(?:(?P<impl>cpython|cp|pypy|pp|python|py)[@-]?)?"
+    r"(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<micro>\d+))?$",
+    re.IGNORECASE,
+)
+_IMPLEMENTATIONS = {"cpython": "cpython", "cp": "cpython", "pypy": "pypy", "pp": "pypy"}
+
+
+@dataclass(frozen=True, slots=True)
+class PythonRequest:
+    """A parsed ``--python`` value: exactly one of ``path``, ``version`` or ``name`` is set."""
+
+    raw: str
+    path: Path | None = None
+    version: tuple[int, ...] | None = None
+    implementation: str | None = None  # "cpython" / "pypy" when the request named one
+    name: str | None = None
+
+    def matches(self, interpreter: Interpreter) -> bool:
+        """Does ``interpreter`` satisfy a version request (always true for the other kinds)?"""
+        if self.implementation and interpreter.implementation_name != self.implementation:
+            return False
+        if self.version is None:
+            return True
+        return tuple(interpreter.python_version[: len(self.version)]) == self.version
+
+
+def parse_request(request: str) -> PythonRequest:
+    """Tell a path, a version and an executable name apart."""
+    text = request.strip()
+    if not text:
+        raise InterpreterError("An empty `--python` request was given")
+    m = _VERSION_RE.match(text)
+    if m:
+        parts = [m.group("major"), m.group("minor"), m.group("micro")]
+        version = tuple(int(p) for p in parts if p is not None)
+        impl = (m.group("impl") or "").lower()
+        return PythonRequest(raw=text, version=version, implementation=_IMPLEMENTATIONS.get(impl))
+    seps = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    if any(s in text for s in seps) or text.startswith((".", "~")):
+        return PythonRequest(raw=text, path=Path(text).expanduser())
+    return PythonRequest(raw=text, name=text)
+
+
+def _is_shim(path: Path) -> bool:
+    return path.parent.name == "shims"
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def find_python_in_dir(root: Path) -> Path | None:
+    """The interpreter of an environment directory (``bin/python3``, ``bin/python``,
+    ``Scripts/python.exe``), or None."""
+    for rel in ("bin/python3", "bin/python", "Scripts/python.exe", "python.exe"):
+        candidate = root / rel
+        if _is_executable(candidate):
+            return candidate
+    return None
+
+
+def _pyenv_bins(version: tuple[int, ...] | None) -> list[Path]:
+    """``$PYENV_ROOT/versions/*/bin``, those whose name matches ``version`` first, newest first."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    try:
+        entries = [e for e in (root / "versions").iterdir() if (e / "bin").is_dir()]
+    except OSError:
+        return []
+
+    def sort_key(entry: Path) -> tuple[int, tuple[int, ...], str]:
+        nums = tuple(int(x) for x in re.findall(r"\d+", entry.name)[:3])
+        wanted = version is not None and nums[: len(version)] == version
+        return (0 if wanted else 1, tuple(-n for n in nums), entry.name)
+
+    return [e / "bin" for e in sorted(entries, key=sort_key)]
+
+
+def _search_dirs(version: tuple[int, ...] | None) -> Iterator[tuple[Path, bool]]:
+    """(directory, is shim dir): PATH without shims, then pyenv versions, then shims."""
+    path_dirs = [Path(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    shims = [d for d in path_dirs if d.name == "shims"]
+    for d in path_dirs:
+        if d.name != "shims":
+            yield d, False
+    for d in _pyenv_bins(version):
+        yield d, False
+    for d in shims:
+        yield d, True
+
+
+def _query(exe: Path, cache: Cache | None) -> Interpreter:
+    from sula.interpreter.query import query_interpreter, run_probe
+
+    if _is_shim(exe):
+        return run_probe(exe)
+    return query_interpreter(exe, cache=cache)
+
+
+def _candidates(names: list[str], version: tuple[int, ...] | None) -> Iterator[Path]:
+    seen: set[str] = set()
+    for directory, _ in _search_dirs(version):
+        for name in names:
+            candidate = directory / (name + _EXE)
+            key = os.path.abspath(candidate)
+            if key in seen or not _is_executable(candidate):
+                continue
+            seen.add(key)
+            yield candidate
+
+
+def _names_for(request: PythonRequest) -> list[str]:
+    if request.name is not None:
+        return [request.name]
+    assert request.version is not None
+    stem = "pypy" if request.implementation == "pypy" else "python"
+    v = request.version
+    names = []
+    if len(v) >= 2:
+        names.append(f"{stem}{v[0]}.{v[1]}")
+    names += [f"{stem}{v[0]}", stem]
+    return names
+
+
+def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter:
+    """The interpreter for a ``--python`` value; None means the first working ``python3`` (or
+    ``python``) on PATH.
+
+    Raises :class:`InterpreterNotFoundError` when nothing matches, and
+    :class:`InterpreterQueryError` when an explicitly given path cannot be run.
+    """
+    if request is None:
+        parsed = PythonRequest(raw="python3", name="python3")
+        names = ["python3", "python"]
+        dirs_first_path = True
+    else:
+        parsed = parse_request(request)
+        if parsed.path is not None:
+            return _query(_resolve_path(parsed.path), cache)
+        names = _names_for(parsed)
+        dirs_first_path = False
+    tried: list[str] = []
+    candidates = _path_order_candidates(names) if dirs_first_path else _candidates(names, parsed.version)
+    for exe in candidates:
+        tried.append(str(exe))
+        try:
+            interpreter = _query(exe, cache)
+        except InterpreterQueryError as err:
+            _log.debug("skipping %s: %s", exe, err.detail)
+            continue
+        if parsed.matches(interpreter):
+            return interpreter
+        _log.debug("skipping %s: Python %s does not match `%s`", exe, interpreter.python_full_version, parsed.raw)
+    raise InterpreterNotFoundError(parsed.raw, tried=tried)
+
+
+def _path_order_candidates(names: list[str]) -> Iterator[Path]:
+    """Executables named ``names`` in PATH order, shims included where they stand."""
+    seen: set[str] = set()
+    for p in os.environ.get("PATH", "").split(os.pathsep):
+        if not p:
+            continue
+        for name in names:
+            candidate = Path(p) / (name + _EXE)
+            key = os.path.abspath(candidate)
+            if key not in seen and _is_executable(candidate):
+                seen.add(key)
+                yield candidate
+
+
+def _resolve_path(path: Path) -> Path:
+    if path.is_dir():
+        found = find_python_in_dir(path)
+        if found is None:
+            raise InterpreterError(f"No Python executable found in the directory `{path}`")
+        return found
+    if not path.exists():
+        raise InterpreterError(f"No Python executable at `{path}`: the file does not exist")
+    return path
+
+
+def _environment_at(root: Path, source: str, cache: Cache | None) -> PythonEnvironment:
+    exe = find_python_in_dir(root)
+    if exe is None:
+        raise InterpreterError(f"`{source}` points at `{root}`, which has no Python executable")
+    from sula.interpreter.query import query_interpreter
+
+    return PythonEnvironment.from_interpreter(query_interpreter(exe, cache=cache))
+
+
+def find_environment(
+    python: str | None, *, system: bool = False, cache: Cache | None
+) -> PythonEnvironment:
+    """The environment an install command targets.
+
+    ``--python`` wins; then ``--system`` (the first non-venv Python on PATH); then
+    ``VIRTUAL_ENV``, ``CONDA_PREFIX``, and a ``.venv`` in the working directory or a parent.
+    Never falls back to the system Python silently: :class:`NoEnvironmentError` with a hint.
+    """
+    if python is not None:
+        return PythonEnvironment.from_interpreter(find_interpreter(python, cache=cache))
+    if system:
+        return PythonEnvironment.from_interpreter(_find_system(cache))
+    for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        value = os.environ.get(var)
+        if value:
+            return _environment_at(Path(value), var, cache)
+    cwd = Path.cwd()
+    for directory in (cwd, *cwd.parents):
+        candidate = directory / ".venv"
+        if (candidate / "pyvenv.cfg").is_file():
+            return _environment_at(candidate, str(candidate), cache)
+    raise NoEnvironmentError(str(cwd))
+
+
+def _find_system(cache: Cache | None) -> Interpreter:
+    tried: list[str] = []
+    for exe in _path_order_candidates(["python3", "python"]):
+        tried.append(str(exe))
+        try:
+            interpreter = _query(exe, cache)
+        except InterpreterQueryError as err:
+            _log.debug("skipping %s: %s", exe, err.detail)
+            continue
+        if not interpreter.is_venv():
+            return interpreter
+        _log.debug("skipping %s: it is a virtual environment", exe)
+    raise InterpreterNotFoundError("python3", tried=tried)
