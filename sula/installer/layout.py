@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sula.interpreter import PythonEnvironment
 
 __all__ = ["Layout"]
 
@@ -23,6 +27,29 @@ class Layout:
     data: Path
     headers: Path
     python_version: tuple[int, int] = (3, 11)
+
+    @classmethod
+    def from_environment(cls, env: PythonEnvironment) -> Layout:
+        """The layout of an environment found by ``sula.interpreter.find_environment``.
+
+        Headers go where pip puts them: ``<root>/include/site/pythonX.Y/<dist>`` in a venv,
+        the scheme's ``include`` elsewhere.
+        """
+        interp = env.interpreter
+        major, minor = interp.python_version[0], interp.python_version[1]
+        paths = env.paths
+        headers = Path(paths.include)
+        if env.is_venv() and Path(paths.data) == env.root:
+            headers = env.root / "include" / "site" / f"python{major}.{minor}"
+        return cls(
+            python=env.python,
+            purelib=Path(paths.purelib),
+            platlib=Path(paths.platlib),
+            scripts=Path(paths.scripts),
+            data=Path(paths.data),
+            headers=headers,
+            python_version=(major, minor),
+        )
 
     @classmethod
     def for_venv(cls, prefix: Path, python_version: tuple[int, int], python: Path | None = None) -> Layout:

@@ -1,0 +1,274 @@
+"""What is installed in an environment: ``.dist-info``, ``.egg-info`` and ``.egg-link`` distributions."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from sula.installer.layout import Layout
+
+__all__ = ["InstalledDist", "InstalledKind", "SitePackages", "read_metadata"]
+
+
+class InstalledKind(enum.Enum):
+    """How a distribution was installed, which decides how it is uninstalled."""
+
+    DIST_INFO = "dist-info"
+    EGG_INFO = "egg-info"
+    EGG_LINK = "egg-link"
+
+
+def read_metadata(path: Path) -> Message:
+    """The headers of a METADATA / PKG-INFO file (the body, a long description, is skipped)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines: list[str] = []
+        for line in f:
+            if line in ("\n", "\r\n"):
+                break
+            lines.append(line)
+    return HeaderParser().parsestr("".join(lines))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstalledDist:
+    """One installed distribution; ``path`` is its metadata directory (or ``.egg-info`` file)."""
+
+    name: NormalizedName
+    display_name: str
+    version: str
+    kind: InstalledKind
+    path: Path
+    site: Path
+    direct_url: dict[str, object] | None = None
+    egg_link: Path | None = None
+    _meta: list[Message] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def editable(self) -> bool:
+        if self.kind is InstalledKind.EGG_LINK:
+            return True
+        info = self.direct_url.get("dir_info") if self.direct_url else None
+        return isinstance(info, dict) and bool(info.get("editable"))
+
+    @property
+    def url(self) -> str | None:
+        url = self.direct_url.get("url") if self.direct_url else None
+        return url if isinstance(url, str) else None
+
+    def metadata_file(self) -> Path:
+        if self.kind is InstalledKind.DIST_INFO:
+            return self.path / "METADATA"
+        return self.path / "PKG-INFO" if self.path.is_dir() else self.path
+
+    def metadata(self) -> Message:
+        if not self._meta:
+            self._meta.append(read_metadata(self.metadata_file()))
+        return self._meta[0]
+
+    def requires(self) -> list[str]:
+        """``Requires-Dist`` lines (egg-info: ``requires.txt`` translated to markers)."""
+        reqs = self.metadata().get_all("Requires-Dist") or []
+        if reqs or self.kind is InstalledKind.DIST_INFO or not self.path.is_dir():
+            return [str(r) for r in reqs]
+        return _egg_requires(self.path / "requires.txt")
+
+    def installer(self) -> str | None:
+        if self.kind is not InstalledKind.DIST_INFO:
+            return None
+        try:
+            return (self.path / "INSTALLER").read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def requested(self) -> bool:
+        return self.kind is InstalledKind.DIST_INFO and (self.path / "REQUESTED").exists()
+
+    def location(self) -> Path:
+        """Where the code lives: the site dir, or the project dir of a legacy editable."""
+        if self.kind is InstalledKind.EGG_LINK:
+            return self.path.parent
+        return self.site
+
+    def files(self) -> list[str]:
+        """The installed files as listed (RECORD or installed-files.txt), relative to ``location()``."""
+        from sula.database.record import parse_record
+
+        if self.kind is InstalledKind.DIST_INFO:
+            try:
+                text = (self.path / "RECORD").read_text(encoding="utf-8")
+            except OSError:
+                return []
+            return [e.path for e in parse_record(text)]
+        listing = self.path / "installed-files.txt"
+        try:
+            lines = listing.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        rel = os.path.relpath(self.path, self.site).replace(os.sep, "/")
+        return [os.path.normpath(f"{rel}/{line.strip()}").replace(os.sep, "/") for line in lines if line.strip()]
+
+
+def _egg_requires(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    out: list[str] = []
+    marker = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            extra, _, cond = section.partition(":")
+            parts = []
+            if extra:
+                parts.append(f'extra == "{extra}"')
+            if cond:
+                parts.append(f"({cond})")
+            marker = " and ".join(parts)
+            continue
+        out.append(f"{line}; {marker}" if marker else line)
+    return out
+
+
+def _split_name_version(stem: str) -> tuple[str, str]:
+    name, _, version = stem.partition("-")
+    version = version.split("-py", 1)[0] if version else ""
+    return name, version
+
+
+def _read_dist_info(site: Path, entry: str) -> InstalledDist | None:
+    path = site / entry
+    meta_path = path / "METADATA"
+    name, version = _split_name_version(entry[: -len(".dist-info")])
+    meta = None
+    try:
+        meta = read_metadata(meta_path)
+        name = meta.get("Name") or name
+        version = meta.get("Version") or version
+    except OSError:
+        if not (path / "RECORD").exists():
+            return None
+    direct_url: dict[str, object] | None = None
+    try:
+        loaded = json.loads((path / "direct_url.json").read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            direct_url = loaded
+    except (OSError, ValueError):
+        pass
+    return InstalledDist(
+        name=canonicalize_name(name),
+        display_name=str(name),
+        version=str(version),
+        kind=InstalledKind.DIST_INFO,
+        path=path,
+        site=site,
+        direct_url=direct_url,
+        _meta=[meta] if meta is not None else [],
+    )
+
+
+def _read_egg_info(site: Path, path: Path, egg_link: Path | None = None) -> InstalledDist | None:
+    meta_path = path / "PKG-INFO" if path.is_dir() else path
+    name, version = _split_name_version(path.name[: -len(".egg-info")])
+    meta = None
+    try:
+        meta = read_metadata(meta_path)
+        name = meta.get("Name") or name
+        version = meta.get("Version") or version
+    except OSError:
+        pass
+    if not name:
+        return None
+    return InstalledDist(
+        name=canonicalize_name(name),
+        display_name=str(name),
+        version=str(version),
+        kind=InstalledKind.EGG_LINK if egg_link is not None else InstalledKind.EGG_INFO,
+        path=egg_link if egg_link is not None else path,
+        site=site,
+        egg_link=path if egg_link is not None else None,
+        _meta=[meta] if meta is not None else [],
+    )
+
+
+def _read_egg_link(site: Path, entry: str) -> InstalledDist | None:
+    link = site / entry
+    try:
+        target = link.read_text(encoding="utf-8").splitlines()[0].strip()
+    except (OSError, IndexError):
+        return None
+    project = (site / target).resolve() if target else None
+    if project is None or not project.is_dir():
+        return None
+    want = canonicalize_name(entry[: -len(".egg-link")])
+    candidates = [project, *(p for p in project.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    for base in candidates:
+        try:
+            names = os.listdir(base)
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith(".egg-info") and canonicalize_name(_split_name_version(n[:-9])[0]) == want:
+                dist = _read_egg_info(site, base / n, egg_link=link)
+                if dist is not None:
+                    return dist
+    return None
+
+
+class SitePackages:
+    """An index of the distributions installed in a layout's library directories."""
+
+    def __init__(self, dists: list[InstalledDist]) -> None:
+        self._by_name: dict[NormalizedName, list[InstalledDist]] = {}
+        for dist in dists:
+            self._by_name.setdefault(dist.name, []).append(dist)
+
+    @classmethod
+    def from_layout(cls, layout: Layout) -> SitePackages:
+        return cls.from_dirs(layout.site_dirs())
+
+    @classmethod
+    def from_dirs(cls, dirs: list[Path]) -> SitePackages:
+        dists: list[InstalledDist] = []
+        for site in dirs:
+            try:
+                names = sorted(os.listdir(site))
+            except OSError:
+                continue
+            for entry in names:
+                if entry.startswith("."):
+                    continue
+                dist: InstalledDist | None = None
+                if entry.endswith(".dist-info"):
+                    dist = _read_dist_info(site, entry)
+                elif entry.endswith(".egg-info"):
+                    dist = _read_egg_info(site, site / entry)
+                elif entry.endswith(".egg-link"):
+                    dist = _read_egg_link(site, entry)
+                if dist is not None:
+                    dists.append(dist)
+        return cls(dists)
+
+    def get(self, name: str) -> list[InstalledDist]:
+        return self._by_name.get(canonicalize_name(name), [])
+
+    def __iter__(self) -> Iterator[InstalledDist]:
+        for name in sorted(self._by_name):
+            yield from self._by_name[name]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_name.values())
+
+    def names(self) -> list[NormalizedName]:
+        return sorted(self._by_name)

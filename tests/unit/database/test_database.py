@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import zipfile
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from sula.cache import Cache
+from sula.database import (
+    DistributionDatabase,
+    HashMismatchError,
+    InvalidArchiveError,
+    PathWheel,
+    RegistryWheel,
+    unzip_wheel,
+)
+from sula.database.record import hash_file, parse_record
+from sula.dist import WheelFilename
+
+
+class FileServer:
+    """Streams local files as if they were URLs, counting requests (a stand-in transport)."""
+
+    def __init__(self, files: dict[str, Path]) -> None:
+        self.files = files
+        self.requests: list[str] = []
+
+    async def stream_url(self, url: str, hashes: Mapping[str, str] | None = None) -> AsyncIterator[bytes]:
+        self.requests.append(url)
+        data = self.files[url].read_bytes()
+        for i in range(0, len(data), 7000):
+            await asyncio.sleep(0)
+            yield data[i : i + 7000]
+
+
+def test_local_wheel_is_unpacked_with_a_complete_record_and_left_in_place(wheel_factory, tmp_path: Path) -> None:
+    whl = wheel_factory("local", "1.0", files={"local/__init__.py": "", "local/x.bin": b"\x00" * 100})
+    before = whl.read_bytes()
+    cache = Cache(root=tmp_path / "c").init()
+    db = DistributionDatabase(cache=cache)
+    cw = asyncio.run(db.get_wheel(PathWheel(filename=WheelFilename.parse(whl.name), path=whl)))
+    assert whl.read_bytes() == before
+    record = parse_record((cw.path / "local-1.0.dist-info" / "RECORD").read_text())
+    for row in record:
+        if row.hash:
+            assert hash_file(cw.path / row.path) == (row.hash, row.size)
+    assert {r.path for r in record} >= {"local/__init__.py", "local/x.bin", "local-1.0.dist-info/RECORD"}
+    assert not list((cache.temp_root).iterdir())
+
+
+def test_download_verifies_hashes_and_flies_once(wheel_factory, tmp_path: Path) -> None:
+    whl = wheel_factory("remote", "2.0", size_padding=50_000)
+    digest = hashlib.sha256(whl.read_bytes()).hexdigest()
+    server = FileServer({"http://x/remote.whl": whl})
+    cache = Cache(root=tmp_path / "c").init()
+    fn = WheelFilename.parse(whl.name)
+    src = RegistryWheel(filename=fn, url="http://x/remote.whl", index="http://x/simple/")
+
+    async def go() -> list[Path]:
+        db = DistributionDatabase(cache=cache, client=server)
+        results = await asyncio.gather(*(db.get_wheel(src, [f"sha256:{digest}"]) for _ in range(5)))
+        return [r.path for r in results]
+
+    paths = asyncio.run(go())
+    assert len(set(paths)) == 1 and len(server.requests) == 1
+    assert (paths[0].parent / (paths[0].name + ".sha256")).read_text().strip() == digest
+    # A second database (another run) finds it in the cache: no request at all.
+    db2 = DistributionDatabase(cache=cache, client=server)
+    assert asyncio.run(db2.get_wheel(src, [f"sha256:{digest}"])).sha256 == digest
+    assert len(server.requests) == 1
+    assert [c.filename.stem for c in db2.registry_entries("http://x/simple/", "remote")] == [fn.stem]
+
+
+def test_hash_mismatch_leaves_no_cache_entry(wheel_factory, tmp_path: Path) -> None:
+    whl = wheel_factory("bad", "1.0")
+    server = FileServer({"http://x/bad.whl": whl})
+    cache = Cache(root=tmp_path / "c").init()
+    src = RegistryWheel(filename=WheelFilename.parse(whl.name), url="http://x/bad.whl", index="i")
+    db = DistributionDatabase(cache=cache, client=server)
+    with pytest.raises(HashMismatchError, match=r"Hash mismatch for `bad-1\.0-py3-none-any\.whl`"):
+        asyncio.run(db.get_wheel(src, ["sha256:" + "0" * 64]))
+    assert not db.entry_path(src).exists()
+    assert not list(cache.temp_root.iterdir())
+
+
+def test_unzip_rejects_tampered_and_unsafe_archives(tmp_path: Path) -> None:
+    good = tmp_path / "t-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(good, "w") as zf:
+        zf.writestr("t/__init__.py", "x = 1\n")
+        zf.writestr("t-1.0.dist-info/METADATA", "Name: t\nVersion: 1.0\n\n")
+        zf.writestr("t-1.0.dist-info/RECORD", "t/__init__.py,sha256=AAAA,6\nt-1.0.dist-info/RECORD,,\n")
+    (tmp_path / "out1").mkdir()
+    with pytest.raises(InvalidArchiveError, match="does not match its RECORD hash"):
+        unzip_wheel(good, tmp_path / "out1", good.name)
+    evil = tmp_path / "e-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../../escape.py", "")
+    (tmp_path / "out2").mkdir()
+    with pytest.raises(InvalidArchiveError, match="unsafe path"):
+        unzip_wheel(evil, tmp_path / "out2", evil.name)
+    assert not (tmp_path / "escape.py").exists()
+    junk = tmp_path / "j-1.0-py3-none-any.whl"
+    junk.write_bytes(b"not a zip")
+    with pytest.raises(InvalidArchiveError, match="not a zip archive"):
+        unzip_wheel(junk, tmp_path / "out2", junk.name)
