@@ -314,12 +314,12 @@ class RequirementsParser:
     def _check_role(self, entry: RequirementEntry, role: Role, span: tuple[int, int]) -> None:
         if role == "requirement":
             return
-        kind = "constraint" if role == "constraint" else "override"
+        kind = "a constraint" if role == "constraint" else "an override"
         if entry.editable:
-            raise LocatedError(f"Editable requirement is not allowed as a {kind}", span)
+            raise LocatedError(f"Editable requirement is not allowed as {kind}", span)
         if entry.requirement.name is None:
             raise LocatedError(
-                f"Unnamed requirement is not allowed as a {kind} (add `name @` before the URL)",
+                f"Unnamed requirement is not allowed as {kind} (add `name @` before the URL)",
                 span,
             )
         if role == "constraint" and entry.requirement.extras:
@@ -440,7 +440,7 @@ class RequirementsParser:
         except RequirementsFileError as err:
             raise self._error(
                 f"Couldn't read included file `{display}`", line, source, span
-            ) from RequirementsError(err.reason)
+            ) from RequirementsError(err.reason[:1].upper() + err.reason[1:])
 
 
 def _editable_bounds(text: str) -> tuple[int, int]:
