@@ -8,23 +8,13 @@ native ``linux_*`` before ``manylinux``/``musllinux``), without importing packag
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import struct
 import sys
-import sysconfig
-
-PROBE_VERSION = 1
-
-_SHORT_NAMES = {"python": "py", "cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}
-_PLACEHOLDER = os.path.join(os.sep, "__sula_prefix__")
-_PATH_KEYS = ("purelib", "platlib", "scripts", "data", "include")
-_IS_32BIT = struct.calcsize("P") == 4
 
 
 def _fix_venv_prefix() -> None:
-    """Without ``site`` (``-S``), Pythons before 3.11 do not notice a venv: do what ``site.venv`` does."""
+    """Without ``site`` (``-S``), Pythons before 3.11 do not notice a venv: do what ``site.venv``
+    does. Runs before ``sysconfig`` is imported, which captures ``sys.prefix`` (3.8 to 3.10)."""
     if sys.prefix != sys.base_prefix:
         return
     exe_dir = os.path.dirname(os.path.abspath(sys.executable))
@@ -33,6 +23,21 @@ def _fix_venv_prefix() -> None:
         if os.path.isfile(os.path.join(conf_dir, "pyvenv.cfg")):
             sys.prefix = sys.exec_prefix = site_prefix
             return
+
+
+_fix_venv_prefix()
+
+import json  # noqa: E402
+import platform  # noqa: E402
+import struct  # noqa: E402
+import sysconfig  # noqa: E402
+
+PROBE_VERSION = 1
+
+_SHORT_NAMES = {"python": "py", "cpython": "cp", "pypy": "pp", "ironpython": "ip", "jython": "jy"}
+_PLACEHOLDER = os.path.join(os.sep, "__sula_prefix__")
+_PATH_KEYS = ("purelib", "platlib", "scripts", "data", "include")
+_IS_32BIT = struct.calcsize("P") == 4
 
 
 def _config_var(name: str) -> object:
@@ -438,7 +443,6 @@ def _relative_scheme(scheme: str) -> dict[str, str]:
 
 
 def main() -> None:
-    _fix_venv_prefix()
     current, venv, plain = _scheme_names()
     paths = sysconfig.get_paths(current)
     info = sys.version_info

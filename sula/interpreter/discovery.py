@@ -45,7 +45,7 @@ _log = logging.getLogger(__name__)
 _WINDOWS = os.name == "nt"
 _EXE = ".exe" if _WINDOWS else ""
 _VERSION_RE = re.compile(
-    r"^(?:(?P<impl>cpython|cp|pypy|pp|python|py)[@-]?)?"
+    r"^(?:(?P<impl>cpython|cp|pypy|pp)[@-]?)?"
     r"(?P<major>\d+)(?:\.(?P<minor>\d+))?(?:\.(?P<micro>\d+))?$",
     re.IGNORECASE,
 )
@@ -106,13 +106,32 @@ def find_python_in_dir(root: Path) -> Path | None:
     return None
 
 
+def _pyenv_roots() -> list[Path]:
+    """``$PYENV_ROOT``, ``~/.pyenv``, and the parent of any ``shims`` directory on PATH that has a
+    ``versions`` directory beside it (so a changed HOME still finds pyenv's Pythons)."""
+    roots: list[Path] = []
+    if os.environ.get("PYENV_ROOT"):
+        roots.append(Path(os.environ["PYENV_ROOT"]))
+    roots.append(Path.home() / ".pyenv")
+    for p in os.environ.get("PATH", "").split(os.pathsep):
+        d = Path(p)
+        if p and d.name == "shims" and (d.parent / "versions").is_dir():
+            roots.append(d.parent)
+    unique: list[Path] = []
+    for r in roots:
+        if r not in unique:
+            unique.append(r)
+    return unique
+
+
 def _pyenv_bins(version: tuple[int, ...] | None) -> list[Path]:
     """``$PYENV_ROOT/versions/*/bin``, those whose name matches ``version`` first, newest first."""
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    try:
-        entries = [e for e in (root / "versions").iterdir() if (e / "bin").is_dir()]
-    except OSError:
-        return []
+    entries: list[Path] = []
+    for root in _pyenv_roots():
+        try:
+            entries += [e for e in (root / "versions").iterdir() if (e / "bin").is_dir()]
+        except OSError:
+            continue
 
     def sort_key(entry: Path) -> tuple[int, tuple[int, ...], str]:
         nums = tuple(int(x) for x in re.findall(r"\d+", entry.name)[:3])

@@ -2,12 +2,15 @@
 
 Cache entries live in ``interpreters-v1/<cache_key(absolute executable path)>.msgpack``; an
 entry is used only when the executable's own mtime (``lstat``, so a re-created venv symlink
-counts), its target's mtime (``stat``) and its resolved path all still match. An unreadable
+counts), its target's mtime (``stat``), its resolved path and the probe's source digest all
+still match. An unreadable
 or undecodable entry is a miss, and is overwritten.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import subprocess
@@ -23,12 +26,12 @@ from sula.interpreter.model import Interpreter
 if TYPE_CHECKING:
     from sula.cache import Cache
 
-__all__ = ["CachedInterpreter", "query_interpreter", "run_probe"]
+__all__ = ["CachedInterpreter", "probe_digest", "query_interpreter", "run_probe"]
 
 _log = logging.getLogger(__name__)
 
 PROBE = Path(__file__).with_name("_probe.py")
-PROBE_VERSION = 1  # keep equal to _probe.PROBE_VERSION; entries of another version are misses
+PROBE_VERSION = 1  # keep equal to _probe.PROBE_VERSION
 _TIMEOUT = 60.0
 
 
@@ -39,8 +42,14 @@ class CachedInterpreter(msgspec.Struct, frozen=True):
     real_executable: str
     mtime_ns: int
     target_mtime_ns: int
-    probe_version: int
+    probe_digest: str
     interpreter: Interpreter
+
+
+@functools.cache
+def probe_digest() -> str:
+    """A digest of the probe's source: an entry written by another probe is a miss."""
+    return hashlib.sha256(PROBE.read_bytes()).hexdigest()[:16]
 
 
 def run_probe(executable: str | os.PathLike[str]) -> Interpreter:
@@ -96,7 +105,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
                 and entry.real_executable == real
                 and entry.mtime_ns == mtime
                 and entry.target_mtime_ns == target_mtime
-                and entry.probe_version == PROBE_VERSION
+                and entry.probe_digest == probe_digest()
             ):
                 _log.debug("interpreter cache hit for %s", exe)
                 return entry.interpreter
@@ -109,7 +118,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
             real_executable=real,
             mtime_ns=mtime,
             target_mtime_ns=target_mtime,
-            probe_version=PROBE_VERSION,
+            probe_digest=probe_digest(),
             interpreter=interpreter,
         )
         try:
