@@ -286,18 +286,17 @@ class RequirementsParser:
             tok = tokens[i]
             option, value, value_tok, i = _take_option(tokens, i, _REQ_OPTIONS)
             if option is None:
-                if tok.value.split("=", 1)[0] in _UNSUPPORTED:
-                    raise LocatedError(
-                        f"Option `{tok.value.split('=', 1)[0]}` is not supported",
-                        (tok.start, tok.end),
-                    )
+                span = (tok.start, tok.end)
                 known = tok.value.split("=", 1)[0]
+                if known in _UNSUPPORTED:
+                    raise LocatedError(f"Option `{known}` is not supported", span)
                 if known in _VALUE_OPTIONS or known in _FLAG_OPTIONS or known in _EDITABLE:
                     raise LocatedError(
-                        f"Option `{known}` must be on its own line, not after a requirement",
-                        (tok.start, tok.end),
+                        f"Option `{known}` must be on its own line, not after a requirement", span
                     )
-                raise LocatedError(f"Unknown option `{tok.value}`", (tok.start, tok.end))
+                if not known.startswith("-"):
+                    raise LocatedError(f"Unexpected `{tok.value}` after an option", span)
+                raise LocatedError(f"Unknown option `{tok.value}`", span)
             assert value_tok is not None
             if option == "--hash":
                 hashes.append(_parse_hash(value, value_tok))
@@ -344,9 +343,7 @@ class RequirementsParser:
                 name = tok.value.split("=", 1)[0]
                 if name in _FLAG_OPTIONS:
                     if "=" in tok.value:
-                        raise LocatedError(
-                            f"Option `{name}` takes no value", (tok.start, tok.end)
-                        )
+                        raise LocatedError(f"Option `{name}` takes no value", (tok.start, tok.end))
                     self._flag(name)
                     i += 1
                     continue
@@ -358,12 +355,11 @@ class RequirementsParser:
                 if name in _UNSUPPORTED:
                     raise LocatedError(f"Option `{name}` is not supported", (tok.start, tok.end))
                 if name in _EDITABLE or name.startswith("-e"):
-                    raise LocatedError(
-                        "Option `-e` must start its line", (tok.start, tok.end)
-                    )
+                    raise LocatedError("Option `-e` must start its line", (tok.start, tok.end))
                 if not name.startswith("-"):
                     raise LocatedError(
-                        f"Unexpected `{tok.value}` after an option (a requirement must start its line)",
+                        f"Unexpected `{tok.value}` after an option"
+                        " (a requirement must start its line)",
                         (tok.start, tok.end),
                     )
                 raise LocatedError(f"Unknown option `{tok.value}`", (tok.start, tok.end))
@@ -401,10 +397,12 @@ class RequirementsParser:
         elif option == "--find-links":
             url = _find_links_url(value, source.base_dir)
             b.find_links.setdefault(url, VerbatimUrl(url=url, given=given))
-        elif option == "--no-binary":
-            b.set_binary(value, no_binary=True)
-        elif option == "--only-binary":
-            b.set_binary(value, no_binary=False)
+        elif option in ("--no-binary", "--only-binary"):
+            if not value or value.startswith("-"):
+                raise LocatedError(
+                    f"Option `{option}` needs `:all:`, `:none:` or package names", span
+                )
+            b.set_binary(value, no_binary=option == "--no-binary")
         elif option == "--trusted-host":
             b.trusted_hosts[value] = None
         elif option == "--use-feature":

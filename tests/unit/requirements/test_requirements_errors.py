@@ -212,3 +212,23 @@ def test_command_line_argument_error_has_no_file(tmp_path: Path) -> None:
         "                ^\n"
         "  Caused by: Expected a marker variable or quoted string"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "headline"),
+    [
+        ("--no-binary --pre", "Option `--no-binary` needs `:all:`, `:none:` or package names"),
+        ("-i https://a.example/ six", "Unexpected `six` after an option"),
+        ("six --hash=sha256:00 extra", "Unexpected `extra` after an option"),
+        ("--pre -e ./pkg", "Option `-e` must start its line"),
+        ("-Z", "Unknown option `-Z`"),
+        ("svn+https://code.example/repo", "Unsupported version control system `svn`"),
+        ("ftp2://code.example/x.whl", "Unsupported URL scheme `ftp2`"),
+        ("git+https://code.example/r.git@", "Git URL has an empty reference after `@`"),
+        ("https://x.example/x.tar.gz#egg=not%20a%20name", "Invalid `#egg=not a name` fragment"),
+    ],
+)
+def test_error_headlines(text: str, headline: str, tmp_path: Path) -> None:
+    with pytest.raises(RequirementsParseError) as info:
+        parse_requirements_text(text, base_dir=tmp_path, working_dir=tmp_path, environ={})
+    assert info.value.headline.startswith(headline)
