@@ -506,3 +506,28 @@ def test_constraints_must_be_named_plain_requirements(tmp_path: Path) -> None:
         with pytest.raises(RequirementsParseError, match=message):
             parse_requirements_text(text, base_dir=tmp_path, working_dir=tmp_path,
                                     constraint=True, environ={})
+
+
+def test_env_vars_in_includes_and_editables(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pkg").mkdir()
+    (tmp_path / "sub" / "r.txt").write_text("six\n")
+    spec = parse("-r ${SUBDIR}/r.txt\n-e ${SUBDIR}/pkg\n", tmp_path, SUBDIR="sub")
+    assert [e.name for e in spec.requirements] == ["six"]
+    editable = spec.editables[0].requirement
+    assert isinstance(editable, UrlRequirement)
+    assert editable.path == tmp_path / "sub" / "pkg"
+    assert editable.url.given == "${SUBDIR}/pkg"
+
+
+def test_use_feature_is_accepted(tmp_path: Path) -> None:
+    assert parse("--use-feature=truststore\nsix\n", tmp_path).requirements[0].name == "six"
+
+
+def test_tokenizer_quotes_and_spans() -> None:
+    from sula.requirements._lines import tokenize
+
+    tokens = tokenize("""-r "a b.txt" --x='c d' e\\f""")
+    assert [(t.value, t.start, t.end) for t in tokens] == [
+        ("-r", 0, 2), ("a b.txt", 3, 12), ("--x=c d", 13, 22), ("e\\f", 23, 26),
+    ]
