@@ -40,6 +40,31 @@ def expand_env(text: str, environ: Mapping[str, str]) -> str:
     return _ENV_RE.sub(replace, text)
 
 
+def raw_span(raw: str, environ: Mapping[str, str], span: tuple[int, int]) -> tuple[int, int]:
+    """Map ``span`` in the expanded text of ``raw`` back onto ``raw``; a position inside an
+    expanded variable widens to the whole ``${NAME}``. Errors show the raw line, so that a
+    secret passed in a variable (a token in an index URL) never reaches a terminal or CI log."""
+    return _raw_position(raw, environ, span[0], end=False), _raw_position(
+        raw, environ, span[1], end=True
+    )
+
+
+def _raw_position(raw: str, environ: Mapping[str, str], pos: int, *, end: bool) -> int:
+    shift = 0  # expanded offset minus raw offset before the current variable
+    for m in _ENV_RE.finditer(raw):
+        value = environ.get(m.group(1))
+        if not value:
+            continue
+        t_start = m.start() + shift
+        t_end = t_start + len(value)
+        if pos <= t_start:
+            break
+        if pos < t_end or (end and pos == t_end):
+            return m.end() if end else m.start()
+        shift += len(value) - (m.end() - m.start())
+    return pos - shift
+
+
 def _strip_comment(line: str) -> str:
     if "#" in line:
         line = _COMMENT_RE.sub("", line)

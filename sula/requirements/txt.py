@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Literal
 
 from sula._span import span as timed
-from sula.requirements._lines import LogicalLine, Token, iter_logical_lines, split_options, tokenize
+from sula.requirements._lines import (
+    LogicalLine,
+    Token,
+    iter_logical_lines,
+    raw_span,
+    split_options,
+    tokenize,
+)
 from sula.requirements._requirement import LocatedError, is_url, parse_requirement
 from sula.requirements.errors import (
     IncludeCycleError,
@@ -217,8 +224,10 @@ class RequirementsParser:
     def _error(
         self, headline: str, line: LogicalLine, source: _Source, span: tuple[int, int]
     ) -> RequirementsParseError:
+        if line.raw is not line.text:
+            span = raw_span(line.raw, self.environ, span)
         return RequirementsParseError(
-            headline, name=source.name, line_number=line.number, line=line.text, span=span
+            headline, name=source.name, line_number=line.number, line=line.raw, span=span
         )
 
     def _origin(self, line: LogicalLine, source: _Source) -> Origin:
@@ -430,8 +439,10 @@ class RequirementsParser:
         for i, (seen, _name) in enumerate(self._stack):
             if seen == real:
                 chain = [name for _p, name in self._stack[i:]] + [display]
+                if line.raw is not line.text:
+                    span = raw_span(line.raw, self.environ, span)
                 raise IncludeCycleError(
-                    chain, name=source.name, line_number=line.number, line=line.text, span=span
+                    chain, name=source.name, line_number=line.number, line=line.raw, span=span
                 )
         try:
             self.parse_file(target, role=role, name=display)

@@ -232,3 +232,32 @@ def test_error_headlines(text: str, headline: str, tmp_path: Path) -> None:
     with pytest.raises(RequirementsParseError) as info:
         parse_requirements_text(text, base_dir=tmp_path, working_dir=tmp_path, environ={})
     assert info.value.headline.startswith(headline)
+
+
+def test_error_shows_the_line_before_expansion_so_secrets_stay_hidden(tmp_path: Path) -> None:
+    with pytest.raises(RequirementsParseError) as info:
+        parse_requirements_text(
+            "demo @ https://${TOKEN}@files.example/d.whl ; python_version <",
+            name="reqs.txt",
+            base_dir=tmp_path,
+            environ={"TOKEN": "hunter2-very-long-secret"},
+        )
+    assert "hunter2" not in "\n".join(format_chain(info.value))
+    assert str(info.value) == (
+        "Couldn't parse requirement in `reqs.txt` at line 1\n"
+        "  demo @ https://${TOKEN}@files.example/d.whl ; python_version <\n"
+        "                                                                ^"
+    )
+
+
+def test_error_span_inside_a_variable_covers_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(RequirementsParseError) as info:
+        parse_requirements_text(
+            "-i ${A} ${B} extra", base_dir=tmp_path, environ={"A": "x", "B": "y"}
+        )
+    assert str(info.value).splitlines()[1:] == ["  -i ${A} ${B} extra", "          ^^^^"]
+    with pytest.raises(RequirementsParseError) as info:
+        parse_requirements_text(
+            "-i ${A} zz${B}", base_dir=tmp_path, environ={"A": "x", "B": "--bad"}
+        )
+    assert str(info.value).splitlines()[1:] == ["  -i ${A} zz${B}", "          ^^^^^^"]
