@@ -17,6 +17,8 @@ _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
+from fixtures.cli import SulaRunner  # noqa: E402
+from fixtures.cli import sula_env as _sula_env  # noqa: E402
 from fixtures.dists import build_sdist, build_wheel  # noqa: E402
 from fixtures.index import IndexServers  # noqa: E402
 
@@ -74,3 +76,20 @@ def index_server() -> Iterator[IndexServers]:
         yield servers
     finally:
         servers.stop_all()
+
+
+@pytest.fixture
+def run_sula(tmp_path: Path, cache_dir: Path, index_server: IndexServers) -> SulaRunner:
+    """``run_sula(*args, cwd=None, env=None, input=None) -> SulaResult``: sula in a subprocess
+    with ``SULA_CACHE_DIR=<tmp>/cache``, a clean env and a temp HOME; ``.snapshot()`` redacts."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return SulaRunner(temp_dir=tmp_path, cache_dir=cache_dir, home=home, index_source=index_server)
+
+
+@pytest.fixture
+def sula_env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
+    """The env dict ``run_sula`` uses (for tests that start sula or a venv's tools themselves)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return _sula_env(cache_dir, home=home)

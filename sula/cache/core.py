@@ -15,20 +15,36 @@ Layout (``<root>`` is ``--cache-dir``, ``SULA_CACHE_DIR`` or the platform user c
 
 Buckets are sharded by normalized package name so that ``sula cache clean NAME`` removes
 one directory per bucket and listing a package never reads another's entries.
+
+Shard rule (what ``sula cache clean NAME`` and ``prune`` rely on): between a bucket and the
+package come only *key segments*: ``cache_key()`` digests (16 lowercase hex digits) at any
+depth, or one of the kind words in ``KEY_WORDS`` (``url``, ``path``, ``git``…) directly under
+the bucket. The first segment that is not a key is the package: a directory ``<package>/``
+or a file ``<package>.<ext>``. Names starting with ``.`` are never packages (``.flat-index.msgpack``,
+``.lock``). Sidecars beside an entry (``<stem>.lock``, ``<stem>.sha256``) live in the package dir.
+
+Locks: ``<root>/.lock`` is the cache lock. ``sula cache clean`` and ``prune`` hold it
+exclusively; a process that reads or writes entries may hold it shared (``lock_shared``) so
+that a concurrent clean waits for it instead of pulling files from under it. Entry-level locks
+(``<entry>.lock`` via ``sula._fs.lock``) serialize writers of one entry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sula.errors import SulaError
 
-__all__ = ["Cache", "CacheBucket", "CacheError", "cache_key"]
+__all__ = ["KEY_WORDS", "Cache", "CacheBucket", "CacheError", "CacheLockedError", "cache_key",
+           "is_key_segment"]
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -41,6 +57,29 @@ class CacheError(SulaError):
     """The cache directory could not be created, read or written."""
 
 
+class CacheLockedError(CacheError):
+    """Another process holds the cache lock and the wait timed out."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"Timed out waiting for the cache lock at `{path}`")
+        self.path = path
+
+
+# Kind words that may stand between a bucket and its key digests (``wheels-v1/url/<key>/``).
+KEY_WORDS = frozenset({"index", "url", "path", "git", "editable", "archive", "db", "checkouts"})
+_DIGEST_RE = re.compile(r"[0-9a-f]{16}")
+# A versioned bucket directory name, current or from an older sula (``simple-v0``).
+BUCKET_DIR_RE = re.compile(r"[a-z][a-z0-9-]*-v[0-9]+")
+
+
+def is_key_segment(name: str, depth: int) -> bool:
+    """Whether the path segment ``name`` at ``depth`` below a bucket (1 = directly under it) is
+    a cache key rather than a package name (see the shard rule in the module docstring)."""
+    if _DIGEST_RE.fullmatch(name):
+        return True
+    return depth == 1 and name in KEY_WORDS
+
+
 class CacheBucket(enum.Enum):
     """A versioned top-level directory of the cache; bump the suffix when its format changes."""
 
@@ -49,6 +88,11 @@ class CacheBucket(enum.Enum):
     BUILT_WHEELS = "built-wheels-v1"
     INTERPRETERS = "interpreters-v1"
     GIT = "git-v1"
+
+    @property
+    def is_package_sharded(self) -> bool:
+        """Whether the bucket follows the shard rule (keys, then one shard per package)."""
+        return self in (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.BUILT_WHEELS)
 
 
 def cache_key(text: str) -> str:
@@ -102,6 +146,55 @@ class Cache:
     def temp_root(self) -> Path:
         """Scratch space for atomic writes, on the same filesystem as every bucket."""
         return self.root / ".tmp"
+
+    @property
+    def lock_path(self) -> Path:
+        """The cache lock: exclusive for clean and prune, shared for everything else."""
+        return self.root / ".lock"
+
+    @contextlib.contextmanager
+    def lock_exclusive(
+        self, timeout: float = -1, on_wait: Callable[[Path], None] | None = None,
+    ) -> Iterator[None]:
+        """Hold the cache lock exclusively (no other sula process is using the cache).
+
+        ``on_wait`` is called once if another process holds the lock, before waiting up to
+        ``timeout`` seconds (-1: forever) for it.
+        """
+        from sula._fs import LockTimeoutError, lock
+
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(lock(self.lock_path, timeout=0))
+            except LockTimeoutError:
+                if on_wait is not None:
+                    on_wait(self.lock_path)
+                try:
+                    stack.enter_context(lock(self.lock_path, timeout=timeout))
+                except LockTimeoutError as err:
+                    raise CacheLockedError(self.lock_path) from err
+            yield
+
+    @contextlib.contextmanager
+    def lock_shared(self) -> Iterator[None]:
+        """Hold the cache lock shared: many processes at once, but never during a clean.
+
+        On platforms without ``fcntl`` this is a no-op.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def cleanup(self) -> None:
         """Remove a temporary cache; a no-op for a persistent one."""

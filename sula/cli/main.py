@@ -32,7 +32,11 @@ class CommandInfo:
 # Commands in the order `sula help` lists them. Groups map to their subcommands.
 COMMANDS: dict[str, CommandInfo | dict[str, CommandInfo]] = {
     "pip": {},
-    "cache": {},
+    "cache": {
+        "dir": CommandInfo("sula.cli.commands.cache.dir", "Show the cache directory"),
+        "clean": CommandInfo("sula.cli.commands.cache.clean", "Remove all, or some packages', cache entries"),
+        "prune": CommandInfo("sula.cli.commands.cache.prune", "Remove unused and temporary cache entries"),
+    },
     "venv": CommandInfo("sula.cli.commands.venv", "Create a virtual environment"),
     "help": CommandInfo("sula.cli.commands.help", "Show help for a command"),
 }
