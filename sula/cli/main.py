@@ -31,7 +31,15 @@ class CommandInfo:
 
 # Commands in the order `sula help` lists them. Groups map to their subcommands.
 COMMANDS: dict[str, CommandInfo | dict[str, CommandInfo]] = {
-    "pip": {},
+    "pip": {
+        "sync": CommandInfo("sula.cli.commands.pip_sync", "Make an environment hold exactly what requirements files pin"),
+        "uninstall": CommandInfo("sula.cli.commands.pip_uninstall", "Uninstall packages"),
+        "freeze": CommandInfo("sula.cli.commands.pip_freeze", "List installed packages in requirements format"),
+        "list": CommandInfo("sula.cli.commands.pip_list", "List installed packages"),
+        "show": CommandInfo("sula.cli.commands.pip_show", "Show information about installed packages"),
+        "check": CommandInfo("sula.cli.commands.pip_check", "Verify installed packages have compatible dependencies"),
+        "tree": CommandInfo("sula.cli.commands.pip_tree", "Show the dependency tree of installed packages"),
+    },
     "cache": {
         "dir": CommandInfo("sula.cli.commands.cache.dir", "Show the cache directory"),
         "clean": CommandInfo("sula.cli.commands.cache.clean", "Remove all, or some packages', cache entries"),

@@ -51,7 +51,7 @@ _log = logging.getLogger(__name__)
 class WheelStreamer(Protocol):
     """What the database needs from the index client: the bytes of a URL, hash-checked."""
 
-    def stream_url(self, url: str, hashes: Mapping[str, str] | None = None) -> AsyncIterator[bytes]: ...
+    def stream_url(self, url: str, *, hashes: dict[str, str] | None = None) -> AsyncIterator[bytes]: ...
 
 
 class DownloadReporter(Protocol):
@@ -191,6 +191,11 @@ class DistributionDatabase:
             if path.is_dir():
                 yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
 
+    def lookup(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
+        """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
+        beyond a stat or two."""
+        return self._fresh(self.entry_path(source), parse_hashes(hashes))
+
     async def get_wheel(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel:
         """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
         entry = self.entry_path(source)
@@ -274,7 +279,7 @@ class DistributionDatabase:
             if reporter is not None:
                 reporter.on_download_start(name, source.size if isinstance(source, RegistryWheel) else None)
             with open(archive, "wb") as out:
-                async for chunk in self.client.stream_url(source.url, source.hashes or None):
+                async for chunk in self.client.stream_url(source.url, hashes=dict(source.hashes) or None):
                     out.write(chunk)
                     for h in hashers.values():
                         h.update(chunk)

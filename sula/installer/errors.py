@@ -9,7 +9,11 @@ from sula.errors import SulaError
 __all__ = [
     "InstallError",
     "InvalidWheelError",
+    "MissingHashError",
+    "NoMatchingDistributionError",
+    "SourceBuildRequiredError",
     "UninstallError",
+    "UnpinnedRequirementError",
     "UnsafePathError",
 ]
 
@@ -42,4 +46,46 @@ class UninstallError(InstallError):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"Failed to uninstall `{name}`: {reason}")
         self.name = name
+        self.reason = reason
+
+
+class UnpinnedRequirementError(InstallError):
+    """``pip sync`` got a requirement that is not pinned to one version."""
+
+    def __init__(self, requirement: str, origin: str) -> None:
+        super().__init__(
+            f"`{requirement}` ({origin}) is not pinned to one version with `==`; "
+            "`pip sync` installs exactly what the files pin"
+        )
+        self.requirement = requirement
+        self.origin = origin
+
+
+class MissingHashError(InstallError):
+    """Hashes are required but a requirement has none."""
+
+    def __init__(self, requirement: str, origin: str) -> None:
+        super().__init__(
+            f"`{requirement}` ({origin}) has no `--hash`, but hashes are required"
+        )
+        self.requirement = requirement
+        self.origin = origin
+
+
+class SourceBuildRequiredError(InstallError):
+    """Only a source distribution (or a source tree) is available; builds come later."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"`{what}` needs building from source, which sula does not support yet"
+        )
+        self.what = what
+
+
+class NoMatchingDistributionError(InstallError):
+    """No file of the pinned version fits the target interpreter."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"Cannot install `{what}`: {reason}")
+        self.what = what
         self.reason = reason

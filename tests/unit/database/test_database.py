@@ -28,7 +28,7 @@ class FileServer:
         self.files = files
         self.requests: list[str] = []
 
-    async def stream_url(self, url: str, hashes: Mapping[str, str] | None = None) -> AsyncIterator[bytes]:
+    async def stream_url(self, url: str, *, hashes: Mapping[str, str] | None = None) -> AsyncIterator[bytes]:
         self.requests.append(url)
         data = self.files[url].read_bytes()
         for i in range(0, len(data), 7000):

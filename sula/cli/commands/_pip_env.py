@@ -1,0 +1,135 @@
+"""Shared by the installing and reading `pip` commands: the target environment, timings,
+the download progress bar and the `+`/`-` change list."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sula.cli.main import CliContext
+    from sula.cli.printer import Printer
+    from sula.installer import Layout
+    from sula.interpreter import PythonEnvironment
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, *, install: bool = True) -> None:
+    """``--python``, ``--system`` and, for commands that write, ``--target``/``--prefix``."""
+    group = parser.add_argument_group("environment options")
+    group.add_argument(
+        "-p", "--python", metavar="PYTHON", default=None,
+        help="The Python whose environment to use (path, version or name; default: the active "
+        "virtual environment, then .venv)",
+    )
+    group.add_argument("--system", action="store_true", help="Use the system Python's environment")
+    if install:
+        group.add_argument("--target", metavar="DIR", default=None,
+                           help="Install into DIR instead of the environment (like pip's --target)")
+        group.add_argument("--prefix", metavar="DIR", default=None,
+                           help="Install into the scheme rooted at DIR (like pip's --prefix)")
+
+
+def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnvironment, Layout]:
+    """The environment the command acts on, and its install layout."""
+    from sula.installer import Layout
+    from sula.interpreter import PythonEnvironment, find_environment
+
+    env = find_environment(args.python, system=args.system, cache=ctx.cache)
+    target = getattr(args, "target", None)
+    prefix = getattr(args, "prefix", None)
+    if target is not None:
+        env = PythonEnvironment.from_target_dir(env.interpreter, target)
+    elif prefix is not None:
+        env = PythonEnvironment.from_prefix(env.interpreter, prefix)
+    return env, Layout.from_environment(env)
+
+
+def format_elapsed(seconds: float) -> str:
+    """uv's style: ``12ms`` below a second, ``1.52s`` above."""
+    if seconds < 1:
+        return f"{max(0, round(seconds * 1000))}ms"
+    return f"{seconds:.2f}s"
+
+
+def packages(n: int) -> str:
+    return f"{n} package" if n == 1 else f"{n} packages"
+
+
+def print_changes(
+    printer: Printer,
+    removed: Iterable[tuple[str, str]],
+    added: Iterable[tuple[str, str]],
+) -> None:
+    """`` - name==old`` and `` + name==new`` lines on stderr, by name, removals first."""
+    rows = [(name, 0, version) for name, version in removed]
+    rows += [(name, 1, version) for name, version in added]
+    for name, kind, version in sorted(rows):
+        sign = printer.style("-", "red", "bold") if kind == 0 else printer.style("+", "green", "bold")
+        text = f"{name}{printer.style('==' + version, 'dim')}"
+        printer.info(f" {sign} {text}")
+
+
+class DownloadProgress:
+    """A rich progress bar of bytes and packages on a terminal; nothing elsewhere."""
+
+    def __init__(self, total: int, printer: Printer) -> None:
+        self.total = total
+        self._progress: object | None = None
+        if printer.quiet or not sys.stderr.isatty() or total == 0:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TransferSpeedColumn,
+        )
+
+        progress = Progress(
+            TextColumn("[bold cyan]Downloading[/] {task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._tasks: dict[str, object] = {}
+        self._done = 0
+        self._overall = progress.add_task(f"0/{total} packages", total=None)
+        self._progress = progress
+        progress.start()
+
+    def on_download_start(self, name: str, size: int | None) -> None:
+        from rich.progress import Progress
+
+        if isinstance(self._progress, Progress):
+            self._tasks[name] = self._progress.add_task(name, total=size)
+
+    def on_download_progress(self, name: str, nbytes: int) -> None:
+        from rich.progress import Progress, TaskID
+
+        if isinstance(self._progress, Progress):
+            task = self._tasks.get(name)
+            if isinstance(task, int):
+                self._progress.advance(TaskID(task), nbytes)
+
+    def on_download_complete(self, name: str) -> None:
+        from rich.progress import Progress, TaskID
+
+        if isinstance(self._progress, Progress):
+            task = self._tasks.pop(name, None)
+            if isinstance(task, int):
+                self._progress.remove_task(TaskID(task))
+            self._done += 1
+            overall = self._overall
+            assert isinstance(overall, int)
+            self._progress.update(TaskID(overall), description=f"{self._done}/{self.total} packages")
+
+    def close(self) -> None:
+        from rich.progress import Progress
+
+        if isinstance(self._progress, Progress):
+            self._progress.stop()

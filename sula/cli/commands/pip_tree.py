@@ -1,0 +1,122 @@
+"""``sula pip tree``: installed packages as a dependency tree (or the inverse)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sula.cli.main import CliContext
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from sula.cli.commands._pip_env import add_target_arguments
+
+    parser.add_argument("-d", "--depth", type=int, default=255, metavar="N",
+                        help="Show dependencies down to depth N (default: 255)")
+    parser.add_argument("--invert", "--reverse", action="store_true",
+                        help="Show the packages that depend on each package instead")
+    parser.add_argument("--package", action="append", default=[], metavar="NAME",
+                        help="Show only the tree rooted at NAME (repeatable)")
+    parser.add_argument("--show-version-specifiers", action="store_true",
+                        help="Show the version constraint of each edge")
+    parser.add_argument("--prune", action="append", default=[], metavar="NAME",
+                        help="Leave NAME and its subtree out (repeatable)")
+    add_target_arguments(parser, install=False)
+
+
+def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
+    """``name -> [(dependency name, requirement text)]`` and ``name -> version``."""
+    from packaging.utils import canonicalize_name
+
+    from sula.installer.check import requirements_of
+    from sula.installer.site_packages import SitePackages
+
+    assert isinstance(site, SitePackages)
+    edges: dict[str, list[tuple[str, str]]] = {}
+    versions: dict[str, str] = {}
+    for dist in site:
+        versions.setdefault(str(dist.name), dist.version)
+        deps = edges.setdefault(str(dist.name), [])
+        for req in requirements_of(dist, markers):
+            spec = str(req.specifier)
+            deps.append((str(canonicalize_name(req.name)), spec))
+    return edges, versions
+
+
+def render(
+    roots: list[str],
+    edges: dict[str, list[tuple[str, str]]],
+    versions: dict[str, str],
+    depth: int,
+    pruned: set[str],
+    show_specifiers: bool = False,
+) -> list[str]:
+    """Lines of the tree; a package shown twice gets ``(*)`` and is not expanded again."""
+    lines: list[str] = []
+    expanded: set[str] = set()
+
+    def label(name: str, spec: str | None) -> str:
+        version = versions.get(name)
+        text = f"{name} v{version}" if version is not None else f"{name} (missing)"
+        if spec and show_specifiers:
+            text += f" [required: {spec}]"
+        return text
+
+    def walk(name: str, prefix: str, level: int, path: tuple[str, ...]) -> None:
+        children = [(c, s) for c, s in edges.get(name, []) if c not in pruned]
+        for i, (child, spec) in enumerate(children):
+            last = i == len(children) - 1
+            branch = "└── " if last else "├── "
+            text = label(child, spec)
+            repeat = child in expanded and edges.get(child)
+            if child in path:
+                lines.append(f"{prefix}{branch}{text} (cycle)")
+                continue
+            if repeat:
+                lines.append(f"{prefix}{branch}{text} (*)")
+                continue
+            lines.append(f"{prefix}{branch}{text}")
+            if level + 1 < depth:
+                if edges.get(child):
+                    expanded.add(child)
+                walk(child, prefix + ("    " if last else "│   "), level + 1, (*path, child))
+
+    for root in roots:
+        if root in pruned:
+            continue
+        lines.append(label(root, None))
+        expanded.add(root)
+        if depth > 0:
+            walk(root, "", 0, (root,))
+    return lines
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    from packaging.utils import canonicalize_name
+
+    from sula.cli.commands._pip_env import find_target
+    from sula.installer.site_packages import SitePackages
+
+    env, layout = find_target(args, ctx)
+    site = SitePackages.from_layout(layout)
+    edges, versions = build_edges(site, dict(env.interpreter.marker_environment()))
+    if args.invert:
+        inverted: dict[str, list[tuple[str, str]]] = {n: [] for n in versions}
+        for parent, deps in edges.items():
+            for child, spec in deps:
+                inverted.setdefault(child, []).append((parent, spec))
+        edges = {k: sorted(v) for k, v in inverted.items()}
+    else:
+        edges = {k: sorted(v) for k, v in edges.items()}
+    if args.package:
+        roots: list[str] = [str(canonicalize_name(p)) for p in args.package]
+    else:
+        has_parent = {c for deps in edges.values() for c, _ in deps}
+        roots = sorted(n for n in versions if n not in has_parent)
+        if not roots and versions:
+            roots = sorted(versions)
+    pruned = {str(canonicalize_name(p)) for p in args.prune}
+    for line in render(roots, edges, versions, args.depth, pruned, args.show_version_specifiers):
+        ctx.printer.out(line)
+    return 0

@@ -1,0 +1,71 @@
+"""Act on a plan: remove distributions, link cached wheels, compile bytecode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sula._span import span
+from sula.installer.errors import InstallError
+from sula.installer.install import InstallOptions, install_wheel, remove_stale_temp
+from sula.installer.layout import Layout
+from sula.installer.linker import Linker, LinkMode
+from sula.installer.site_packages import InstalledDist
+from sula.installer.uninstall import UninstallSummary, uninstall
+from sula.installer.wheel import UnpackedWheel
+
+__all__ = ["InstalledWheel", "compile_bytecode", "install_wheels", "uninstall_dists"]
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledWheel:
+    """A distribution the installer just put in place."""
+
+    name: str
+    version: str
+
+
+def uninstall_dists(dists: Sequence[InstalledDist], layout: Layout) -> list[UninstallSummary]:
+    """Remove ``dists`` one by one (each removal is all-or-nothing)."""
+    remove_stale_temp(layout)
+    return [uninstall(d, layout) for d in dists]
+
+
+def install_wheels(
+    wheels: Sequence[tuple[UnpackedWheel, InstallOptions]],
+    layout: Layout,
+    link_mode: LinkMode | None = None,
+) -> list[InstalledWheel]:
+    """Link each unpacked wheel into ``layout``, in order (a later file wins a conflict)."""
+    linker = Linker(link_mode)
+    done: list[InstalledWheel] = []
+    with span("install_wheels", count=len(wheels)):
+        for wheel, options in wheels:
+            install_wheel(wheel, layout, linker, options)
+            done.append(InstalledWheel(wheel.name, wheel.version))
+    return done
+
+
+def compile_bytecode(layout: Layout) -> int:
+    """Compile every ``.py`` file in the library directories with the target interpreter.
+
+    Runs ``compileall`` in a subprocess of the target's Python (so the bytecode matches its
+    version), one worker per core; files that do not compile (templates, other Python
+    versions) are skipped as pip and uv skip them. Returns the number of ``.py`` files seen.
+    """
+    dirs = [str(d) for d in layout.site_dirs() if d.is_dir()]
+    count = 0
+    for d in dirs:
+        for _dirpath, _dirnames, filenames in os.walk(d):
+            count += sum(1 for f in filenames if f.endswith(".py"))
+    if not dirs:
+        return 0
+    cmd = [str(layout.python), "-m", "compileall", "-q", "-j", "0", *dirs]
+    with span("compile_bytecode", files=count):
+        try:
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        except OSError as err:
+            raise InstallError(f"Failed to run `{layout.python}` to compile bytecode") from err
+    return count
