@@ -13,6 +13,8 @@ _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
 # does, so that `$HOME` or `${lower}` in a URL stay literal.
 _ENV_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _OPTION_START_RE = re.compile(r"\s-")
+# A shell-like word: runs of unquoted characters and quoted strings (possibly unterminated).
+_WORD_RE = re.compile(r"""(?:"(?:\\.|[^"\\])*"?|'[^']*'?|[^\s"']+)+""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,33 +117,35 @@ def tokenize(text: str, start: int = 0) -> list[Token]:
     """Split ``text[start:]`` into words like a shell: quotes group, whitespace separates.
 
     Backslashes are kept literally (Windows paths survive); inside double quotes ``\\"``
-    is a quote.
+    is a quote. Words without quotes (nearly all) skip the unquoting loop.
     """
     tokens: list[Token] = []
-    i, n = start, len(text)
-    while i < n:
-        while i < n and text[i].isspace():
-            i += 1
-        if i >= n:
-            break
-        begin = i
-        parts: list[str] = []
-        while i < n and not text[i].isspace():
-            ch = text[i]
-            if ch in "\"'":
-                close = i + 1
-                while close < n and text[close] != ch:
-                    if ch == '"' and text[close] == "\\" and close + 1 < n:
-                        close += 1
-                    close += 1
-                inner = text[i + 1 : close]
-                parts.append(inner.replace('\\"', '"') if ch == '"' else inner)
-                i = close + 1
-            else:
-                parts.append(ch)
-                i += 1
-        tokens.append(Token("".join(parts), begin, min(i, n)))
+    for m in _WORD_RE.finditer(text, start):
+        word = m.group(0)
+        if '"' in word or "'" in word:
+            word = _unquote(word)
+        tokens.append(Token(word, m.start(), m.end()))
     return tokens
+
+
+def _unquote(word: str) -> str:
+    parts: list[str] = []
+    i, n = 0, len(word)
+    while i < n:
+        ch = word[i]
+        if ch in "\"'":
+            close = i + 1
+            while close < n and word[close] != ch:
+                if ch == '"' and word[close] == "\\" and close + 1 < n:
+                    close += 1
+                close += 1
+            inner = word[i + 1 : close]
+            parts.append(inner.replace('\\"', '"') if ch == '"' else inner)
+            i = close + 1
+        else:
+            parts.append(ch)
+            i += 1
+    return "".join(parts)
 
 
 def split_options(text: str) -> int:

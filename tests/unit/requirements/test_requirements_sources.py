@@ -220,3 +220,22 @@ def test_shared_benchmark_directory_if_present() -> None:
         pytest.skip("the shared benchmark directory exists only on the development machine")
     for path in sorted(shared.iterdir()):
         assert parse_requirements_file(path, environ={}).requirements
+
+
+def test_hashed_lock_file_is_fast(tmp_path: Path) -> None:
+    lines = [
+        f"package-{i}==1.{i}.0 \\\n"
+        f"    --hash=sha256:{i:064x} \\\n"
+        f"    --hash=sha256:{i + 1:064x}\n"
+        "    # via -r requirements.in\n"
+        for i in range(1000)
+    ]
+    path = tmp_path / "requirements.txt"
+    path.write_text("".join(lines))
+    start = time.perf_counter()
+    spec = parse_requirements_file(path, environ={})
+    elapsed = time.perf_counter() - start
+    assert len(spec.requirements) == 1000
+    assert spec.requirements[999].hashes == (f"sha256:{999:064x}", f"sha256:{1000:064x}")
+    # About 25 ms for these 4,000 lines on the reference machine.
+    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
