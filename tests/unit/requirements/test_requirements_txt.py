@@ -531,3 +531,11 @@ def test_tokenizer_quotes_and_spans() -> None:
     assert [(t.value, t.start, t.end) for t in tokens] == [
         ("-r", 0, 2), ("a b.txt", 3, 12), ("--x=c d", 13, 22), ("e\\f", 23, 26),
     ]
+
+
+def test_dot_is_the_current_project(tmp_path: Path) -> None:
+    spec = parse("-e .\n.[test]\n", tmp_path)
+    editable, plain = spec.editables[0].requirement, spec.requirements[0].requirement
+    assert isinstance(editable, UrlRequirement) and isinstance(plain, UrlRequirement)
+    assert editable.path == plain.path == tmp_path
+    assert (editable.kind, plain.extras) == (UrlKind.DIRECTORY, {"test"})
