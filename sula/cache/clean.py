@@ -152,6 +152,7 @@ def clean_all(cache: Cache) -> Removal:
         if name in _ROOT_KEEP:
             continue
         total += remove_counted(cache.root / name)
+    cache.init()  # the tag and ignore file stay (or come back, if someone deleted them)
     return total
 
 
