@@ -32,6 +32,7 @@ class CommandInfo:
 # Commands in the order `sula help` lists them. Groups map to their subcommands.
 COMMANDS: dict[str, CommandInfo | dict[str, CommandInfo]] = {
     "pip": {
+        "compile": CommandInfo("sula.cli.commands.pip_compile", "Resolve requirements into a pinned requirements file"),
         "sync": CommandInfo("sula.cli.commands.pip_sync", "Make an environment hold exactly what requirements files pin"),
         "uninstall": CommandInfo("sula.cli.commands.pip_uninstall", "Uninstall packages"),
         "freeze": CommandInfo("sula.cli.commands.pip_freeze", "List installed packages in requirements format"),

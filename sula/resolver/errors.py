@@ -8,31 +8,11 @@ __all__ = [
     "ResolveError",
     "SourceBuildRequiredError",
     "UnnamedRequirementError",
-    "UnsatisfiableError",
 ]
 
 
 class ResolveError(SulaError):
     """Base of the resolver's errors."""
-
-
-class UnsatisfiableError(ResolveError):
-    """No set of versions satisfies the requirements; the message is the derivation, then hints."""
-
-    def __init__(self, report: str, hints: list[str]) -> None:
-        super().__init__(report)
-        self.report = report
-        self.hints = hints
-
-    def __str__(self) -> str:
-        lines = ["No solution found when resolving dependencies:"]
-        lines.extend(f"  {line}" if line else "" for line in self.report.splitlines())
-        for hint in self.hints:
-            lines.append("")
-            first, *rest = hint.splitlines()
-            lines.append(f"  hint: {first}")
-            lines.extend(f"  {line}" for line in rest)
-        return "\n".join(lines)
 
 
 class SourceBuildRequiredError(ResolveError):

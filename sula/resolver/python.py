@@ -153,3 +153,71 @@ def satisfies_lower_bound(requires_python: str, version: Version) -> bool:
         if op == ">" and version <= bound:
             return False
     return True
+
+
+_ARCH_ALIASES = {"arm64": "aarch64", "amd64": "x86_64"}
+
+
+def platform_target(target: str, markers: Mapping[str, str], python_version: str
+                    ) -> tuple[dict[str, str], list[str]]:
+    """Markers and tags for ``--python-platform`` (``linux``, ``windows``, ``macos``,
+    ``x86_64-manylinux_2_28``, ``x86_64-manylinux2014``, ``aarch64-apple-darwin``, ...).
+
+    Like uv: a bare ``linux`` means x86_64 with glibc 2.28, ``macos`` means 13.0.
+    """
+    from packaging.tags import compatible_tags, cpython_tags
+
+    from sula.resolver.errors import ResolveError
+
+    t = target.lower()
+    legacy = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
+    arch = "x86_64"
+    if "-" in t:
+        head, _, rest = t.partition("-")
+        arch = _ARCH_ALIASES.get(head, head)
+    else:
+        rest = t
+    env = dict(markers)
+    platforms: list[str]
+    if rest in ("linux", "unknown-linux-gnu") or rest.startswith("manylinux"):
+        glibc = (2, 28)
+        if rest in legacy:
+            glibc = legacy[rest]
+        elif rest.startswith("manylinux_"):
+            try:
+                glibc = tuple(int(x) for x in rest[len("manylinux_"):].split("_")[:2])  # type: ignore[assignment]
+            except ValueError as err:
+                raise ResolveError(f"Unknown Python platform `{target}`") from err
+        platforms = [f"manylinux_{glibc[0]}_{m}_{arch}" for m in range(glibc[1], 4, -1)]
+        for alias, (ma, mi) in legacy.items():
+            if (ma, mi) <= glibc:
+                platforms.append(f"{alias}_{arch}")
+        platforms.append(f"linux_{arch}")
+        env.update(sys_platform="linux", platform_system="Linux", os_name="posix",
+                   platform_machine=arch)
+    elif rest in ("windows", "pc-windows-msvc"):
+        plat = {"x86_64": "win_amd64", "aarch64": "win_arm64", "i686": "win32"}.get(arch, "win_amd64")
+        platforms = [plat]
+        env.update(sys_platform="win32", platform_system="Windows", os_name="nt",
+                   platform_machine={"win_amd64": "AMD64", "win_arm64": "ARM64"}.get(plat, "x86"))
+    elif rest in ("macos", "apple-darwin"):
+        if t == "macos":
+            arch = "aarch64"
+        mac_arch = "arm64" if arch == "aarch64" else "x86_64"
+        platforms = []
+        for major in range(13, 10, -1):
+            platforms.append(f"macosx_{major}_0_{mac_arch}")
+            platforms.append(f"macosx_{major}_0_universal2")
+        for minor in range(16, 8, -1):
+            if mac_arch == "x86_64":
+                platforms.append(f"macosx_10_{minor}_x86_64")
+                platforms.append(f"macosx_10_{minor}_universal2")
+        env.update(sys_platform="darwin", platform_system="Darwin", os_name="posix",
+                   platform_machine=mac_arch)
+    else:
+        raise ResolveError(f"Unknown Python platform `{target}`")
+    want = Version(python_version)
+    version = (*want.release, 0)[:2]
+    tags = [str(x) for x in cpython_tags(version, platforms=platforms)]
+    tags += [str(x) for x in compatible_tags(version, f"cp{version[0]}{version[1]}", platforms)]
+    return env, tags

@@ -10,7 +10,7 @@ file is kept with the reason, so that a failed resolution can say *why* it was s
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -44,6 +44,8 @@ class IndexFile(Protocol):
     def yanked(self) -> bool: ...
     @property
     def yanked_reason(self) -> str | None: ...
+    @property
+    def hashes(self) -> Mapping[str, str]: ...
 
 
 class DistFile(Protocol):

@@ -1,0 +1,155 @@
+"""``sula pip compile SRC… [-o OUT]``: resolve requirements into a pinned requirements file."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sula.cli.main import CliContext
+
+_EPILOG = """\
+examples:
+  sula pip compile requirements.in -o requirements.txt
+  sula pip compile pyproject.toml --extra dev --generate-hashes
+  echo "flask>=2" | sula pip compile - --python-version 3.11 --exclude-newer 2024-06-01
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from sula.client.settings import add_index_arguments
+
+    parser.epilog = _EPILOG
+    parser.add_argument("src_file", nargs="*", metavar="SRC",
+                        help="requirements.in/.txt, pyproject.toml, or - for stdin")
+    parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                        help="Constrain versions with a requirements file (repeatable)")
+    parser.add_argument("--override", action="append", default=[], metavar="FILE",
+                        help="Override every requirement on a package (repeatable)")
+    parser.add_argument("--extra", action="append", default=[], metavar="EXTRA",
+                        help="Include an optional-dependency group of pyproject.toml (repeatable)")
+    parser.add_argument("--all-extras", action="store_true", help="Include every extra")
+    parser.add_argument("-o", "--output-file", metavar="FILE",
+                        help="Write the result to FILE (its pins are kept as preferences)")
+    res = parser.add_argument_group("resolution")
+    res.add_argument("--resolution", choices=["highest", "lowest", "lowest-direct"],
+                     default="highest", help="Which versions to prefer (default: highest)")
+    res.add_argument("--prerelease",
+                     choices=["disallow", "allow", "if-necessary", "explicit",
+                              "if-necessary-or-explicit"],
+                     default=None,
+                     help="When to accept pre-releases (default: if-necessary, as uv)")
+    res.add_argument("--pre", action="store_true", help=argparse.SUPPRESS)
+    res.add_argument("-U", "--upgrade", action="store_true",
+                     help="Ignore the pins of the existing output file")
+    res.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
+                     help="Ignore the existing pin of NAME (repeatable)")
+    res.add_argument("--no-build", action="store_true", help="Never use source distributions")
+    res.add_argument("--only-binary", action="append", default=[], metavar="NAMES",
+                     help="Only wheels for these packages (`:all:` for every package)")
+    res.add_argument("--no-binary", action="append", default=[], metavar="NAMES",
+                     help="Never wheels for these packages (`:all:` for every package)")
+    py = parser.add_argument_group("target")
+    py.add_argument("-p", "--python", metavar="PYTHON",
+                    help="Interpreter (path, version or name) whose environment to resolve for")
+    py.add_argument("--python-version", metavar="X.Y",
+                    help="Resolve for this Python version instead of the interpreter's")
+    py.add_argument("--python-platform", metavar="TARGET",
+                    help="Resolve for another platform (linux, windows, macos, "
+                    "x86_64-manylinux_2_28, aarch64-apple-darwin, ...)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--generate-hashes", action="store_true",
+                     help="Add --hash lines for every file of each pinned version")
+    out.add_argument("--no-header", action="store_true", help="Leave out the header comment")
+    out.add_argument("--no-annotate", action="store_true", help="Leave out `# via` comments")
+    out.add_argument("--annotation-style", choices=["split", "line"], default="split")
+    out.add_argument("--emit-index-url", action="store_true", dest="emit_index_url",
+                     default=False, help="Write --index-url/--extra-index-url lines")
+    out.add_argument("--no-emit-index-url", action="store_false", dest="emit_index_url")
+    out.add_argument("--emit-find-links", action="store_true", dest="emit_find_links",
+                     default=False, help="Write --find-links lines")
+    out.add_argument("--no-emit-find-links", action="store_false", dest="emit_find_links")
+    out.add_argument("--strip-extras", action="store_true", dest="strip_extras", default=True,
+                     help="Write `name==1.0` instead of `name[extra]==1.0` (default)")
+    out.add_argument("--no-strip-extras", action="store_false", dest="strip_extras")
+    out.add_argument("--custom-compile-command", metavar="COMMAND",
+                     help="The command shown in the header instead of this one")
+    add_index_arguments(parser)
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The command for the header: this command's own arguments, global options left out."""
+    if args.custom_compile_command:
+        return str(args.custom_compile_command)
+    from sula.cli.main import split_global_options
+
+    argv = sys.argv[1:]
+    try:
+        _opts, rest = split_global_options(argv)
+    except Exception:
+        rest = argv
+    if rest[:2] == ["pip", "compile"]:
+        rest = rest[2:]
+    return " ".join(["sula", "pip", "compile", *(shlex.quote(a) for a in rest)])
+
+
+def run(args: argparse.Namespace, ctx: CliContext) -> int:
+    import time
+
+    from sula.resolver.api import CompileRequest, compile_requirements
+
+    t0 = time.perf_counter()
+    if not args.src_file:
+        from sula.errors import SulaError
+
+        raise SulaError("No requirements given: pass `requirements.in`, `pyproject.toml` or `-`")
+    request = CompileRequest(
+        sources=list(args.src_file),
+        constraints=list(args.constraint),
+        overrides=list(args.override),
+        extras=list(args.extra),
+        all_extras=bool(args.all_extras),
+        output_file=Path(args.output_file) if args.output_file else None,
+        upgrade=bool(args.upgrade),
+        upgrade_packages=list(args.upgrade_package),
+        resolution=args.resolution,
+        prerelease=args.prerelease or ("allow" if args.pre else None),
+        no_build=bool(args.no_build),
+        only_binary=list(args.only_binary),
+        no_binary=list(args.no_binary),
+        python=args.python,
+        python_version=args.python_version,
+        python_platform=args.python_platform,
+        generate_hashes=bool(args.generate_hashes),
+        header=not args.no_header,
+        annotate=not args.no_annotate,
+        annotation_style=args.annotation_style,
+        emit_index_url=bool(args.emit_index_url),
+        emit_find_links=bool(args.emit_find_links),
+        strip_extras=bool(args.strip_extras),
+        command=_command_line(args),
+        index_args=args,
+        offline=ctx.options.offline,
+        native_tls=ctx.options.native_tls,
+    )
+    result = compile_requirements(request, cache=ctx.cache)
+    if args.output_file:
+        from sula._fs import atomic_write_text
+
+        atomic_write_text(Path(args.output_file), result.text)
+    if not args.output_file or ctx.printer.quiet < 1:
+        sys.stdout.write(result.text)
+        sys.stdout.flush()
+    elapsed = time.perf_counter() - t0
+    ctx.printer.info(f"Resolved {result.count} package{'s' if result.count != 1 else ''} "
+                     f"in {_fmt_time(elapsed)}")
+    return 0
+
+
+def _fmt_time(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    return f"{seconds:.2f}s"

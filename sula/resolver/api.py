@@ -1,0 +1,282 @@
+"""Entry points: ``compile_requirements`` (``sula pip compile``) and ``resolve`` (``sula.resolve``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from sula._span import span
+from sula.resolver.graph import ResolutionGraph
+from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
+
+if TYPE_CHECKING:
+    from sula.cache import Cache
+    from sula.client.registry import RegistryClient
+    from sula.client.settings import ClientSettings, IndexSettings
+    from sula.requirements.types import RequirementsSpec
+    from sula.resolver.manifest import Manifest
+    from sula.resolver.python import PythonTarget
+
+__all__ = ["CompileRequest", "CompileResult", "compile_requirements", "resolve", "resolve_async"]
+
+
+@dataclass(slots=True, kw_only=True)
+class CompileRequest:
+    """Everything ``sula pip compile`` was asked, independent of argparse."""
+
+    sources: list[str]
+    constraints: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+    all_extras: bool = False
+    output_file: Path | None = None
+    upgrade: bool = False
+    upgrade_packages: list[str] = field(default_factory=list)
+    resolution: str = "highest"
+    prerelease: str | None = None
+    no_build: bool = False
+    only_binary: list[str] = field(default_factory=list)
+    no_binary: list[str] = field(default_factory=list)
+    python: str | None = None
+    python_version: str | None = None
+    python_platform: str | None = None
+    generate_hashes: bool = False
+    header: bool = True
+    annotate: bool = True
+    annotation_style: str = "split"
+    emit_index_url: bool = False
+    emit_find_links: bool = False
+    strip_extras: bool = True
+    command: str = "sula pip compile"
+    index_args: argparse.Namespace | None = None
+    offline: bool = False
+    native_tls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompileResult:
+    text: str
+    count: int
+    graph: ResolutionGraph
+
+
+def _target(request: CompileRequest, cache: Cache) -> PythonTarget:
+    from sula.interpreter import find_interpreter
+    from sula.resolver.python import PythonTarget, platform_target
+
+    with span("resolver.find_interpreter"):
+        interp = find_interpreter(request.python, cache=cache)
+    markers, tags = dict(interp.markers), list(interp.tags)
+    if request.python_platform:
+        markers, tags = platform_target(request.python_platform, markers,
+                                        request.python_version or interp.python_minor)
+        return PythonTarget.from_interpreter(markers=markers, tags=tags,
+                                             python_version=request.python_version)
+    return PythonTarget.from_interpreter(markers=markers, tags=tags,
+                                         python_version=request.python_version)
+
+
+def _index_settings(request: CompileRequest, spec: RequirementsSpec
+                    ) -> tuple[IndexSettings, ClientSettings]:
+    from dataclasses import replace
+
+    from sula.client.settings import settings_from_args
+
+    ns = request.index_args or argparse.Namespace()
+    index, client = settings_from_args(ns, offline=request.offline, native_tls=request.native_tls)
+    # Options written in the requirements files apply unless the command line set them (pip).
+    if index.index_url is None and spec.index_url is not None:
+        index = replace(index, index_url=spec.index_url.url)
+    if spec.extra_index_urls:
+        extra = [*index.extra_index_urls, *(u.url for u in spec.extra_index_urls)]
+        index = replace(index, extra_index_urls=tuple(dict.fromkeys(extra)))
+    if spec.find_links:
+        links = [*index.find_links, *(u.url for u in spec.find_links)]
+        index = replace(index, find_links=tuple(dict.fromkeys(links)))
+    if spec.no_index:
+        index = replace(index, no_index=True)
+    return index, client
+
+
+def _options(request: CompileRequest, spec: RequirementsSpec, python: PythonTarget
+             ) -> ResolverOptions:
+    prerelease = request.prerelease or ("allow" if spec.pre else "if-necessary")
+    only_binary = list(request.only_binary) + sorted(spec.only_binary)
+    no_binary = list(request.no_binary) + sorted(spec.no_binary)
+    return ResolverOptions(
+        prerelease=PrereleaseMode(prerelease),
+        resolution=ResolutionMode(request.resolution),
+        binary=BinaryPolicy.from_lists(only_binary=only_binary, no_binary=no_binary,
+                                       no_build=request.no_build),
+        python_version=python.version,
+    )
+
+
+def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileResult:
+    """Read the inputs, resolve, and render the output file's text."""
+    from sula.requirements import from_sources
+    from sula.resolver.manifest import Manifest, read_preferences
+    from sula.resolver.writer import AnnotationStyle, OutputOptions, render_requirements
+
+    with span("resolver.read_requirements"):
+        spec = from_sources(
+            requirements=request.sources,
+            constraints=request.constraints,
+            overrides=request.overrides,
+            extras=request.extras,
+            all_extras=request.all_extras,
+        )
+    python = _target(request, cache)
+    preferences = {}
+    if request.output_file is not None and not request.upgrade:
+        preferences = read_preferences(request.output_file)
+        for name in request.upgrade_packages:
+            preferences.pop(canonicalize_name(name.split("==")[0].strip()), None)
+    manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
+    options = _options(request, spec, python)
+    index, client_settings = _index_settings(request, spec)
+
+    async def main() -> ResolutionGraph:
+        from sula.client.registry import RegistryClient
+
+        async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
+            graph = await resolve_async(manifest, client=client, python=python, options=options)
+            if request.generate_hashes:
+                await _url_hashes(graph, client)
+            return graph
+
+    graph = asyncio.run(main())
+    index_urls: list[str] = []
+    if request.emit_index_url and not index.no_index:
+        from sula.dist.index import redact_url
+
+        # The main index first, then the extras, as pip-tools writes them.
+        main_url = index.index_url
+        if main_url is None:
+            from sula.dist.index import default_index_url
+
+            main_url = default_index_url()
+        index_urls = [redact_url(u.rstrip("/")) for u in [main_url, *index.extra_index_urls]]
+    text = render_requirements(graph, OutputOptions(
+        header=request.header,
+        command=request.command,
+        annotate=request.annotate,
+        style=AnnotationStyle(request.annotation_style),
+        generate_hashes=request.generate_hashes,
+        strip_extras=request.strip_extras,
+        index_urls=index_urls,
+        no_index=request.emit_index_url and index.no_index,
+        find_links=[u.given for u in spec.find_links] + list(
+            getattr(request.index_args, "find_links", None) or []
+        ) if request.emit_find_links else [],
+    ))
+    return CompileResult(text=text, count=len(graph), graph=graph)
+
+
+async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
+    """Hash direct-URL wheels for ``--generate-hashes`` (their index gives no hash)."""
+    import hashlib
+
+    async def one(dist_url: str) -> str:
+        h = hashlib.sha256()
+        async for chunk in client.stream_url(dist_url):
+            h.update(chunk)
+        return f"sha256:{h.hexdigest()}"
+
+    todo = [d for d in graph if d.url is not None and not d.hashes and d.file_url]
+    results = await asyncio.gather(*(one(d.file_url) for d in todo if d.file_url))
+    for d, digest in zip(todo, results, strict=True):
+        d.hashes = [digest]
+
+
+async def resolve_async(
+    manifest: Manifest,
+    *,
+    client: object,
+    python: PythonTarget,
+    options: ResolverOptions,
+) -> ResolutionGraph:
+    """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``)."""
+    from sula.resolver.candidate import CandidateSelector
+    from sula.resolver.provider import ResolverProvider
+    from sula.resolver.resolver import Resolver
+
+    selector = CandidateSelector(
+        prerelease=options.prerelease,
+        resolution=options.resolution,
+        direct=manifest.direct,
+        explicit_prereleases=manifest.explicit_prereleases(),
+        preferences=manifest.preferences,
+        allowed_yanks=manifest.allowed_yanks(),
+    )
+    provider = ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
+                                python=python, selector=selector)
+    try:
+        with span("resolver.solve"):
+            return await Resolver(provider).resolve()
+    finally:
+        await provider.close()
+
+
+def resolve(
+    requirements: Sequence[str],
+    *,
+    constraints: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    python: str | None = None,
+    python_version: str | None = None,
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    find_links: Sequence[str] = (),
+    exclude_newer: str | datetime | None = None,
+    prerelease: str = "if-necessary",
+    resolution: str = "highest",
+    no_build: bool = False,
+    cache_dir: str | None = None,
+) -> ResolutionGraph:
+    """Resolve PEP 508 requirement strings; returns the pinned graph (``graph.pins()``).
+
+    Constraints and overrides are requirement strings too. Raises
+    :class:`sula.resolver.pubgrub.NoSolutionError` (with hints) when no solution exists.
+    """
+    import os
+    import tempfile
+
+    from sula.cache import Cache
+
+    cache = Cache.from_settings(cache_dir, False).init()
+    with tempfile.TemporaryDirectory(prefix="sula-resolve-") as tmp:
+        def write(name: str, lines: Sequence[str]) -> list[str]:
+            if not lines:
+                return []
+            path = os.path.join(tmp, name)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(lines) + "\n")
+            return [path]
+
+        ns = argparse.Namespace(
+            index_url=index_url,
+            extra_index_url=list(extra_index_urls) or None,
+            find_links=list(find_links) or None,
+            exclude_newer=(exclude_newer.isoformat() if isinstance(exclude_newer, datetime)
+                           else exclude_newer),
+        )
+        request = CompileRequest(
+            sources=write("requirements.in", list(requirements)),
+            constraints=write("constraints.txt", list(constraints)),
+            overrides=write("overrides.txt", list(overrides)),
+            python=python,
+            python_version=python_version,
+            prerelease=prerelease,
+            resolution=resolution,
+            no_build=no_build,
+            index_args=ns,
+        )
+        return compile_requirements(request, cache=cache).graph

@@ -1,0 +1,85 @@
+"""Turn the solver's decisions into a :class:`ResolutionGraph` (pins, edges, sources, hashes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from sula.resolver.graph import ResolutionGraph, ResolvedDist
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from sula.resolver.dependencies import Pkg
+    from sula.resolver.provider import ResolverProvider
+
+__all__ = ["build_graph"]
+
+
+def build_graph(decisions: Mapping[Pkg, Version], provider: ResolverProvider) -> ResolutionGraph:
+    """The graph of a solution: every decided distribution with its file, extras and parents."""
+    from sula.resolver.provider import ROOT, Unavailable
+
+    graph = ResolutionGraph()
+    manifest = provider.manifest
+    for pkg, version in decisions.items():
+        if pkg == ROOT or pkg.extra is not None:
+            continue
+        dist = ResolvedDist(name=pkg.name, version=version)
+        file = provider.file_for(pkg.name, version)
+        vmap = provider.version_map(pkg.name)
+        url_req = provider.urls.get(pkg.name)
+        if url_req is not None and url_req.url is not None:
+            dist.url = url_req.url.url.given
+        if file is not None:
+            dist.file_url = file.file.url
+            dist.filename = file.file.filename
+            dist.requires_python = file.file.requires_python
+        if vmap is not None:
+            entry = vmap.get(version)
+            if entry is not None:
+                hashes: set[str] = set()
+                for f in entry.files:
+                    h = f.file.hashes.get("sha256")
+                    if h:
+                        hashes.add(f"sha256:{h}")
+                    elif f.file.hashes:
+                        algo, digest = sorted(f.file.hashes.items())[0]
+                        hashes.add(f"{algo}:{digest}")
+                dist.hashes = sorted(hashes)
+        graph.dists[pkg.name] = dist
+    for pkg in decisions:
+        if pkg.extra is not None and pkg.name in graph.dists:
+            graph.dists[pkg.name].extras.add(pkg.extra)
+    # Edges: who depends on whom, extras folded into their base package.
+    for pkg, version in decisions.items():
+        if pkg == ROOT:
+            continue
+        deps = provider.dependencies(pkg, version)
+        if isinstance(deps, Unavailable):
+            continue
+        for dep in deps:
+            child = dep.pkg.name
+            if child == pkg.name or child not in graph.dists:
+                continue
+            graph.parents.setdefault(child, set()).add(pkg.name)
+    # Sources: the input files that named each package.
+    markers: dict[NormalizedName, list[str | None]] = {}
+    for req in manifest.requirements:
+        if req.name in graph.dists:
+            markers.setdefault(req.name, []).append(req.marker_text)
+            if req.source is not None:
+                graph.sources.setdefault(req.name, set()).add(req.source)
+    for table in (manifest.constraints, manifest.overrides):
+        for name, reqs in table.items():
+            if name in graph.dists:
+                for req in reqs:
+                    if req.source is not None:
+                        graph.sources.setdefault(name, set()).add(req.source)
+    for name, texts in markers.items():
+        # Keep the input's marker only when every direct requirement on the name had one.
+        if texts and all(texts) and len(set(texts)) == 1:
+            graph.dists[name].marker = texts[0]
+    return graph

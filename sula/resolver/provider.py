@@ -1,0 +1,268 @@
+"""The provider: what the solver asks (which package next, which version, its dependencies),
+answered from version maps and metadata that the async side fetches ahead of time.
+
+The solver's questions are synchronous and only read caches filled here; the driver in
+:mod:`sula.resolver.resolver` awaits :meth:`ResolverProvider.ensure_versions` and
+:meth:`ResolverProvider.ensure_metadata` before asking them. When a version is chosen, its
+dependencies' index pages and the metadata of their likely candidates are fetched in the
+background (bounded), so the solver rarely waits on a single request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from sula._once import OnceMap
+from sula.dist.filename import SdistFilename, WheelFilename
+from sula.resolver.dependencies import Dependency, DependencyBuilder, Pkg
+from sula.resolver.errors import SourceBuildRequiredError
+from sula.resolver.pubgrub.solver import NeedsData, Unavailable
+from sula.resolver.version_map import VersionMap
+
+if TYPE_CHECKING:
+    from sula.client.types import DistFile as ClientDistFile
+    from sula.client.types import PackageFiles
+    from sula.dist.metadata import Metadata
+    from sula.resolver.candidate import Candidate, CandidateSelector
+    from sula.resolver.manifest import Manifest
+    from sula.resolver.options import ResolverOptions
+    from sula.resolver.python import PythonTarget
+    from sula.resolver.version_map import DistFile
+
+__all__ = ["ROOT", "ROOT_VERSION", "IndexClient", "ResolverProvider", "Unavailable"]
+
+_log = logging.getLogger(__name__)
+
+# The root package of every resolution: "your requirements".
+ROOT = Pkg(NormalizedName(""))
+ROOT_VERSION = Version("0")
+
+
+class IndexClient(Protocol):
+    """The part of ``sula.client.RegistryClient`` the resolver uses."""
+
+    async def files(self, name: str) -> PackageFiles: ...
+
+    async def wheel_metadata(self, dist: ClientDistFile) -> Metadata: ...
+
+
+class ResolverProvider:
+    """Answers the solver from fetched data; fetches ahead of it."""
+
+    def __init__(
+        self,
+        *,
+        client: IndexClient,
+        manifest: Manifest,
+        options: ResolverOptions,
+        python: PythonTarget,
+        selector: CandidateSelector,
+    ) -> None:
+        self.client = client
+        self.manifest = manifest
+        self.options = options
+        self.python = python
+        self.selector = selector
+        self.deps = DependencyBuilder(markers=python.markers, manifest=manifest)
+        self.urls = manifest.urls()
+        self._maps: dict[NormalizedName, VersionMap] = {}
+        self._map_once: OnceMap[NormalizedName, VersionMap] = OnceMap()
+        self._meta: dict[tuple[NormalizedName, Version], Metadata] = {}
+        self._meta_once: OnceMap[tuple[NormalizedName, Version], Metadata] = OnceMap()
+        self._chosen: dict[tuple[NormalizedName, Version], DistFile] = {}
+        self._priority: dict[Pkg, int] = {ROOT: 0}
+        self._prefetch_sem = asyncio.Semaphore(max(1, options.prefetch))
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.not_found: set[NormalizedName] = set()
+
+    # -- synchronous: the solver's questions ----------------------------------------
+
+    def priority(self, pkg: Pkg) -> int:
+        """Discovery order (earlier is decided first), as uv orders undecided packages."""
+        prio = self._priority.get(pkg)
+        if prio is None:
+            prio = self._priority[pkg] = len(self._priority)
+        return prio
+
+    def choose_package(self, candidates: Iterable[tuple[Pkg, Any]]) -> Pkg:
+        """Pick the next package to decide: URLs and exact pins first, then discovery order."""
+        best: tuple[int, int] | None = None
+        best_pkg: Pkg | None = None
+        for pkg, rng in candidates:
+            pinned = pkg.name in self.urls or rng.as_singleton() is not None
+            key = (0 if pinned else 1, self.priority(pkg))
+            if best is None or key < best:
+                best, best_pkg = key, pkg
+        assert best_pkg is not None
+        return best_pkg
+
+    def version_map(self, name: NormalizedName) -> VersionMap | None:
+        return self._maps.get(name)
+
+    def choose_version(self, pkg: Pkg, rng: Any) -> Version | None:
+        """The version to try within ``rng`` (a solver Range), or None if none is usable."""
+        if pkg == ROOT:
+            return ROOT_VERSION
+        vmap = self._maps.get(pkg.name)
+        if vmap is None:
+            raise NeedsData(("versions", pkg.name))
+        cand = self.selector.select(pkg.name, rng.contains, vmap)
+        if cand is None:
+            return None
+        self._chosen[(pkg.name, cand.version)] = cand.file
+        return cand.version
+
+    def get_dependencies(self, pkg: Pkg, version: Version) -> dict[Pkg, Any] | Unavailable:
+        """The solver's question: dependencies as ranges; starts prefetching them."""
+        if pkg != ROOT and (pkg.name, version) not in self._meta:
+            raise NeedsData(("metadata", pkg, version))
+        deps = self.dependencies(pkg, version)
+        if isinstance(deps, Unavailable):
+            return deps
+        ranges = {dep.pkg: _range(dep) for dep in deps}
+        self.prefetch(deps, ranges)
+        return ranges
+
+    def dependencies(self, pkg: Pkg, version: Version) -> list[Dependency] | Unavailable:
+        """Dependencies of ``pkg`` at ``version`` (its metadata must have been fetched)."""
+        if pkg == ROOT:
+            deps = self.deps.for_root(self.manifest.requirements)
+        else:
+            meta = self._meta[(pkg.name, version)]
+            rp = meta.requires_python
+            if rp and not self.python.satisfies_requires_python(rp):
+                return Unavailable(f"requires Python {rp}")
+            deps = self.deps.for_metadata(pkg, version, meta.requires_dist)
+        for dep in deps:
+            self.priority(dep.pkg)
+        return deps
+
+    def file_for(self, name: NormalizedName, version: Version) -> DistFile | None:
+        return self._chosen.get((name, version))
+
+    def metadata_for(self, name: NormalizedName, version: Version) -> Metadata | None:
+        return self._meta.get((name, version))
+
+    # -- asynchronous: fetching ------------------------------------------------------
+
+    async def ensure_versions(self, name: NormalizedName) -> VersionMap:
+        vmap = self._maps.get(name)
+        if vmap is None:
+            vmap = await self._map_once.run(name, self._load_versions)
+        return vmap
+
+    async def _load_versions(self, name: NormalizedName) -> VersionMap:
+        url = self.urls.get(name)
+        if url is not None and url.url is not None:
+            sources: list[list[Any]] = [[_url_dist(name, url.url)]]
+        else:
+            files = await self.client.files(name)
+            if not files.files:
+                self.not_found.add(name)
+            sources = [files.files]
+        vmap = VersionMap(name, sources, python=self.python, binary=self.options.binary)
+        self._maps[name] = vmap
+        return vmap
+
+    async def ensure_metadata(self, pkg: Pkg, version: Version) -> None:
+        if pkg == ROOT or (pkg.name, version) in self._meta:
+            return
+        await self._meta_once.run((pkg.name, version), self._load_metadata)
+
+    async def _load_metadata(self, key: tuple[NormalizedName, Version]) -> Metadata:
+        name, version = key
+        file = self._chosen.get(key)
+        if file is None:
+            vmap = await self.ensure_versions(name)
+            entry = vmap.get(version)
+            file = vmap.best_file(entry, allow_yanked=True) if entry is not None else None
+            if file is None:
+                raise SourceBuildRequiredError(f"{name}=={version}")
+        if isinstance(file.filename, SdistFilename):
+            url = self.urls.get(name)
+            if url is not None and url.url is not None:
+                raise SourceBuildRequiredError(url.url.url.given)
+            from sula.resolver.sdist_metadata import sdist_metadata
+
+            meta = await sdist_metadata(self.client, file, f"{name}=={version}")  # type: ignore[arg-type]
+        else:
+            meta = await self.client.wheel_metadata(file)  # type: ignore[arg-type]
+        self._meta[key] = meta
+        return meta
+
+    def prefetch(self, deps: Iterable[Dependency], ranges: Mapping[Pkg, Any]) -> None:
+        """Start fetching index pages and likely metadata for ``deps`` in the background."""
+        for dep in deps:
+            if dep.pkg.extra is not None:
+                continue
+            rng = ranges.get(dep.pkg)
+            if rng is None:
+                continue
+            name = dep.pkg.name
+            task = asyncio.ensure_future(self._prefetch_one(name, rng))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _prefetch_one(self, name: NormalizedName, rng: Any) -> None:
+        try:
+            vmap = await self.ensure_versions(name)
+            cand: Candidate | None = self.selector.select(name, rng.contains, vmap)
+            if cand is None or (name, cand.version) in self._meta:
+                return
+            if not isinstance(cand.file.filename, WheelFilename):
+                return
+            async with self._prefetch_sem:
+                self._chosen.setdefault((name, cand.version), cand.file)
+                await self._meta_once.run((name, cand.version), self._load_metadata)
+        except Exception as err:  # the solver will ask again and see the error itself
+            _log.debug("Prefetch of `%s` failed: %s", name, err)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _url_dist(name: NormalizedName, url: Any) -> Any:
+    """A direct URL or path requirement as a one-file version list (wheels only for now)."""
+    from sula.client.types import DistFile as ClientDistFile
+    from sula.client.types import File
+    from sula.dist.filename import FilenameError, parse_dist_filename
+    from sula.requirements.types import UrlKind
+
+    given = url.url.given
+    if url.kind in (UrlKind.URL, UrlKind.PATH):
+        base = url.url.url.split("#", 1)[0]
+        filename = base.rsplit("/", 1)[-1]
+        try:
+            parsed = parse_dist_filename(filename, name)
+        except FilenameError as err:
+            raise SourceBuildRequiredError(given) from err
+        if isinstance(parsed, WheelFilename):
+            hashes: dict[str, str] = {}
+            if url.hash:
+                algo, _, digest = url.hash.partition(":")
+                hashes[algo] = digest
+            return ClientDistFile(parsed, File(filename=filename, url=base, hashes=hashes), "url")
+    raise SourceBuildRequiredError(given)
+
+
+_RANGES: dict[str, Any] = {}
+
+
+def _range(dep: Dependency) -> Any:
+    """The solver Range of a dependency's specifier (cached by its text)."""
+    from sula.resolver.pubgrub.range import Range
+
+    key = str(dep.specifier)
+    rng = _RANGES.get(key)
+    if rng is None:
+        rng = _RANGES[key] = Range.from_specifier(dep.specifier) if key else Range.full()
+    return rng
