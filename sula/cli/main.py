@@ -7,6 +7,7 @@ taken out of argv first; the rest goes to the parser of the one command being ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -83,19 +84,26 @@ class CliContext:
     options: GlobalOptions
     printer: Printer
     _cache: Cache | None = field(default=None)
+    _exit: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @property
     def cache(self) -> Cache:
+        """The run's cache, created on first use and held with a shared lock until the
+        command ends, so that `sula cache clean` in another process waits for us."""
         if self._cache is None:
             from sula.cache import Cache
 
-            self._cache = Cache.from_settings(self.options.cache_dir, self.options.no_cache).init()
+            cache = Cache.from_settings(self.options.cache_dir, self.options.no_cache).init()
+            if not cache.temporary:
+                self._exit.enter_context(cache.lock_shared())
+            self._cache = cache
         return self._cache
 
     def elapsed(self) -> float:
         return time.perf_counter() - _START
 
     def close(self) -> None:
+        self._exit.close()
         if self._cache is not None:
             self._cache.cleanup()
 
