@@ -1,0 +1,347 @@
+"""The PubGrub loop: unit propagation, conflict resolution with backjumping, decisions.
+
+The core is synchronous and does no I/O. A provider that must fetch something first
+raises :class:`NeedsData`; :meth:`Solver.step` then returns :class:`Pending` with the
+provider's request, the caller awaits the fetch, and calls ``step()`` again, which
+retries the same decision. Provider calls happen before the solver changes any
+state, so a retry is always safe::
+
+    solver = Solver(provider, root=ROOT, root_version=ROOT_VERSION)
+    while isinstance(result := solver.step(), Pending):
+        await fetch(result.request)          # fill the provider's caches
+    solution = result.solution               # {package: version}, root included
+
+Packages are any hashable values; the solver never looks inside them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DependencyProvider",
+    "NeedsData",
+    "Pending",
+    "Solved",
+    "Solver",
+    "Unavailable",
+    "solve",
+]
+
+import logging
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from .incompatibility import DependencyCause, Incompatibility
+from .partial import ALMOST, CONTRADICTED, SATISFIED, PartialSolution
+from .range import Range
+from .report import NoSolutionError
+from .term import Term
+
+logger = logging.getLogger(__name__)
+
+P = TypeVar("P", bound=Hashable)
+V = TypeVar("V")
+
+
+class NeedsData(Exception):
+    """Raised by a provider method whose answer needs I/O the caller must do first.
+
+    ``request`` is opaque to the solver: whatever the async driver needs to know
+    what to fetch (a package name for a version list, a (name, version) for
+    metadata).
+    """
+
+    def __init__(self, request: object) -> None:
+        super().__init__(request)
+        self.request = request
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """``get_dependencies`` result for a version that cannot be used.
+
+    ``reason`` completes the sentence "<package>==<version> ...", e.g. "was yanked"
+    or "has no wheels for this platform"; empty means "is unavailable".
+    """
+
+    reason: str = ""
+
+
+class DependencyProvider(Protocol[P, V]):
+    """What the solver asks of the outside world (cf. resolvelib's provider,
+    pubgrub-rs's ``DependencyProvider``). Any method may raise :class:`NeedsData`."""
+
+    def choose_package(self, candidates: Sequence[tuple[P, Range[V]]]) -> P:
+        """Pick the next package to decide among ``candidates`` (each with the range
+        its version must fall in). Most constrained first finds conflicts early."""
+        ...
+
+    def choose_version(self, package: P, range: Range[V]) -> V | None:
+        """The preferred version of ``package`` in ``range`` (highest, lowest, the
+        pinned one...), or None when no acceptable version is there."""
+        ...
+
+    def get_dependencies(self, package: P, version: V) -> Mapping[P, Range[V]] | Unavailable:
+        """The dependencies of ``package`` at ``version``, or why it cannot be used."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Solved(Generic[P, V]):
+    """The solve finished: one version per selected package, the root included, in
+    decision order."""
+
+    solution: dict[P, V]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The provider raised :class:`NeedsData`; fetch ``request`` and step again."""
+
+    request: object
+
+
+class Solver(Generic[P, V]):
+    """One PubGrub solve, driven by :meth:`step` (async-friendly) or :meth:`solve`."""
+
+    def __init__(
+        self, provider: DependencyProvider[P, V], *, root: P, root_version: V
+    ) -> None:
+        self.provider = provider
+        self.root = root
+        self.root_version = root_version
+        self._partial: PartialSolution[P, V] = PartialSolution()
+        self._incompats: dict[P, list[Incompatibility[P, V]]] = {}
+        # Dependency incompatibilities by (package, dependency), for merging.
+        self._by_edge: dict[tuple[P, P], list[Incompatibility[P, V]]] = {}
+        # Incompatibility -> decision level at which it became contradicted.
+        self._contradicted: dict[Incompatibility[P, V], int] = {}
+        self._added: set[tuple[P, V]] = set()
+        self._next: P | None = root
+        self._done: dict[P, V] | None = None
+        self.decisions = 0
+        self.conflicts = 0
+        self._add_incompat(Incompatibility.not_root(root, root_version))
+
+    # -- driving ------------------------------------------------------------------
+
+    def step(self) -> Solved[P, V] | Pending:
+        """Run until solved or until the provider needs data.
+
+        Raises :class:`NoSolutionError` when the requirements are unsatisfiable.
+        """
+        if self._done is not None:
+            return Solved(self._done)
+        while True:
+            if self._next is not None:
+                self._propagate(self._next)
+                self._next = None
+            try:
+                nxt = self._decide()
+            except NeedsData as signal:
+                return Pending(signal.request)
+            if nxt is None:
+                self._done = self._partial.decisions()
+                logger.debug(
+                    "pubgrub: solved %d packages, %d decisions, %d conflicts",
+                    len(self._done), self.decisions, self.conflicts,
+                )
+                return Solved(self._done)
+            self._next = nxt
+
+    def solve(self) -> dict[P, V]:
+        """Solve with a provider that never raises :class:`NeedsData`."""
+        result = self.step()
+        if isinstance(result, Pending):
+            raise RuntimeError(f"provider needs data ({result.request!r}); drive with step()")
+        return result.solution
+
+    # -- incompatibility store ------------------------------------------------------
+
+    def _add_incompat(self, incompat: Incompatibility[P, V]) -> Incompatibility[P, V]:
+        """Store ``incompat``; a dependency equal to one of another version of the same
+        package is merged with it (``foo==1 | ==2 depends on bar>=1``)."""
+        edge = incompat.as_dependency()
+        if edge is not None and len(incompat.terms) == 2:
+            bucket = self._by_edge.setdefault(edge, [])
+            cause = incompat.cause
+            assert isinstance(cause, DependencyCause)
+            for k, past in enumerate(bucket):
+                pc = past.cause
+                assert isinstance(pc, DependencyCause)
+                if pc.dependency_range != cause.dependency_range:
+                    continue
+                merged = Incompatibility.from_dependency(
+                    cause.package, pc.range.union(cause.range), cause.dependency,
+                    cause.dependency_range,
+                )
+                for p in past.terms:
+                    stored = self._incompats[p]
+                    for i in range(len(stored) - 1, -1, -1):
+                        if stored[i] is past:
+                            del stored[i]
+                            break
+                bucket[k] = merged
+                incompat = merged
+                break
+            else:
+                bucket.append(incompat)
+        incompats = self._incompats
+        for p in incompat.terms:
+            lst = incompats.get(p)
+            if lst is None:
+                incompats[p] = [incompat]
+            else:
+                lst.append(incompat)
+        return incompat
+
+    # -- unit propagation -----------------------------------------------------------
+
+    def _propagate(self, package: P) -> None:
+        partial = self._partial
+        contradicted = self._contradicted
+        buffer = [package]
+        while buffer:
+            current = buffer.pop()
+            conflict: Incompatibility[P, V] | None = None
+            lst = self._incompats.get(current)
+            if lst:
+                # Newest first: conflict resolution learns the more general ones later.
+                for i in range(len(lst) - 1, -1, -1):
+                    incompat = lst[i]
+                    if incompat in contradicted:
+                        continue
+                    rel, pkg = partial.relation(incompat)
+                    if rel == SATISFIED:
+                        conflict = incompat
+                        break
+                    if rel == ALMOST:
+                        assert pkg is not None
+                        if pkg not in buffer:
+                            buffer.append(pkg)
+                        partial.add_derivation(pkg, incompat.terms[pkg].negate(), incompat)
+                        contradicted[incompat] = partial.decision_level
+                    elif rel == CONTRADICTED:
+                        contradicted[incompat] = partial.decision_level
+            if conflict is not None:
+                pkg, root_cause = self._resolve_conflict(conflict)
+                buffer.clear()
+                buffer.append(pkg)
+                partial.add_derivation(pkg, root_cause.terms[pkg].negate(), root_cause)
+                contradicted[root_cause] = partial.decision_level
+
+    # -- conflict resolution --------------------------------------------------------
+
+    def _resolve_conflict(
+        self, incompat: Incompatibility[P, V]
+    ) -> tuple[P, Incompatibility[P, V]]:
+        """Learn the root cause of a conflict and backjump; returns the package whose
+        term the learned incompatibility leaves undecided, and that incompatibility."""
+        self.conflicts += 1
+        partial = self._partial
+        current = incompat
+        changed = False
+        while True:
+            if current.is_terminal(self.root, self.root_version):
+                raise NoSolutionError(current, root=self.root)
+            package, level, previous, cause = partial.satisfier_search(current)
+            if cause is None or previous < level:
+                if previous < partial.decision_level:
+                    self._backtrack(previous)
+                if changed:
+                    current = self._add_incompat(current)
+                return package, current
+            current = Incompatibility.prior_cause(current, cause, package)
+            changed = True
+
+    def _backtrack(self, level: int) -> None:
+        self._partial.backtrack(level)
+        contradicted = self._contradicted
+        for incompat in [i for i, lvl in contradicted.items() if lvl > level]:
+            del contradicted[incompat]
+
+    # -- decision making --------------------------------------------------------------
+
+    def _decide(self) -> P | None:
+        """Choose a package and version; returns the package to propagate from, or
+        None when every required package is decided. Mutates nothing before the
+        provider has answered every call, so :class:`NeedsData` can be retried."""
+        partial = self._partial
+        root = self.root
+        if partial.has_undecided(root):
+            package = root
+        else:
+            candidates = partial.undecided()
+            if not candidates:
+                return None
+            package = self.provider.choose_package(candidates)
+        term = partial.term(package)
+        if term is None or not term.positive or not partial.has_undecided(package):
+            raise ValueError(f"choose_package returned {package!r}, which is not a candidate")
+        rng = term.range
+        if package == root:
+            version: V | None = self.root_version if self.root_version in rng else None
+        else:
+            version = self.provider.choose_version(package, rng)
+        if version is None:
+            self._add_incompat(Incompatibility.no_versions(package, rng))
+            return package
+        if version not in rng:
+            raise ValueError(f"choose_version returned {version!r}, outside {rng} for {package!r}")
+        key = (package, version)
+        if key in self._added:
+            partial.add_decision(package, version)
+            self.decisions += 1
+            return package
+        deps = self.provider.get_dependencies(package, version)
+        single = Range.singleton(version)
+        if isinstance(deps, Unavailable):
+            self._add_incompat(Incompatibility.unavailable(package, single, deps.reason))
+            return package
+        # Reject the whole version before adding anything if a dependency is unusable.
+        # An empty dependency range, or a dependency on another version of itself,
+        # rules the version out on its own: ``{package==version}`` with that cause.
+        for dep, dep_range in deps.items():
+            if dep_range.is_empty() or (dep == package and version not in dep_range):
+                cause = DependencyCause(
+                    package=package, range=single, dependency=dep, dependency_range=dep_range
+                )
+                self._add_incompat(Incompatibility({package: Term(True, single)}, cause))
+                return package
+        self._added.add(key)
+        new: list[Incompatibility[P, V]] = []
+        # Added in reverse so that newest-first propagation meets them in the
+        # provider's order (the order a report then follows).
+        for dep, dep_range in reversed(list(deps.items())):
+            if dep == package:
+                continue
+            new.append(
+                self._add_incompat(
+                    Incompatibility.from_dependency(package, single, dep, dep_range)
+                )
+            )
+        # Decide unless a new incompatibility would be satisfied at once; if so, unit
+        # propagation derives "not this version" from it instead.
+        for incompat in new:
+            if self._satisfied_with(incompat, package, version):
+                return package
+        partial.add_decision(package, version)
+        self.decisions += 1
+        return package
+
+    def _satisfied_with(self, incompat: Incompatibility[P, V], package: P, version: V) -> bool:
+        partial = self._partial
+        for p, term in incompat.terms.items():
+            if p == package:
+                if not term.contains(version):
+                    return False
+            elif partial.term_relation(p, term) != SATISFIED:
+                return False
+        return True
+
+
+def solve(provider: DependencyProvider[P, V], root: P, root_version: V) -> dict[P, V]:
+    """Solve synchronously: ``{package: version}`` for every selected package, the
+    root included. Raises :class:`NoSolutionError` when unsatisfiable."""
+    return Solver(provider, root=root, root_version=root_version).solve()
+
