@@ -79,6 +79,16 @@ class Layout:
             python_version=python_version,
         )
 
+    def lock_path(self, fallback_dir: Path) -> Path:
+        """The file locked while installing: ``<venv>/.lock`` (as uv does) in a virtual
+        environment, else a per-target file in ``fallback_dir`` (the cache)."""
+        if (self.data / "pyvenv.cfg").is_file():
+            return self.data / ".lock"
+        import hashlib
+
+        digest = hashlib.sha256(str(self.purelib).encode()).hexdigest()[:16]
+        return fallback_dir / f"env-{digest}.lock"
+
     def site_dirs(self) -> list[Path]:
         """The distinct library directories, purelib first."""
         return [self.purelib] if self.purelib == self.platlib else [self.purelib, self.platlib]

@@ -260,7 +260,7 @@ def run_pipeline(
         mode = LinkMode(args.link_mode) if getattr(args, "link_mode", None) else None
         requested = {w.name for w in wanted if w.requested}
         to_link = sorted([*plan.cached, *prepared], key=lambda item: item[0].name)
-        with lock(layout.purelib / ".sula.lock"):
+        with lock(layout.lock_path(ctx.cache.root / ".locks")):
             removals = [*plan.reinstall, *plan.extraneous]
             if removals:
                 t = time.perf_counter()

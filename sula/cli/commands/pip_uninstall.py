@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         ctx.printer.info(f"Would uninstall {packages(len(dists))}")
         print_changes(ctx.printer, [(d.name, d.version) for d in dists], [])
         return 0
-    with lock(layout.purelib / ".sula.lock"):
+    with lock(layout.lock_path(ctx.cache.root / ".locks")):
         done = uninstall_dists(dists, layout)
     ctx.printer.info(f"Uninstalled {packages(len(done))} in {format_elapsed(time.perf_counter() - t)}")
     print_changes(ctx.printer, [(s.dist.name, s.dist.version) for s in done], [])
