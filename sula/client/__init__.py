@@ -68,13 +68,14 @@ The client (one per run; an async context manager that owns the aiohttp session)
         upload_time: str | None         # ISO 8601 (PEP 700)
         core_metadata: dict[str, str] | None   # PEP 658/714: None = no .metadata file;
                                                # {} = present without hash; else its hashes
-        index: str                      # the index or find-links URL it came from (redacted)
         def requires_python_specifier(self) -> SpecifierSet | None   # None if absent/invalid
 
     @dataclass(frozen=True, slots=True)
     class DistFile:
         filename: WheelFilename | SdistFilename
         file: File
+        index: str                      # index / find-links location (no credentials): the
+                                        # cache key for this file's metadata and wheel
 
     @dataclass(frozen=True, slots=True)
     class PackageFiles:
@@ -98,3 +99,48 @@ and the resolver reports it.
 """
 
 from __future__ import annotations
+
+from sula.client.errors import (
+    ClientError,
+    HashMismatchError,
+    HttpStatusError,
+    InvalidIndexPageError,
+    MetadataError,
+    NetworkError,
+    OfflineError,
+)
+from sula.client.http import HttpClient, HttpStats
+from sula.client.registry import RegistryClient
+from sula.client.settings import (
+    ClientSettings,
+    IndexSettings,
+    IndexStrategy,
+    InvalidSettingError,
+    add_index_arguments,
+    parse_exclude_newer,
+    settings_from_args,
+)
+from sula.client.types import DistFile, File, PackageFiles
+
+__all__ = [
+    "ClientError",
+    "ClientSettings",
+    "DistFile",
+    "File",
+    "HashMismatchError",
+    "HttpClient",
+    "HttpStats",
+    "HttpStatusError",
+    "IndexSettings",
+    "IndexStrategy",
+    "InvalidIndexPageError",
+    "InvalidSettingError",
+    "MetadataError",
+    "NetworkError",
+    "OfflineError",
+    "PackageFiles",
+    "RegistryClient",
+    "add_index_arguments",
+    "parse_exclude_newer",
+    "settings_from_args",
+]

@@ -70,6 +70,20 @@ class AuthStore:
             self._by_host[_host_key(parts.scheme, parts.netloc)] = creds
         return clean
 
+    def display(self, url: str) -> str:
+        """``url`` as shown in messages: the user of known credentials, never the password
+        (``https://user:****@host/…``)."""
+        clean = strip_credentials(url)
+        parts = urlsplit(clean)
+        creds = self._by_host.get(_host_key(parts.scheme, parts.netloc))
+        if creds is None:
+            return clean
+        from urllib.parse import quote
+
+        user = quote(creds.username, safe="")
+        netloc = f"{user}:****@{parts.netloc}" if creds.password else f"{user}@{parts.netloc}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
     def for_url(self, url: str) -> tuple[str, Credentials | None]:
         """The URL to request (no userinfo) and the credentials to send with it."""
         clean, creds = split_credentials(url)

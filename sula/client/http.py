@@ -147,6 +147,7 @@ class HttpClient:
         self.stats = HttpStats()
         self._session: aiohttp.ClientSession | None = None
         self._sem: asyncio.Semaphore | None = None
+        self._proxies: dict[str, str | None] = {}
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -166,7 +167,6 @@ class HttpClient:
                     sock_connect=self.settings.timeout,
                     sock_read=self.settings.timeout,
                 ),
-                trust_env=True,
                 headers={"User-Agent": f"sula/{__version__}"},
             )
             self._sem = asyncio.Semaphore(self.settings.concurrency)
@@ -177,7 +177,10 @@ class HttpClient:
             await self._session.close()
             self._session = None
 
-    def _prepare(self, url: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    def _prepare(
+        self, url: str, headers: Mapping[str, str] | None
+    ) -> tuple[str, dict[str, str], str | None]:
+        """The URL without userinfo, the headers with ``Authorization``, and the proxy."""
         if self.settings.offline:
             raise OfflineError(f"`{redact_url(url)}`")
         clean, creds = self.auth.for_url(url)
@@ -187,7 +190,28 @@ class HttpClient:
 
             token = base64.b64encode(f"{creds.username}:{creds.password}".encode()).decode()
             hdrs["Authorization"] = f"Basic {token}"
-        return clean, hdrs
+        return clean, hdrs, self._proxy_for(clean)
+
+    def _proxy_for(self, url: str) -> str | None:
+        """``HTTP(S)_PROXY`` / ``ALL_PROXY`` unless ``NO_PROXY`` matches, cached per origin.
+
+        Done here rather than with aiohttp's ``trust_env``, which also reads netrc in a
+        worker thread on every request (and clashes with our own ``Authorization``)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key in self._proxies:
+            return self._proxies[key]
+        import urllib.request
+
+        env = urllib.request.getproxies_environment()
+        proxy = env.get(parts.scheme) or env.get("all")
+        bypass = getattr(urllib.request, "proxy_bypass_environment", None)
+        if proxy and parts.hostname and bypass is not None and bypass(parts.hostname, env):
+            proxy = None
+        self._proxies[key] = proxy or None
+        return proxy or None
 
     async def _backoff(self, attempt: int, url: str, err: BaseException) -> None:
         delay = self.settings.retry_backoff * (2**attempt)
@@ -224,18 +248,19 @@ class HttpClient:
         """
         session = self._ensure_session()
         assert self._sem is not None
-        clean, hdrs = self._prepare(url, headers)
+        clean, hdrs, proxy = self._prepare(url, headers)
+        shown = self.auth.display(clean)
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             try:
                 async with self._sem:
                     self.stats.requests += 1
-                    async with session.get(clean, headers=hdrs) as resp:
+                    async with session.get(clean, headers=hdrs, proxy=proxy) as resp:
                         if resp.status >= 500 and resp.status not in ok:
                             await resp.read()
                             raise _RetryableStatus(resp.status, resp.reason)
                         if resp.status not in ok:
-                            raise HttpStatusError(clean, resp.status, resp.reason)
+                            raise HttpStatusError(shown, resp.status, resp.reason)
                         body = await resp.read()
                         self.stats.bytes += len(body)
                         final = self.auth.remember(str(resp.url))
@@ -245,11 +270,11 @@ class HttpClient:
             except BaseException as err:
                 if not isinstance(err, Exception) or not _is_retryable(err):
                     if isinstance(err, Exception):
-                        raise self._final_error(clean, err, attempt + 1, what) from None
+                        raise self._final_error(shown, err, attempt + 1, what) from None
                     raise
                 if attempt + 1 >= attempts:
-                    raise self._final_error(clean, err, attempts, what) from None
-                await self._backoff(attempt, clean, err)
+                    raise self._final_error(shown, err, attempts, what) from None
+                await self._backoff(attempt, shown, err)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextlib.asynccontextmanager
@@ -266,18 +291,19 @@ class HttpClient:
         before the body; a failure while reading it raises :class:`NetworkError`."""
         session = self._ensure_session()
         assert self._sem is not None
-        clean, hdrs = self._prepare(url, headers)
+        clean, hdrs, proxy = self._prepare(url, headers)
+        shown = self.auth.display(clean)
         attempts = self.settings.retries + 1
         async with self._sem:
             for attempt in range(attempts):
                 resp: aiohttp.ClientResponse | None = None
                 try:
                     self.stats.requests += 1
-                    resp = await session.get(clean, headers=hdrs)
+                    resp = await session.get(clean, headers=hdrs, proxy=proxy)
                     if resp.status >= 500 and resp.status not in ok:
                         raise _RetryableStatus(resp.status, resp.reason)
                     if resp.status not in ok:
-                        raise HttpStatusError(clean, resp.status, resp.reason)
+                        raise HttpStatusError(shown, resp.status, resp.reason)
                 except ClientError:
                     if resp is not None:
                         resp.release()
@@ -286,14 +312,14 @@ class HttpClient:
                     if resp is not None:
                         resp.release()
                     if not _is_retryable(err):
-                        raise self._final_error(clean, err, attempt + 1, what) from None
+                        raise self._final_error(shown, err, attempt + 1, what) from None
                     if attempt + 1 >= attempts:
-                        raise self._final_error(clean, err, attempts, what) from None
-                    await self._backoff(attempt, clean, err)
+                        raise self._final_error(shown, err, attempts, what) from None
+                    await self._backoff(attempt, shown, err)
                     continue
                 try:
-                    final = self.auth.remember(str(resp.url))
-                    yield StreamResponse(resp.status, resp.headers, final, resp, self.stats)
+                    self.auth.remember(str(resp.url))
+                    yield StreamResponse(resp.status, resp.headers, shown, resp, self.stats)
                 finally:
                     resp.release()
                 return
