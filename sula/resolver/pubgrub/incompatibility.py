@@ -23,8 +23,11 @@ from .term import Term
 P = TypeVar("P", bound=Hashable)
 V = TypeVar("V")
 
+# Causes are treated as immutable values but are not ``frozen``: a frozen dataclass
+# costs twice as much to create, and the solver makes one per dependency edge.
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class RootCause(Generic[P, V]):
     """The root package must be selected at its one version (``{not root==v}``)."""
 
@@ -32,7 +35,7 @@ class RootCause(Generic[P, V]):
     version: V
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class NoVersionsCause(Generic[P, V]):
     """The provider has no version of ``package`` in ``range``."""
 
@@ -40,7 +43,7 @@ class NoVersionsCause(Generic[P, V]):
     range: Range[V]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class UnavailableCause(Generic[P, V]):
     """Versions of ``package`` in ``range`` cannot be used; ``reason`` completes the
     sentence "<package><range> ..." (e.g. "was yanked"), empty for "is unavailable"."""
@@ -50,7 +53,7 @@ class UnavailableCause(Generic[P, V]):
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class DependencyCause(Generic[P, V]):
     """``package`` at ``range`` depends on ``dependency`` at ``dependency_range``."""
 
@@ -60,7 +63,7 @@ class DependencyCause(Generic[P, V]):
     dependency_range: Range[V]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class DerivedCause(Generic[P, V]):
     """Derived by resolution from two earlier incompatibilities."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __all__ = ["NoSolutionError", "ReportFormatter", "format_report"]
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
 from sula.errors import SulaError
@@ -32,14 +32,15 @@ from .term import Term
 
 class ReportFormatter(Protocol):
     """Hook for the provider layer: how packages read, and (optionally) its own
-    sentence for an external fact (return None to keep the default)."""
+    sentence for an external fact (return None to keep the default).
+
+    A formatter may also define ``simplify_range(package, range) -> Range`` to show
+    ranges against the published versions (``range.simplify(versions)``), as
+    :class:`OfflineProvider` does; it is looked up with ``getattr``.
+    """
 
     def format_package(self, package: Hashable) -> str:
         """The package as a person reads it (``foo[bar]``, ``Python``...)."""
-        ...
-
-    def simplify_range(self, package: Hashable, range: Range[Any]) -> Range[Any]:
-        """``range`` as shown for ``package``; e.g. ``range.simplify(published)``."""
         ...
 
     def format_external(self, cause: External) -> str | None:
@@ -50,9 +51,6 @@ class ReportFormatter(Protocol):
 class _DefaultFormatter:
     def format_package(self, package: Hashable) -> str:
         return str(package)
-
-    def simplify_range(self, package: Hashable, range: Range[Any]) -> Range[Any]:
-        return range
 
     def format_external(self, cause: External) -> str | None:
         return None
@@ -164,6 +162,9 @@ class _Writer:
     def __init__(self, root: Hashable, fmt: ReportFormatter) -> None:
         self.root = root
         self.fmt = fmt
+        self.simplify: Callable[[Any, Range[Any]], Range[Any]] | None = getattr(
+            fmt, "simplify_range", None
+        )
         self.lines: list[str] = []
         self.numbers: dict[int, int] = {}
         self.shared: set[int] = set()
@@ -176,14 +177,16 @@ class _Writer:
 
     def subject(self, package: Any, r: Range[Any]) -> str:
         """``foo>=1.0``; ``all versions of foo`` for the full range."""
-        r = self.fmt.simplify_range(package, r)
+        if self.simplify is not None:
+            r = self.simplify(package, r)
         if r.is_full():
             return f"all versions of {self.name(package)}"
         return f"{self.name(package)}{r}"
 
     def obj(self, package: Any, r: Range[Any]) -> str:
         """What is depended on: ``bar>=2``, just ``bar`` for any version."""
-        r = self.fmt.simplify_range(package, r)
+        if self.simplify is not None:
+            r = self.simplify(package, r)
         if r.is_full():
             return self.name(package)
         if r.is_empty():

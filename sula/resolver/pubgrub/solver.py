@@ -312,12 +312,16 @@ class Solver(Generic[P, V]):
         new: list[Incompatibility[P, V]] = []
         # Added in reverse so that newest-first propagation meets them in the
         # provider's order (the order a report then follows).
+        positive = Term(True, single)  # shared by every edge of this version
         for dep, dep_range in reversed(list(deps.items())):
             if dep == package:
                 continue
+            cause = DependencyCause(
+                package=package, range=single, dependency=dep, dependency_range=dep_range
+            )
             new.append(
                 self._add_incompat(
-                    Incompatibility.from_dependency(package, single, dep, dep_range)
+                    Incompatibility({package: positive, dep: Term(False, dep_range)}, cause)
                 )
             )
         # Decide unless a new incompatibility would be satisfied at once; if so, unit

@@ -1,0 +1,392 @@
+"""The PubGrub solver on abstract packages: pub's solver.md examples and more."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import pytest
+from packaging.version import Version
+
+from sula.errors import SulaError
+from sula.resolver.pubgrub import (
+    DependencyCause,
+    NeedsData,
+    NoSolutionError,
+    NoVersionsCause,
+    OfflineProvider,
+    Pending,
+    Range,
+    Solved,
+    Solver,
+    Unavailable,
+    UnavailableCause,
+    range_from_specifier,
+    solve,
+)
+
+ROOT = "root"
+ROOT_VERSION = Version("1.0.0")
+
+
+def rng(text: str) -> Range[Version]:
+    """``^1.0.0`` (pub's caret) or a PEP 440 specifier."""
+    if text.startswith("^"):
+        low = Version(text[1:])
+        return range_from_specifier(f">={low},<{low.major + 1}.0.0")
+    return range_from_specifier(text)
+
+
+def provider(spec: Mapping[tuple[str, str], Mapping[str, str]]) -> OfflineProvider[str, Version]:
+    p: OfflineProvider[str, Version] = OfflineProvider()
+    for (name, version), deps in spec.items():
+        p.add(name, Version(version), {d: rng(r) for d, r in deps.items()})
+    return p
+
+
+def solved(spec: Mapping[tuple[str, str], Mapping[str, str]]) -> dict[str, str]:
+    return {k: str(v) for k, v in solve(provider(spec), ROOT, ROOT_VERSION).items()}
+
+
+def failure(spec: Mapping[tuple[str, str], Mapping[str, str]]) -> str:
+    p = provider(spec)
+    with pytest.raises(NoSolutionError) as info:
+        solve(p, ROOT, ROOT_VERSION)
+    info.value.formatter = p
+    return info.value.report()
+
+
+# -- solver.md: https://github.com/dart-lang/pub/blob/master/doc/solver.md#examples ----
+
+
+def test_no_conflicts() -> None:
+    assert solved({
+        ("root", "1.0.0"): {"foo": "^1.0.0"},
+        ("foo", "1.0.0"): {"bar": "^1.0.0"},
+        ("bar", "1.0.0"): {},
+        ("bar", "2.0.0"): {},
+    }) == {"root": "1.0.0", "foo": "1.0.0", "bar": "1.0.0"}
+
+
+def test_avoiding_conflict_during_decision_making() -> None:
+    assert solved({
+        ("root", "1.0.0"): {"foo": "^1.0.0", "bar": "^1.0.0"},
+        ("foo", "1.1.0"): {"bar": "^2.0.0"},
+        ("foo", "1.0.0"): {},
+        ("bar", "1.0.0"): {},
+        ("bar", "1.1.0"): {},
+        ("bar", "2.0.0"): {},
+    }) == {"root": "1.0.0", "foo": "1.0.0", "bar": "1.1.0"}
+
+
+def test_performing_conflict_resolution() -> None:
+    assert solved({
+        ("root", "1.0.0"): {"foo": ">=1.0.0"},
+        ("foo", "2.0.0"): {"bar": "^1.0.0"},
+        ("foo", "1.0.0"): {},
+        ("bar", "1.0.0"): {"foo": "^1.0.0"},
+    }) == {"root": "1.0.0", "foo": "1.0.0"}
+
+
+def test_conflict_resolution_with_a_partial_satisfier() -> None:
+    assert solved({
+        ("root", "1.0.0"): {"foo": "^1.0.0", "target": "^2.0.0"},
+        ("foo", "1.1.0"): {"left": "^1.0.0", "right": "^1.0.0"},
+        ("foo", "1.0.0"): {},
+        ("left", "1.0.0"): {"shared": ">=1.0.0"},
+        ("right", "1.0.0"): {"shared": "<2.0.0"},
+        ("shared", "2.0.0"): {},
+        ("shared", "1.0.0"): {"target": "^1.0.0"},
+        ("target", "2.0.0"): {},
+        ("target", "1.0.0"): {},
+    }) == {"root": "1.0.0", "foo": "1.0.0", "target": "2.0.0"}
+
+
+def test_linear_error_reporting() -> None:
+    assert failure({
+        ("root", "1.0.0"): {"foo": "^1.0.0", "baz": "^1.0.0"},
+        ("foo", "1.0.0"): {"bar": "^2.0.0"},
+        ("bar", "2.0.0"): {"baz": "^3.0.0"},
+        ("baz", "1.0.0"): {},
+        ("baz", "3.0.0"): {},
+    }) == (
+        "Because bar>=2.0.0,<3.0.0 depends on baz>=3.0.0,<4.0.0 and foo==1.0.0 depends on"
+        " bar>=2.0.0,<3.0.0, we can conclude that foo==1.0.0 depends on baz>=3.0.0,<4.0.0.\n"
+        "And because there are no versions of foo>1.0.0,<2.0.0, we can conclude that"
+        " foo>=1.0.0,<2.0.0 depends on baz>=3.0.0,<4.0.0.\n"
+        "And because you require baz>=1.0.0,<2.0.0 and you require foo>=1.0.0,<2.0.0,"
+        " we can conclude that your requirements are unsatisfiable."
+    )
+
+
+def test_branching_error_reporting() -> None:
+    assert failure({
+        ("root", "1.0.0"): {"foo": "^1.0.0"},
+        ("foo", "1.0.0"): {"a": "^1.0.0", "b": "^1.0.0"},
+        ("foo", "1.1.0"): {"x": "^1.0.0", "y": "^1.0.0"},
+        ("a", "1.0.0"): {"b": "^2.0.0"},
+        ("b", "1.0.0"): {},
+        ("b", "2.0.0"): {},
+        ("x", "1.0.0"): {"y": "^2.0.0"},
+        ("y", "1.0.0"): {},
+        ("y", "2.0.0"): {},
+    }) == (
+        "Because a>=1.0.0,<2.0.0 depends on b>=2.0.0,<3.0.0 and foo==1.0.0 depends on"
+        " b>=1.0.0,<2.0.0, we can conclude that a>=1.0.0,<2.0.0 and foo==1.0.0 are incompatible.\n"
+        "And because foo==1.0.0 depends on a>=1.0.0,<2.0.0 and there are no versions of"
+        " foo>1.0.0,<1.1.0 | >1.1.0,<2.0.0, we can conclude that foo>=1.0.0,<1.1.0 cannot be"
+        " used. (1)\n"
+        "\n"
+        "Because x>=1.0.0,<2.0.0 depends on y>=2.0.0,<3.0.0 and foo==1.1.0 depends on"
+        " y>=1.0.0,<2.0.0, we can conclude that x>=1.0.0,<2.0.0 and foo==1.1.0 are incompatible.\n"
+        "And because foo==1.1.0 depends on x>=1.0.0,<2.0.0, we can conclude that foo==1.1.0"
+        " cannot be used.\n"
+        "And because foo>=1.0.0,<1.1.0 cannot be used (1), we can conclude that"
+        " foo>=1.0.0,<2.0.0 cannot be used.\n"
+        "And because you require foo>=1.0.0,<2.0.0, we can conclude that your requirements"
+        " are unsatisfiable."
+    )
+
+
+# -- reports -------------------------------------------------------------------------
+
+
+def test_report_in_uv_words() -> None:
+    p = provider({
+        ("root", "1.0.0"): {"foo": "==1.0", "bar": "<2"},
+        ("foo", "1.0"): {"bar": ">=2"},
+        ("bar", "1.0"): {},
+        ("bar", "2.0"): {},
+    })
+    with pytest.raises(NoSolutionError) as info:
+        solve(p, ROOT, ROOT_VERSION)
+    err = info.value
+    assert isinstance(err, SulaError) and err.exit_code == 1
+    err.hints.append("`bar` is pinned below 2 by you")
+    assert str(err) == (
+        "No solution found when resolving dependencies:\n"
+        "  Because foo==1.0 depends on bar>=2 and you require bar<2, we can conclude that"
+        " foo==1.0 cannot be used.\n"
+        "  And because you require foo==1.0, we can conclude that your requirements are"
+        " unsatisfiable.\n"
+        "\n"
+        "hint: `bar` is pinned below 2 by you"
+    )
+    # The leaves: three dependencies, and no local version of foo 1.0 to fall back on.
+    externals = list(err.incompatibility.iter_external())
+    edges = {(c.package, c.dependency) for c in externals if isinstance(c, DependencyCause)}
+    assert edges == {("foo", "bar"), ("root", "bar"), ("root", "foo")}
+    assert [type(c) for c in externals].count(NoVersionsCause) == 1
+
+
+def test_merged_dependencies_read_as_all_versions() -> None:
+    p: OfflineProvider[str, int] = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.full(), "bar": Range.strictly_lower_than(2)})
+    for v in range(1, 51):
+        p.add("foo", v, {"bar": Range.higher_than(2)})
+    p.add("bar", 1)
+    p.add("bar", 2)
+    solver = Solver(p, root=ROOT, root_version=0)
+    with pytest.raises(NoSolutionError) as info:
+        solver.solve()
+    # One incompatibility for all fifty versions: no walk through them one by one.
+    assert solver.conflicts <= 3
+    info.value.formatter = p
+    assert info.value.report() == (
+        "Because all versions of foo depend on bar>=2 and you require bar<2, we can conclude"
+        " that all versions of foo cannot be used.\n"
+        "And because you require foo, we can conclude that your requirements are unsatisfiable."
+    )
+
+
+def test_missing_versions_and_custom_formatter() -> None:
+    p: OfflineProvider[str, int] = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.higher_than(5)})
+    p.add("foo", 1)
+    with pytest.raises(NoSolutionError) as info:
+        solve(p, ROOT, 0)
+
+    class Fmt:
+        def format_package(self, package: object) -> str:
+            return f"`{package}`"
+
+        def format_external(self, cause: object) -> str | None:
+            if isinstance(cause, NoVersionsCause):
+                return f"{cause.package} was not found in the package registry"
+            return None
+
+    info.value.formatter = Fmt()
+    assert info.value.report() == (
+        "Because foo was not found in the package registry and you require `foo`>=5, we can"
+        " conclude that your requirements are unsatisfiable."
+    )
+
+
+def test_unavailable_versions_are_skipped_then_reported() -> None:
+    p: OfflineProvider[str, int] = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.full()})
+    p.add("foo", 1)
+    p.add_unavailable("foo", 2, "was yanked")
+    assert solve(p, ROOT, 0) == {ROOT: 0, "foo": 1}
+
+    p = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.full()})
+    p.add("foo", 1, {"foo": Range.higher_than(2)})  # depends on another version of itself
+    p.add_unavailable("foo", 2, "was yanked")
+    with pytest.raises(NoSolutionError) as info:
+        solve(p, ROOT, 0)
+    info.value.formatter = p
+    assert info.value.report() == (
+        "Because there are no versions of foo<1 | >1,<2 | >2 and foo==1 depends on foo>=2,"
+        " we can conclude that foo<2 cannot be used.\n"
+        "And because foo==2 was yanked and you require foo, we can conclude that your"
+        " requirements are unsatisfiable."
+    )
+    kinds = {type(c) for c in info.value.incompatibility.iter_external()}
+    assert UnavailableCause in kinds and NoVersionsCause in kinds
+
+
+def test_empty_dependency_range() -> None:
+    p: OfflineProvider[str, int] = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.empty()})
+    with pytest.raises(NoSolutionError) as info:
+        solve(p, ROOT, 0)
+    assert info.value.report() == (
+        "Because you require foo with an empty version range, we can conclude that your"
+        " requirements are unsatisfiable."
+    )
+    # A dependency's empty range only rules out that version.
+    p = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.full()})
+    p.add("foo", 2, {"bar": Range.empty()})
+    p.add("foo", 1)
+    assert solve(p, ROOT, 0) == {ROOT: 0, "foo": 1}
+
+
+def test_self_dependency_in_range_is_ignored() -> None:
+    p: OfflineProvider[str, int] = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.full()})
+    p.add("foo", 1, {"foo": Range.full()})
+    assert solve(p, ROOT, 0) == {ROOT: 0, "foo": 1}
+
+
+# -- driving step by step --------------------------------------------------------------
+
+
+class LazyProvider:
+    """Knows nothing until told: raises NeedsData for versions and metadata, as a
+    network-backed provider does."""
+
+    def __init__(self, backing: OfflineProvider[str, Version]) -> None:
+        self.backing = backing
+        self.known_versions: set[str] = set()
+        self.known_metadata: set[tuple[str, Version]] = set()
+
+    def fetch(self, request: object) -> None:
+        match request:
+            case ("versions", str() as name):
+                self.known_versions.add(name)
+            case ("metadata", str() as name, Version() as version):
+                self.known_metadata.add((name, version))
+            case _:
+                raise AssertionError(request)
+
+    def choose_package(self, candidates: Sequence[tuple[str, Range[Version]]]) -> str:
+        for name, _ in candidates:
+            if name not in self.known_versions:
+                raise NeedsData(("versions", name))
+        return self.backing.choose_package(candidates)
+
+    def choose_version(self, package: str, range: Range[Version]) -> Version | None:
+        return self.backing.choose_version(package, range)
+
+    def get_dependencies(
+        self, package: str, version: Version
+    ) -> Mapping[str, Range[Version]] | Unavailable:
+        if package != ROOT and (package, version) not in self.known_metadata:
+            raise NeedsData(("metadata", package, version))
+        return self.backing.get_dependencies(package, version)
+
+
+def test_step_driving_with_needs_data() -> None:
+    backing = provider({
+        ("root", "1.0.0"): {"foo": "^1.0.0", "target": "^2.0.0"},
+        ("foo", "1.1.0"): {"left": "^1.0.0", "right": "^1.0.0"},
+        ("foo", "1.0.0"): {},
+        ("left", "1.0.0"): {"shared": ">=1.0.0"},
+        ("right", "1.0.0"): {"shared": "<2.0.0"},
+        ("shared", "2.0.0"): {},
+        ("shared", "1.0.0"): {"target": "^1.0.0"},
+        ("target", "2.0.0"): {},
+        ("target", "1.0.0"): {},
+    })
+    lazy = LazyProvider(backing)
+    solver = Solver(lazy, root=ROOT, root_version=ROOT_VERSION)
+    requests = []
+    while True:
+        result = solver.step()
+        if isinstance(result, Solved):
+            break
+        assert isinstance(result, Pending)
+        requests.append(result.request)
+        lazy.fetch(result.request)
+    assert result.solution == solve(backing, ROOT, ROOT_VERSION)
+    assert ("versions", "foo") in requests and ("versions", "target") in requests
+    assert len(requests) == len(set(map(repr, requests)))  # each fetched once
+    assert solver.step() == result  # finished solvers keep their answer
+    with pytest.raises(RuntimeError):
+        Solver(LazyProvider(backing), root=ROOT, root_version=ROOT_VERSION).solve()
+
+
+def test_bad_provider_answers() -> None:
+    p: OfflineProvider[str, int] = OfflineProvider()
+    p.add(ROOT, 0, {"foo": Range.full()})
+    p.add("foo", 1)
+
+    class Wrong(OfflineProvider[str, int]):
+        def choose_version(self, package: str, range: Range[int]) -> int | None:
+            return 99
+
+    w: Wrong = Wrong()
+    w.add(ROOT, 0, {"foo": Range.strictly_lower_than(5)})
+    w.add("foo", 1)
+    with pytest.raises(ValueError, match="outside"):
+        solve(w, ROOT, 0)
+
+
+# -- scale ---------------------------------------------------------------------------
+
+
+def test_performance_chain_and_diamond() -> None:
+    n = 500
+    p: OfflineProvider[str, int] = OfflineProvider()
+    # A chain p0 -> p1 -> ... with three versions each, the newest of every fifth
+    # package broken (needs a missing version of its successor): forces backjumps.
+    p.add(ROOT, 0, {"p0": Range.full()})
+    for i in range(n):
+        nxt = {f"p{i + 1}": Range.higher_than(1)} if i + 1 < n else {}
+        p.add(f"p{i}", 1, nxt)
+        p.add(f"p{i}", 2, nxt)
+        bad = {f"p{i + 1}": Range.higher_than(9)} if i % 5 == 0 and i + 1 < n else nxt
+        p.add(f"p{i}", 3, bad)
+    start = time.perf_counter()
+    chain = solve(p, ROOT, 0)
+    chain_time = time.perf_counter() - start
+    assert len(chain) == n + 1
+    assert chain["p0"] == 2 and chain["p1"] == 3
+
+    # A diamond: root needs 250 tops, each top needs every one of 250 leaves.
+    d: OfflineProvider[str, int] = OfflineProvider()
+    tops, leaves = [f"t{i}" for i in range(250)], [f"l{i}" for i in range(250)]
+    d.add(ROOT, 0, {t: Range.full() for t in tops})
+    for t in tops:
+        d.add(t, 1, {leaf: Range.between(1, 3) for leaf in leaves})
+    for leaf in leaves:
+        for v in (1, 2, 3):
+            d.add(leaf, v)
+    start = time.perf_counter()
+    diamond = solve(d, ROOT, 0)
+    diamond_time = time.perf_counter() - start
+    assert len(diamond) == 501 and all(diamond[leaf] == 2 for leaf in leaves)
+    print(f"chain of {n}: {chain_time * 1000:.0f} ms; diamond 250x250: {diamond_time * 1000:.0f} ms")
+    assert chain_time < 1.0 and diamond_time < 2.0
