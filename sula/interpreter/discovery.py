@@ -12,7 +12,6 @@ it is never cached by the shim's path.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula.interpreter._diag import debug
 from sula.interpreter.environment import PythonEnvironment
 from sula.interpreter.errors import (
     InterpreterError,
@@ -39,8 +39,6 @@ __all__ = [
     "find_python_in_dir",
     "parse_request",
 ]
-
-_log = logging.getLogger(__name__)
 
 _WINDOWS = os.name == "nt"
 _EXE = ".exe" if _WINDOWS else ""
@@ -211,11 +209,11 @@ def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter
         try:
             interpreter = _query(exe, cache)
         except InterpreterQueryError as err:
-            _log.debug("skipping %s: %s", exe, err.detail)
+            debug(__name__, "skipping %s: %s", exe, err.detail)
             continue
         if parsed.matches(interpreter):
             return interpreter
-        _log.debug("skipping %s: Python %s does not match `%s`", exe, interpreter.python_full_version, parsed.raw)
+        debug(__name__, "skipping %s: Python %s does not match `%s`", exe, interpreter.python_full_version, parsed.raw)
     raise InterpreterNotFoundError(parsed.raw, tried=tried)
 
 
@@ -285,9 +283,9 @@ def _find_system(cache: Cache | None) -> Interpreter:
         try:
             interpreter = _query(exe, cache)
         except InterpreterQueryError as err:
-            _log.debug("skipping %s: %s", exe, err.detail)
+            debug(__name__, "skipping %s: %s", exe, err.detail)
             continue
         if not interpreter.is_venv():
             return interpreter
-        _log.debug("skipping %s: it is a virtual environment", exe)
+        debug(__name__, "skipping %s: it is a virtual environment", exe)
     raise InterpreterNotFoundError("python3", tried=tried)

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import os
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from sula._span import span
+from sula.interpreter._diag import debug, span
 from sula.interpreter.errors import InterpreterQueryError
 from sula.interpreter.model import Interpreter
 
@@ -27,8 +25,6 @@ if TYPE_CHECKING:
     from sula.cache import Cache
 
 __all__ = ["CachedInterpreter", "probe_digest", "query_interpreter", "run_probe"]
-
-_log = logging.getLogger(__name__)
 
 PROBE = Path(__file__).with_name("_probe.py")
 PROBE_VERSION = 1  # keep equal to _probe.PROBE_VERSION
@@ -54,6 +50,8 @@ def probe_digest() -> str:
 
 def run_probe(executable: str | os.PathLike[str]) -> Interpreter:
     """Run the probe in ``executable`` (isolated, without ``site``) and decode its answer."""
+    import subprocess  # only on a cache miss
+
     exe = os.fspath(executable)
     with span("interpreter.query", executable=exe):
         try:
@@ -98,7 +96,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
         except FileNotFoundError:
             pass
         except (OSError, msgspec.DecodeError, ValueError) as err:
-            _log.debug("ignoring unreadable interpreter cache entry %s: %s", entry_path, err)
+            debug(__name__, "ignoring unreadable interpreter cache entry %s: %s", entry_path, err)
         else:
             if (
                 entry.executable == exe
@@ -107,7 +105,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
                 and entry.target_mtime_ns == target_mtime
                 and entry.probe_digest == probe_digest()
             ):
-                _log.debug("interpreter cache hit for %s", exe)
+                debug(__name__, "interpreter cache hit for %s", exe)
                 return entry.interpreter
     interpreter = run_probe(exe)
     if entry_path is not None:
@@ -124,5 +122,5 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
         try:
             atomic_write_bytes(entry_path, msgspec.msgpack.encode(record))
         except OSError as err:  # a read-only cache must not fail the query
-            _log.debug("could not write interpreter cache entry %s: %s", entry_path, err)
+            debug(__name__, "could not write interpreter cache entry %s: %s", entry_path, err)
     return interpreter

@@ -17,13 +17,12 @@ Layout of ``create_venv(".venv", python3.12)`` on Linux::
 
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sula._span import span
+from sula.interpreter._diag import debug, span
 from sula.venv.errors import VenvError, VenvExistsError
 
 if TYPE_CHECKING:
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
     from sula.venv._seed import SeedPackage
 
 __all__ = ["VirtualEnvironment", "create_venv"]
-
-_log = logging.getLogger(__name__)
 
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -212,7 +209,7 @@ def create_venv(
         seeded: tuple[SeedPackage, ...] = ()
         if seed:
             seeded = _seed(interpreter, root, paths, python, relocatable=relocatable)
-    _log.debug("created %s for %s", root, base)
+    debug(__name__, "created %s for %s", root, base)
     return VirtualEnvironment(
         root=root,
         python=python,

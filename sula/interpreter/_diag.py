@@ -1,0 +1,49 @@
+"""Debug logging and timed spans that cost nothing (not even ``import logging``) when off.
+
+The CLI imports and configures ``logging`` only for ``-v``; when nothing has imported it,
+nothing can have configured a handler, so a debug record would go nowhere. ``sula venv`` is
+start-up bound, so these helpers keep ``logging`` out of its import graph.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+__all__ = ["debug", "span"]
+
+
+def debug(name: str, msg: str, *args: object) -> None:
+    """``logging.getLogger(name).debug(msg, *args)`` if logging is in use."""
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.getLogger(name).debug(msg, *args)
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+_NULL = _Null()
+
+
+def span(name: str, **fields: object) -> AbstractContextManager[None]:
+    """:func:`sula._span.span` if logging is in use, else a no-op context manager."""
+    if "logging" not in sys.modules:
+        return _NULL
+    from sula._span import span as real_span
+
+    return real_span(name, **fields)
