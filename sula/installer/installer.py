@@ -39,6 +39,7 @@ def install_wheels(
     link_mode: LinkMode | None = None,
 ) -> list[InstalledWheel]:
     """Link each unpacked wheel into ``layout``, in order (a later file wins a conflict)."""
+    remove_stale_temp(layout)
     linker = Linker(link_mode)
     done: list[InstalledWheel] = []
     with span("install_wheels", count=len(wheels)):
