@@ -79,6 +79,7 @@ class ResolverProvider:
         self._priority: dict[Pkg, int] = {ROOT: 0}
         self._prefetch_sem = asyncio.Semaphore(max(1, options.prefetch))
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._prefetched: set[NormalizedName] = set()
         self.not_found: set[NormalizedName] = set()
 
     # -- synchronous: the solver's questions ----------------------------------------
@@ -125,6 +126,10 @@ class ResolverProvider:
         deps = self.dependencies(pkg, version)
         if isinstance(deps, Unavailable):
             return deps
+        # Discovery order (the package priority) follows the solver, never the prefetcher,
+        # so that the answer does not depend on network timing.
+        for dep in deps:
+            self.priority(dep.pkg)
         ranges = {dep.pkg: _range(dep) for dep in deps}
         self.prefetch(deps, ranges)
         return ranges
@@ -139,8 +144,6 @@ class ResolverProvider:
             if rp and not self.python.satisfies_requires_python(rp):
                 return Unavailable(f"requires Python {rp}")
             deps = self.deps.for_metadata(pkg, version, meta.requires_dist)
-        for dep in deps:
-            self.priority(dep.pkg)
         return deps
 
     def file_for(self, name: NormalizedName, version: Version) -> DistFile | None:
@@ -197,14 +200,20 @@ class ResolverProvider:
         return meta
 
     def prefetch(self, deps: Iterable[Dependency], ranges: Mapping[Pkg, Any]) -> None:
-        """Start fetching index pages and likely metadata for ``deps`` in the background."""
+        """Start fetching index pages and likely metadata for ``deps`` in the background.
+
+        Speculative and transitive: once a likely candidate's metadata arrives, its own
+        dependencies are prefetched too, so the fetch front runs ahead of the solver at
+        network speed instead of one dependency level per solver wait.
+        """
         for dep in deps:
-            if dep.pkg.extra is not None:
+            name = dep.pkg.name
+            if dep.pkg.extra is not None or name in self._prefetched:
                 continue
             rng = ranges.get(dep.pkg)
             if rng is None:
                 continue
-            name = dep.pkg.name
+            self._prefetched.add(name)
             task = asyncio.ensure_future(self._prefetch_one(name, rng))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -213,13 +222,16 @@ class ResolverProvider:
         try:
             vmap = await self.ensure_versions(name)
             cand: Candidate | None = self.selector.select(name, rng.contains, vmap)
-            if cand is None or (name, cand.version) in self._meta:
+            if cand is None:
                 return
-            if not isinstance(cand.file.filename, WheelFilename):
-                return
-            async with self._prefetch_sem:
-                self._chosen.setdefault((name, cand.version), cand.file)
-                await self._meta_once.run((name, cand.version), self._load_metadata)
+            key = (name, cand.version)
+            if key not in self._meta:
+                async with self._prefetch_sem:
+                    self._chosen.setdefault(key, cand.file)
+                    await self._meta_once.run(key, self._load_metadata)
+            deps = self.dependencies(Pkg(name), cand.version)
+            if not isinstance(deps, Unavailable):
+                self.prefetch(deps, {d.pkg: _range(d) for d in deps})
         except Exception as err:  # the solver will ask again and see the error itself
             _log.debug("Prefetch of `%s` failed: %s", name, err)
 

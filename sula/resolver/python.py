@@ -48,8 +48,9 @@ class PythonTarget:
     ) -> PythonTarget:
         """Target the interpreter, or ``python_version`` (``3.11``, ``3.11.4``) with its platform.
 
-        A version without a patch number takes the interpreter's patch when the minor versions
-        match, else ``.0`` (as uv does).
+        Requires-Python is checked against ``python_version`` as given (``3.11`` means 3.11.0);
+        the ``python_full_version`` marker takes the interpreter's patch when the minor versions
+        match, else ``.0``.
         """
         env = dict(markers)
         if python_version is None:
@@ -70,7 +71,9 @@ class PythonTarget:
             env["implementation_version"] = str(full)
         if tags is not None and current.release[:2] != (major, minor):
             tags = retarget_tags(tags, current.release[:2], (major, minor))
-        return cls(version=full, markers=env, tags=tags)
+        # Requires-Python is checked against the version as given (`3.11` is 3.11.0), as uv
+        # does: the output must work on every 3.11, not only on this interpreter's patch.
+        return cls(version=want, markers=env, tags=tags)
 
     def satisfies_requires_python(self, requires_python: str) -> bool:
         return satisfies_lower_bound(requires_python, self.version)

@@ -23,6 +23,8 @@ import tarfile
 import zipfile
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from sula.dist.metadata import InvalidMetadataError, Metadata, parse_metadata
 from sula.resolver.errors import SourceBuildRequiredError
 
@@ -35,17 +37,49 @@ _log = logging.getLogger(__name__)
 _MAX_MEMBER = 8 * 1024 * 1024
 
 
+class _CachedStatic(msgspec.Struct, frozen=True):
+    url: str
+    hash: str | None
+    metadata: Metadata
+
+
 async def sdist_metadata(client: object, dist: DistFile, what: str) -> Metadata:
-    """Download ``dist`` (an sdist) and read its static metadata; ``what`` names it in errors."""
+    """Download ``dist`` (an sdist) and read its static metadata; ``what`` names it in errors.
+
+    The answer is cached (``built-wheels-v1/index/<index>/<package>/<sdist>.static.msgpack``),
+    checked against the file's URL and hash, so a warm resolution downloads nothing.
+    """
     import asyncio
 
+    from sula._fs import atomic_write_bytes
+    from sula.cache import CacheBucket, cache_key
+
+    file = dist.file
+    best = file.best_hash()
+    want_hash = f"{best[0]}:{best[1]}" if best else None
+    cache = getattr(client, "cache", None)
+    path = None
+    if cache is not None:
+        path = cache.shard(CacheBucket.BUILT_WHEELS, "index", cache_key(dist.index),
+                           dist.filename.name, f"{file.filename}.static.msgpack")
+        try:
+            cached = msgspec.msgpack.decode(path.read_bytes(), type=_CachedStatic)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            cached = None
+        if cached is not None and cached.url == file.url and cached.hash == want_hash:
+            return cached.metadata
     chunks: list[bytes] = []
-    async for chunk in client.stream(dist.file):  # type: ignore[attr-defined]
+    async for chunk in client.stream(file):  # type: ignore[attr-defined]
         chunks.append(chunk)
     data = b"".join(chunks)
-    meta = await asyncio.to_thread(metadata_from_sdist_bytes, data, dist.file.filename)
+    meta = await asyncio.to_thread(metadata_from_sdist_bytes, data, file.filename)
     if meta is None:
         raise SourceBuildRequiredError(what)
+    if path is not None:
+        try:
+            atomic_write_bytes(path, msgspec.msgpack.encode(_CachedStatic(file.url, want_hash, meta)))
+        except OSError as err:
+            _log.debug("Cannot write `%s`: %s", path, err)
     return meta
 
 
