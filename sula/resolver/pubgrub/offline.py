@@ -26,16 +26,19 @@ class OfflineProvider(Generic[P, V]):
     def __init__(self) -> None:
         self._deps: dict[P, dict[V, Mapping[P, Range[V]] | Unavailable]] = {}
         self._sorted: dict[P, list[V]] = {}
+        self._counts: dict[tuple[P, Range[V]], int] = {}
 
     def add(self, package: P, version: V, dependencies: Mapping[P, Range[V]] | None = None) -> None:
         """Declare ``package`` at ``version`` with its dependencies."""
         self._deps.setdefault(package, {})[version] = dict(dependencies or {})
         self._sorted.pop(package, None)
+        self._counts.clear()
 
     def add_unavailable(self, package: P, version: V, reason: str = "") -> None:
         """Declare a version that exists but cannot be used."""
         self._deps.setdefault(package, {})[version] = Unavailable(reason)
         self._sorted.pop(package, None)
+        self._counts.clear()
 
     def format_package(self, package: Hashable) -> str:
         """Report hook: packages print as themselves."""
@@ -60,15 +63,14 @@ class OfflineProvider(Generic[P, V]):
         return cached
 
     def choose_package(self, candidates: Sequence[tuple[P, Range[V]]]) -> P:
+        counts = self._counts
         best = candidates[0][0]
         best_count = -1
         for package, rng in candidates:
-            count = 0
-            for v in self.versions(package):
-                if v in rng:
-                    count += 1
-                    if best_count >= 0 and count >= best_count:
-                        break
+            key = (package, rng)
+            count = counts.get(key)
+            if count is None:
+                count = counts[key] = sum(1 for v in self.versions(package) if v in rng)
             if best_count < 0 or count < best_count:
                 best, best_count = package, count
                 if count == 0:

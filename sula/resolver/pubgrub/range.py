@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Range"]
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
@@ -30,17 +30,19 @@ class Range(Generic[V]):
     "empty" to this class: it only knows the order, not the values between.
     """
 
-    __slots__ = ("_cuts", "_hash", "_lo")
+    __slots__ = ("_cuts", "_hash", "_lo", "_pts")
 
     _lo: bool
     _cuts: _Cuts
     _hash: int | None
+    _pts: tuple[Any, ...] | None
 
     def __init__(self, lo: bool = False, cuts: _Cuts = ()) -> None:
         # Private constructor: use the classmethods. ``cuts`` must be strictly increasing.
         self._lo = lo
         self._cuts = cuts
         self._hash = None
+        self._pts = None
 
     # -- constructors -------------------------------------------------------------
 
@@ -121,7 +123,15 @@ class Range(Generic[V]):
         if not cuts:
             return self._lo
         # Count the cuts below ``version``: (p, 0) is below iff p <= v, (p, 1) iff p < v.
-        i = bisect_right(cuts, (version, 0.5))
+        # Bisecting the bare points costs one ``<`` per step (a tuple probe costs an
+        # ``==`` and a ``<``, both Python-level for packaging versions).
+        pts = self._pts
+        if pts is None:
+            pts = self._pts = tuple(c[0] for c in cuts)
+        i = bisect_left(pts, version)
+        n = len(pts)
+        while i < n and cuts[i][1] == 0 and (pts[i] is version or pts[i] == version):
+            i += 1
         return self._lo ^ (i & 1 == 1)
 
     def contains(self, version: V) -> bool:
