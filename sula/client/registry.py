@@ -74,7 +74,12 @@ class CachedMetadata(msgspec.Struct, frozen=True):
     metadata: Metadata
 
 
+class _PageHead(msgspec.Struct):
+    policy: CachePolicy
+
+
 _page_decoder = msgspec.msgpack.Decoder(CachedPage)
+_head_decoder = msgspec.msgpack.Decoder(_PageHead)
 _meta_decoder = msgspec.msgpack.Decoder(CachedMetadata)
 _encoder = msgspec.msgpack.Encoder()
 
@@ -233,11 +238,16 @@ class RegistryClient:
     async def _cached_page(
         self, url: str, path: Path, *, refresh: bool, what: str
     ) -> list[File] | None:
-        cached = _read_cached(path, _page_decoder)
-        if cached is not None and (
-            self.settings.offline or (not refresh and cached.policy.is_fresh())
-        ):
-            return cached.files
+        # Decode only the policy first: a stale page without validators (what an index that
+        # sends no caching headers leaves) is re-fetched, so its files need not be decoded.
+        head = _read_cached(path, _head_decoder)
+        cached: CachedPage | None = None
+        if head is not None:
+            use = self.settings.offline or (not refresh and head.policy.is_fresh())
+            if use or head.policy.revalidation_headers():
+                cached = _read_cached(path, _page_decoder)
+            if use and cached is not None:
+                return cached.files
         if self.settings.offline:
             raise OfflineError(what, url)
         headers = {"Accept": ACCEPT}
@@ -254,13 +264,14 @@ class RegistryClient:
             if cached is None:
                 raise InvalidIndexPageError(url, "HTTP 304 for a request that was not conditional")
             policy = cached.policy.after_not_modified(resp.headers)
-            _write_cached(path, CachedPage(policy, cached.url, cached.files))
+            await asyncio.to_thread(_write_cached, path, CachedPage(policy, cached.url, cached.files))
             return cached.files
         files = parse_page(resp.body, resp.url, resp.headers.get("Content-Type", "text/html"))
         files = [self._strip_file_credentials(f) for f in files]
         policy = CachePolicy.from_headers(resp.headers)
         if not policy.no_store:
-            _write_cached(path, CachedPage(policy, resp.url, files))
+            # Encoding and writing a big page takes milliseconds: off the event loop.
+            await asyncio.to_thread(_write_cached, path, CachedPage(policy, resp.url, files))
         return files
 
     def _strip_file_credentials(self, f: File) -> File:
@@ -337,7 +348,7 @@ class RegistryClient:
             metadata = parse_metadata(raw)
         except InvalidMetadataError as err:
             raise MetadataError(file.filename, str(err)) from None
-        _write_cached(path, CachedMetadata(file.url, want_hash, metadata))
+        await asyncio.to_thread(_write_cached, path, CachedMetadata(file.url, want_hash, metadata))
         return metadata
 
     async def _fetch_wheel_metadata(self, wheel: WheelFilename, file: File) -> bytes:

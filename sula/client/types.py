@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import msgspec
 from packaging.utils import NormalizedName
 
-from sula.dist.filename import DistFilename, FilenameError, parse_dist_filename
+from sula.dist.filename import DistFilename, FilenameError, WheelFilename, parse_dist_filename
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -110,15 +110,54 @@ class PackageFiles:
         return out
 
 
+def _fast_wheel(filename: str, names: dict[str, NormalizedName]) -> WheelFilename | None:
+    """Split a well-formed wheel name without the general regex; ``None`` → use the parser.
+
+    A big project page lists thousands of wheels of one project: splitting on ``-`` and
+    canonicalizing each distinct spelling of the name once is several times faster."""
+    parts = filename[:-4].split("-")
+    if len(parts) == 5:
+        name, version, py, abi, plat = parts
+        build = None
+    elif len(parts) == 6:
+        name, version, build, py, abi, plat = parts
+        if not build[:1].isdigit():
+            return None
+    else:
+        return None
+    if not (name and version and py and abi and plat) or " " in filename:
+        return None
+    canonical = names.get(name)
+    if canonical is None:
+        from packaging.utils import canonicalize_name
+
+        canonical = names[name] = canonicalize_name(name)
+    return WheelFilename(
+        filename=filename,
+        name=canonical,
+        version_str=version,
+        build_tag=build,
+        python_tags=tuple(py.split(".")),
+        abi_tags=tuple(abi.split(".")),
+        platform_tags=tuple(plat.split(".")),
+    )
+
+
 def parse_dist_files(package: str, files: list[File], index: str) -> list[DistFile]:
     """Keep the files whose names parse as a wheel or sdist of ``package``."""
     from packaging.utils import canonicalize_name
 
     want = canonicalize_name(package)
+    names: dict[str, NormalizedName] = {}
     out: list[DistFile] = []
     for f in files:
+        fn = f.filename
+        name: DistFilename | None = None
+        if fn.endswith(".whl"):
+            name = _fast_wheel(fn, names)
         try:
-            name = parse_dist_filename(f.filename, package)
+            if name is None:
+                name = parse_dist_filename(fn, package)
         except FilenameError as err:
             _log.debug("Skipping `%s` from `%s`: %s", f.filename, index, err.reason)
             continue

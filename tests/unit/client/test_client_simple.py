@@ -175,3 +175,29 @@ def test_fast_join_matches_urljoin(base: str, href: str) -> None:
     from sula.client.simple import _Joiner
 
     assert _Joiner(base).join(href) == urljoin(base, href)
+
+
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "Foo.Bar-1.0-py3-none-any.whl",
+        "foo_bar-1.0-1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "foo_bar-1.0-py2.py3-none-any.whl",
+        "foo_bar-1.0-x1-py3-none-any.whl",  # build tag must start with a digit: parser decides
+        "foo_bar-1.0-py3-none.whl",
+    ],
+)
+def test_fast_wheel_split_agrees_with_parser(filename: str) -> None:
+    from sula.client.types import _fast_wheel
+    from sula.dist.filename import FilenameError, WheelFilename
+
+    fast = _fast_wheel(filename, {})
+    try:
+        slow: WheelFilename | None = WheelFilename.parse(filename)
+    except FilenameError:
+        slow = None
+    if fast is not None:
+        assert fast == slow
+    else:
+        dfs = parse_dist_files("foo-bar", [File(filename=filename, url="u")], "i")
+        assert [d.filename for d in dfs] == ([slow] if slow is not None else [])
