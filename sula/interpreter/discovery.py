@@ -152,11 +152,58 @@ def _search_dirs(version: tuple[int, ...] | None) -> Iterator[tuple[Path, bool]]
         yield d, True
 
 
+def _pyenv_selected_versions(pyenv_root: Path) -> list[str]:
+    """The versions pyenv would select here: ``PYENV_VERSION``, else the nearest
+    ``.python-version``, else ``$PYENV_ROOT/version`` (each may list several)."""
+    text = os.environ.get("PYENV_VERSION")
+    if not text:
+        cwd = Path.cwd()
+        for candidate in [d / ".python-version" for d in (cwd, *cwd.parents)] + [pyenv_root / "version"]:
+            try:
+                text = candidate.read_text()
+            except OSError:
+                continue
+            break
+    if not text:
+        return []
+    versions = []
+    for line in text.replace(":", "\n").splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            versions.append(word)
+    return versions
+
+
+_SHIM_FAILS = Path()  # sentinel: pyenv would answer "command not found"
+
+
+def _resolve_pyenv_shim(shim: Path) -> Path | None:
+    """The executable a pyenv shim would run, found the way pyenv finds it, so that it can be
+    cached by its own path; None when this is not pyenv's shim or the answer is the system
+    Python (then the shim is run); ``_SHIM_FAILS`` when pyenv would fail."""
+    root = shim.parent.parent
+    if not (root / "versions").is_dir():
+        return None
+    selected = _pyenv_selected_versions(root)
+    if not selected or "system" in selected:
+        return None
+    for version in selected:
+        exe = root / "versions" / version / "bin" / shim.name
+        if _is_executable(exe):
+            return exe
+    return _SHIM_FAILS
+
+
 def _query(exe: Path, cache: Cache | None) -> Interpreter:
     from sula.interpreter.query import query_interpreter, run_probe
 
     if _is_shim(exe):
-        return run_probe(exe)
+        real = _resolve_pyenv_shim(exe)
+        if real is _SHIM_FAILS:
+            raise InterpreterQueryError(str(exe), f"the pyenv shim selects no version providing `{exe.name}`")
+        if real is None:
+            return run_probe(exe)  # what a shim runs can change at any time: never cached
+        exe = real
     return query_interpreter(exe, cache=cache)
 
 

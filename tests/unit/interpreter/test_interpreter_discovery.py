@@ -222,3 +222,33 @@ def test_target_and_prefix_environments(cache: Cache, require_python: Require, t
     own = PythonEnvironment.from_interpreter(i)
     assert own.root == Path(i.prefix)
     assert own.python == Path(i.sys_executable)
+
+
+def test_pyenv_shims_are_resolved_like_pyenv_without_running_them(
+    tmp_path: Path, cache: Cache, require_python: Require, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shim's choice follows PYENV_VERSION, then .python-version, then $PYENV_ROOT/version;
+    resolving it ourselves lets the answer be cached under the real executable's path."""
+    root = tmp_path / "pyenv"
+    for version, minor in (("9.1", "3.12"), ("9.2", "3.10")):
+        bin_dir = root / "versions" / version / "bin"
+        bin_dir.mkdir(parents=True)
+        (bin_dir / "python3").symlink_to(require_python(minor))
+    _failing_shim(root / "shims", "python3")  # running it would fail: it must not be run
+    (root / "version").write_text("9.1\n")
+    monkeypatch.setenv("PATH", str(root / "shims"))
+    monkeypatch.delenv("PYENV_VERSION", raising=False)
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    assert find_interpreter(None, cache=cache).python_minor == "3.12"
+    (project / ".python-version").write_text("9.2  # a comment\n")
+    assert find_interpreter(None, cache=cache).python_minor == "3.10"
+    monkeypatch.setenv("PYENV_VERSION", "9.1")
+    assert find_interpreter(None, cache=cache).python_minor == "3.12"
+    monkeypatch.setenv("PYENV_VERSION", "8.0")  # selects a version without python3
+    with pytest.raises(InterpreterNotFoundError):
+        find_interpreter(None, cache=cache)
+    monkeypatch.setenv("PYENV_VERSION", "system")  # pyenv would defer to PATH: the shim runs
+    with pytest.raises(InterpreterNotFoundError):
+        find_interpreter(None, cache=cache)
