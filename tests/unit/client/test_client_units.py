@@ -207,3 +207,24 @@ def test_parse_metadata_missing_version() -> None:
 def test_parse_metadata_crlf_and_bad_utf8() -> None:
     m = parse_metadata(b"Name: x\r\nVersion: 1\r\nSummary: caf\xe9\r\n\r\n")
     assert (m.name, m.version) == ("x", "1")
+
+
+# -- TLS ------------------------------------------------------------------------------------
+
+
+def test_ssl_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    import truststore
+
+    from sula.client.http import make_ssl_context
+
+    native = make_ssl_context(True)
+    assert isinstance(native, truststore.SSLContext)
+    ctx = make_ssl_context(False)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    # SSL_CERT_FILE names the CA bundle to trust.
+    certifi = pytest.importorskip("certifi")
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    with_bundle = make_ssl_context(False)
+    assert with_bundle.cert_store_stats()["x509_ca"] > 0
