@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from sula.resolver.pubgrub import Range, range_from_specifier
@@ -97,3 +98,42 @@ def test_algebra_with_ceilings() -> None:
             assert all(v in ry for v in VERSIONS if v in rx), (x, y)
         if rx.is_disjoint(ry):
             assert not any(v in ry for v in VERSIONS if v in rx), (x, y)
+
+
+def _random_version(rnd: random.Random, local: bool) -> str:
+    text = ".".join(str(rnd.randint(0, 2)) for _ in range(rnd.randint(1, 3)))
+    if rnd.random() < 0.05:
+        text = "1!" + text
+    if rnd.random() < 0.3:
+        text += rnd.choice(["a", "b", "rc"]) + str(rnd.randint(0, 2))
+    if rnd.random() < 0.3:
+        text += f".post{rnd.randint(0, 2)}"
+    if rnd.random() < 0.3:
+        text += f".dev{rnd.randint(0, 2)}"
+    if local and rnd.random() < 0.2:
+        text += "+" + rnd.choice(["a", "1", "a.2"])
+    return text
+
+
+def test_random_specifiers_and_their_algebra() -> None:
+    rnd = random.Random(7)
+    versions = sorted({Version(_random_version(rnd, True)) for _ in range(500)})
+    specs: list[SpecifierSet] = []
+    while len(specs) < 150:
+        op = rnd.choice(OPS)
+        text = _random_version(rnd, op in ("==", "!="))
+        if op in ("==", "!=") and rnd.random() < 0.15:
+            text = ".".join(str(rnd.randint(0, 2)) for _ in range(rnd.randint(1, 3))) + ".*"
+        try:
+            specs.append(SpecifierSet(op + text))
+        except InvalidSpecifier:
+            continue
+    truth = {str(s): {v for v in versions if s.contains(v, prereleases=True)} for s in specs}
+    ranges = {str(s): range_from_specifier(s) for s in specs}
+    for key, r in ranges.items():
+        assert {v for v in versions if v in r} == truth[key], key
+    for a, b in zip(specs[::2], specs[1::2], strict=True):
+        ra, rb, ta, tb = ranges[str(a)], ranges[str(b)], truth[str(a)], truth[str(b)]
+        assert {v for v in versions if v in ra | rb} == ta | tb, (a, b)
+        assert {v for v in versions if v in ra & rb} == ta & tb, (a, b)
+        assert {v for v in versions if v in ra - rb} == ta - tb, (a, b)
