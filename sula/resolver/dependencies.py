@@ -97,6 +97,8 @@ class DependencyBuilder:
         self._env = dict(markers)
         self._manifest = manifest
         self._marker_cache: dict[tuple[str, str], bool] = {}
+        # (parent name, dependency) -> the specifiers merged into its one range
+        self.merged: dict[tuple[str, Pkg], list[str]] = {}
         self._urls = {name: req.url.url.given if req.url else None
                       for name, req in manifest.urls().items()}
 
@@ -159,6 +161,9 @@ class DependencyBuilder:
                 order.append(pkg)
             else:
                 merged[pkg] = have & spec
+                # Remember what was merged, for "you require x==1 and x==2" in reports.
+                self.merged[(parent or "", pkg)] = [*self.merged.get((parent or "", pkg), [str(have)]),
+                                                   str(spec)]
 
         for name, extras, spec, _url in selected:
             if name == parent:

@@ -84,10 +84,17 @@ class _Formatter:
         return str(package)
 
     def format_external(self, cause: object) -> str | None:
-        from sula.resolver.pubgrub.incompatibility import NoVersionsCause
+        from sula.resolver.pubgrub.incompatibility import DependencyCause, NoVersionsCause
 
         if isinstance(cause, NoVersionsCause) and cause.package.name in self.provider.not_found:
             return f"{cause.package} was not found in the package registry"
+        if isinstance(cause, DependencyCause) and cause.dependency_range.is_empty():
+            specs = self.provider.deps.merged.get((cause.package.name, cause.dependency))
+            if specs:
+                wants = " and ".join(f"{cause.dependency}{s}" for s in specs)
+                if cause.package == ROOT:
+                    return f"you require {wants}"
+                return f"{cause.package}{_format_range(cause.range)} depends on {wants}"
         return None
 
 
@@ -116,3 +123,9 @@ def _no_version_ranges(err: Exception) -> list[tuple[Any, Any]]:
             out.append((cause.package, cause.range))
     out.reverse()
     return out
+
+
+def _format_range(rng: Any) -> str:
+    from sula.resolver.pubgrub import format_range
+
+    return str(format_range(rng))
