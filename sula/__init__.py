@@ -5,6 +5,20 @@ The public API is imported lazily so that ``import sula`` stays cheap.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sula._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from sula.resolver.api import resolve
+
+__all__ = ["__version__", "resolve"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy public API: ``sula.resolve`` imports the resolver only when first used.
+    if name == "resolve":
+        from sula.resolver.api import resolve
+
+        return resolve
+    raise AttributeError(f"module 'sula' has no attribute {name!r}")

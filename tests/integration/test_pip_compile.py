@@ -201,3 +201,12 @@ def test_unsatisfiable_reports(case: str, run_sula, index, tmp_path: Path) -> No
     assert r.stderr.startswith("error: No solution found when resolving dependencies:\n  Because ")
     for part in expected:
         assert part in r.stderr, r.stderr
+
+
+def test_python_api_resolve(index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sula
+
+    graph = sula.resolve(["app<2"], constraints=["lib<2"], index_url=index.url,
+                         python=sys.executable, python_version="3.11",
+                         cache_dir=str(tmp_path / "cache"))
+    assert {name: str(v) for name, v in graph.pins().items()} == {"app": "1.0", "lib": "1.0"}
