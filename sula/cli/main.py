@@ -35,6 +35,7 @@ COMMANDS: dict[str, CommandInfo | dict[str, CommandInfo]] = {
     "pip": {
         "compile": CommandInfo("sula.cli.commands.pip_compile", "Resolve requirements into a pinned requirements file"),
         "sync": CommandInfo("sula.cli.commands.pip_sync", "Make an environment hold exactly what requirements files pin"),
+        "install": CommandInfo("sula.cli.commands.pip_install", "Resolve and install packages into an environment"),
         "uninstall": CommandInfo("sula.cli.commands.pip_uninstall", "Uninstall packages"),
         "freeze": CommandInfo("sula.cli.commands.pip_freeze", "List installed packages in requirements format"),
         "list": CommandInfo("sula.cli.commands.pip_list", "List installed packages"),

@@ -1,0 +1,60 @@
+"""`sula pip install`: resolve against the environment, install, keep what satisfies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _pip_helpers import make_venv, real_pip, record_problems
+from fixtures.cli import SulaRunner
+from fixtures.dists import build_sdist, build_wheel
+
+
+def test_install_resolves_keeps_and_upgrades(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    server = index_server()
+    for version in ("1.0", "2.0"):
+        server.add(build_wheel(dists_dir, "lib", version))
+    server.add(build_wheel(dists_dir, "app", "1.0", requires=["lib>=1"]))
+    server.add(build_sdist(dists_dir, "srconly", "1.0"))
+    venv = tmp_path / "venv"
+    site = make_venv(venv)
+    py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
+
+    run_sula("pip", "install", "lib==1.0", *py).check()
+    result = run_sula("pip", "install", "app", *py).check()
+    # The installed lib 1.0 satisfies app's `lib>=1`: it is kept, not upgraded.
+    assert result.redacted_stderr().splitlines() == [
+        "Resolved 2 packages in [TIME]",
+        "Prepared 1 package in [TIME]",
+        "Installed 1 package in [TIME]",
+        " + app==1.0",
+    ]
+    assert (site / "app-1.0.dist-info" / "REQUESTED").exists()
+    server.clear_log()
+    again = run_sula("pip", "install", "app", *py).check()
+    assert again.redacted_stderr().splitlines() == ["Audited 2 packages in [TIME]"]
+    assert server.requests == []
+    up = run_sula("pip", "install", "-U", "app", *py).check()
+    assert " - lib==1.0" in up.stderr and " + lib==2.0" in up.stderr
+    assert real_pip(venv, "check").returncode == 0
+    assert record_problems(site) == []
+    src = run_sula("pip", "install", "srconly", *py)
+    assert src.exit_code != 0 and "srconly" in src.stderr and "Traceback" not in src.stderr
+
+
+def test_install_no_deps_and_dry_run(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    server = index_server()
+    server.add(build_wheel(dists_dir, "lib", "1.0"))
+    server.add(build_wheel(dists_dir, "app", "1.0", requires=["lib"]))
+    venv = tmp_path / "venv"
+    make_venv(venv)
+    py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
+    dry = run_sula("pip", "install", "--dry-run", "app", *py).check()
+    assert " + app==1.0" in dry.stderr and real_pip(venv, "list", "--format=freeze").stdout == ""
+    run_sula("pip", "install", "--no-deps", "app", *py).check()
+    assert real_pip(venv, "list", "--format=freeze").stdout.split() == ["app==1.0"]
+    strict = run_sula("pip", "install", "--strict", "--no-deps", "app", *py)
+    assert strict.exit_code == 1 and "requires `lib`, but it's not installed" in strict.stderr
