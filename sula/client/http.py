@@ -73,8 +73,8 @@ class StreamResponse:
         return body
 
 
-class _RedactedError(Exception):
-    """Stands in for a foreign exception whose message contained a URL with credentials."""
+class _ForeignError(Exception):
+    """Stands in for an aiohttp/OS exception in a chain: its message, redacted."""
 
 
 class _RetryableStatus(Exception):
@@ -99,16 +99,18 @@ def _translate(url: str, what: str) -> Iterator[None]:
 
 
 def _sanitize(err: BaseException) -> BaseException:
-    """aiohttp messages can contain the request URL (with userinfo): redact it."""
-    text = str(err)
-    if "@" in text:
-        import re
+    """One plain cause line for a foreign error: its message with any URL redacted, and no
+    chain of its own (aiohttp wraps an OSError that would repeat the same words)."""
+    import re
 
+    if isinstance(err, asyncio.TimeoutError):
+        return _ForeignError("The request timed out")
+    text = str(err) or type(err).__name__
+    if "@" in text:
         text = re.sub(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+", lambda m: redact_url(m[0]), text)
-        return _RedactedError(f"{type(err).__name__}: {text}")
-    if isinstance(err, asyncio.TimeoutError) and not text:
-        return ClientError("The request timed out")
-    return err
+    out = _ForeignError(text)
+    out.__suppress_context__ = True
+    return out
 
 
 def _is_retryable(err: BaseException) -> bool:
@@ -270,10 +272,12 @@ class HttpClient:
             except BaseException as err:
                 if not isinstance(err, Exception) or not _is_retryable(err):
                     if isinstance(err, Exception):
-                        raise self._final_error(shown, err, attempt + 1, what) from None
+                        failure = self._final_error(shown, err, attempt + 1, what)
+                        raise failure from failure.__cause__
                     raise
                 if attempt + 1 >= attempts:
-                    raise self._final_error(shown, err, attempts, what) from None
+                    failure = self._final_error(shown, err, attempts, what)
+                    raise failure from failure.__cause__
                 await self._backoff(attempt, shown, err)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -312,9 +316,11 @@ class HttpClient:
                     if resp is not None:
                         resp.release()
                     if not _is_retryable(err):
-                        raise self._final_error(shown, err, attempt + 1, what) from None
+                        failure = self._final_error(shown, err, attempt + 1, what)
+                        raise failure from failure.__cause__
                     if attempt + 1 >= attempts:
-                        raise self._final_error(shown, err, attempts, what) from None
+                        failure = self._final_error(shown, err, attempts, what)
+                        raise failure from failure.__cause__
                     await self._backoff(attempt, shown, err)
                     continue
                 try:

@@ -566,9 +566,17 @@ def test_connection_refused_is_a_network_error(cache_dir: Path) -> None:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    with pytest.raises(NetworkError, match=f"127.0.0.1:{port}"):
+    with pytest.raises(NetworkError, match=f"127.0.0.1:{port}") as info:
         run(cache_dir, lambda c: c.files("pkg"), index_url=f"http://127.0.0.1:{port}/simple/",
             settings=ClientSettings(retries=1, retry_backoff=0.01))
+    from sula.errors import format_chain
+
+    lines = format_chain(info.value)
+    assert lines[0] == (
+        f"error: Failed to fetch the index page `http://127.0.0.1:{port}/simple/pkg/` "
+        "after 2 attempts"
+    )
+    assert lines[1].startswith("  Caused by: ") and "127.0.0.1" in lines[1]
 
 
 def test_fault_on_range_request_is_retried(
