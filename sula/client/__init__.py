@@ -46,12 +46,15 @@ The client (one per run; an async context manager that owns the aiohttp session)
     from sula.client import RegistryClient
 
     async with RegistryClient(cache=cache, index=index_settings, settings=client_settings) as client:
+        # one per run (the aiohttp session lives in the running loop); client.http.stats counts
+        # requests, body bytes and retries
         pkg = await client.files("Flask")           # -> PackageFiles (single-flight per name)
         for dist_file in pkg.files:                 # DistFile(filename: DistFilename, file: File)
             ...
         versions = pkg.by_version()                 # dict[Version, list[DistFile]] (parses only
                                                     # the distinct version strings, on demand)
         meta = await client.wheel_metadata(dist_file)   # -> sula.dist.metadata.Metadata
+                                                    # (MetadataError for an sdist: build it)
         async for chunk in client.stream(dist_file.file):  # bytes chunks; the sha256 (or
             ...                                      # other listed hash) is verified at the end
         hashes = await client.download(dist_file.file, dest_path)  # atomic, verified
@@ -90,7 +93,12 @@ network); the PEP 658 ``.metadata`` file (hash verified); HTTP range requests on
 central directory and ``*.dist-info/METADATA`` (a few KiB); a full download. Local files
 (find-links dirs, ``file://``) are read in place.
 
-Errors (all ``ClientError(SulaError)``): ``HttpStatusError`` (url, status), ``NetworkError``
+Under ``--offline`` a cached page is used however stale, and anything not cached raises
+``OfflineError`` naming it. Pages are revalidated per uv's rules (see ``cache_policy``); the
+default index sends no caching headers, so its pages are re-fetched on every run while wheel
+metadata (keyed by file URL and hash) is always served from the cache.
+
+Errors (all ``ClientError(SulaError)``; ``InvalidSettingError(SulaError)`` for bad flags/env): ``HttpStatusError`` (url, status), ``NetworkError``
 (url; connection failures and timeouts after the retries), ``OfflineError`` (what is missing
 from the cache under ``--offline``), ``HashMismatchError`` (url, algorithm, expected, actual),
 ``InvalidIndexPageError``, ``MetadataError`` (a wheel without readable METADATA).
