@@ -44,10 +44,9 @@ class OfflineProvider(Generic[P, V]):
         """Report hook: packages print as themselves."""
         return str(package)
 
-    def simplify_range(self, package: Hashable, range: Range[V]) -> Range[V]:
-        """Report hook: ranges shown against the published versions."""
-        versions = self.versions(package)  # type: ignore[arg-type]
-        return range.simplify(versions[::-1])
+    def published_versions(self, package: Hashable) -> list[V] | None:
+        """Report hook: ranges are shown against the known versions."""
+        return self.versions(package)[::-1]  # type: ignore[arg-type]
 
     def format_external(self, cause: External) -> str | None:
         """Report hook: default sentences."""

@@ -241,8 +241,9 @@ def _segment(lo: tuple[Any, int] | None, hi: tuple[Any, int] | None) -> str:
     (p, s), (q, t) = lo, hi
     if s == 0 and t == 1 and (p is q or p == q):
         return f"=={p}"
-    if s == 0 and isinstance(q, _Ceiling) and q.kind == _LOCAL and q.version == p:
-        return f"=={p}"
+    if isinstance(q, _Ceiling) and q.kind == _LOCAL and q.version == p:
+        # [V, V+any local] is ==V; (V, V+any local] only V's local versions.
+        return f"=={p}" if s == 0 else f"=={p}+*"
     if (
         s == 0
         and t == 0

@@ -34,9 +34,11 @@ class ReportFormatter(Protocol):
     """Hook for the provider layer: how packages read, and (optionally) its own
     sentence for an external fact (return None to keep the default).
 
-    A formatter may also define ``simplify_range(package, range) -> Range`` to show
-    ranges against the published versions (``range.simplify(versions)``), as
-    :class:`OfflineProvider` does; it is looked up with ``getattr``.
+    A formatter may also define ``published_versions(package) -> list | None`` (the
+    known versions, ascending); ranges are then shown against them, as uv does:
+    intervals holding no published version are dropped, a range holding one version
+    reads ``foo==1.0`` and one holding them all ``all versions of foo``.
+    :class:`OfflineProvider` does this; it is looked up with ``getattr``.
     """
 
     def format_package(self, package: Hashable) -> str:
@@ -130,7 +132,8 @@ def _build(incompat: Incompatibility[Any, Any], memo: dict[int, _Node]) -> _Node
 
 def _collapse(terms: dict[Any, Term[Any]], c1: _Node, c2: _Node) -> _Node | None:
     """Fold "no versions of p in R" into the external fact it was resolved with, when
-    the result states exactly the derived terms."""
+    the result states exactly the derived terms: "foo==1.0 was yanked" and "there are
+    no versions of foo>1.0" make "foo>=1.0 was yanked"."""
     for nv, other in ((c1, c2), (c2, c1)):
         ext = nv.external
         if not isinstance(ext, NoVersionsCause) or other.external is None:
@@ -145,6 +148,11 @@ def _collapse(terms: dict[Any, Term[Any]], c1: _Node, c2: _Node) -> _Node | None
             want: dict[Any, Term[Any]] = {o.package: Term(True, merged.range)}
             if not o.dependency_range.is_empty():
                 want[o.dependency] = Term(False, o.dependency_range)
+        elif isinstance(o, UnavailableCause) and o.package == ext.package:
+            merged = UnavailableCause(
+                package=o.package, range=o.range.union(ext.range), reason=o.reason
+            )
+            want = {o.package: Term(True, merged.range)}
         elif isinstance(o, NoVersionsCause) and o.package == ext.package:
             merged = NoVersionsCause(package=o.package, range=o.range.union(ext.range))
             want = {o.package: Term(True, merged.range)}
@@ -162,8 +170,8 @@ class _Writer:
     def __init__(self, root: Hashable, fmt: ReportFormatter) -> None:
         self.root = root
         self.fmt = fmt
-        self.simplify: Callable[[Any, Range[Any]], Range[Any]] | None = getattr(
-            fmt, "simplify_range", None
+        self.published: Callable[[Any], list[Any] | None] | None = getattr(
+            fmt, "published_versions", None
         )
         self.lines: list[str] = []
         self.numbers: dict[int, int] = {}
@@ -175,18 +183,36 @@ class _Writer:
     def name(self, package: Any) -> str:
         return self.fmt.format_package(package)
 
-    def subject(self, package: Any, r: Range[Any]) -> str:
-        """``foo>=1.0``; ``all versions of foo`` for the full range."""
-        if self.simplify is not None:
-            r = self.simplify(package, r)
-        if r.is_full():
+    def versions(self, package: Any) -> list[Any] | None:
+        return None if self.published is None else self.published(package)
+
+    def subject(self, package: Any, r: Range[Any], all_ok: bool = True) -> str:
+        """``foo>=1.0``; ``all versions of foo`` for the full range (or every
+        published version), ``foo==1.0`` when only 1.0 of the published ones is in."""
+        published = self.versions(package)
+        if published:
+            inside = [v for v in published if v in r]
+            if all_ok and inside and len(inside) == len(published):
+                r = Range.full()
+            elif len(inside) == 1:
+                r = Range.singleton(inside[0])
+            else:
+                r = r.simplify(published)
+        if r.is_full() and all_ok:
             return f"all versions of {self.name(package)}"
         return f"{self.name(package)}{r}"
 
+    def depends(self, package: Any, r: Range[Any], deps: str) -> str:
+        """``foo>=1 depends on ...`` / ``all versions of foo depend on ...``."""
+        who = self.subject(package, r)
+        verb = "depend" if who.startswith("all versions of ") else "depends"
+        return f"{who} {verb} on {deps}"
+
     def obj(self, package: Any, r: Range[Any]) -> str:
         """What is depended on: ``bar>=2``, just ``bar`` for any version."""
-        if self.simplify is not None:
-            r = self.simplify(package, r)
+        published = self.versions(package)
+        if published:
+            r = r.simplify(published)
         if r.is_full():
             return self.name(package)
         if r.is_empty():
@@ -209,13 +235,12 @@ class _Writer:
         if isinstance(cause, UnavailableCause):
             if cause.package == self.root:
                 return f"your requirements {cause.reason or 'are unavailable'}"
-            return f"{self.subject(cause.package, cause.range)} {cause.reason or 'is unavailable'}"
+            who = self.subject(cause.package, cause.range, all_ok=False)
+            return f"{who} {cause.reason or 'is unavailable'}"
         dep = self.obj(cause.dependency, cause.dependency_range)
         if cause.package == self.root:
             return f"you require {dep}"
-        if cause.range.is_full():
-            return f"all versions of {self.name(cause.package)} depend on {dep}"
-        return f"{self.subject(cause.package, cause.range)} depends on {dep}"
+        return self.depends(cause.package, cause.range, dep)
 
     def conclusion(self, node: _Node) -> str:
         """What a derived incompatibility says, as a clause."""
@@ -243,10 +268,7 @@ class _Writer:
         if not pos:
             return f"one of {deps} is required"
         if len(pos) == 1:
-            p, r = pos[0]
-            if r.is_full():
-                return f"all versions of {self.name(p)} depend on {deps}"
-            return f"{self.subject(p, r)} depends on {deps}"
+            return self.depends(*pos[0], deps)
         return f"{_join([self.subject(*x) for x in pos], 'and')} depend on {deps}"
 
     # lines
@@ -308,6 +330,15 @@ class _Writer:
                 f"Because {self.external(ext)} and {self.ref(derived)}, "
                 f"we can conclude that {concl}.",
             )
+            return
+        if (
+            isinstance(ext, NoVersionsCause)
+            and id(node) not in self.shared
+            and concl == self.conclusion(derived)
+        ):
+            # "There are no versions of foo>1.0" only widened the range to what the
+            # previous line already says ("all versions of foo ..."): skip the echo.
+            self.visit(derived)
             return
         d1, d2 = derived.cause1, derived.cause2
         assert d1 is not None and d2 is not None

@@ -110,10 +110,12 @@ def test_linear_error_reporting() -> None:
         ("baz", "1.0.0"): {},
         ("baz", "3.0.0"): {},
     }) == (
-        "Because bar>=2.0.0,<3.0.0 depends on baz>=3.0.0,<4.0.0 and foo==1.0.0 depends on"
-        " bar>=2.0.0,<3.0.0, we can conclude that foo==1.0.0 depends on baz>=3.0.0,<4.0.0.\n"
-        "And because there are no versions of foo>1.0.0,<2.0.0, we can conclude that"
-        " foo>=1.0.0,<2.0.0 depends on baz>=3.0.0,<4.0.0.\n"
+        # pub: "Because every version of foo depends on bar ^2.0.0 which depends on
+        # baz ^3.0.0, every version of foo requires baz ^3.0.0. So, because root
+        # depends on both baz ^1.0.0 and foo ^1.0.0, version solving failed."
+        "Because all versions of bar depend on baz>=3.0.0,<4.0.0 and all versions of foo"
+        " depend on bar>=2.0.0,<3.0.0, we can conclude that all versions of foo depend on"
+        " baz>=3.0.0,<4.0.0.\n"
         "And because you require baz>=1.0.0,<2.0.0 and you require foo>=1.0.0,<2.0.0,"
         " we can conclude that your requirements are unsatisfiable."
     )
@@ -131,18 +133,21 @@ def test_branching_error_reporting() -> None:
         ("y", "1.0.0"): {},
         ("y", "2.0.0"): {},
     }) == (
-        "Because a>=1.0.0,<2.0.0 depends on b>=2.0.0,<3.0.0 and foo==1.0.0 depends on"
-        " b>=1.0.0,<2.0.0, we can conclude that a>=1.0.0,<2.0.0 and foo==1.0.0 are incompatible.\n"
-        "And because foo==1.0.0 depends on a>=1.0.0,<2.0.0 and there are no versions of"
-        " foo>1.0.0,<1.1.0 | >1.1.0,<2.0.0, we can conclude that foo>=1.0.0,<1.1.0 cannot be"
-        " used. (1)\n"
+        # pub's six lines: why foo <1.1.0 is forbidden (1), a blank line, why
+        # foo >=1.1.0 is, then "foo is forbidden" referring back to (1).
+        "Because all versions of a depend on b>=2.0.0,<3.0.0 and foo==1.0.0 depends on"
+        " b>=1.0.0,<2.0.0, we can conclude that all versions of a and foo==1.0.0 are"
+        " incompatible.\n"
+        "And because foo==1.0.0 depends on a>=1.0.0,<2.0.0, we can conclude that foo==1.0.0"
+        " cannot be used. (1)\n"
         "\n"
-        "Because x>=1.0.0,<2.0.0 depends on y>=2.0.0,<3.0.0 and foo==1.1.0 depends on"
-        " y>=1.0.0,<2.0.0, we can conclude that x>=1.0.0,<2.0.0 and foo==1.1.0 are incompatible.\n"
+        "Because all versions of x depend on y>=2.0.0,<3.0.0 and foo==1.1.0 depends on"
+        " y>=1.0.0,<2.0.0, we can conclude that all versions of x and foo==1.1.0 are"
+        " incompatible.\n"
         "And because foo==1.1.0 depends on x>=1.0.0,<2.0.0, we can conclude that foo==1.1.0"
         " cannot be used.\n"
-        "And because foo>=1.0.0,<1.1.0 cannot be used (1), we can conclude that"
-        " foo>=1.0.0,<2.0.0 cannot be used.\n"
+        "And because foo==1.0.0 cannot be used (1), we can conclude that all versions of foo"
+        " cannot be used.\n"
         "And because you require foo>=1.0.0,<2.0.0, we can conclude that your requirements"
         " are unsatisfiable."
     )
@@ -238,7 +243,7 @@ def test_unavailable_versions_are_skipped_then_reported() -> None:
     info.value.formatter = p
     assert info.value.report() == (
         "Because there are no versions of foo<1 | >1,<2 | >2 and foo==1 depends on foo>=2,"
-        " we can conclude that foo<2 cannot be used.\n"
+        " we can conclude that foo==1 cannot be used.\n"
         "And because foo==2 was yanked and you require foo, we can conclude that your"
         " requirements are unsatisfiable."
     )
@@ -391,3 +396,18 @@ def test_performance_chain_and_diamond() -> None:
     print(f"chain of {n}: {chain_time * 1000:.0f} ms; diamonds: {diamond_time * 1000:.0f} ms")
     # Typically ~50 ms and ~100 ms; the bound leaves room for a loaded CI machine.
     assert chain_time < 1.0 and diamond_time < 1.0
+
+
+def test_unavailable_versions_read_one_by_one() -> None:
+    p = provider({("root", "1.0.0"): {"foo": ">=1"}, ("foo", "0.5"): {}})
+    p.add_unavailable("foo", Version("1.0"), "was yanked")
+    p.add_unavailable("foo", Version("2.0"), "was yanked")
+    with pytest.raises(NoSolutionError) as info:
+        solve(p, ROOT, ROOT_VERSION)
+    info.value.formatter = p
+    assert info.value.report() == (
+        "Because foo==1.0 was yanked and foo==2.0 was yanked, we can conclude that foo>=1.0"
+        " cannot be used.\n"
+        "And because you require foo>=1, we can conclude that your requirements are"
+        " unsatisfiable."
+    )
