@@ -133,9 +133,10 @@ _FISH_FIXED = "set -gx VIRTUAL_ENV @@VIRTUAL_ENV@@"
 _FISH_RELOCATABLE = "set -gx VIRTUAL_ENV (path resolve (path dirname (status filename))/..)"
 
 _CSH = r"""# Activate this environment in csh or tcsh: `source @@BIN@@/activate.csh` (do not run it).
-# Written by sula. `deactivate` restores PATH and the prompt.
+# Written by sula. `deactivate` restores PATH and the prompt. csh expands every variable of a
+# line before running it, so the alias tests with `test ... &&` chains rather than `if`.
 
-alias deactivate 'if ($?_SULA_OLD_PATH) setenv PATH "$_SULA_OLD_PATH"; if ($?_SULA_OLD_PATH) unset _SULA_OLD_PATH; if ($?_SULA_OLD_PROMPT) set prompt="$_SULA_OLD_PROMPT"; if ($?_SULA_OLD_PROMPT) unset _SULA_OLD_PROMPT; unsetenv VIRTUAL_ENV; unsetenv VIRTUAL_ENV_PROMPT; rehash; if ("\!:*" != "nondestructive") unalias deactivate'
+alias deactivate 'test $?_SULA_OLD_PATH != 0 && setenv PATH "$_SULA_OLD_PATH:q" && unset _SULA_OLD_PATH; rehash; test $?_SULA_OLD_PROMPT != 0 && set prompt="$_SULA_OLD_PROMPT:q" && unset _SULA_OLD_PROMPT; unsetenv VIRTUAL_ENV; unsetenv VIRTUAL_ENV_PROMPT; test "\!:*" != "nondestructive" && unalias deactivate'
 
 deactivate nondestructive
 

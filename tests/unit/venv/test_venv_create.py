@@ -171,16 +171,51 @@ def test_other_shells_name_the_environment(tmp_path: Path, py312: Interpreter) -
     assert f"r#'{venv.root}'#" in nu
     ps1 = (bin_dir / "activate.ps1").read_text()
     assert "$env:VIRTUAL_ENV = '" + str(venv.root).replace("'", "''") + "'" in ps1
-    for shell in ("fish", "tcsh", "csh"):
-        exe = shutil.which(shell)
-        if exe is None:
-            continue
-        name = "activate.fish" if shell == "fish" else "activate.csh"
-        out = subprocess.run(
-            [exe, "-c", f"source '{bin_dir / name}'; echo $VIRTUAL_ENV"],
-            capture_output=True, text=True, check=False,
-        ).stdout
-        assert str(venv.root) in out
+
+
+def _shell(argv: list[str], cwd: Path) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+    return subprocess.run(argv, capture_output=True, text=True, check=True, cwd=cwd, env=env).stdout.splitlines()
+
+
+@pytest.mark.parametrize("shell", ["zsh", "fish", "tcsh"])
+def test_other_shells_activate_and_deactivate(shell: str, tmp_path: Path, py312: Interpreter) -> None:
+    exe = shutil.which(shell)
+    if exe is None:
+        pytest.skip(f"{shell} is not installed")
+    venv = create_venv(tmp_path / "my env", py312)
+    bin_dir = venv.scripts_dir
+    if shell == "zsh":
+        script = (
+            f"PS1='> '; source {shlex.quote(str(bin_dir / 'activate'))}; echo $VIRTUAL_ENV; "
+            'echo ${PATH%%:*}; echo "$PS1"; deactivate; echo ${VIRTUAL_ENV-unset}; echo "$PS1"'
+        )
+        argv = [exe, "-f", "-c", script]
+    elif shell == "fish":
+        script = (
+            f"source {shlex.quote(str(bin_dir / 'activate.fish'))}; echo $VIRTUAL_ENV; echo $PATH[1]; "
+            "echo (fish_prompt | string sub -l 9); deactivate; set -q VIRTUAL_ENV; or echo unset; echo -"
+        )
+        argv = [exe, "--no-config", "-c", script]
+    else:
+        # csh applies aliases per line, so deactivate must be on a line after the source.
+        lines = [
+            "set prompt='> '",
+            f"source '{bin_dir / 'activate.csh'}'",
+            "echo $VIRTUAL_ENV",
+            "echo $PATH | cut -d: -f1",
+            'echo "$prompt"',
+            "deactivate",
+            "if (! $?VIRTUAL_ENV) echo unset",
+            'echo "$prompt"',
+        ]
+        (tmp_path / "t.csh").write_text("\n".join(lines) + "\n")
+        argv = [exe, "-f", str(tmp_path / "t.csh")]
+    out = _shell(argv, tmp_path)
+    assert out[0] == str(venv.root)
+    assert out[1] == str(bin_dir)
+    assert out[2].startswith("(my env) ")
+    assert out[3] == "unset"
 
 
 def test_activate_this(tmp_path: Path, py312: Interpreter, require_python: Require) -> None:
