@@ -3,6 +3,19 @@
 No I/O and no sula imports but ``sula.errors``: a provider answers the solver's
 questions (see :class:`DependencyProvider`), and a failure comes back as
 :class:`NoSolutionError` whose text is the derivation, in uv's words.
+
+- :class:`Range` -- a set of versions (any totally ordered type);
+  :func:`range_from_specifier` builds one from PEP 440 specifiers.
+- :class:`Solver` -- ``Solver(provider, root=..., root_version=...)``; ``step()``
+  returns :class:`Solved` or :class:`Pending` (the provider raised
+  :class:`NeedsData`: fetch ``pending.request`` and step again); ``solve()`` for
+  providers that never wait. :func:`solve` is the one-call form.
+- Providers return a mapping ``{package: Range}`` or :class:`Unavailable` from
+  ``get_dependencies``; packages are any hashable values (names, ``name[extra]``
+  virtual packages, a root sentinel).
+- :class:`NoSolutionError` carries the derivation tree (``incompatibility``, walk it
+  with ``iter_external()``), a ``formatter`` (:class:`ReportFormatter`) and ``hints``.
+- :class:`OfflineProvider` -- an in-memory provider for tests and as a model.
 """
 
 from __future__ import annotations
