@@ -142,8 +142,6 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 continue
     python = PythonTarget.from_interpreter(markers=markers, tags=list(interp.tags))
     prerelease = args.prerelease or ("allow" if spec.pre else "if-necessary")
-    if prerelease == "if-necessary-or-explicit":
-        prerelease = "if-necessary"
     options = ResolverOptions(
         prerelease=PrereleaseMode(prerelease),
         resolution=ResolutionMode(args.resolution),
