@@ -239,3 +239,27 @@ def test_local_wheel_path_gets_direct_url_and_stays_in_place(
     freeze = run_sula("pip", "freeze", "--python", str(venv / "bin/python")).check()
     assert freeze.stdout == f"localpkg @ {wheel.as_uri()}\n"
     assert real_pip(venv, "freeze").stdout == f"localpkg @ {wheel.as_uri()}\n"
+
+
+def test_target_dir_and_url_wheel(
+    run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path
+) -> None:
+    server = index_server()
+    _publish(server, dists_dir)
+    wheel = build_wheel(dists_dir, "urlpkg", "3.0")
+    server.add(wheel)
+    url = server.file_url(wheel.name)
+    reqs = _write(tmp_path / "r.txt", f"gamma-tool==0.5\nurlpkg @ {url}\n")
+    target = tmp_path / "vendor"
+    run_sula("pip", "sync", str(reqs), "--python", str(venv / "bin/python"), "--index-url", server.url,
+             "--target", str(target)).check()
+    assert (target / "gamma_tool" / "__init__.py").exists() and (target / "bin" / "gamma").exists()
+    assert record_problems(target) == []
+    info = json.loads((target / "urlpkg-3.0.dist-info" / "direct_url.json").read_text())
+    assert info["url"] == url and info["archive_info"]["hashes"]["sha256"]
+    assert not list(_site(venv).iterdir())
+    out = subprocess.run([str(venv / "bin/python"), "-c", "import gamma_tool, urlpkg; print('ok')"],
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(target)})
+    assert out.stdout == "ok\n"
+    listed = run_sula("pip", "freeze", "--python", str(venv / "bin/python"), "--target", str(target)).check()
+    assert listed.stdout == f"gamma-tool==0.5\nurlpkg @ {url}\n"

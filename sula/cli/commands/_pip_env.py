@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, install: bool = True) -> None:
-    """``--python``, ``--system`` and, for commands that write, ``--target``/``--prefix``."""
+    """``--python``, ``--system``, ``--target`` and ``--prefix`` (to write or to read there)."""
     group = parser.add_argument_group("environment options")
     group.add_argument(
         "-p", "--python", metavar="PYTHON", default=None,
@@ -24,11 +24,11 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, install: bool = Tru
         "virtual environment, then .venv)",
     )
     group.add_argument("--system", action="store_true", help="Use the system Python's environment")
-    if install:
-        group.add_argument("--target", metavar="DIR", default=None,
-                           help="Install into DIR instead of the environment (like pip's --target)")
-        group.add_argument("--prefix", metavar="DIR", default=None,
-                           help="Install into the scheme rooted at DIR (like pip's --prefix)")
+    verb = "Install into" if install else "Read"
+    group.add_argument("--target", metavar="DIR", default=None,
+                       help=f"{verb} DIR instead of the environment (like pip's --target)")
+    group.add_argument("--prefix", metavar="DIR", default=None,
+                       help=f"{verb} the scheme rooted at DIR (like pip's --prefix)")
 
 
 def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnvironment, Layout]:
