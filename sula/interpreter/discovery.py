@@ -188,7 +188,10 @@ def _resolve_pyenv_shim(shim: Path) -> Path | None:
     if not selected or "system" in selected:
         return None
     for version in selected:
-        exe = root / "versions" / version / "bin" / shim.name
+        version_dir = root / "versions" / version
+        if not version_dir.is_dir():
+            return None  # a prefix such as "3.12" that pyenv resolves itself: run the shim
+        exe = version_dir / "bin" / shim.name
         if _is_executable(exe):
             return exe
     return _SHIM_FAILS
