@@ -83,6 +83,15 @@ class _Formatter:
     def format_package(self, package: object) -> str:
         return str(package)
 
+    def published_versions(self, package: object) -> list[Version] | None:
+        """Versions the index lists (ascending), so ranges read as uv's do (``foo==1.0``)."""
+        if not isinstance(package, Pkg) or package == ROOT:
+            return None
+        vmap = self.provider.version_map(package.name)
+        if vmap is None:
+            return None
+        return [e.version for e in reversed(vmap.entries)]
+
     def format_external(self, cause: object) -> str | None:
         from sula.resolver.pubgrub.incompatibility import DependencyCause, NoVersionsCause
 
