@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name as cn
+from packaging.version import Version
+
+from sula.resolver.dependencies import DependencyBuilder, Pkg
+from sula.resolver.manifest import Manifest, ManifestRequirement, read_preferences
+from sula.resolver.sdist_metadata import metadata_from_sdist_bytes
+
+from ._files import MARKERS_311
+
+REQUIRES = [
+    "idna>=2",
+    'colorama; sys_platform == "win32"',
+    'tomli; python_version < "3.11"',
+    'pysocks>=1.5; extra == "socks"',
+    'foo[all]; extra == "everything"',
+    'chardet<6; python_version >= "3" and extra == "socks"',
+]
+
+
+def _deps(manifest: Manifest, pkg: Pkg) -> dict[str, str]:
+    builder = DependencyBuilder(markers=MARKERS_311, manifest=manifest)
+    return {str(d.pkg): str(d.specifier) for d in builder.for_metadata(pkg, Version("1.0"), REQUIRES)}
+
+
+def test_markers_and_extras_as_virtual_packages() -> None:
+    m = Manifest()
+    assert _deps(m, Pkg(cn("foo"))) == {"idna": ">=2"}
+    assert _deps(m, Pkg(cn("foo"), cn("socks"))) == {
+        "foo": "==1.0", "pysocks": ">=1.5", "chardet": "<6"}
+    # A self-reference through an extra keeps the extra, drops the self edge.
+    assert _deps(m, Pkg(cn("foo"), cn("everything"))) == {"foo": "==1.0", "foo[all]": ""}
+
+
+def test_overrides_replace_and_constraints_narrow() -> None:
+    m = Manifest(
+        overrides={cn("idna"): [ManifestRequirement(name=cn("idna"), specifier=SpecifierSet("<2"))]},
+        constraints={cn("pysocks"): [ManifestRequirement(name=cn("pysocks"),
+                                                         specifier=SpecifierSet("!=1.7"))]},
+    )
+    assert _deps(m, Pkg(cn("foo"))) == {"idna": "<2"}
+    assert _deps(m, Pkg(cn("foo"), cn("socks")))["pysocks"] == "!=1.7,>=1.5"
+
+
+def test_read_preferences(tmp_path: Path) -> None:
+    out = tmp_path / "requirements.txt"
+    out.write_text("# header\nflask==2.0.1 \\\n    --hash=sha256:abc\n    # via -r x.in\n"
+                   "black @ https://example.invalid/black.whl\nidna>=2\n--index-url http://x\n")
+    assert read_preferences(out) == {"flask": Version("2.0.1")}
+    assert read_preferences(tmp_path / "missing.txt") == {}
+
+
+def _sdist(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_static_sdist_metadata() -> None:
+    old = "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n"
+    data = _sdist({
+        "pkg-1.0/PKG-INFO": old,
+        "pkg-1.0/pkg.egg-info/PKG-INFO": old,
+        "pkg-1.0/pkg.egg-info/requires.txt": "six\n\n[:python_version < \"3\"]\nenum34\n\n"
+                                             "[test]\npytest\n",
+    })
+    meta = metadata_from_sdist_bytes(data, "pkg-1.0.tar.gz")
+    assert meta is not None and meta.requires_dist == [
+        "six", 'enum34; (python_version < "3")', 'pytest; extra == "test"']
+    new = _sdist({"pkg-1.0/PKG-INFO": "Metadata-Version: 2.2\nName: pkg\nVersion: 1.0\n"
+                                      "Requires-Dist: attrs\n"})
+    meta = metadata_from_sdist_bytes(new, "pkg-1.0.tar.gz")
+    assert meta is not None and meta.requires_dist == ["attrs"]
+    pyproject = _sdist({
+        "pkg-1.0/PKG-INFO": old,
+        "pkg-1.0/pyproject.toml": '[project]\nname = "pkg"\nversion = "1.0"\n'
+                                  'dependencies = ["attrs"]\n',
+    })
+    meta = metadata_from_sdist_bytes(pyproject, "pkg-1.0.tar.gz")
+    assert meta is not None and meta.requires_dist == ["attrs"]
+    dynamic = _sdist({"pkg-1.0/PKG-INFO": old, "pkg-1.0/setup.py": "setup()"})
+    assert metadata_from_sdist_bytes(dynamic, "pkg-1.0.tar.gz") is None
