@@ -237,7 +237,8 @@ async def _metadata_from_full_response(
     resp: StreamResponse, filename: str, project: str, expected_hash: tuple[str, str] | None
 ) -> bytes:
     hasher = hashlib.new(expected_hash[0]) if expected_hash else None
-    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+    # A plain temporary file: SpooledTemporaryFile is not seekable() for zipfile before 3.11.
+    with tempfile.TemporaryFile() as spool:
         async for chunk in resp.iter_chunks():
             if hasher is not None:
                 hasher.update(chunk)
