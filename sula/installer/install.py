@@ -78,13 +78,19 @@ def _write_new(path: str, data: bytes, mode: int, linker: Linker) -> None:
 
 
 def _makedirs(path: str, linker: Linker) -> None:
+    # One mkdir in the common case (the walk is top-down, so the parent exists).
     try:
-        os.makedirs(path, exist_ok=True)
+        os.mkdir(path)
+        return
     except FileExistsError:
+        if os.path.isdir(path):
+            return
         # A file (or dangling symlink) where a directory must go: it loses.
         linker.conflicts.append(path)
         os.unlink(path)
-        os.makedirs(path, exist_ok=True)
+    except FileNotFoundError:
+        pass
+    os.makedirs(path, exist_ok=True)
 
 
 def _link_tree(
