@@ -250,8 +250,10 @@ class DistributionDatabase:
                 )
             else:
                 archive = tmp / filename
-                digests = await self._download(source, archive, allowed)
-                await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+                with span("download", wheel=filename):
+                    digests = await self._download(source, archive, allowed)
+                with span("unzip", wheel=filename):
+                    await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
             if not _hashes_allow(allowed, digests):
                 algo = next(iter(allowed))
                 raise HashMismatchError(filename, algo, sorted(allowed[algo]), digests.get(algo, "?"))

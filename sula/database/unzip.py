@@ -67,9 +67,20 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
                 mode = (info.external_attr >> 16) & 0o777
                 executable = bool(mode & 0o111) or (".data/scripts/" in rel and top.endswith(".data"))
                 target = os.path.join(dest_s, rel)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755 if executable else 0o644)
+                if info.file_size <= _CHUNK:
+                    # Small members (most of them): one read, one hash, one write.
+                    try:
+                        data = zf.read(info)
+                        view = memoryview(data)
+                        while view:
+                            view = view[os.write(fd, view) :]
+                    finally:
+                        os.close(fd)
+                    computed[rel] = ("sha256=" + _b64(hashlib.sha256(data).digest()), len(data))
+                    continue
                 h = hashlib.sha256()
                 size = 0
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755 if executable else 0o644)
                 with os.fdopen(fd, "wb") as out, zf.open(info) as src:
                     while chunk := src.read(_CHUNK):
                         h.update(chunk)
