@@ -263,3 +263,34 @@ def test_target_dir_and_url_wheel(
     assert out.stdout == "ok\n"
     listed = run_sula("pip", "freeze", "--python", str(venv / "bin/python"), "--target", str(target)).check()
     assert listed.stdout == f"gamma-tool==0.5\nurlpkg @ {url}\n"
+
+
+def test_concurrent_syncs_share_one_cache(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path, cache_dir: Path
+) -> None:
+    import sys
+
+    from _pip_helpers import cache_entries_complete
+    from fixtures.cli import sula_env
+
+    server = index_server()
+    _publish(server, dists_dir)
+    server.add(build_wheel(dists_dir, "big", "1.0", size_padding=5_000_000))
+    reqs = _write(tmp_path / "r.txt", "alpha==2.0\nbeta==2.0\ngamma-tool==0.5\nbig==1.0\n")
+    procs = []
+    for i in range(3):
+        venv = tmp_path / f"v{i}"
+        make_venv(venv)
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "sula", "pip", "sync", str(reqs), "--python", str(venv / "bin/python"),
+             "--index-url", server.url],
+            env=sula_env(cache_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ))
+    for p in procs:
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    for i in range(3):
+        assert record_problems(_site(tmp_path / f"v{i}")) == []
+    assert cache_entries_complete(cache_dir) == []
+    # Each wheel was downloaded once, whichever process got it first.
+    assert server.count("*/big-1.0-py3-none-any.whl") == 1
