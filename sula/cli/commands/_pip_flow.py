@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sula.database import CachedWheel, DistributionDatabase, WheelSource
     from sula.installer import Layout
     from sula.installer.plan import Plan, Reinstall, Wanted
+    from sula.installer.site_packages import SitePackages
     from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
 
@@ -227,6 +228,18 @@ def run_pipeline(
         plan = plan_install(
             wanted, site, find_cached=find_cached, reinstall=reinstall, remove_extraneous=sync
         )
+        if plan.extraneous:
+            keep = _self_protection(site, layout, interp)
+            if keep:
+                from sula._warnings import warn_user
+
+                kept = [d for d in plan.extraneous if d.name in keep]
+                if kept:
+                    warn_user(
+                        "Keeping `sula` and its dependencies in the environment it runs from: "
+                        + ", ".join(f"`{d.name}`" for d in kept)
+                    )
+                plan.extraneous[:] = [d for d in plan.extraneous if d.name not in keep]
         if getattr(args, "dry_run", False):
             _print_dry_run(ctx, plan, wanted, t_audit)
             return outcome
@@ -289,6 +302,31 @@ def run_pipeline(
 
     print_changes(printer, outcome.removed, outcome.added)
     return outcome
+
+
+def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) -> set[str]:
+    """sula and its requirements, when this sula imports from the target: `sync` keeps them."""
+    import os
+    import sys
+
+    from packaging.utils import canonicalize_name
+
+    from sula.installer.check import requirements_of
+
+    ours = {os.path.realpath(p) for p in sys.path if p}
+    if not site.get("sula") or not any(os.path.realpath(d) in ours for d in layout.site_dirs()):
+        return set()
+    markers = interp.marker_environment()
+    keep: set[str] = set()
+    todo = ["sula"]
+    while todo:
+        name = todo.pop()
+        if name in keep:
+            continue
+        keep.add(name)
+        for dist in site.get(name):
+            todo.extend(str(canonicalize_name(r.name)) for r in requirements_of(dist, markers))
+    return keep
 
 
 def _index_keys(client: RegistryClient, index: IndexSettings) -> list[str]:
