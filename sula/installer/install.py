@@ -104,6 +104,9 @@ def _link_tree(
     """Link every file under ``src_dir`` into ``dst_dir``, recording each one."""
     dst_rel_prefix = rows.prefix_for(dst_dir)
     _makedirs(dst_dir, linker)
+    cut = len(src_dir) + 1
+    link = linker.link
+    add = rows.add_linked
     for dirpath, dirnames, filenames in os.walk(src_dir):
         if dirpath == src_dir:
             if skip_top:
@@ -111,13 +114,16 @@ def _link_tree(
             rel = ""
             target = dst_dir
         else:
-            rel = os.path.relpath(dirpath, src_dir).replace(os.sep, "/") + "/"
-            target = os.path.join(dst_dir, rel)
+            # os.walk yields `src_dir/...` paths: slicing is much cheaper than relpath.
+            rel = dirpath[cut:].replace(os.sep, "/") + "/"
+            target = dst_dir + "/" + rel
             _makedirs(target, linker)
+        wrel = wheel_rel_prefix + rel
+        drel = dst_rel_prefix + rel
         for name in filenames:
-            src = os.path.join(dirpath, name)
-            linker.link(src, os.path.join(target, name))
-            rows.add_linked(wheel_rel_prefix + rel + name, dst_rel_prefix + rel + name, src)
+            src = dirpath + "/" + name
+            link(src, target + name if rel else target + "/" + name)
+            add(wrel + name, drel + name, src)
 
 
 def _install_scripts(
