@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sula._span import span
@@ -37,8 +37,12 @@ def install_wheels(
     wheels: Sequence[tuple[UnpackedWheel, InstallOptions]],
     layout: Layout,
     link_mode: LinkMode | None = None,
+    on_installed: Callable[[str], None] | None = None,
 ) -> list[InstalledWheel]:
-    """Link each unpacked wheel into ``layout``, in order (a later file wins a conflict)."""
+    """Link each unpacked wheel into ``layout``, in order (a later file wins a conflict).
+
+    ``on_installed(name)`` is called after each one (the CLI's progress bar).
+    """
     remove_stale_temp(layout)
     linker = Linker(link_mode)
     done: list[InstalledWheel] = []
@@ -46,6 +50,8 @@ def install_wheels(
         for wheel, options in wheels:
             install_wheel(wheel, layout, linker, options)
             done.append(InstalledWheel(wheel.name, wheel.version))
+            if on_installed is not None:
+                on_installed(wheel.name)
     return done
 
 

@@ -133,3 +133,35 @@ class DownloadProgress:
 
         if isinstance(self._progress, Progress):
             self._progress.stop()
+
+
+class LinkProgress:
+    """A rich bar of packages linked, on a terminal, for installs of more than a few packages."""
+
+    def __init__(self, total: int, printer: Printer) -> None:
+        self._progress: object | None = None
+        if printer.quiet or not sys.stderr.isatty() or total < 10:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        progress = Progress(
+            TextColumn("[bold cyan]Installing[/]"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True), transient=True,
+        )
+        self._task = progress.add_task("", total=total)
+        self._progress = progress
+        progress.start()
+
+    def on_installed(self, name: str) -> None:
+        from rich.progress import Progress, TaskID
+
+        if isinstance(self._progress, Progress) and isinstance(self._task, int):
+            self._progress.update(TaskID(self._task), advance=1, description=name)
+
+    def close(self) -> None:
+        from rich.progress import Progress
+
+        if isinstance(self._progress, Progress):
+            self._progress.stop()

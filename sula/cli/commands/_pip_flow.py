@@ -195,7 +195,7 @@ def run_pipeline(
 ) -> Outcome:
     """Plan against the environment and the cache, then fetch, remove and link; print as uv does."""
     from sula._fs import lock
-    from sula.cli.commands._pip_env import DownloadProgress, format_elapsed, packages
+    from sula.cli.commands._pip_env import DownloadProgress, LinkProgress, format_elapsed, packages
     from sula.client.registry import RegistryClient
     from sula.database import DistributionDatabase
     from sula.installer import InstallOptions, UnpackedWheel
@@ -289,7 +289,11 @@ def run_pipeline(
                     )
                     for want, cw in to_link
                 ]
-                installed = install_wheels(items, layout, mode)
+                bar = LinkProgress(len(items), printer)
+                try:
+                    installed = install_wheels(items, layout, mode, on_installed=bar.on_installed)
+                finally:
+                    bar.close()
                 printer.info(f"Installed {packages(len(installed))} in {format_elapsed(time.perf_counter() - t)}")
                 outcome.added = [(i.name, i.version) for i in installed]
         if getattr(args, "compile_bytecode", False) and to_link:
