@@ -5,11 +5,12 @@ The public API is imported lazily so that ``import sula`` stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from sula._version import __version__
 
+TYPE_CHECKING = False  # not ``typing``'s: every command imports this module (mypy sees True)
 if TYPE_CHECKING:
+    from typing import Any
+
     from sula.resolver.api import resolve
 
 __all__ = ["__version__", "resolve"]

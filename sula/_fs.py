@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+# shutil and tempfile are imported where used: ``sula venv`` imports this module and needs
+# neither on its usual path (with argparse, shutil alone pulls in bz2 and lzma).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from filelock import BaseFileLock
 
 __all__ = [
@@ -30,6 +31,8 @@ class LockTimeoutError(OSError):
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -53,6 +56,8 @@ def temp_dir_in(parent: Path, prefix: str = ".tmp-") -> Iterator[Path]:
 
     Removed on exit unless its contents were moved away.
     """
+    import tempfile
+
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
     try:
@@ -94,6 +99,8 @@ def remove_tree(path: Path) -> None:
             path.unlink()
         return
     if path.exists():
+        import shutil
+
         shutil.rmtree(path, onerror=onerror)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sula.cache.core import (
     KEY_WORDS,
     Cache,
@@ -11,9 +9,12 @@ from sula.cache.core import (
     CacheError,
     CacheLockedError,
     cache_key,
+    is_bucket_dir_name,
     is_key_segment,
+    sha256_hex,
 )
 
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
     from sula.cache.clean import Removal
 
@@ -25,7 +26,9 @@ __all__ = [
     "CacheLockedError",
     "Removal",
     "cache_key",
+    "is_bucket_dir_name",
     "is_key_segment",
+    "sha256_hex",
 ]
 
 

@@ -28,7 +28,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sula.cache.core import BUCKET_DIR_RE, Cache, CacheBucket, CacheError, is_key_segment
+from sula.cache.core import (
+    Cache,
+    CacheBucket,
+    CacheError,
+    is_bucket_dir_name,
+    is_key_segment,
+)
 
 __all__ = [
     "STALE_AFTER",
@@ -248,7 +254,7 @@ class _Planner:
         current = {b.value for b in CacheBucket}
         for name in names:
             path = root / name
-            if BUCKET_DIR_RE.fullmatch(name) and name not in current and path.is_dir():
+            if is_bucket_dir_name(name) and name not in current and path.is_dir():
                 self.add(path, "bucket of another cache version")
         self._plan_tmp()
         self._plan_level(root, top=True)
@@ -339,12 +345,13 @@ class _Planner:
                     self.add(path, "orphan sidecar")
 
     def _plan_interpreters(self, base: Path) -> None:
-        import msgspec
+        # Entries are marshal-ed dicts (sula.interpreter.query.encode_entry).
+        import marshal
 
-        for path in sorted(base.glob("*.msgpack")):
+        for path in sorted(base.glob("*.marshal")):
             try:
-                data = msgspec.msgpack.decode(path.read_bytes())
-            except (OSError, msgspec.DecodeError):
+                data = marshal.loads(path.read_bytes())
+            except (OSError, EOFError, ValueError, TypeError):
                 self.add(path, "unreadable interpreter entry")
                 continue
             exe = data.get("executable") if isinstance(data, dict) else None

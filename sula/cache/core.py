@@ -10,7 +10,7 @@ Layout (``<root>`` is ``--cache-dir``, ``SULA_CACHE_DIR`` or the platform user c
       wheels-v1/<index-key|url|path>/<package>/<wheel-stem>/   unzipped wheel, ready to link
       wheels-v1/<index-key>/<package>/<wheel-stem>.msgpack     wheel metadata (range reads, PEP 658)
       built-wheels-v1/<source-kind>/<package>/<source-id>/
-      interpreters-v1/<key>.msgpack
+      interpreters-v2/<key>.marshal
       git-v1/db/<repo-key>/ and git-v1/checkouts/<repo-key>/<commit>/
 
 Buckets are sharded by normalized package name so that ``sula cache clean NAME`` removes
@@ -33,18 +33,22 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import hashlib
 import os
-import re
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from sula.errors import SulaError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from hashlib import _Hash
+    from typing import Final
+
+# ``sula venv`` imports this module: nothing here may import hashlib, tempfile, re or
+# dataclasses at module level (each costs as much as a large part of that command).
+
 __all__ = ["KEY_WORDS", "Cache", "CacheBucket", "CacheError", "CacheLockedError", "cache_key",
-           "is_key_segment"]
+           "is_bucket_dir_name", "is_key_segment", "sha256_hex"]
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -67,15 +71,27 @@ class CacheLockedError(CacheError):
 
 # Kind words that may stand between a bucket and its key digests (``wheels-v1/url/<key>/``).
 KEY_WORDS = frozenset({"index", "url", "path", "git", "editable", "archive", "db", "checkouts"})
-_DIGEST_RE = re.compile(r"[0-9a-f]{16}")
-# A versioned bucket directory name, current or from an older sula (``simple-v0``).
-BUCKET_DIR_RE = re.compile(r"[a-z][a-z0-9-]*-v[0-9]+")
+_HEX = frozenset("0123456789abcdef")
+_BUCKET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def is_bucket_dir_name(name: str) -> bool:
+    """Whether ``name`` is a versioned bucket directory, current or from an older sula
+    (``simple-v0``): ``[a-z][a-z0-9-]*-v[0-9]+``."""
+    stem, sep, version = name.rpartition("-v")
+    return (
+        bool(sep)
+        and version.isascii()
+        and version.isdigit()
+        and "a" <= stem[:1] <= "z"
+        and _BUCKET_CHARS.issuperset(stem)
+    )
 
 
 def is_key_segment(name: str, depth: int) -> bool:
     """Whether the path segment ``name`` at ``depth`` below a bucket (1 = directly under it) is
     a cache key rather than a package name (see the shard rule in the module docstring)."""
-    if _DIGEST_RE.fullmatch(name):
+    if len(name) == 16 and _HEX.issuperset(name):
         return True
     return depth == 1 and name in KEY_WORDS
 
@@ -86,7 +102,7 @@ class CacheBucket(enum.Enum):
     SIMPLE = "simple-v1"
     WHEELS = "wheels-v1"
     BUILT_WHEELS = "built-wheels-v1"
-    INTERPRETERS = "interpreters-v1"
+    INTERPRETERS = "interpreters-v2"  # v1 was msgpack; v2 is marshal (start-up time)
     GIT = "git-v1"
 
     @property
@@ -95,23 +111,70 @@ class CacheBucket(enum.Enum):
         return self in (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.BUILT_WHEELS)
 
 
+_sha256: Callable[[bytes], _Hash] | None = None
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 hex digest of ``data``.
+
+    Uses the interpreter's built-in SHA-2 module when it has one, as ``random`` does for
+    SHA-512: ``import hashlib`` loads OpenSSL's libcrypto (about 2 ms), which is most of what
+    a cache key costs in a short command such as ``sula venv``. Same digest either way.
+    """
+    global _sha256
+    if _sha256 is None:
+        import importlib
+
+        for name in ("_sha2", "_sha256"):  # 3.12+, then 3.10 and 3.11
+            try:
+                _sha256 = importlib.import_module(name).sha256
+                break
+            except (ImportError, AttributeError):
+                continue
+        else:
+            import hashlib
+
+            _sha256 = hashlib.sha256
+    digest: str = _sha256(data).hexdigest()
+    return digest
+
+
 def cache_key(text: str) -> str:
     """A short, filesystem-safe, stable digest of ``text`` (a canonical URL or path)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return sha256_hex(text.encode("utf-8"))[:16]
 
 
-@dataclass(frozen=True, slots=True)
 class Cache:
-    """The cache root. ``temporary`` caches (``--no-cache``) are deleted when the run ends."""
+    """The cache root. ``temporary`` caches (``--no-cache``) are deleted when the run ends.
 
-    root: Path
-    temporary: bool = False
+    A plain class, not a dataclass: ``import dataclasses`` imports ``inspect``, several
+    milliseconds that every command would pay. Attributes are ``Final`` (immutable to mypy).
+    """
+
+    __slots__ = ("root", "temporary")
+
+    def __init__(self, root: Path, temporary: bool = False) -> None:
+        self.root: Final = root
+        self.temporary: Final = temporary
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Cache):
+            return NotImplemented
+        return (self.root, self.temporary) == (other.root, other.temporary)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.temporary))
+
+    def __repr__(self) -> str:
+        return f"Cache(root={self.root!r}, temporary={self.temporary!r})"
 
     @classmethod
     def from_settings(cls, cache_dir: str | os.PathLike[str] | None, no_cache: bool) -> Cache:
         """Pick the cache root: ``--no-cache`` → a throwaway dir; else ``--cache-dir`` /
         ``SULA_CACHE_DIR``; else the platform's user cache directory."""
         if no_cache:
+            import tempfile
+
             return cls(root=Path(tempfile.mkdtemp(prefix="sula-cache-")), temporary=True)
         if cache_dir is None:
             cache_dir = os.environ.get("SULA_CACHE_DIR") or None

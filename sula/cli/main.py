@@ -3,31 +3,57 @@
 Global options (``-q``, ``-v``, ``--color``, ``--cache-dir``, ``-n``, ``--offline``,
 ``--native-tls``) are accepted anywhere before a ``--``, as uv accepts them, so they are
 taken out of argv first; the rest goes to the parser of the one command being run.
+
+Every command imports this module, and a short one (``sula venv``, ``sula --version``) is
+mostly start-up: it imports no ``typing`` at run time (``TYPE_CHECKING`` below is a plain
+name that mypy treats as True), no ``dataclasses`` (it imports ``inspect``), no ``contextlib``
+or ``shutil`` unless a command needs them. tests/unit/cli/test_startup.py guards this.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    import contextlib
+    from collections.abc import Sequence
+    from typing import Final, Protocol
 
     from sula.cache import Cache
     from sula.cli.printer import Printer
 
+    class CommandModule(Protocol):
+        def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+        def run(self, args: argparse.Namespace, ctx: CliContext) -> int: ...
+
+
 _START = time.perf_counter()
 
 
-@dataclass(frozen=True, slots=True)
 class CommandInfo:
-    module: str
-    help: str
+    """A command's module (imported only when that command runs) and its one-line help."""
+
+    __slots__ = ("help", "module")
+
+    def __init__(self, module: str, help: str) -> None:
+        self.module: Final = module
+        self.help: Final = help
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CommandInfo):
+            return NotImplemented
+        return (self.module, self.help) == (other.module, other.help)
+
+    def __hash__(self) -> int:
+        return hash((self.module, self.help))
+
+    def __repr__(self) -> str:
+        return f"CommandInfo(module={self.module!r}, help={self.help!r})"
 
 
 # Commands in the order `sula help` lists them. Groups map to their subcommands.
@@ -58,34 +84,60 @@ GROUP_HELP = {
 }
 
 
-class CommandModule(Protocol):
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
-
-    def run(self, args: argparse.Namespace, ctx: CliContext) -> int: ...
+_OPTION_FIELDS = ("quiet", "verbose", "color", "cache_dir", "no_cache", "offline", "native_tls",
+                  "version")
 
 
-@dataclass(slots=True)
 class GlobalOptions:
     """Options every command accepts, wherever they appear on the line."""
 
-    quiet: int = 0
-    verbose: int = 0
-    color: str = "auto"
-    cache_dir: str | None = None
-    no_cache: bool = False
-    offline: bool = False
-    native_tls: bool = False
-    version: bool = False
+    __slots__ = _OPTION_FIELDS
+
+    def __init__(
+        self,
+        quiet: int = 0,
+        verbose: int = 0,
+        color: str = "auto",
+        cache_dir: str | None = None,
+        no_cache: bool = False,
+        offline: bool = False,
+        native_tls: bool = False,
+        version: bool = False,
+    ) -> None:
+        self.quiet = quiet
+        self.verbose = verbose
+        self.color = color
+        self.cache_dir = cache_dir
+        self.no_cache = no_cache
+        self.offline = offline
+        self.native_tls = native_tls
+        self.version = version
+
+    def _astuple(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _OPTION_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GlobalOptions):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        fields = zip(_OPTION_FIELDS, self._astuple(), strict=True)
+        return "GlobalOptions(" + ", ".join(f"{k}={v!r}" for k, v in fields) + ")"
 
 
-@dataclass(slots=True)
 class CliContext:
     """What a command gets besides its own arguments: global options, the printer, the cache."""
 
-    options: GlobalOptions
-    printer: Printer
-    _cache: Cache | None = field(default=None)
-    _exit: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    __slots__ = ("_cache", "_exit", "options", "printer")
+
+    def __init__(self, options: GlobalOptions, printer: Printer, _cache: Cache | None = None) -> None:
+        self.options = options
+        self.printer = printer
+        self._cache = _cache
+        self._exit: contextlib.ExitStack | None = None  # made on first use
 
     @property
     def cache(self) -> Cache:
@@ -96,15 +148,23 @@ class CliContext:
 
             cache = Cache.from_settings(self.options.cache_dir, self.options.no_cache).init()
             if not cache.temporary:
-                self._exit.enter_context(cache.lock_shared())
+                self._exit_stack().enter_context(cache.lock_shared())
             self._cache = cache
         return self._cache
+
+    def _exit_stack(self) -> contextlib.ExitStack:
+        if self._exit is None:
+            import contextlib
+
+            self._exit = contextlib.ExitStack()
+        return self._exit
 
     def elapsed(self) -> float:
         return time.perf_counter() - _START
 
     def close(self) -> None:
-        self._exit.close()
+        if self._exit is not None:
+            self._exit.close()
         if self._cache is not None:
             self._cache.cleanup()
 
@@ -251,15 +311,39 @@ def resolve_command(rest: list[str]) -> tuple[list[str], CommandInfo | None, lis
     return [head, rest[1]], entry[rest[1]], rest[2:]
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns`` without importing shutil (which imports bz2 and
+    lzma): ``COLUMNS``, else the terminal of stdout, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
 def build_parser(path: list[str], info: CommandInfo) -> tuple[argparse.ArgumentParser, CommandModule]:
     import argparse
     import importlib
+
+    class Formatter(argparse.RawDescriptionHelpFormatter):
+        # argparse makes a formatter for every add_argument() call; the default one imports
+        # shutil for the terminal width.
+        def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                     width: int | None = None) -> None:
+            if width is None:
+                width = _terminal_columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
 
     module: CommandModule = importlib.import_module(info.module)
     parser = argparse.ArgumentParser(
         prog="sula " + " ".join(path),
         description=info.help,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=Formatter,
     )
     module.add_arguments(parser)
     _add_global_help(parser)

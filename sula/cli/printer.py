@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 _STYLES = {
     "bold": "1",

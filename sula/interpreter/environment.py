@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sula.interpreter.model import InstallPaths, Interpreter
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
 __all__ = ["PythonEnvironment"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PythonEnvironment:
     """Where an install goes: the environment's root and install paths, and the interpreter
     whose markers and tags decide what is installed.
@@ -20,9 +22,23 @@ class PythonEnvironment:
     ``--prefix DIR`` installs made for that interpreter.
     """
 
-    root: Path
-    interpreter: Interpreter
-    paths: InstallPaths
+    __slots__ = ("interpreter", "paths", "root")
+
+    def __init__(self, *, root: Path, interpreter: Interpreter, paths: InstallPaths) -> None:
+        # A plain class (no dataclasses import: start-up time); Final makes it immutable to mypy.
+        self.root: Final = root
+        self.interpreter: Final = interpreter
+        self.paths: Final = paths
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PythonEnvironment):
+            return NotImplemented
+        return (self.root, self.interpreter, self.paths) == (other.root, other.interpreter, other.paths)
+
+    __hash__ = None  # type: ignore[assignment]  # as the Interpreter it holds
+
+    def __repr__(self) -> str:
+        return f"PythonEnvironment(root={self.root!r}, interpreter={self.interpreter!r})"
 
     @classmethod
     def from_interpreter(cls, interpreter: Interpreter) -> PythonEnvironment:

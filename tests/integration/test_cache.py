@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import msgspec
 from fixtures.cli import SulaRunner
 
 from sula.cache import Cache, CacheBucket, cache_key
@@ -101,9 +101,9 @@ def test_cache_prune(run_sula: SulaRunner, cache_dir: Path) -> None:
     _write(cache_dir / "simple-v0" / "flask.json", "y" * 20)
     _write(cache.shard(CacheBucket.WHEELS, IDX, "flask", "flask-0.1-py3-none-any.lock"), "", OLD)
     _write(cache.shard(CacheBucket.WHEELS, IDX, "flask", "flask-0.2-py3-none-any.sha256"), "0", OLD)
-    interp = cache.shard(CacheBucket.INTERPRETERS, cache_key("/gone/python") + ".msgpack")
+    interp = cache.shard(CacheBucket.INTERPRETERS, cache_key("/gone/python") + ".marshal")
     interp.parent.mkdir(parents=True)
-    interp.write_bytes(msgspec.msgpack.encode({"executable": "/gone/python"}))
+    interp.write_bytes(marshal.dumps({"executable": "/gone/python"}))
 
     assert run_sula("cache", "prune", "--dry-run").snapshot() == f"""\
 exit_code: 0
@@ -112,10 +112,10 @@ simple-v0 (bucket of another cache version)
 .tmp/wheel-crashed (temporary leftover)
 wheels-v1/{IDX}/flask/flask-0.1-py3-none-any.lock (stale lock file)
 wheels-v1/{IDX}/flask/flask-0.2-py3-none-any.sha256 (orphan sidecar)
-interpreters-v1/{interp.name} (interpreter no longer exists)
+interpreters-v2/{interp.name} (interpreter no longer exists)
 ----- stderr -----
 Pruning cache at: `[CACHE]`
-Would remove 5 entries (56 B)
+Would remove 5 entries (59 B)
 """
     assert (cache_dir / "simple-v0").exists()
     assert run_sula("cache", "prune").snapshot() == """\
@@ -123,7 +123,7 @@ exit_code: 0
 ----- stdout -----
 ----- stderr -----
 Pruning cache at: `[CACHE]`
-Removed 5 files (56 B)
+Removed 5 files (59 B)
 """
     assert (cache.temp_root / "wheel-running").exists()
     assert cache.shard(CacheBucket.WHEELS, IDX, "flask", "flask-1.0-py3-none-any").is_dir()

@@ -143,13 +143,13 @@ def test_activation_hint_follows_the_shell(run_sula: SulaRunner) -> None:
 def test_interpreter_query_is_cached(run_sula: SulaRunner, cache_dir: Path) -> None:
     exe = str(_pyenv_python("3.12"))
     run_sula("venv", "one", "--python", exe).check()
-    entries = sorted((cache_dir / "interpreters-v1").glob("*.msgpack"))
+    entries = sorted((cache_dir / "interpreters-v2").glob("*.marshal"))
     assert len(entries) == 1
     before = entries[0].stat().st_mtime_ns
     run_sula("venv", "two", "--python", exe, "-v").check()
     assert entries[0].stat().st_mtime_ns == before  # read, not rewritten
     run_sula("venv", "three", "--python", exe, "--cache-dir", str(cache_dir.parent / "other")).check()
-    assert len(list((cache_dir.parent / "other" / "interpreters-v1").glob("*.msgpack"))) == 1
+    assert len(list((cache_dir.parent / "other" / "interpreters-v2").glob("*.marshal"))) == 1
 
 
 def test_relocatable_flag(run_sula: SulaRunner, tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
     from sula.cli.main import CliContext
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
 import threading
 import time
 from pathlib import Path
 
-import msgspec
 import pytest
 
 from sula._fs import lock
@@ -149,8 +149,9 @@ def test_prune_plan(tmp_path: Path) -> None:
     os.utime(empty, (OLD, OLD))
     os.utime(empty.parent, (OLD, OLD))
     interp = cache.bucket(CacheBucket.INTERPRETERS)
-    _write(interp / "a.msgpack", msgspec.msgpack.encode({"executable": "/nonexistent/python3"}))
-    _write(interp / "b.msgpack", msgspec.msgpack.encode({"executable": sys.executable}))
+    _write(interp / "a.marshal", marshal.dumps({"executable": "/nonexistent/python3"}))
+    _write(interp / "b.marshal", marshal.dumps({"executable": sys.executable}))
+    _write(interp / "c.marshal", b"\x00garbage")
     _write(p["flask-wheel"] / "lib.lock", "", mtime=OLD)  # content of a wheel: never touched
 
     with lock(held_lock):
@@ -166,18 +167,19 @@ def test_prune_plan(tmp_path: Path) -> None:
         ("wheels-v0", "bucket of another cache version"),
         (f"wheels-v1/{cache_key('gone')}/six", "empty directory"),
         (f"wheels-v1/{cache_key('gone')}", "empty directory"),
-        ("interpreters-v1/a.msgpack", "interpreter no longer exists"),
+        ("interpreters-v2/a.marshal", "interpreter no longer exists"),
+        ("interpreters-v2/c.marshal", "unreadable interpreter entry"),
     ])
     assert stale_lock.exists()
 
     with lock(held_lock):
         removal, _ = prune(cache)
-    assert removal.num_files == 7 and not (root / "simple-v0").exists()
+    assert removal.num_files == 8 and not (root / "simple-v0").exists()
     assert not old_tmp.exists() and young_tmp.exists() and held_lock.exists()
     assert not empty.parent.exists() and (p["flask-wheel"] / "lib.lock").exists()
     # A second prune finds only the lock released since; everything in use is still there.
     assert [c.path for c in plan_prune(cache)] == [held_lock]
-    assert p["flask-wheel"].is_dir() and (interp / "b.msgpack").exists()
+    assert p["flask-wheel"].is_dir() and (interp / "b.marshal").exists()
     # min_age=0 takes the young leftovers too.
     assert {c.reason for c in plan_prune(cache, min_age=0)} >= {"temporary leftover", "interrupted write"}
 

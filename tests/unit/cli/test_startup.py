@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 HEAVY = ("packaging", "aiohttp", "msgspec", "rich", "filelock", "platformdirs", "asyncio")
 
 
-def _importtime(*args: str) -> dict[str, tuple[int, int]]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "sula", *args],
-        capture_output=True, text=True, check=True,
-    )
+def _importtime(*args: str, module: str | None = "sula") -> dict[str, tuple[int, int]]:
+    cmd = [sys.executable, "-X", "importtime", *(["-m", module] if module else []), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     times: dict[str, tuple[int, int]] = {}
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
@@ -39,3 +39,27 @@ def test_own_imports_under_25_ms() -> None:
         for _ in range(3)
     )
     assert best < 25_000, f"sula's own imports took {best / 1000:.1f} ms"
+
+
+# `sula venv` is start-up bound (issue 2: faster than `python -m venv --without-pip`), so its
+# import graph stays small. Besides the heavy libraries: `typing` and `dataclasses` (with
+# `inspect`) are several milliseconds each, `hashlib` loads OpenSSL, `shutil` pulls in bz2
+# and lzma, `logging`/`subprocess`/`tempfile`/`json` are needed only for -v or a cache miss.
+VENV_AVOIDS = (*HEAVY, "typing", "dataclasses", "inspect", "hashlib", "shutil", "tempfile",
+               "logging", "subprocess", "json", "contextlib", "sula.cli.commands.pip_install")
+
+
+def test_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
+    py312 = next(iter(sorted(Path(os.path.expanduser("~/.pyenv/versions")).glob("3.12.*/bin/python3.12"))),
+                 None)
+    python = str(py312) if py312 else sys.executable
+    cache = str(tmp_path / "cache")
+    warm = ("venv", "-q", str(tmp_path / "warm"), "--python", python, "--cache-dir", cache)
+    subprocess.run([sys.executable, "-m", "sula", *warm], check=True, capture_output=True)
+    # Whatever the interpreter imports by itself (site, .pth files, runpy) is not sula's.
+    baseline = set(_importtime("-c", "import runpy", module=None))
+    loaded = _importtime("venv", "-q", str(tmp_path / "env"), "--python", python, "--cache-dir", cache)
+    assert (tmp_path / "env" / "pyvenv.cfg").is_file()
+    extra = set(loaded) - baseline
+    avoided = sorted(m for m in extra if m in VENV_AVOIDS or m.split(".")[0] in HEAVY)
+    assert not avoided, f"`sula venv` (warm interpreter cache) imports {avoided}"

@@ -114,6 +114,7 @@ def test_probe_is_isolated_from_python_environment_variables(
 
 
 def test_probe_file_runs_standalone() -> None:
-    assert PROBE.is_file()
-    text = PROBE.read_text()
+    probe = Path(PROBE)
+    assert probe.is_file()
+    text = probe.read_text()
     assert "import sula" not in text and "from sula" not in text

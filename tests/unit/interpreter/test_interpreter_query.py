@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import msgspec
 import pytest
 from packaging.markers import Marker
 
@@ -19,7 +19,7 @@ from sula.interpreter.model import Interpreter
 
 def _entries(cache: Cache) -> list[Path]:
     bucket = cache.bucket(CacheBucket.INTERPRETERS)
-    return sorted(bucket.glob("*.msgpack")) if bucket.is_dir() else []
+    return sorted(bucket.glob("*.marshal")) if bucket.is_dir() else []
 
 
 def _count_probes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -80,7 +80,18 @@ def test_retargeted_symlink_is_a_miss(
     assert query_interpreter(link, cache=cache).python_version[:2] == (3, 10)
 
 
-@pytest.mark.parametrize("garbage", [b"", b"\x00\x01not msgpack", b"\x81\xa1x\x01"])
+GARBAGE = [
+    b"",
+    b"\x00\x01not marshal",
+    marshal.dumps({"executable": "x"})[:-3],  # truncated
+    marshal.dumps([1, 2, 3]),  # not a dict
+    marshal.dumps({"format": 2, "interpreter": {"markers": {}}}),  # fields missing
+    marshal.dumps(compile("1", "x", "eval")),  # a code object: never run, a miss
+    b"\x81\xa1x\x01",  # a msgpack map, as the v1 bucket held
+]
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
 def test_corrupt_cache_file_is_a_miss_and_is_rewritten(
     garbage: bytes, cache: Cache, require_python: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -92,8 +103,8 @@ def test_corrupt_cache_file_is_a_miss_and_is_rewritten(
     interpreter = query_interpreter(exe, cache=cache)
     assert interpreter.python_version[:2] == (3, 12)
     assert len(calls) == 1
-    decoded = msgspec.msgpack.decode(entry.read_bytes(), type=query_mod.CachedInterpreter)
-    assert decoded.interpreter == interpreter
+    key, decoded = query_mod.decode_entry(entry.read_bytes())
+    assert decoded == interpreter and key["executable"] == str(exe)
 
 
 def test_entry_from_another_probe_is_a_miss(
@@ -102,9 +113,10 @@ def test_entry_from_another_probe_is_a_miss(
     exe = require_python("3.12")
     query_interpreter(exe, cache=cache)
     (entry,) = _entries(cache)
-    old = msgspec.msgpack.decode(entry.read_bytes(), type=query_mod.CachedInterpreter)
-    stale = msgspec.structs.replace(old, probe_digest="0" * 16)
-    entry.write_bytes(msgspec.msgpack.encode(stale))
+    key, _ = query_mod.decode_entry(entry.read_bytes())
+    assert key["probe_digest"] == query_mod.probe_digest()
+    stale = {**key, "probe_digest": "0" * 16}
+    entry.write_bytes(marshal.dumps(stale))
     calls = _count_probes(monkeypatch)
     query_interpreter(exe, cache=cache)
     assert len(calls) == 1
