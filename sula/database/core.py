@@ -293,15 +293,17 @@ class DistributionDatabase:
 
 
 def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:
-    """Hash (when hashes are asked for) and unzip a local wheel, leaving the file where it is."""
-    digests: dict[str, str] = {}
-    if allowed:
-        hashers = {a: hashlib.new(a) for a in {"sha256", *allowed} if a in hashlib.algorithms_guaranteed}
+    """Hash and unzip a local wheel, leaving the file where it is."""
+    # Always hashed: the digest goes into the sidecar and into `direct_url.json`, as pip writes it.
+    hashers = {a: hashlib.new(a) for a in {"sha256", *allowed} if a in hashlib.algorithms_guaranteed}
+    try:
         with open(path, "rb") as f:
             while chunk := f.read(1 << 20):
                 for h in hashers.values():
                     h.update(chunk)
-        digests = {a: h.hexdigest() for a, h in hashers.items()}
+    except OSError as err:
+        raise DistributionError(f"Failed to read wheel `{path}`") from err
+    digests = {a: h.hexdigest() for a, h in hashers.items()}
     try:
         unzip_wheel(path, dest, filename)
     except FileNotFoundError as err:
