@@ -13,15 +13,24 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from sula._span import span
-from sula.resolver.graph import ResolutionGraph
+from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from packaging.utils import NormalizedName
+    from packaging.version import Version
+
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
     from sula.requirements.types import RequirementsSpec
     from sula.resolver.manifest import Manifest
+    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.provider import ResolverProvider
+    from sula.resolver.pubgrub.range import Range
+    from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
 
 __all__ = ["CompileRequest", "CompileResult", "compile_requirements", "resolve", "resolve_async"]
@@ -47,6 +56,7 @@ class CompileRequest:
     python: str | None = None
     python_version: str | None = None
     python_platform: str | None = None
+    universal: bool = False
     generate_hashes: bool = False
     header: bool = True
     annotate: bool = True
@@ -134,6 +144,15 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
             all_extras=request.all_extras,
         )
     python = _target(request, cache)
+    if request.universal:
+        # Every environment from the Python version up: no interpreter's markers or tags.
+        from packaging.version import Version
+
+        from sula.resolver.python import PythonTarget
+
+        python = PythonTarget(version=Version(request.python_version or
+                                              f"{python.version.major}.{python.version.minor}"),
+                              markers={}, tags=None)
     preferences = {}
     if request.output_file is not None and not request.upgrade:
         preferences = read_preferences(request.output_file)
@@ -147,7 +166,12 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
         from sula.client.registry import RegistryClient
 
         async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
-            graph = await resolve_async(manifest, client=client, python=python, options=options)
+            if request.universal:
+                graph = await resolve_universal(spec, client=client, python=python,
+                                                options=options, preferences=preferences)
+            else:
+                graph = await resolve_async(manifest, client=client, python=python,
+                                            options=options)
             if request.generate_hashes:
                 await _url_hashes(graph, client)
             return graph
@@ -177,7 +201,7 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
             getattr(request.index_args, "find_links", None) or []
         ) if request.emit_find_links else [],
     ))
-    return CompileResult(text=text, count=len(graph), graph=graph)
+    return CompileResult(text=text, count=graph.count(), graph=graph)
 
 
 async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
@@ -204,9 +228,22 @@ async def resolve_async(
     options: ResolverOptions,
 ) -> ResolutionGraph:
     """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``)."""
+    from sula.resolver.resolver import Resolver
+
+    provider = _provider(manifest, client, python, options, None)
+    try:
+        with span("resolver.solve"):
+            return await Resolver(provider).resolve()
+    finally:
+        await provider.close()
+
+
+def _provider(manifest: Manifest, client: object, python: PythonTarget, options: ResolverOptions,
+              algebra: MarkerAlgebra | None,
+              fork_preferences: Mapping[NormalizedName, Version] | None = None
+              ) -> ResolverProvider:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
-    from sula.resolver.resolver import Resolver
 
     selector = CandidateSelector(
         prerelease=options.prerelease,
@@ -215,14 +252,162 @@ async def resolve_async(
         explicit_prereleases=manifest.explicit_prereleases(),
         preferences=manifest.preferences,
         allowed_yanks=manifest.allowed_yanks(),
+        fork_preferences=dict(fork_preferences or {}),
     )
-    provider = ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
-                                python=python, selector=selector)
-    try:
-        with span("resolver.solve"):
-            return await Resolver(provider).resolve()
-    finally:
-        await provider.close()
+    return ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
+                            python=python, selector=selector, algebra=algebra)
+
+
+_MAX_FORK_ROUNDS = 4
+
+
+async def resolve_universal(
+    spec: RequirementsSpec,
+    *,
+    client: object,
+    python: PythonTarget,
+    options: ResolverOptions,
+    preferences: Mapping[NormalizedName, Version] | None = None,
+) -> ResolutionGraph:
+    """Resolve ``spec`` for every environment with a Python from ``python.version`` up.
+
+    Markers are kept, not evaluated: each dependency edge carries the environments it
+    applies to and each pin the union of its paths from the root. The Python range is
+    split ("forked") at the Python-version bounds of the input markers, and of any
+    package required twice under Python markers that differ; each slice is solved on its
+    own and pins that differ between slices get a marker each. Markers on other
+    variables (``sys_platform``...) never fork: one version must fit all of them.
+    """
+    from sula.resolver.manifest import Manifest
+    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.pubgrub.range import Range
+    from sula.resolver.pubgrub.report import NoSolutionError
+    from sula.resolver.python import PythonTarget
+    from sula.resolver.resolver import Resolver
+
+    whole: Range[Version] = Range.higher_than(python.version)
+    algebra = MarkerAlgebra(whole)
+    cuts: set[Version] = set()
+    for entry in (*spec.requirements, *spec.editables):
+        cuts |= _python_cuts(algebra.from_marker(entry.requirement.marker))
+    pieces: list[tuple[Range[Version], ResolutionGraph]] = []
+    for _ in range(_MAX_FORK_ROUNDS):
+        slices = _slices(whole, cuts)
+        pieces = []
+        found: set[Version] = set()
+        chosen: dict[NormalizedName, Version] = {}
+        for rng in slices:
+            sub = MarkerAlgebra(rng)
+            manifest = Manifest.from_spec(spec, markers={}, preferences=preferences, algebra=sub)
+            lowest = rng.lowest()
+            assert lowest is not None
+            target = PythonTarget(version=lowest, markers={}, tags=None)
+            provider = _provider(manifest, client, target, options, sub, chosen)
+            try:
+                with span("resolver.solve"):
+                    graph = await Resolver(provider).resolve()
+            except NoSolutionError as err:
+                more = _fork_cuts(provider, sub) - cuts
+                if more:
+                    found |= more
+                    break
+                _fork_hint(err, provider, sub)
+                raise
+            finally:
+                await provider.close()
+            found |= _fork_cuts(provider, sub) - cuts
+            pieces.append((rng, graph))
+            for name, version in graph.pins().items():
+                chosen.setdefault(name, version)
+        if not found:
+            break
+        cuts |= found
+    return _merge_forks(pieces, algebra)
+
+
+def _python_cuts(dnf: object) -> set[Version]:
+    """The Python versions where ``dnf`` (a markers.Dnf) changes truth value."""
+    out: set[Version] = set()
+    for conj in dnf:  # type: ignore[attr-defined]
+        for key, cons in conj:
+            if key == "python":
+                for low, high in cons.segments():
+                    for bound in (low, high):
+                        if bound is not None:
+                            out.add(bound[0])
+    return out
+
+
+def _slices(whole: Range[Version], cuts: set[Version]) -> list[Range[Version]]:
+    from sula.resolver.pubgrub.range import Range
+
+    low = whole.lowest()
+    assert low is not None
+    points = sorted(c for c in cuts if c > low)
+    out: list[Range[Version]] = []
+    for nxt in points:
+        out.append(Range.between(low, nxt))
+        low = nxt
+    out.append(Range.higher_than(low))
+    return out
+
+
+def _fork_cuts(provider: ResolverProvider, algebra: MarkerAlgebra) -> set[Version]:
+    """Python bounds inside this slice of requirements that would need a fork."""
+    out: set[Version] = set()
+    for alternatives in provider.deps.forks.values():
+        for _spec, env in alternatives:
+            out |= _python_cuts(env)
+    low = algebra.python.lowest()
+    return {v for v in out if (low is None or v > low) and v in algebra.python}
+
+
+def _fork_hint(err: NoSolutionError, provider: ResolverProvider, algebra: MarkerAlgebra) -> None:
+    """Say so when a conflict comes from requirements that uv would resolve in forks."""
+    names = {getattr(c, "package", None) for c in err.incompatibility.iter_external()}
+    names |= {getattr(c, "dependency", None) for c in err.incompatibility.iter_external()}
+    for (_parent, pkg), alternatives in sorted(provider.deps.forks.items(), key=str):
+        if pkg not in names:
+            continue
+        ways = "; ".join(f"`{pkg}{spec}` where `{algebra.to_text(env) or 'always'}`"  # type: ignore[arg-type]
+                         for spec, env in alternatives)
+        err.hints.append(f"`{pkg}` is required with different versions under different markers "
+                         f"({ways}); sula's universal resolution forks only on the Python "
+                         "version, so one version must satisfy all of them")
+
+
+def _merge_forks(pieces: list[tuple[Range[Version], ResolutionGraph]],
+                 algebra: MarkerAlgebra) -> ResolutionGraph:
+    """One graph from the slices' graphs: equal pins joined, their markers united."""
+    import copy
+
+    from sula.resolver.markers import FALSE
+
+    if len(pieces) == 1:
+        return pieces[0][1]
+    out = ResolutionGraph()
+    by_pin: dict[tuple[NormalizedName, Version], ResolvedDist] = {}
+    for rng, graph in pieces:
+        for dist in graph.dists.values():
+            env = algebra.and_(algebra.python_range(rng), dist.environments)  # type: ignore[arg-type]
+            have = by_pin.get((dist.name, dist.version))
+            if have is None:
+                have = by_pin[(dist.name, dist.version)] = copy.copy(dist)
+                have.extras = set(dist.extras)
+                have.environments = FALSE
+            have.extras |= dist.extras
+            have.environments = algebra.or_(have.environments, env)  # type: ignore[arg-type]
+        for name, parents in graph.parents.items():
+            out.parents.setdefault(name, set()).update(parents)
+        for name, sources in graph.sources.items():
+            out.sources.setdefault(name, set()).update(sources)
+    for (name, _version), dist in sorted(by_pin.items()):
+        dist.marker = algebra.to_text(dist.environments)  # type: ignore[arg-type]
+        if name in out.dists:
+            out.forked.append(dist)
+        else:
+            out.dists[name] = dist
+    return out
 
 
 def resolve(

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from sula.resolver.manifest import Manifest, ManifestRequirement
+    from sula.resolver.markers import MarkerAlgebra
+
+_Selected = tuple["NormalizedName", tuple["NormalizedName", ...], SpecifierSet, "str | None", object]
 
 __all__ = ["Dependency", "DependencyBuilder", "Pkg", "parse_requires_dist"]
 
@@ -46,6 +49,8 @@ class Dependency:
     pkg: Pkg
     specifier: SpecifierSet
     url: str | None = None
+    # Universal resolution: the environments where the edge applies (a markers.Dnf).
+    marker: object = ((),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +98,13 @@ def parse_requires_dist(lines: Sequence[str]) -> list[_Req]:
 class DependencyBuilder:
     """Turns requirements into solver dependencies for one target environment and manifest."""
 
-    def __init__(self, *, markers: Mapping[str, str], manifest: Manifest) -> None:
+    def __init__(self, *, markers: Mapping[str, str], manifest: Manifest,
+                 algebra: MarkerAlgebra | None = None) -> None:
         self._env = dict(markers)
+        self.algebra = algebra
+        # Universal: (parent, package) required twice under different markers with
+        # different specifiers -> [(specifier, environments)] (where uv would fork).
+        self.forks: dict[tuple[str, Pkg], list[tuple[str, object]]] = {}
         self._manifest = manifest
         self._marker_cache: dict[tuple[str, str], bool] = {}
         # (parent name, dependency) -> the specifiers merged into its one range
@@ -105,6 +115,8 @@ class DependencyBuilder:
     def _evaluate(self, req: _Req, extra: str) -> bool:
         if req.marker is None:
             return True
+        if self.algebra is not None:
+            return not self.algebra.is_false(self.algebra.from_marker(req.marker, extra))
         key = (req.text, extra)
         hit = self._marker_cache.get(key)
         if hit is None:
@@ -118,17 +130,19 @@ class DependencyBuilder:
                      ) -> list[Dependency]:
         """Dependencies of ``pkg`` at ``version`` whose metadata lists ``requires_dist``."""
         reqs = parse_requires_dist(requires_dist)
-        selected: list[tuple[NormalizedName, tuple[NormalizedName, ...], SpecifierSet, str | None]]
-        selected = []
+        selected: list[_Selected] = []
+        algebra = self.algebra
         if pkg.extra is None:
             for r in reqs:
                 if self._evaluate(r, ""):
-                    selected.append((r.name, r.extras, r.specifier, r.url))
+                    env = algebra.from_marker(r.marker) if algebra is not None else _TRUE
+                    selected.append((r.name, r.extras, r.specifier, r.url, env))
         else:
             for r in reqs:
                 # Only what the extra adds; the base's own requirements come through `pkg.base`.
                 if r.marker is not None and self._evaluate(r, pkg.extra) and not self._evaluate(r, ""):
-                    selected.append((r.name, r.extras, r.specifier, r.url))
+                    env = algebra.from_marker(r.marker, pkg.extra) if algebra is not None else _TRUE
+                    selected.append((r.name, r.extras, r.specifier, r.url, env))
         deps = self._expand(selected, parent=pkg.name)
         if pkg.extra is not None:
             deps.insert(0, Dependency(pkg.base, SpecifierSet(f"=={version}")))
@@ -136,40 +150,50 @@ class DependencyBuilder:
 
     def for_root(self, requirements: Sequence[ManifestRequirement]) -> list[Dependency]:
         """Dependencies of the root: the manifest's requirements (markers already evaluated)."""
-        selected = [
-            (r.name, tuple(sorted(r.extras)), r.specifier, r.url.url.given if r.url else None)
+        selected: list[_Selected] = [
+            (r.name, tuple(sorted(r.extras)), r.specifier, r.url.url.given if r.url else None,
+             r.environments if r.environments is not None else _TRUE)
             for r in requirements
         ]
         return self._expand(selected, parent=None, root=True)
 
     def _expand(
         self,
-        selected: list[tuple[NormalizedName, tuple[NormalizedName, ...], SpecifierSet, str | None]],
+        selected: list[_Selected],
         *,
         parent: NormalizedName | None,
         root: bool = False,
     ) -> list[Dependency]:
         manifest = self._manifest
         merged: dict[Pkg, SpecifierSet] = {}
+        envs: dict[Pkg, object] = {}
         order: list[Pkg] = []
         overridden: set[NormalizedName] = set()
+        algebra = self.algebra
 
-        def add(pkg: Pkg, spec: SpecifierSet) -> None:
+        def add(pkg: Pkg, spec: SpecifierSet, env: object = _TRUE) -> None:
             have = merged.get(pkg)
             if have is None:
                 merged[pkg] = spec
+                envs[pkg] = env
                 order.append(pkg)
             else:
                 merged[pkg] = have & spec
+                if algebra is not None:
+                    before = envs[pkg]
+                    envs[pkg] = algebra.or_(before, env)  # type: ignore[arg-type]
+                    if before != env and str(have) != str(spec):
+                        key = (parent or "", pkg)
+                        self.forks.setdefault(key, [(str(have), before)]).append((str(spec), env))
                 # Remember what was merged, for "you require x==1 and x==2" in reports.
                 self.merged[(parent or "", pkg)] = [*self.merged.get((parent or "", pkg), [str(have)]),
                                                    str(spec)]
 
-        for name, extras, spec, _url in selected:
+        for name, extras, spec, _url, env in selected:
             if name == parent:
                 # `pkg[all]` depending on `pkg[a,b]`: keep the extras, drop the self-edge.
                 for e in extras:
-                    add(Pkg(name, e), spec)
+                    add(Pkg(name, e), spec, env)
                 continue
             overrides = manifest.overrides.get(name)
             if overrides is not None:
@@ -178,17 +202,22 @@ class DependencyBuilder:
                     continue
                 overridden.add(name)
                 for o in overrides:
-                    add(Pkg(name), o.specifier)
+                    add(Pkg(name), o.specifier, env)
                     for e in sorted(o.extras):
-                        add(Pkg(name, e), o.specifier)
+                        add(Pkg(name, e), o.specifier, env)
                 continue
-            add(Pkg(name), spec)
+            add(Pkg(name), spec, env)
             for e in extras:
-                add(Pkg(name, e), spec)
+                add(Pkg(name, e), spec, env)
         # Constraints apply wherever their package is required.
         for pkg in list(order):
             if pkg.extra is None:
                 for c in manifest.constraints.get(pkg.name, ()):
                     merged[pkg] = merged[pkg] & c.specifier
         del root
-        return [Dependency(pkg, merged[pkg], self._urls.get(pkg.name)) for pkg in order]
+        if algebra is None:
+            return [Dependency(pkg, merged[pkg], self._urls.get(pkg.name)) for pkg in order]
+        return [Dependency(pkg, merged[pkg], self._urls.get(pkg.name), envs[pkg]) for pkg in order]
+
+
+_TRUE: object = ((),)

@@ -63,6 +63,8 @@ class ResolvedDist:
     hashes: list[str] = field(default_factory=list)
     marker: str | None = None
     requires_python: str | None = None
+    # Universal resolution: the environments that need this pin (a markers.Dnf).
+    environments: object = None
 
     def pin(self) -> str:
         return f"{self.name}=={self.version}"
@@ -77,6 +79,9 @@ class ResolutionGraph:
     parents: dict[NormalizedName, set[NormalizedName]] = field(default_factory=dict)
     # package -> the inputs that named it
     sources: dict[NormalizedName, set[SourceAnnotation]] = field(default_factory=dict)
+    # Universal resolution with forks: further versions of packages in ``dists``, each
+    # with its own marker (``dists`` holds one version per name).
+    forked: list[ResolvedDist] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.dists)
@@ -89,3 +94,11 @@ class ResolutionGraph:
 
     def sorted(self) -> list[ResolvedDist]:
         return [self.dists[n] for n in sorted(self.dists)]
+
+    def all_sorted(self) -> list[ResolvedDist]:
+        """Every pin, forked versions included, by name then version (the output order)."""
+        return sorted([*self.dists.values(), *self.forked], key=lambda d: (d.name, d.version))
+
+    def count(self) -> int:
+        """Pins in the output (a package resolved differently per fork counts once per version)."""
+        return len(self.dists) + len(self.forked)

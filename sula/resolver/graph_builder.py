@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName
 
+from sula.resolver.dependencies import Pkg
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 
 if TYPE_CHECKING:
     from packaging.version import Version
 
-    from sula.resolver.dependencies import Pkg
+    from sula.resolver.markers import MarkerAlgebra
     from sula.resolver.provider import ResolverProvider
 
 __all__ = ["build_graph"]
@@ -78,8 +79,44 @@ def build_graph(decisions: Mapping[Pkg, Version], provider: ResolverProvider) ->
                 for req in reqs:
                     if req.source is not None:
                         graph.sources.setdefault(name, set()).add(req.source)
+    algebra = provider.deps.algebra
+    if algebra is not None:
+        _environments(graph, decisions, provider, algebra)
+        return graph
     for name, texts in markers.items():
         # Keep the input's marker only when every direct requirement on the name had one.
         if texts and all(texts) and len(set(texts)) == 1:
             graph.dists[name].marker = texts[0]
     return graph
+
+
+def _environments(graph: ResolutionGraph, decisions: Mapping[Pkg, Version],
+                  provider: ResolverProvider, algebra: MarkerAlgebra) -> None:
+    """Universal resolution: each pin's environments, the union over the paths from the
+    root of the edges' markers (a fixpoint, since dependency graphs may have cycles)."""
+    from sula.resolver.markers import FALSE, TRUE
+    from sula.resolver.provider import ROOT, Unavailable
+
+    edges: list[tuple[Pkg, Pkg, Any]] = []
+    for pkg, version in decisions.items():
+        deps = provider.dependencies(pkg, version)
+        if isinstance(deps, Unavailable):
+            continue
+        edges.extend((pkg, dep.pkg, dep.marker) for dep in deps if dep.pkg in decisions)
+    env: dict[Pkg, Any] = {ROOT: TRUE}
+    for _ in range(100):
+        changed = False
+        for parent, child, marker in edges:
+            have = env.get(parent)
+            if have is None or have == FALSE:
+                continue
+            old = env.get(child, FALSE)
+            new = algebra.or_(old, algebra.and_(have, marker))
+            if new != old:
+                env[child] = new
+                changed = True
+        if not changed:
+            break
+    for name, dist in graph.dists.items():
+        dist.environments = env.get(Pkg(name), TRUE)
+        dist.marker = algebra.to_text(dist.environments)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from packaging.markers import Marker
 
     from sula.requirements.types import RequirementEntry, RequirementsSpec, UrlRequirement
+    from sula.resolver.markers import MarkerAlgebra
 
 __all__ = ["Manifest", "ManifestRequirement", "read_preferences"]
 
@@ -41,6 +42,8 @@ class ManifestRequirement:
     url: UrlRequirement | None = None
     marker_text: str | None = None
     source: SourceAnnotation | None = None
+    # Universal resolution: the environments the marker selects (a markers.Dnf), else None.
+    environments: object = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -104,24 +107,27 @@ class Manifest:
         markers: Mapping[str, str],
         preferences: Mapping[NormalizedName, Version] | None = None,
         project_names: Mapping[str, str] | None = None,
+        algebra: MarkerAlgebra | None = None,
     ) -> Manifest:
         """Convert a parsed spec; entries whose markers are false for ``markers`` are dropped.
 
         ``project_names`` maps a pyproject.toml's origin name to its ``[project] name`` (for
-        ``myproj (pyproject.toml)`` annotations).
+        ``myproj (pyproject.toml)`` annotations). With ``algebra`` (universal resolution)
+        markers are not evaluated for one environment: entries are kept when their marker
+        can hold for some environment, with those environments attached.
         """
         names = dict(project_names or {})
         manifest = cls(preferences=dict(preferences or {}))
         for entry in (*spec.requirements, *spec.editables):
-            req = _convert(entry, SourceKind.REQUIREMENT, markers, names)
+            req = _convert(entry, SourceKind.REQUIREMENT, markers, names, algebra)
             if req is not None:
                 manifest.requirements.append(req)
         for entry in spec.constraints:
-            req = _convert(entry, SourceKind.CONSTRAINT, markers, names)
+            req = _convert(entry, SourceKind.CONSTRAINT, markers, names, algebra)
             if req is not None:
                 manifest.constraints.setdefault(req.name, []).append(req)
         for entry in spec.overrides:
-            req = _convert(entry, SourceKind.OVERRIDE, markers, names)
+            req = _convert(entry, SourceKind.OVERRIDE, markers, names, algebra)
             if req is not None:
                 manifest.overrides.setdefault(req.name, []).append(req)
         return manifest
@@ -160,25 +166,32 @@ def _convert(
     kind: SourceKind,
     markers: Mapping[str, str],
     project_names: Mapping[str, str],
+    algebra: MarkerAlgebra | None = None,
 ) -> ManifestRequirement | None:
     from sula.requirements.types import RegistryRequirement
     from sula.resolver.errors import UnnamedRequirementError
 
     req = entry.requirement
     marker: Marker | None = req.marker
-    if marker is not None and not marker.evaluate(dict(markers, extra="")):
+    environments: object = None
+    if algebra is not None:
+        environments = algebra.from_marker(marker)
+        if algebra.is_false(environments):
+            return None
+    elif marker is not None and not marker.evaluate(dict(markers, extra="")):
         return None
     source = _source(entry, kind, project_names)
     marker_text = str(marker) if marker is not None else None
     if isinstance(req, RegistryRequirement):
         return ManifestRequirement(
             name=req.name, extras=req.extras, specifier=req.specifier,
-            marker_text=marker_text, source=source,
+            marker_text=marker_text, source=source, environments=environments,
         )
     if req.name is None:
         raise UnnamedRequirementError(req.url.given)
     return ManifestRequirement(
         name=req.name, extras=req.extras, url=req, marker_text=marker_text, source=source,
+        environments=environments,
     )
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sula.dist.metadata import Metadata
     from sula.resolver.candidate import Candidate, CandidateSelector
     from sula.resolver.manifest import Manifest
+    from sula.resolver.markers import MarkerAlgebra
     from sula.resolver.options import ResolverOptions
     from sula.resolver.python import PythonTarget
     from sula.resolver.version_map import DistFile
@@ -63,13 +64,14 @@ class ResolverProvider:
         options: ResolverOptions,
         python: PythonTarget,
         selector: CandidateSelector,
+        algebra: MarkerAlgebra | None = None,
     ) -> None:
         self.client = client
         self.manifest = manifest
         self.options = options
         self.python = python
         self.selector = selector
-        self.deps = DependencyBuilder(markers=python.markers, manifest=manifest)
+        self.deps = DependencyBuilder(markers=python.markers, manifest=manifest, algebra=algebra)
         self.urls = manifest.urls()
         self._maps: dict[NormalizedName, VersionMap] = {}
         self._map_once: OnceMap[NormalizedName, VersionMap] = OnceMap()
@@ -142,7 +144,7 @@ class ResolverProvider:
             meta = self._meta[(pkg.name, version)]
             rp = meta.requires_python
             if rp and not self.python.satisfies_requires_python(rp):
-                return Unavailable(f"requires Python {rp}")
+                return Unavailable(self.python.requires_python_clause(rp))
             deps = self.deps.for_metadata(pkg, version, meta.requires_dist)
         return deps
 

@@ -78,6 +78,21 @@ class PythonTarget:
     def satisfies_requires_python(self, requires_python: str) -> bool:
         return satisfies_lower_bound(requires_python, self.version)
 
+    def requires_python_clause(self, requires_python: str) -> str:
+        """The rest of "foo==1.0 ..." for a version whose Requires-Python excludes the target."""
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            shown = str(SpecifierSet(requires_python))
+        except InvalidSpecifier:
+            shown = requires_python
+        return (f"depends on Python{shown}, which the requested Python version "
+                f"({self.describe()}) does not satisfy")
+
+    def describe(self) -> str:
+        """The target as a report names it: ``3.11``."""
+        return str(self.version)
+
     def wheel_rank(self, wheel: WheelFilename) -> int | None:
         """The priority of ``wheel``'s best tag (0 is best), ``None`` if it does not fit."""
         if self.tags is None:

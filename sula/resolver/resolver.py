@@ -69,8 +69,10 @@ class Resolver:
         """Add sula's package names, "not found" sentences and hints to the solver's report."""
         from sula.resolver.hints import hints_for
 
+        ranges = _no_version_ranges(err)
+        _explain_unusable(err.incompatibility, self.provider)
         err.formatter = _Formatter(self.provider)
-        err.hints.extend(hints_for(self.provider, _no_version_ranges(err)))
+        err.hints.extend(hints_for(self.provider, ranges))
         return err
 
 
@@ -93,7 +95,19 @@ class _Formatter:
         return [e.version for e in reversed(vmap.entries)]
 
     def format_external(self, cause: object) -> str | None:
-        from sula.resolver.pubgrub.incompatibility import DependencyCause, NoVersionsCause
+        from sula.resolver.pubgrub.incompatibility import (
+            DependencyCause,
+            NoVersionsCause,
+            UnavailableCause,
+        )
+
+        if isinstance(cause, UnavailableCause) and cause.package == PYTHON:
+            return (f"the requested Python version ({self.provider.python.describe()}) does not "
+                    f"satisfy Python{_format_range(cause.range.complement())}")
+        if isinstance(cause, UnavailableCause) and cause.reason.startswith(_REQUIRES_PYTHON):
+            rp = cause.reason[len(_REQUIRES_PYTHON):]
+            who = f"{cause.package}{_format_range(cause.range)}"
+            return f"{who} {self.provider.python.requires_python_clause(rp)}"
 
         if isinstance(cause, NoVersionsCause) and cause.package.name in self.provider.not_found:
             return f"{cause.package} was not found in the package registry"
@@ -132,6 +146,116 @@ def _no_version_ranges(err: Exception) -> list[tuple[Any, Any]]:
             out.append((cause.package, cause.range))
     out.reverse()
     return out
+
+
+def _unusable_reason(provider: ResolverProvider, name: NormalizedName, version: Version
+                     ) -> str | None:
+    """Why the published ``name==version`` was passed over, as the rest of a sentence
+    ("was yanked", "has no usable wheels"), or None when it is usable (or only a
+    pre-release that was not allowed, which the "no versions" sentence covers)."""
+    from sula.resolver.version_map import Incompatibility as Why
+
+    vmap = provider.version_map(name)
+    entry = vmap.get(version) if vmap is not None else None
+    if vmap is None or entry is None:
+        return None
+    allow_yanked = version in provider.selector.allowed_yanks.get(name, frozenset())
+    why = vmap.reason(entry, allow_yanked=allow_yanked)
+    match why:
+        case None:
+            return None
+        case Why.YANKED:
+            return "was yanked" + (f" (reason: {entry.yanked_reason})" if entry.yanked_reason else "")
+        case Why.REQUIRES_PYTHON:
+            rp = next((f.file.requires_python for f in entry.files if f.file.requires_python), "")
+            return _REQUIRES_PYTHON + rp
+        case Why.TAGS:
+            return "has no wheels with a matching Python, ABI or platform tag"
+        case Why.NO_BUILD:
+            return "has no usable wheels"
+        case Why.NO_BINARY:
+            return "has no source distribution, and wheels are disabled"
+        case _:
+            return "has no usable files"
+
+
+def _explain_unusable(top: Any, provider: ResolverProvider) -> None:
+    """Say why published versions were passed over, as uv does.
+
+    The solver only learns "there are no versions of foo in R" when the selector skipped
+    every version in R; each such fact whose range holds published but unusable versions
+    becomes a derivation from "foo==1.0 was yanked" (one fact per reason) and "only
+    foo<1.0 is available", so the report names the reason in the derivation itself.
+    """
+    from sula.resolver.pubgrub.incompatibility import (
+        DerivedCause,
+        Incompatibility,
+        NoVersionsCause,
+    )
+    from sula.resolver.pubgrub.range import Range
+    from sula.resolver.pubgrub.term import Term
+
+    stack = [top]
+    seen: set[int] = set()
+    while stack:
+        inc = stack.pop()
+        if id(inc) in seen:
+            continue
+        seen.add(id(inc))
+        cause = inc.cause
+        if isinstance(cause, DerivedCause):
+            stack.extend((cause.cause1, cause.cause2))
+            continue
+        if not isinstance(cause, NoVersionsCause) or not isinstance(cause.package, Pkg):
+            continue
+        pkg, rng = cause.package, cause.range
+        vmap = provider.version_map(pkg.name) if pkg != ROOT else None
+        if vmap is None:
+            continue
+        groups: dict[str, list[Version]] = {}
+        for entry in reversed(vmap.entries):
+            if rng.contains(entry.version):
+                why = _unusable_reason(provider, pkg.name, entry.version)
+                if why is not None:
+                    groups.setdefault(why, []).append(entry.version)
+        if not groups:
+            continue
+        unusable = Range.from_versions([v for vs in groups.values() for v in vs])
+        rest = rng.difference(unusable)
+        node: Any = Incompatibility.no_versions(pkg, rest)
+        covered = rest
+        for why, versions in groups.items():
+            part = Range.from_versions(versions)
+            covered = covered.union(part)
+            first: Any = Incompatibility.unavailable(pkg, part, why)
+            if why.startswith(_REQUIRES_PYTHON):
+                first = _python_derivation(pkg, part, why[len(_REQUIRES_PYTHON):]) or first
+            node = Incompatibility({pkg: Term(True, covered)},
+                                   DerivedCause(cause1=first, cause2=node))
+        inc.cause = node.cause
+
+
+def _python_derivation(pkg: Pkg, part: Any, requires_python: str) -> Any:
+    """``{pkg in part}`` from "the requested Python version does not satisfy Python>=3.99"
+    and "pkg==1.0 depends on Python>=3.99", as uv explains a Requires-Python mismatch."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    from sula.resolver.pubgrub.incompatibility import DerivedCause, Incompatibility
+    from sula.resolver.pubgrub.range import Range
+    from sula.resolver.pubgrub.term import Term
+
+    try:
+        wanted: Any = Range.from_specifier(SpecifierSet(requires_python))
+    except InvalidSpecifier:
+        return None
+    excluded = Incompatibility.unavailable(PYTHON, wanted.complement(), "")
+    edge = Incompatibility.from_dependency(pkg, part, PYTHON, wanted)
+    return Incompatibility({pkg: Term(True, part)}, DerivedCause(cause1=excluded, cause2=edge))
+
+
+# The interpreter as a pseudo-package in failure reports ("depends on Python>=3.12").
+PYTHON = Pkg(NormalizedName("Python"))
+_REQUIRES_PYTHON = "\0requires-python:"
 
 
 def _format_range(rng: Any) -> str:

@@ -76,7 +76,7 @@ def render_requirements(graph: ResolutionGraph, opts: OutputOptions) -> str:
     if options:
         out.extend(options)
         out.append("")
-    for dist in graph.sorted():
+    for dist in graph.all_sorted():
         line = _requirement_line(dist, opts)
         hashes = sorted(dist.hashes) if opts.generate_hashes else []
         parents, sources = _via(graph, dist.name, opts) if opts.annotate else ([], [])

@@ -27,6 +27,7 @@ INDEX: dict[str, dict[str, dict[str, object]]] = {
     "needsnewpy": {"1.0": {"requires": ["newpy"]}},
     "pinsutil": {"1.0": {"requires": ["util==1.0"]}},
     "wantsutil2": {"1.0": {"requires": ["util>=2"]}},
+    "twobad": {"1.0": {"yanked": "oops"}, "2.0": {"requires_python": ">=3.99"}},
 }
 
 COMPILE = ["pip", "compile", "--python", sys.executable, "--python-version", "3.11"]
@@ -163,31 +164,51 @@ UNSAT = {
     "transitive-conflict": ("pinsutil\nwantsutil2\n", (), [
         "Because all versions of pinsutil depend on util==1.0 and all versions of wantsutil2 "
         "depend on util>=2, we can conclude that all versions of pinsutil and all versions of "
-        "wantsutil2 are incompatible."]),
+        "wantsutil2 are incompatible.",
+        "And because you require pinsutil and wantsutil2, we can conclude that your "
+        "requirements are unsatisfiable."]),
     "root-vs-transitive": ("old\nlib>=2\n", (), ["old depend on lib<2 and you require lib>=2"]),
+    "two-reasons": ("twobad\n", (), [
+        "Because the requested Python version (3.11) does not satisfy Python>=3.99 and "
+        "twobad==2.0 depends on Python>=3.99, we can conclude that twobad==2.0 cannot be used.\n"
+        "  And because twobad==1.0 was yanked (reason: oops) and you require twobad, we can "
+        "conclude that your requirements are unsatisfiable."]),
     "prerelease-only": ("preonly\n", ("--prerelease", "disallow"), [
         "hint: Pre-releases are available for `preonly` in the requested range (2.0b1, 1.0a1), "
         "but pre-releases weren't enabled (try: `--prerelease=allow`)"]),
     "prerelease-explicit": ("preonly\n", ("--prerelease", "explicit"), [
         "or a pre-release specifier such as `preonly>=1.0a1`"]),
     "prerelease-in-range": ("mixed>1.0\n", ("--prerelease", "disallow"), [
-        "there are no versions of mixed>1.0", "`mixed` in the requested range (2.0rc1)"]),
+        "Because only mixed==1.0 is available and you require mixed>1.0, we can conclude that "
+        "your requirements are unsatisfiable.", "`mixed` in the requested range (2.0rc1)"]),
     "yanked-only": ("yanky\n", (), [
+        "Because yanky==1.0 was yanked (reason: broken build) and you require yanky, we can "
+        "conclude that your requirements are unsatisfiable.",
         "hint: `yanky==1.0` was yanked (reason: broken build); a yanked version is only used "
         "when pinned with `==` in the inputs"]),
     "requires-python": ("newpy\n", (), [
+        "Because the requested Python version (3.11) does not satisfy Python>=3.99 and all "
+        "versions of newpy depend on Python>=3.99, we can conclude that all versions of newpy "
+        "cannot be used.\n  And because only newpy==1.0 is available and you require newpy, we "
+        "can conclude that your requirements are unsatisfiable.",
         "hint: `newpy==1.0` requires a newer Python than the target (3.11)"]),
     "requires-python-transitive": ("needsnewpy\n", (), [
-        "all versions of needsnewpy depend on newpy", "`newpy==1.0` requires a newer Python"]),
+        "does not satisfy Python>=3.99", "all versions of needsnewpy depend on newpy",
+        "`newpy==1.0` requires a newer Python"]),
     "no-platform-wheel": ("native\n", (), [
+        "Because native==1.0 has no wheels with a matching Python, ABI or platform tag and you "
+        "require native",
         "hint: `native==1.0` has no wheel for the target platform and Python"]),
     "no-build": ("srconly\n", ("--no-build",), [
+        "Because srconly==1.0 has no usable wheels and you require srconly",
         "hint: `srconly==1.0` has only a source distribution, and building is disabled"]),
     "only-binary": ("srconly\n", ("--only-binary", ":all:"), ["building is disabled"]),
     "missing-package": ("does-not-exist\n", (), [
         "Because does-not-exist was not found in the package registry and you require "
         "does-not-exist, we can conclude that your requirements are unsatisfiable."]),
-    "missing-version": ("util==9\n", (), ["of util==9 and you require util==9"]),
+    "missing-version": ("util==9\n", (), [
+        "Because there is no version of util==9 and you require util==9, we can conclude that "
+        "your requirements are unsatisfiable."]),
 }
 
 

@@ -60,6 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     py.add_argument("--python-platform", metavar="TARGET",
                     help="Resolve for another platform (linux, windows, macos, "
                     "x86_64-manylinux_2_28, aarch64-apple-darwin, ...)")
+    py.add_argument("--universal", action="store_true",
+                    help="Resolve for every platform and every Python from --python-version up; "
+                    "pins carry the markers of the environments that need them")
     out = parser.add_argument_group("output")
     out.add_argument("--generate-hashes", action="store_true",
                      help="Add --hash lines for every file of each pinned version")
@@ -123,6 +126,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         python=args.python,
         python_version=args.python_version,
         python_platform=args.python_platform,
+        universal=bool(args.universal),
         generate_hashes=bool(args.generate_hashes),
         header=not args.no_header,
         annotate=not args.no_annotate,

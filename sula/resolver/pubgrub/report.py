@@ -229,8 +229,16 @@ class _Writer:
             p, r = cause.package, cause.range
             if r.is_full():
                 return f"there are no versions of {self.name(p)}"
-            if r.as_singleton() is not None:
+            if r.as_singleton() is not None or _one_version(r):
                 return f"there is no version of {self.name(p)}{r}"
+            published = self.versions(p)
+            if published and any(v not in r for v in published):
+                # uv's wording: what there is, rather than what there is not.
+                outside = [v for v in published if v not in r]
+                rest = r.complement()
+                shown = (Range.singleton(outside[0]) if len(outside) == 1
+                         else rest.simplify(published))
+                return f"only {self.name(p)}{shown} is available"
             return f"there are no versions of {self.name(p)}{r}"
         if isinstance(cause, UnavailableCause):
             if cause.package == self.root:
@@ -241,6 +249,18 @@ class _Writer:
         if cause.package == self.root:
             return f"you require {dep}"
         return self.depends(cause.package, cause.range, dep)
+
+    def both(self, e1: External, e2: External) -> str:
+        """``A and B``; two requirements of the root read "you require a and b"."""
+        if (
+            isinstance(e1, DependencyCause) and isinstance(e2, DependencyCause)
+            and e1.package == self.root and e2.package == self.root
+            and self.fmt.format_external(e1) is None and self.fmt.format_external(e2) is None
+        ):
+            wants = sorted((self.obj(e.dependency, e.dependency_range) for e in (e1, e2)),
+                           key=str.lower)
+            return f"you require {wants[0]} and {wants[1]}"
+        return f"{self.external(e1)} and {self.external(e2)}"
 
     def conclusion(self, node: _Node) -> str:
         """What a derived incompatibility says, as a clause."""
@@ -317,8 +337,7 @@ class _Writer:
         if e1 is not None and e2 is not None:
             self.write(
                 node,
-                f"Because {self.external(e1)} and {self.external(e2)}, "
-                f"we can conclude that {concl}.",
+                f"Because {self.both(e1, e2)}, we can conclude that {concl}.",
             )
             return
         derived, ext = (c1, e2) if e1 is None else (c2, e1)
@@ -349,8 +368,7 @@ class _Writer:
                 self.visit(prior)
                 self.write(
                     node,
-                    f"And because {self.external(prior_ext)} and {self.external(ext)}, "
-                    f"we can conclude that {concl}.",
+                    f"And because {self.both(prior_ext, ext)}, we can conclude that {concl}.",
                 )
                 return
         self.visit(derived)
@@ -361,6 +379,12 @@ class _Writer:
         self.counter += 1
         self.numbers[id(node)] = self.counter
         self.lines[-1] = f"{self.lines[-1]} ({self.counter})"
+
+
+def _one_version(r: Range[Any]) -> bool:
+    """``==1.0`` over PEP 440 versions (one version and its local variants)."""
+    text = str(r)
+    return text.startswith("==") and "," not in text and "|" not in text and "*" not in text
 
 
 def _is_simple(node: _Node) -> bool:

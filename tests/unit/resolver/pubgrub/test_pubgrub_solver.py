@@ -116,7 +116,7 @@ def test_linear_error_reporting() -> None:
         "Because all versions of bar depend on baz>=3.0.0,<4.0.0 and all versions of foo"
         " depend on bar>=2.0.0,<3.0.0, we can conclude that all versions of foo depend on"
         " baz>=3.0.0,<4.0.0.\n"
-        "And because you require baz>=1.0.0,<2.0.0 and you require foo>=1.0.0,<2.0.0,"
+        "And because you require baz>=1.0.0,<2.0.0 and foo>=1.0.0,<2.0.0,"
         " we can conclude that your requirements are unsatisfiable."
     )
 
@@ -242,7 +242,7 @@ def test_unavailable_versions_are_skipped_then_reported() -> None:
         solve(p, ROOT, 0)
     info.value.formatter = p
     assert info.value.report() == (
-        "Because there are no versions of foo<1 | >1,<2 | >2 and foo==1 depends on foo>=2,"
+        "Because only foo>=1,<=2 is available and foo==1 depends on foo>=2,"
         " we can conclude that foo==1 cannot be used.\n"
         "And because foo==2 was yanked and you require foo, we can conclude that your"
         " requirements are unsatisfiable."

@@ -1,0 +1,400 @@
+"""PEP 508 markers as sets of environments, for universal resolution.
+
+A universal resolution keeps every dependency whose marker can be true for some
+environment the project supports, and writes each pin with the environments that
+need it (``colorama==0.4.6 ; sys_platform == 'win32'``). :class:`MarkerAlgebra` turns a
+marker into a :data:`Dnf` (an OR of ANDs) over one Python range (the project's
+requires-python, or one fork's slice of it), combines them, simplifies them, and
+writes them back as text the way uv prints them (``python_full_version < '3.13'``).
+
+- ``python_version``/``python_full_version`` comparisons become one range of Python
+  versions per conjunction (``python_version <= '3.9'`` is ``python_full_version < '3.10'``).
+- ``==``/``!=`` on the other variables become allowed or excluded value sets.
+- ``extra`` is decided exactly (a dependency of ``foo[bar]`` sees ``extra == 'bar'``).
+- Anything else (``in``, ``<`` on strings) stays an opaque atom, kept as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeAlias
+
+from packaging.version import InvalidVersion, Version
+
+from sula.resolver.pubgrub.range import Range
+
+__all__ = ["FALSE", "TRUE", "Dnf", "MarkerAlgebra"]
+
+# A constraint on one key: a Range (key "python"), ("in"|"not", values) for string
+# variables, or ("opaque",) for an atom kept as text (key "~<text>").
+Constraint: TypeAlias = Any
+Conj: TypeAlias = tuple[tuple[str, Constraint], ...]  # sorted by key
+Dnf: TypeAlias = tuple[Conj, ...]
+
+FALSE: Dnf = ()
+TRUE: Dnf = ((),)
+
+_PY = "python"
+_VERSION_VARS = ("python_version", "python_full_version")
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _next_minor(v: Version) -> Version:
+    major, minor = (*v.release, 0)[:2]
+    return Version(f"{major}.{minor + 1}")
+
+
+def _python_range(var: str, op: str, text: str) -> Range[Any] | None:
+    """The ``python_full_version`` range of ``var op text``, or None if not expressible."""
+    try:
+        if var == "python_version" and "*" not in text:
+            v = Version(text)
+            nxt = _next_minor(v)
+            match op:
+                case "<":
+                    return Range.strictly_lower_than(v)
+                case "<=":
+                    return Range.strictly_lower_than(nxt)
+                case ">":
+                    return Range.higher_than(nxt)
+                case ">=":
+                    return Range.higher_than(v)
+                case "==":
+                    return Range.between(v, nxt)
+                case "!=":
+                    return Range.between(v, nxt).complement()
+            return None
+        v = Version(text.removesuffix(".*"))
+        if text.endswith(".*"):
+            block = Range.between(v, _next_minor(v))
+            return block if op == "==" else block.complement() if op == "!=" else None
+        match op:
+            case "<":
+                return Range.strictly_lower_than(v)
+            case "<=":
+                return Range.lower_than(v)
+            case ">":
+                return Range.strictly_higher_than(v)
+            case ">=":
+                return Range.higher_than(v)
+            case "==":
+                return Range.singleton(v)
+            case "!=":
+                return Range.singleton(v).complement()
+    except (InvalidVersion, ValueError):
+        return None
+    return None
+
+
+def _subset(key: str, a: Constraint, b: Constraint) -> bool:
+    if key == _PY:
+        return a.is_subset(b) is True
+    if key.startswith("~"):
+        return True
+    (ka, va), (kb, vb) = a, b
+    if ka == "in":
+        return bool(va <= vb) if kb == "in" else not (va & vb)
+    return kb == "not" and bool(vb <= va)
+
+
+def _intersect(key: str, a: Constraint, b: Constraint) -> Constraint | None:
+    """``a and b``; None when nothing satisfies both."""
+    if key == _PY:
+        r = a.intersection(b)
+        return None if r.is_empty() else r
+    if key.startswith("~"):
+        return a
+    (ka, va), (kb, vb) = a, b
+    if ka == "in" and kb == "in":
+        both = va & vb
+        return ("in", both) if both else None
+    if ka == "in" or kb == "in":
+        allowed, excluded = (va, vb) if ka == "in" else (vb, va)
+        rest = allowed - excluded
+        return ("in", rest) if rest else None
+    return ("not", va | vb)
+
+
+def _union(key: str, a: Constraint, b: Constraint) -> Constraint | None:
+    """``a or b`` as one constraint; None when that allows everything."""
+    if key == _PY:
+        r = a.union(b)
+        return None if r.is_full() else r
+    if key.startswith("~"):
+        return a
+    (ka, va), (kb, vb) = a, b
+    if ka == "in" and kb == "in":
+        return ("in", va | vb)
+    if ka == "not" and kb == "not":
+        common = va & vb
+        return ("not", common) if common else None
+    allowed, excluded = (va, vb) if ka == "in" else (vb, va)
+    rest = excluded - allowed
+    return ("not", rest) if rest else None
+
+
+class MarkerAlgebra:
+    """Markers over the Python versions in ``python`` (a Range of full versions)."""
+
+    def __init__(self, python: Range[Any]) -> None:
+        self.python = python
+        self._cache: dict[tuple[str, str], Dnf] = {}
+
+    # -- building ---------------------------------------------------------------------
+
+    def from_marker(self, marker: object, extra: str = "") -> Dnf:
+        """The environments where ``marker`` (a ``packaging.markers.Marker``) holds."""
+        if marker is None:
+            return TRUE
+        key = (str(marker), extra)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self._expr(marker._markers, extra)  # type: ignore[attr-defined]
+        return hit
+
+    def _expr(self, items: list[Any], extra: str) -> Dnf:
+        result: Dnf = FALSE
+        current: Dnf = TRUE
+        for item in items:
+            if item == "or":
+                result = self.or_(result, current)
+                current = TRUE
+            elif item == "and":
+                continue
+            elif isinstance(item, list):
+                current = self.and_(current, self._expr(item, extra))
+            else:
+                current = self.and_(current, self._atom(item, extra))
+        return self.or_(result, current)
+
+    def _atom(self, atom: tuple[Any, Any, Any], extra: str) -> Dnf:
+        from packaging.utils import canonicalize_name
+
+        lhs, op_obj, rhs = atom
+        op = str(op_obj.value)
+        if type(lhs).__name__ == "Variable":
+            var, value = str(lhs.value), str(rhs.value)
+        else:
+            var, value = str(rhs.value), str(lhs.value)
+            op = _FLIP.get(op, op)
+            if op not in _FLIP:
+                return self._opaque(atom)
+        if var == "extra":
+            if op not in ("==", "!="):
+                return self._opaque(atom)
+            same = canonicalize_name(value) == canonicalize_name(extra) if extra else False
+            return TRUE if same == (op == "==") else FALSE
+        if var in _VERSION_VARS:
+            rng = _python_range(var, op, value)
+            if rng is None:
+                return self._opaque(atom)
+            return self._conj({_PY: rng})
+        if op == "==":
+            return ((((var, ("in", frozenset([value]))),)),)
+        if op == "!=":
+            return ((((var, ("not", frozenset([value]))),)),)
+        return self._opaque(atom)
+
+    def _opaque(self, atom: tuple[Any, Any, Any]) -> Dnf:
+        lhs, op, rhs = atom
+        text = f"{lhs.serialize()} {op.serialize()} {rhs.serialize()}"
+        return ((((f"~{text}", ("opaque",)),)),)
+
+    def python_range(self, rng: Range[Any]) -> Dnf:
+        """The environments whose Python is in ``rng``."""
+        return self._conj({_PY: rng})
+
+    def _conj(self, parts: dict[str, Constraint]) -> Dnf:
+        py = parts.get(_PY)
+        if py is not None:
+            py = py.intersection(self.python)
+            if py.is_empty():
+                return FALSE
+            if self.python.is_subset(py):
+                del parts[_PY]
+            else:
+                parts[_PY] = py
+        return (tuple(sorted(parts.items())),)
+
+    # -- combining --------------------------------------------------------------------
+
+    def and_(self, a: Dnf, b: Dnf) -> Dnf:
+        if a == TRUE:
+            return b
+        if b == TRUE:
+            return a
+        out: list[Conj] = []
+        for ca in a:
+            for cb in b:
+                merged: dict[str, Constraint] = dict(ca)
+                ok = True
+                for key, cons in cb:
+                    have = merged.get(key)
+                    if have is None:
+                        merged[key] = cons
+                        continue
+                    both = _intersect(key, have, cons)
+                    if both is None:
+                        ok = False
+                        break
+                    merged[key] = both
+                if ok:
+                    out.extend(self._conj(merged))
+        return self.simplify(out)
+
+    def or_(self, a: Dnf, b: Dnf) -> Dnf:
+        if a == TRUE or b == TRUE:
+            return TRUE
+        if not a:
+            return b
+        if not b:
+            return a
+        return self.simplify([*a, *b])
+
+    def simplify(self, conjs: Iterable[Conj]) -> Dnf:
+        """Drop duplicates and conjunctions implied by others; merge pairs that differ
+        in one variable (``sys_platform == 'win32' or sys_platform != 'win32'`` is true)."""
+        items = list(dict.fromkeys(conjs))
+        changed = True
+        while changed:
+            changed = False
+            if any(not c for c in items):
+                return TRUE
+            for i, ci in enumerate(items):
+                for j, cj in enumerate(items):
+                    if i != j and _implies(ci, cj):
+                        del items[i]
+                        changed = True
+                        break
+                if changed:
+                    break
+            if changed:
+                continue
+            for i in range(len(items)):
+                for j in range(i + 1, len(items)):
+                    merged = self._merge(items[i], items[j])
+                    if merged is not None:
+                        items[i] = merged
+                        del items[j]
+                        changed = True
+                        break
+                if changed:
+                    break
+        return tuple(sorted(items, key=_conj_key))
+
+    def _merge(self, a: Conj, b: Conj) -> Conj | None:
+        da, db = dict(a), dict(b)
+        if da.keys() != db.keys():
+            return None
+        diff = [k for k in da if da[k] != db[k]]
+        if len(diff) != 1:
+            return None
+        key = diff[0]
+        if key.startswith("~"):
+            return None
+        both = _union(key, da[key], db[key])
+        if both is not None and key == _PY and self.python.is_subset(both):
+            both = None
+        if both is None:
+            del da[key]
+        else:
+            da[key] = both
+        return tuple(sorted(da.items()))
+
+    def is_false(self, dnf: Dnf) -> bool:
+        return not dnf
+
+    # -- text -------------------------------------------------------------------------
+
+    def to_text(self, dnf: Dnf) -> str | None:
+        """uv's spelling of ``dnf``, None when it is always true."""
+        if dnf == TRUE:
+            return None
+        if not dnf:
+            return "python_full_version < '0'"
+        return self._text(list(dnf), top=True)
+
+    def _text(self, conjs: list[Conj], top: bool) -> str:
+        if len(conjs) == 1:
+            return " and ".join(self._cons_text(k, c, len(conjs[0]) > 1) for k, c in conjs[0])
+        common = [kc for kc in conjs[0] if all(kc in c for c in conjs[1:])]
+        if common:
+            rest = [tuple(kc for kc in c if kc not in common) for c in conjs]
+            head = " and ".join(self._cons_text(k, c, True) for k, c in common)
+            return f"{head} and ({self._text(rest, top=False)})"
+        text = " or ".join(self._conj_text(c) for c in conjs)
+        return text
+
+    def _conj_text(self, conj: Conj) -> str:
+        return " and ".join(self._cons_text(k, c, len(conj) > 1) for k, c in conj)
+
+    def _cons_text(self, key: str, cons: Constraint, nested: bool) -> str:
+        if key.startswith("~"):
+            return key[1:]
+        if key == _PY:
+            return self._python_text(cons, nested)
+        kind, values = cons
+        op, word = ("==", " or ") if kind == "in" else ("!=", " and ")
+        parts = [f"{key} {op} '{v}'" for v in sorted(values)]
+        text = word.join(parts)
+        return f"({text})" if len(parts) > 1 and (kind == "in" and nested) else text
+
+    def _python_text(self, rng: Range[Any], nested: bool) -> str:
+        # Below the project's lower bound nothing is installed: read "<3.13", not ">=3.11,<3.13".
+        low = self.python.lowest()
+        shown = rng.union(self.python.complement()) if low is not None and low in rng else rng
+        hole = shown.complement()
+        seg = list(hole.segments())
+        if len(seg) == 1:
+            text = _segment_text(seg[0], negate=True)
+            if text is not None:
+                return text
+        parts = [_segment_text(s) or "" for s in shown.segments()]
+        text = " or ".join(parts)
+        return f"({text})" if len(parts) > 1 and nested else text
+
+
+def _segment_text(seg: tuple[Any, Any], negate: bool = False) -> str | None:
+    """One interval of Python versions as marker text (``!=`` forms when ``negate``)."""
+    low, high = seg
+    var = "python_full_version"
+    if low is not None and high is not None:
+        (lv, linc), (hv, hinc) = low, high
+        if linc and hinc and lv == hv:
+            return f"{var} {'!=' if negate else '=='} '{lv}'"
+        if linc and not hinc and len(lv.release) == 2 and hv == _next_minor(lv):
+            return f"{var} {'!=' if negate else '=='} '{lv}.*'"
+        if negate:
+            return None
+        return (f"{var} {'>=' if linc else '>'} '{lv}' and "
+                f"{var} {'<=' if hinc else '<'} '{hv}'")
+    if negate:
+        return None
+    if low is not None:
+        lv, linc = low
+        return f"{var} {'>=' if linc else '>'} '{lv}'"
+    if high is not None:
+        hv, hinc = high
+        return f"{var} {'<=' if hinc else '<'} '{hv}'"
+    return f"{var} >= '0'"
+
+
+def _implies(a: Conj, b: Conj) -> bool:
+    """Every environment in ``a`` is in ``b``."""
+    da = dict(a)
+    for key, cons in b:
+        have = da.get(key)
+        if have is None or not _subset(key, have, cons):
+            return False
+    return True
+
+
+def _conj_key(conj: Conj) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for key, cons in conj:
+        if key == _PY:
+            low = cons.lowest()
+            out.append((0, "", str(low) if low is not None else ""))
+        else:
+            out.append((1, key, repr(cons)))
+    return tuple(out)
