@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from sula.cli.printer import Printer
 
     class CommandModule(Protocol):
+        """A command's module. It may also define ``parse_quick(args) -> SimpleNamespace |
+        None``: an argparse-free parse of plain lines (sula.cli._quickparse)."""
+
         def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
         def run(self, args: argparse.Namespace, ctx: CliContext) -> int: ...
@@ -407,8 +410,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _warnings.set_sink(printer.warn)
     ctx = CliContext(options=opts, printer=printer)
     try:
-        parser, module = build_parser(path, info)
-        ns = parser.parse_args(args)
+        import importlib
+
+        module: CommandModule = importlib.import_module(info.module)
+        # A command may parse plain lines without argparse (sula.cli._quickparse); None means
+        # "not plain": argparse parses it, with its help and errors.
+        parse_quick = getattr(module, "parse_quick", None)
+        ns = parse_quick(args) if parse_quick is not None else None
+        if ns is None:
+            parser, module = build_parser(path, info)
+            ns = parser.parse_args(args)
         return module.run(ns, ctx)
     except KeyboardInterrupt:
         sys.stderr.write("error: Interrupted\n")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import TYPE_CHECKING
+from sula.cli._quickparse import quick_parse
 
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import SimpleNamespace
+
     from sula.cli.main import CliContext
 
 
@@ -13,7 +17,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("command", nargs="*", help="The command to show help for")
 
 
-def run(args: argparse.Namespace, ctx: CliContext) -> int:
+def parse_quick(args: Sequence[str]) -> SimpleNamespace | None:
+    """``sula help [COMMAND…]`` without argparse (``sula help`` should print at once)."""
+    return quick_parse(args, (), positional="command", many=True)
+
+
+def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
     from sula.cli.main import build_parser, group_help, resolve_command, top_level_help
     from sula.errors import SulaError
 

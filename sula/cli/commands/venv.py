@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
+
+from sula.cli._quickparse import Option, add_options, quick_parse
 
 TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import SimpleNamespace
+
     from sula.cli.main import CliContext
 
 EPILOG = """\
@@ -18,24 +23,34 @@ examples:
 """
 
 
+# One table for argparse (help, errors, unusual spellings) and for the argparse-free parse of
+# plain command lines (sula.cli._quickparse): `sula venv` is mostly start-up.
+OPTIONS = (
+    Option("-p", "--python", metavar="PYTHON",
+           help="Interpreter: a path, a version (3.12, 3.12.1) or a name (python3.12, pypy3)"),
+    Option("--prompt", metavar="PROMPT",
+           help="Prompt prefix shown when activated (`.` = the working directory's name)"),
+    Option("--system-site-packages",
+           help="Give the environment access to the base interpreter's site-packages"),
+    Option("--seed",
+           help="Install pip (and setuptools before Python 3.12) from the interpreter's bundled wheels"),
+    Option("--clear", help="Remove whatever is at PATH first (env: SULA_VENV_CLEAR)"),
+    Option("--allow-existing", help="Write into an existing directory without removing its contents"),
+    Option("--relocatable",
+           help="Make activation scripts and launchers work after the directory is moved"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument("path", nargs="?", default=".venv", metavar="PATH",
                         help="Where to create the environment (default: .venv)")
-    parser.add_argument("-p", "--python", metavar="PYTHON",
-                        help="Interpreter: a path, a version (3.12, 3.12.1) or a name (python3.12, pypy3)")
-    parser.add_argument("--prompt", metavar="PROMPT",
-                        help="Prompt prefix shown when activated (`.` = the working directory's name)")
-    parser.add_argument("--system-site-packages", action="store_true",
-                        help="Give the environment access to the base interpreter's site-packages")
-    parser.add_argument("--seed", action="store_true",
-                        help="Install pip (and setuptools before Python 3.12) from the interpreter's bundled wheels")
-    parser.add_argument("--clear", action="store_true",
-                        help="Remove whatever is at PATH first (env: SULA_VENV_CLEAR)")
-    parser.add_argument("--allow-existing", action="store_true",
-                        help="Write into an existing directory without removing its contents")
-    parser.add_argument("--relocatable", action="store_true",
-                        help="Make activation scripts and launchers work after the directory is moved")
+    add_options(parser, OPTIONS)
+
+
+def parse_quick(args: Sequence[str]) -> SimpleNamespace | None:
+    """The arguments without argparse when they use only plain spellings, else None."""
+    return quick_parse(args, OPTIONS, positional="path", default=".venv")
 
 
 def _activation_hint(path: str) -> str:
@@ -54,7 +69,7 @@ def _activation_hint(path: str) -> str:
             return f"source {os.path.join(bin_path, 'activate')}"
 
 
-def run(args: argparse.Namespace, ctx: CliContext) -> int:
+def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
     from sula.interpreter import find_interpreter
     from sula.venv import create_venv
 
