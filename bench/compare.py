@@ -76,6 +76,7 @@ class Scenario:
     cases: list[Case]
     notes: list[str] = field(default_factory=list)
     baseline: str = "pip"  # how the third row is named in the ratio
+    target: float | None = None  # DESIGN.md's goal for sula/uv (warm install 2x, warm resolve 3x)
 
 
 # --------------------------------------------------------------------------- environment
@@ -190,19 +191,20 @@ def install_scenarios(name: str, tools: Tools, work: Path, reqs: Path) -> Scenar
              "the network; sula and uv run --offline"]
     if noop:
         notes = ["pip: `Requirement already satisfied` for each pin"]
-    return Scenario(name=name, title=title, cases=cases, notes=notes)
+    return Scenario(name=name, title=title, cases=cases, notes=notes,
+                    target=None if noop else 2.0)
 
 
 def resolve_scenario(name: str, tools: Tools, work: Path, src: Path) -> Scenario:
     cache = work / "cache"
-    target = ["--python", tools.python, "--python-version", "3.11", "--exclude-newer", EXCLUDE_NEWER]
+    target_args = ["--python", tools.python, "--python-version", "3.11", "--exclude-newer", EXCLUDE_NEWER]
     uv, pip_compile = tools.uv, tools.pip_compile
     cases = [
         Case(tool="sula", label="sula pip compile", command=lambda run, warm: [
-            *tools.sula, "pip", "compile", str(src), *target, "--cache-dir", str(cache / "sula"),
+            *tools.sula, "pip", "compile", str(src), *target_args, "--cache-dir", str(cache / "sula"),
             *([] if warm else ["--offline"])]),
         Case(tool="uv", label="uv pip compile", command=None if uv is None else lambda run, warm: [
-            uv, "pip", "compile", str(src), *target, "--cache-dir", str(cache / "uv"),
+            uv, "pip", "compile", str(src), *target_args, "--cache-dir", str(cache / "uv"),
             *([] if warm else ["--offline"])]),
         Case(tool="pip", label="pip-compile", rewarm_after=PIP_REWARM_AFTER, offline=False,
              cwd=work, command=None if pip_compile is None else lambda run, warm: [
@@ -224,7 +226,7 @@ def resolve_scenario(name: str, tools: Tools, work: Path, src: Path) -> Scenario
         f"runs on ({pc_python}); pip revalidates index pages, so its timed runs use the network",
     ]
     return Scenario(name=name, title=f"warm-cache resolve of {src.name} for Python 3.11, output to "
-                    "/dev/null", cases=cases, notes=notes)
+                    "/dev/null", cases=cases, notes=notes, target=3.0)
 
 
 def venv_scenario(tools: Tools, work: Path) -> Scenario:
@@ -337,6 +339,11 @@ def ratios(scenario: Scenario) -> dict[str, float | None]:
     }
 
 
+def target_met(scenario: Scenario) -> bool | None:
+    ratio = ratios(scenario)["sula/uv"]
+    return None if scenario.target is None or ratio is None else ratio <= scenario.target
+
+
 def fmt_time(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms" if seconds < 1 else f"{seconds:7.2f} s "
 
@@ -353,6 +360,9 @@ def print_table(scenarios: list[Scenario], runs: int) -> None:
                 print(f"{first:<14} {case.label:<30} {case.status.upper():>11}")
         r = ratios(scenario)
         shown = "   ".join(f"{k} {v:.2f}x" if v else f"{k} n/a" for k, v in r.items())
+        met = target_met(scenario)
+        if met is not None:
+            shown += f"   (target sula/uv <= {scenario.target:g}x: {'met' if met else 'MISSED'})"
         print(f"{'':<14} {'ratios (medians):':<30} {shown}")
         for note in scenario.notes:
             print(f"{'':<14} note: {note}")
@@ -377,6 +387,8 @@ def to_json(scenarios: list[Scenario], tools: Tools, runs: int) -> dict[str, obj
                 "title": s.title,
                 "notes": s.notes,
                 "ratios": ratios(s),
+                "target_sula_uv": s.target,
+                "target_met": target_met(s),
                 "rows": [
                     {"tool": c.tool, "command": c.label, "status": c.status, "times": c.times,
                      "median": statistics.median(c.times) if c.times else None,

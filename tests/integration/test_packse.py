@@ -199,3 +199,19 @@ def test_expected_failure_lists_are_well_formed() -> None:
     assert {f.name for f in files} <= names
     for f in files:
         read_expected(f)
+
+
+def test_parse_output_reads_scenario_lines_and_summary() -> None:
+    results, counts = parse_output(
+        "PASS fork-basic: pinned a==1.0.0\n"
+        "FAIL no-wheels: expected success, command exited 1: error: `a` needs: a build\n"
+        "    $ sula pip install ...\n"
+        "SKIP python-patch-override-patch-compatible: python 3.9.21 not found\n"
+        "1 passed, 1 failed, 1 skipped\n"
+    )
+    assert counts == (1, 1, 1)
+    assert results == {
+        "fork-basic": ("PASS", "pinned a==1.0.0"),
+        "no-wheels": ("FAIL", "expected success, command exited 1: error: `a` needs: a build"),
+        "python-patch-override-patch-compatible": ("SKIP", "python 3.9.21 not found"),
+    }
