@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sula.database.core import RegistryWheel
 from sula.dist import WheelFilename
+from sula.dist.version import same_version
 
 if TYPE_CHECKING:
     from sula.client.types import DistFile
@@ -19,17 +20,6 @@ def tag_string(fn: WheelFilename) -> str:
     return f"{'.'.join(fn.python_tags)}-{'.'.join(fn.abi_tags)}-{'.'.join(fn.platform_tags)}"
 
 
-def _same(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return False
-
-
 def select_wheel(
     files: Sequence[DistFile], version: str, priority: Callable[[str], int | None]
 ) -> DistFile | None:
@@ -40,7 +30,7 @@ def select_wheel(
     best: tuple[tuple[int, int, int], DistFile] | None = None
     for df in files:
         fn = df.filename
-        if not isinstance(fn, WheelFilename) or not _same(fn.version_str, version):
+        if not isinstance(fn, WheelFilename) or not same_version(fn.version_str, version):
             continue
         rank = priority(tag_string(fn))
         if rank is None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
+from sula.dist.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:
@@ -66,18 +67,6 @@ class Plan:
 
     def is_noop(self) -> bool:
         return not (self.cached or self.remote or self.reinstall or self.extraneous)
-
-
-def same_version(a: str, b: str) -> bool:
-    """PEP 440 equality (``1.0 == 1.0.0``), falling back to text for invalid versions."""
-    if a == b:
-        return True
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return False
 
 
 def _normalize_url(url: str) -> str:
