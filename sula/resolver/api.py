@@ -291,6 +291,7 @@ async def resolve_universal(
     for entry in (*spec.requirements, *spec.editables):
         cuts |= _python_cuts(algebra.from_marker(entry.requirement.marker))
     pieces: list[tuple[Range[Version], ResolutionGraph]] = []
+    newer_python: set[NormalizedName] = set()
     for _ in range(_MAX_FORK_ROUNDS):
         slices = _slices(whole, cuts)
         pieces = []
@@ -302,12 +303,16 @@ async def resolve_universal(
             lowest = rng.lowest()
             assert lowest is not None
             target = PythonTarget(version=lowest, markers={}, tags=None)
-            provider = _provider(manifest, client, target, options, sub, chosen)
+            # Versions of other forks are preferred (fewer versions), except for packages
+            # whose newer versions need a newer Python: those take the newest per fork.
+            prefer = {n: v for n, v in chosen.items() if n not in newer_python}
+            provider = _provider(manifest, client, target, options, sub, prefer)
             try:
                 with span("resolver.solve"):
                     graph = await Resolver(provider).resolve()
             except NoSolutionError as err:
                 more = _fork_cuts(provider, sub) - cuts
+                newer_python |= provider.python_cut_names
                 if more:
                     found |= more
                     break
@@ -316,6 +321,7 @@ async def resolve_universal(
             finally:
                 await provider.close()
             found |= _fork_cuts(provider, sub) - cuts
+            newer_python |= provider.python_cut_names
             pieces.append((rng, graph))
             for name, version in graph.pins().items():
                 chosen.setdefault(name, version)
@@ -354,7 +360,7 @@ def _slices(whole: Range[Version], cuts: set[Version]) -> list[Range[Version]]:
 
 def _fork_cuts(provider: ResolverProvider, algebra: MarkerAlgebra) -> set[Version]:
     """Python bounds inside this slice of requirements that would need a fork."""
-    out: set[Version] = set()
+    out: set[Version] = set(provider.python_cuts)
     for alternatives in provider.deps.forks.values():
         for _spec, env in alternatives:
             out |= _python_cuts(env)

@@ -36,6 +36,7 @@ TRUE: Dnf = ((),)
 
 _PY = "python"
 _VERSION_VARS = ("python_version", "python_full_version")
+_SYSTEMS = {"Windows": "win32", "Darwin": "darwin", "Linux": "linux"}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
@@ -189,6 +190,9 @@ class MarkerAlgebra:
             if rng is None:
                 return self._opaque(atom)
             return self._conj({_PY: rng})
+        if var == "platform_system" and value in _SYSTEMS and op in ("==", "!="):
+            # The same fact as uv spells it: `platform_system == 'Windows'` is win32.
+            var, value = "sys_platform", _SYSTEMS[value]
         if op == "==":
             return ((((var, ("in", frozenset([value]))),)),)
         if op == "!=":
@@ -214,7 +218,7 @@ class MarkerAlgebra:
                 del parts[_PY]
             else:
                 parts[_PY] = py
-        return (tuple(sorted(parts.items())),)
+        return (_sorted(parts.items()),)
 
     # -- combining --------------------------------------------------------------------
 
@@ -270,6 +274,26 @@ class MarkerAlgebra:
                     break
             if changed:
                 continue
+            # A or (not-A and B) is A or B: drop from a conjunction the constraint that
+            # a one-constraint alternative completes to "anything".
+            for i, ci in enumerate(items):
+                if len(ci) != 1:
+                    continue
+                key, cons = ci[0]
+                for j, cj in enumerate(items):
+                    other = dict(cj)
+                    if i == j or key not in other or key.startswith("~"):
+                        continue
+                    both = _union(key, cons, other[key])
+                    if both is None or (key == _PY and self.python.is_subset(both)):
+                        del other[key]
+                        items[j] = _sorted(other.items())
+                        changed = True
+                        break
+                if changed:
+                    break
+            if changed:
+                continue
             for i in range(len(items)):
                 for j in range(i + 1, len(items)):
                     merged = self._merge(items[i], items[j])
@@ -299,7 +323,7 @@ class MarkerAlgebra:
             del da[key]
         else:
             da[key] = both
-        return tuple(sorted(da.items()))
+        return _sorted(da.items())
 
     def is_false(self, dnf: Dnf) -> bool:
         return not dnf
@@ -322,8 +346,8 @@ class MarkerAlgebra:
             rest = [tuple(kc for kc in c if kc not in common) for c in conjs]
             head = " and ".join(self._cons_text(k, c, True) for k, c in common)
             return f"{head} and ({self._text(rest, top=False)})"
-        text = " or ".join(self._conj_text(c) for c in conjs)
-        return text
+        return " or ".join(self._conj_text(c) if len(c) == 1 else f"({self._conj_text(c)})"
+                           for c in conjs)
 
     def _conj_text(self, conj: Conj) -> str:
         return " and ".join(self._cons_text(k, c, len(conj) > 1) for k, c in conj)
@@ -377,6 +401,11 @@ def _segment_text(seg: tuple[Any, Any], negate: bool = False) -> str | None:
         hv, hinc = high
         return f"{var} {'<=' if hinc else '<'} '{hv}'"
     return f"{var} >= '0'"
+
+
+def _sorted(items: Iterable[tuple[str, Constraint]]) -> Conj:
+    """A conjunction in uv's order: the Python version first, then variables by name."""
+    return tuple(sorted(items, key=lambda kc: (kc[0] != _PY, kc[0])))
 
 
 def _implies(a: Conj, b: Conj) -> bool:

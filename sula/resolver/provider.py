@@ -83,6 +83,9 @@ class ResolverProvider:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefetched: set[NormalizedName] = set()
         self.not_found: set[NormalizedName] = set()
+        # Universal: Python versions where a newer candidate's Requires-Python starts.
+        self.python_cuts: set[Version] = set()
+        self.python_cut_names: set[NormalizedName] = set()
 
     # -- synchronous: the solver's questions ----------------------------------------
 
@@ -116,10 +119,32 @@ class ResolverProvider:
         if vmap is None:
             raise NeedsData(("versions", pkg.name))
         cand = self.selector.select(pkg.name, rng.contains, vmap)
+        if self.deps.algebra is not None:
+            self._note_python_cuts(vmap, rng, cand)
         if cand is None:
             return None
         self._chosen[(pkg.name, cand.version)] = cand.file
         return cand.version
+
+    def _note_python_cuts(self, vmap: VersionMap, rng: Any, cand: Candidate | None) -> None:
+        """Universal resolution: newer versions in range passed over only for their
+        Requires-Python mark where uv forks (``>=3.10`` while resolving from 3.9)."""
+        from sula.resolver.python import requires_python_floor
+        from sula.resolver.version_map import Incompatibility as Why
+
+        for entry in vmap.entries:
+            if cand is not None and entry.version <= cand.version:
+                break
+            if entry.version.is_prerelease or not rng.contains(entry.version):
+                continue
+            if vmap.reason(entry) is not Why.REQUIRES_PYTHON:
+                continue
+            rp = next((f.file.requires_python for f in entry.files if f.file.requires_python), None)
+            floor = requires_python_floor(rp) if rp else None
+            if floor is not None and floor > self.python.version:
+                self.python_cuts.add(floor)
+                self.python_cut_names.add(vmap.name)
+            break
 
     def get_dependencies(self, pkg: Pkg, version: Version) -> dict[Pkg, Any] | Unavailable:
         """The solver's question: dependencies as ranges; starts prefetching them."""

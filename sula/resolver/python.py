@@ -12,7 +12,7 @@ from packaging.version import Version
 if TYPE_CHECKING:
     from sula.dist.filename import WheelFilename
 
-__all__ = ["PythonTarget", "retarget_tags", "satisfies_lower_bound"]
+__all__ = ["PythonTarget", "requires_python_floor", "retarget_tags", "satisfies_lower_bound"]
 
 
 @dataclass(slots=True)
@@ -154,6 +154,14 @@ def _lower_bounds(requires_python: str) -> tuple[tuple[str, Version], ...] | Non
             op = ">="
         bounds.append((op, v))
     return tuple(bounds)
+
+
+def requires_python_floor(requires_python: str) -> Version | None:
+    """The lowest Python ``requires_python`` admits (``>=3.10`` -> 3.10), if it has one."""
+    bounds = _lower_bounds(requires_python)
+    if not bounds:
+        return None
+    return max(v for _op, v in bounds)
 
 
 def satisfies_lower_bound(requires_python: str, version: Version) -> bool:

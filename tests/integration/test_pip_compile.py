@@ -231,3 +231,29 @@ def test_python_api_resolve(index, tmp_path: Path) -> None:  # type: ignore[no-u
                          python=sys.executable, python_version="3.11",
                          cache_dir=str(tmp_path / "cache"))
     assert {name: str(v) for name, v in graph.pins().items()} == {"app": "1.0", "lib": "1.0"}
+
+
+def test_universal_markers_and_python_forks(run_sula, index_server, wheel_factory,
+                                            tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--universal: markers kept and combined per pin; a newer version that needs a newer
+    Python forks the resolution (as uv does)."""
+    server = index_server()
+    server.add(wheel_factory("top", "1.0", requires=[
+        'winonly ; sys_platform == "win32"', 'old ; python_version < "3.12"', "tool"]))
+    server.add(wheel_factory("winonly", "1.0", requires=['shared ; os_name == "nt"']))
+    server.add(wheel_factory("old", "1.0", requires=["shared"]))
+    server.add(wheel_factory("shared", "1.0"))
+    server.add(wheel_factory("tool", "1.0"))
+    server.add(wheel_factory("tool", "2.0"), requires_python=">=3.12")
+    (tmp_path / "requirements.in").write_text("top\n")
+    r = run_sula("pip", "compile", "requirements.in", "--universal", "--python-version", "3.11",
+                 "--index-url", server.url, "--no-header", "--no-annotate", cwd=tmp_path).check()
+    assert r.stdout == (
+        "old==1.0 ; python_full_version < '3.12'\n"
+        "shared==1.0 ; python_full_version < '3.12' or (os_name == 'nt' and sys_platform == 'win32')\n"
+        "tool==1.0 ; python_full_version < '3.12'\n"
+        "tool==2.0 ; python_full_version >= '3.12'\n"
+        "top==1.0\n"
+        "winonly==1.0 ; sys_platform == 'win32'\n"
+    )
+    assert "Resolved 6 packages" in r.stderr
