@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-from pathlib import Path
 
 from sula.errors import SulaError
 
@@ -42,10 +41,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from hashlib import _Hash
+    from pathlib import Path
     from typing import Final
 
-# ``sula venv`` imports this module: nothing here may import hashlib, tempfile, re or
-# dataclasses at module level (each costs as much as a large part of that command).
+# ``sula venv`` imports this module: nothing here may import hashlib, tempfile, re, pathlib
+# or dataclasses at module level, nor use them on the way to reading one cache file (each
+# costs as much as a large part of that command; pathlib brings re and urllib.parse).
 
 __all__ = ["KEY_WORDS", "Cache", "CacheBucket", "CacheError", "CacheLockedError", "cache_key",
            "is_bucket_dir_name", "is_key_segment", "sha256_hex"]
@@ -148,14 +149,26 @@ class Cache:
     """The cache root. ``temporary`` caches (``--no-cache``) are deleted when the run ends.
 
     A plain class, not a dataclass: ``import dataclasses`` imports ``inspect``, several
-    milliseconds that every command would pay. Attributes are ``Final`` (immutable to mypy).
+    milliseconds that every command would pay. ``root`` (a ``Path``) is made on first use;
+    ``root_dir`` and :meth:`shard_str` are the same places as strings, for code that must
+    not import pathlib (``sula venv``'s interpreter lookup).
     """
 
-    __slots__ = ("root", "temporary")
+    __slots__ = ("_root", "root_dir", "temporary")
 
-    def __init__(self, root: Path, temporary: bool = False) -> None:
-        self.root: Final = root
+    def __init__(self, root: str | os.PathLike[str], temporary: bool = False) -> None:
+        self.root_dir: Final = os.fspath(root)
         self.temporary: Final = temporary
+        self._root: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The cache directory."""
+        if self._root is None:
+            from pathlib import Path
+
+            self._root = Path(self.root_dir)
+        return self._root
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Cache):
@@ -175,24 +188,27 @@ class Cache:
         if no_cache:
             import tempfile
 
-            return cls(root=Path(tempfile.mkdtemp(prefix="sula-cache-")), temporary=True)
+            return cls(root=tempfile.mkdtemp(prefix="sula-cache-"), temporary=True)
         if cache_dir is None:
             cache_dir = os.environ.get("SULA_CACHE_DIR") or None
         if cache_dir is None:
             from platformdirs import user_cache_dir
 
             cache_dir = user_cache_dir("sula", appauthor=False)
-        return cls(root=Path(cache_dir).expanduser().absolute())
+        # Path(cache_dir).expanduser().absolute(), without pathlib.
+        root = os.path.expanduser(os.fspath(cache_dir))
+        if not os.path.isabs(root):
+            root = os.path.join(os.getcwd(), root)
+        return cls(root=root)
 
     def init(self) -> Cache:
         """Create the root with its CACHEDIR.TAG and .gitignore (idempotent)."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            tag = self.root / "CACHEDIR.TAG"
-            if not tag.exists():
+            os.makedirs(self.root_dir, exist_ok=True)
+            if not os.path.exists(os.path.join(self.root_dir, "CACHEDIR.TAG")):
                 from sula._fs import atomic_write_text
 
-                atomic_write_text(tag, CACHEDIR_TAG)
+                atomic_write_text(self.root / "CACHEDIR.TAG", CACHEDIR_TAG)
                 atomic_write_text(self.root / ".gitignore", "*\n")
         except OSError as err:
             raise CacheError(f"Failed to initialize the cache at `{self.root}`") from err
@@ -204,6 +220,10 @@ class Cache:
     def shard(self, bucket: CacheBucket, *parts: str) -> Path:
         """A path inside ``bucket``: ``cache.shard(CacheBucket.WHEELS, key, "flask")``."""
         return self.root.joinpath(bucket.value, *parts)
+
+    def shard_str(self, bucket: CacheBucket, *parts: str) -> str:
+        """``str(shard(bucket, *parts))``, without making ``Path`` objects."""
+        return os.path.join(self.root_dir, bucket.value, *parts)
 
     @property
     def temp_root(self) -> Path:
@@ -249,8 +269,8 @@ class Cache:
         except ImportError:  # pragma: no cover - Windows
             yield
             return
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        os.makedirs(self.root_dir, exist_ok=True)
+        fd = os.open(os.path.join(self.root_dir, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
             yield

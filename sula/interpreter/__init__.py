@@ -32,7 +32,6 @@ from sula.interpreter.discovery import (
     find_python_in_dir,
     parse_request,
 )
-from sula.interpreter.environment import PythonEnvironment
 from sula.interpreter.errors import (
     InterpreterError,
     InterpreterNotFoundError,
@@ -41,6 +40,10 @@ from sula.interpreter.errors import (
 )
 from sula.interpreter.model import InstallPaths, Interpreter
 from sula.interpreter.query import query_interpreter
+
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
+if TYPE_CHECKING:
+    from sula.interpreter.environment import PythonEnvironment
 
 __all__ = [
     "InstallPaths",
@@ -57,3 +60,12 @@ __all__ = [
     "parse_request",
     "query_interpreter",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``PythonEnvironment`` (install targets) imports pathlib; ``sula venv`` never needs it.
+    if name == "PythonEnvironment":
+        from sula.interpreter.environment import PythonEnvironment
+
+        return PythonEnvironment
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

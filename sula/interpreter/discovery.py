@@ -13,10 +13,8 @@ it is never cached by the shim's path.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sula.interpreter._diag import debug
-from sula.interpreter.environment import PythonEnvironment
 from sula.interpreter.errors import (
     InterpreterError,
     InterpreterNotFoundError,
@@ -28,9 +26,11 @@ from sula.interpreter.model import Interpreter
 TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
     from typing import Final
 
     from sula.cache import Cache
+    from sula.interpreter.environment import PythonEnvironment
 
 __all__ = [
     "PythonRequest",
@@ -100,6 +100,8 @@ def parse_request(request: str) -> PythonRequest:
         return PythonRequest(raw=text, version=version, implementation=impl)
     seps = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
     if any(s in text for s in seps) or text.startswith((".", "~")):
+        from pathlib import Path
+
         return PythonRequest(raw=text, path=Path(text).expanduser())
     return PythonRequest(raw=text, name=text)
 
@@ -135,65 +137,85 @@ def _numbers(name: str) -> tuple[int, ...]:
     return tuple(nums[:3])
 
 
-def _is_shim(path: Path) -> bool:
-    return path.parent.name == "shims"
+def _name(path: str) -> str:
+    """The last component of ``path`` (``Path(path).name``; trailing separators ignored)."""
+    return os.path.basename(os.path.normpath(path))
 
 
-def _is_executable(path: Path) -> bool:
-    return path.is_file() and os.access(path, os.X_OK)
+def _is_shim(path: str) -> bool:
+    return _name(os.path.dirname(path)) == "shims"
 
 
-def find_python_in_dir(root: Path) -> Path | None:
-    """The interpreter of an environment directory (``bin/python3``, ``bin/python``,
-    ``Scripts/python.exe``), or None."""
+def _is_executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _python_in_dir(root: str) -> str | None:
     for rel in ("bin/python3", "bin/python", "Scripts/python.exe", "python.exe"):
-        candidate = root / rel
+        candidate = os.path.join(root, rel)
         if _is_executable(candidate):
             return candidate
     return None
 
 
-def _pyenv_roots() -> list[Path]:
+def find_python_in_dir(root: Path) -> Path | None:
+    """The interpreter of an environment directory (``bin/python3``, ``bin/python``,
+    ``Scripts/python.exe``), or None."""
+    from pathlib import Path
+
+    found = _python_in_dir(os.fspath(root))
+    return None if found is None else Path(found)
+
+
+# Discovery works on str paths, not pathlib: `sula venv --python 3.12` must not pay for
+# importing pathlib (with re and urllib.parse), which is most of its remaining start-up.
+
+
+def _pyenv_roots() -> list[str]:
     """``$PYENV_ROOT``, ``~/.pyenv``, and the parent of any ``shims`` directory on PATH that has a
     ``versions`` directory beside it (so a changed HOME still finds pyenv's Pythons)."""
-    roots: list[Path] = []
+    roots: list[str] = []
     if os.environ.get("PYENV_ROOT"):
-        roots.append(Path(os.environ["PYENV_ROOT"]))
-    roots.append(Path.home() / ".pyenv")
+        roots.append(os.path.normpath(os.environ["PYENV_ROOT"]))
+    roots.append(os.path.join(os.path.expanduser("~"), ".pyenv"))
     for p in os.environ.get("PATH", "").split(os.pathsep):
-        d = Path(p)
-        if p and d.name == "shims" and (d.parent / "versions").is_dir():
-            roots.append(d.parent)
-    unique: list[Path] = []
+        if p and _name(p) == "shims":
+            parent = os.path.dirname(os.path.normpath(p))
+            if os.path.isdir(os.path.join(parent, "versions")):
+                roots.append(parent)
+    unique: list[str] = []
     for r in roots:
         if r not in unique:
             unique.append(r)
     return unique
 
 
-def _pyenv_bins(version: tuple[int, ...] | None) -> list[Path]:
+def _pyenv_bins(version: tuple[int, ...] | None) -> list[str]:
     """``$PYENV_ROOT/versions/*/bin``, those whose name matches ``version`` first, newest first."""
-    entries: list[Path] = []
+    entries: list[tuple[str, str]] = []  # (name, path)
     for root in _pyenv_roots():
+        versions = os.path.join(root, "versions")
         try:
-            entries += [e for e in (root / "versions").iterdir() if (e / "bin").is_dir()]
+            names = os.listdir(versions)
         except OSError:
             continue
+        entries += [(n, os.path.join(versions, n)) for n in names
+                    if os.path.isdir(os.path.join(versions, n, "bin"))]
 
-    def sort_key(entry: Path) -> tuple[int, tuple[int, ...], str]:
-        nums = _numbers(entry.name)
+    def sort_key(entry: tuple[str, str]) -> tuple[int, tuple[int, ...], str]:
+        nums = _numbers(entry[0])
         wanted = version is not None and nums[: len(version)] == version
-        return (0 if wanted else 1, tuple(-n for n in nums), entry.name)
+        return (0 if wanted else 1, tuple(-n for n in nums), entry[0])
 
-    return [e / "bin" for e in sorted(entries, key=sort_key)]
+    return [os.path.join(path, "bin") for _, path in sorted(entries, key=sort_key)]
 
 
-def _search_dirs(version: tuple[int, ...] | None) -> Iterator[tuple[Path, bool]]:
+def _search_dirs(version: tuple[int, ...] | None) -> Iterator[tuple[str, bool]]:
     """(directory, is shim dir): PATH without shims, then pyenv versions, then shims."""
-    path_dirs = [Path(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
-    shims = [d for d in path_dirs if d.name == "shims"]
+    path_dirs = [os.path.normpath(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    shims = [d for d in path_dirs if _name(d) == "shims"]
     for d in path_dirs:
-        if d.name != "shims":
+        if _name(d) != "shims":
             yield d, False
     for d in _pyenv_bins(version):
         yield d, False
@@ -201,15 +223,24 @@ def _search_dirs(version: tuple[int, ...] | None) -> Iterator[tuple[Path, bool]]
         yield d, True
 
 
-def _pyenv_selected_versions(pyenv_root: Path) -> list[str]:
+def _pyenv_selected_versions(pyenv_root: str) -> list[str]:
     """The versions pyenv would select here: ``PYENV_VERSION``, else the nearest
     ``.python-version``, else ``$PYENV_ROOT/version`` (each may list several)."""
     text = os.environ.get("PYENV_VERSION")
     if not text:
-        cwd = Path.cwd()
-        for candidate in [d / ".python-version" for d in (cwd, *cwd.parents)] + [pyenv_root / "version"]:
+        candidates = []
+        directory = os.getcwd()
+        while True:
+            candidates.append(os.path.join(directory, ".python-version"))
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        candidates.append(os.path.join(pyenv_root, "version"))
+        for candidate in candidates:
             try:
-                text = candidate.read_text()
+                with open(candidate) as f:
+                    text = f.read()
             except OSError:
                 continue
             break
@@ -223,47 +254,48 @@ def _pyenv_selected_versions(pyenv_root: Path) -> list[str]:
     return versions
 
 
-_SHIM_FAILS = Path()  # sentinel: pyenv would answer "command not found"
+_SHIM_FAILS = "\0"  # sentinel (no path has a NUL): pyenv would answer "command not found"
 
 
-def _resolve_pyenv_shim(shim: Path) -> Path | None:
+def _resolve_pyenv_shim(shim: str) -> str | None:
     """The executable a pyenv shim would run, found the way pyenv finds it, so that it can be
     cached by its own path; None when this is not pyenv's shim or the answer is the system
     Python (then the shim is run); ``_SHIM_FAILS`` when pyenv would fail."""
-    root = shim.parent.parent
-    if not (root / "versions").is_dir():
+    root = os.path.dirname(os.path.dirname(shim))
+    if not os.path.isdir(os.path.join(root, "versions")):
         return None
     selected = _pyenv_selected_versions(root)
     if not selected or "system" in selected:
         return None
     for version in selected:
-        version_dir = root / "versions" / version
-        if not version_dir.is_dir():
+        version_dir = os.path.join(root, "versions", version)
+        if not os.path.isdir(version_dir):
             return None  # a prefix such as "3.12" that pyenv resolves itself: run the shim
-        exe = version_dir / "bin" / shim.name
+        exe = os.path.join(version_dir, "bin", os.path.basename(shim))
         if _is_executable(exe):
             return exe
     return _SHIM_FAILS
 
 
-def _query(exe: Path, cache: Cache | None) -> Interpreter:
+def _query(exe: str, cache: Cache | None) -> Interpreter:
     from sula.interpreter.query import query_interpreter, run_probe
 
     if _is_shim(exe):
         real = _resolve_pyenv_shim(exe)
-        if real is _SHIM_FAILS:
-            raise InterpreterQueryError(str(exe), f"the pyenv shim selects no version providing `{exe.name}`")
+        if real == _SHIM_FAILS:
+            name = os.path.basename(exe)
+            raise InterpreterQueryError(exe, f"the pyenv shim selects no version providing `{name}`")
         if real is None:
             return run_probe(exe)  # what a shim runs can change at any time: never cached
         exe = real
     return query_interpreter(exe, cache=cache)
 
 
-def _candidates(names: list[str], version: tuple[int, ...] | None) -> Iterator[Path]:
+def _candidates(names: list[str], version: tuple[int, ...] | None) -> Iterator[str]:
     seen: set[str] = set()
     for directory, _ in _search_dirs(version):
         for name in names:
-            candidate = directory / (name + _EXE)
+            candidate = os.path.join(directory, name + _EXE)
             key = os.path.abspath(candidate)
             if key in seen or not _is_executable(candidate):
                 continue
@@ -298,13 +330,13 @@ def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter
     else:
         parsed = parse_request(request)
         if parsed.path is not None:
-            return _query(_resolve_path(parsed.path), cache)
+            return _query(os.fspath(_resolve_path(parsed.path)), cache)
         names = _names_for(parsed)
         dirs_first_path = False
     tried: list[str] = []
     candidates = _path_order_candidates(names) if dirs_first_path else _candidates(names, parsed.version)
     for exe in candidates:
-        tried.append(str(exe))
+        tried.append(exe)
         try:
             interpreter = _query(exe, cache)
         except InterpreterQueryError as err:
@@ -316,14 +348,14 @@ def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter
     raise InterpreterNotFoundError(parsed.raw, tried=tried)
 
 
-def _path_order_candidates(names: list[str]) -> Iterator[Path]:
+def _path_order_candidates(names: list[str]) -> Iterator[str]:
     """Executables named ``names`` in PATH order, shims included where they stand."""
     seen: set[str] = set()
     for p in os.environ.get("PATH", "").split(os.pathsep):
         if not p:
             continue
         for name in names:
-            candidate = Path(p) / (name + _EXE)
+            candidate = os.path.join(os.path.normpath(p), name + _EXE)
             key = os.path.abspath(candidate)
             if key not in seen and _is_executable(candidate):
                 seen.add(key)
@@ -345,6 +377,7 @@ def _environment_at(root: Path, source: str, cache: Cache | None) -> PythonEnvir
     exe = find_python_in_dir(root)
     if exe is None:
         raise InterpreterError(f"`{source}` points at `{root}`, which has no Python executable")
+    from sula.interpreter.environment import PythonEnvironment
     from sula.interpreter.query import query_interpreter
 
     return PythonEnvironment.from_interpreter(query_interpreter(exe, cache=cache))
@@ -359,10 +392,14 @@ def find_environment(
     ``VIRTUAL_ENV``, ``CONDA_PREFIX``, and a ``.venv`` in the working directory or a parent.
     Never falls back to the system Python silently: :class:`NoEnvironmentError` with a hint.
     """
+    from sula.interpreter.environment import PythonEnvironment
+
     if python is not None:
         return PythonEnvironment.from_interpreter(find_interpreter(python, cache=cache))
     if system:
         return PythonEnvironment.from_interpreter(_find_system(cache))
+    from pathlib import Path
+
     for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
         value = os.environ.get(var)
         if value:
@@ -378,7 +415,7 @@ def find_environment(
 def _find_system(cache: Cache | None) -> Interpreter:
     tried: list[str] = []
     for exe in _path_order_candidates(["python3", "python"]):
-        tried.append(str(exe))
+        tried.append(exe)
         try:
             interpreter = _query(exe, cache)
         except InterpreterQueryError as err:

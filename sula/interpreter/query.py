@@ -23,8 +23,6 @@ from sula.interpreter.model import Interpreter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from sula.cache import Cache
 
 __all__ = ["ENTRY_SUFFIX", "decode_entry", "encode_entry", "probe_digest", "query_interpreter",
@@ -115,11 +113,11 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
         real, mtime, target_mtime = _key_material(exe)
     except OSError as err:
         raise InterpreterQueryError(exe, err.strerror or str(err)) from err
-    entry_path: Path | None = None
+    entry_path: str | None = None
     if cache is not None:
         from sula.cache import CacheBucket, cache_key
 
-        entry_path = cache.shard(CacheBucket.INTERPRETERS, cache_key(exe) + ENTRY_SUFFIX)
+        entry_path = cache.shard_str(CacheBucket.INTERPRETERS, cache_key(exe) + ENTRY_SUFFIX)
         try:
             with open(entry_path, "rb") as f:
                 key, cached = decode_entry(f.read())
@@ -139,6 +137,8 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
                 return cached
     interpreter = run_probe(exe)
     if entry_path is not None:
+        from pathlib import Path
+
         from sula._fs import atomic_write_bytes
 
         data = encode_entry(
@@ -150,7 +150,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
             probe_digest=probe_digest(),
         )
         try:
-            atomic_write_bytes(entry_path, data)
+            atomic_write_bytes(Path(entry_path), data)
         except OSError as err:  # a read-only cache must not fail the query
             debug(__name__, "could not write interpreter cache entry %s: %s", entry_path, err)
     return interpreter

@@ -18,13 +18,13 @@ Layout of ``create_venv(".venv", python3.12)`` on Linux::
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from sula.interpreter._diag import debug, span
 from sula.venv.errors import VenvError, VenvExistsError
 
 TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Final
 
     from sula.interpreter import InstallPaths, Interpreter
@@ -39,39 +39,71 @@ _CACHEDIR_TAG = (
 )
 
 
+_VENV_FIELDS = ("root", "python", "scripts_dir", "site_packages", "platlib", "base_executable")
+
+
 class VirtualEnvironment:
     """A created environment: where its interpreter, scripts and site-packages are.
 
-    A plain class rather than a dataclass (``import dataclasses`` costs milliseconds of
-    ``sula venv``'s start-up); ``Final`` attributes are immutable to mypy.
+    The locations are ``Path`` properties made on first use from the strings
+    :func:`create_venv` worked with: ``sula venv`` never imports pathlib (with re and
+    urllib.parse, a tenth of its run). A plain class rather than a dataclass for the same
+    reason (``import dataclasses`` imports inspect).
     """
 
-    __slots__ = ("base_executable", "platlib", "prompt", "python", "root", "scripts_dir",
-                 "seeded", "site_packages")
+    __slots__ = ("_paths", "prompt", "seeded")
 
     def __init__(
         self,
         *,
-        root: Path,
-        python: Path,
-        scripts_dir: Path,
-        site_packages: Path,
-        platlib: Path,
-        base_executable: Path,
+        root: str | os.PathLike[str],
+        python: str | os.PathLike[str],
+        scripts_dir: str | os.PathLike[str],
+        site_packages: str | os.PathLike[str],
+        platlib: str | os.PathLike[str],
+        base_executable: str | os.PathLike[str],
         prompt: str,
         seeded: tuple[SeedPackage, ...] = (),
     ) -> None:
-        self.root: Final = root
-        self.python: Final = python
-        self.scripts_dir: Final = scripts_dir
-        self.site_packages: Final = site_packages
-        self.platlib: Final = platlib
-        self.base_executable: Final = base_executable
+        self._paths: Final = tuple(
+            os.fspath(p) for p in (root, python, scripts_dir, site_packages, platlib, base_executable)
+        )
         self.prompt: Final = prompt
         self.seeded: Final = seeded
 
+    def _path(self, index: int) -> Path:
+        from pathlib import Path
+
+        return Path(self._paths[index])
+
+    @property
+    def root(self) -> Path:
+        return self._path(0)
+
+    @property
+    def python(self) -> Path:
+        """``bin/python``: a symbolic link to :attr:`base_executable`."""
+        return self._path(1)
+
+    @property
+    def scripts_dir(self) -> Path:
+        return self._path(2)
+
+    @property
+    def site_packages(self) -> Path:
+        """purelib."""
+        return self._path(3)
+
+    @property
+    def platlib(self) -> Path:
+        return self._path(4)
+
+    @property
+    def base_executable(self) -> Path:
+        return self._path(5)
+
     def _astuple(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return (*self._paths, self.prompt, self.seeded)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirtualEnvironment):
@@ -82,36 +114,38 @@ class VirtualEnvironment:
         return hash(self._astuple())
 
     def __repr__(self) -> str:
-        return f"VirtualEnvironment(root={self.root!r}, python={self.python!r})"
+        return f"VirtualEnvironment(root={self._paths[0]!r}, python={self._paths[1]!r})"
 
 
-def _base_executable(interpreter: Interpreter) -> Path:
+def _base_executable(interpreter: Interpreter) -> str:
     """The executable a new venv links to: never a file inside another venv."""
-    real = Path(interpreter.real_executable)
+    real = interpreter.real_executable
     if interpreter.is_venv():
-        prefix = Path(os.path.realpath(interpreter.prefix))
-        if prefix in real.parents:  # a venv made with copies: go to its base
+        prefix = os.path.realpath(interpreter.prefix)
+        if real.startswith(prefix.rstrip(os.sep) + os.sep):  # a venv made with copies: go to its base
             major, minor = interpreter.python_version[0], interpreter.python_version[1]
             for name in (f"python{major}.{minor}", f"python{major}", "python"):
-                candidate = Path(interpreter.base_prefix) / "bin" / name
-                if candidate.is_file():
-                    return Path(os.path.realpath(candidate))
+                candidate = os.path.join(interpreter.base_prefix, "bin", name)
+                if os.path.isfile(candidate):
+                    return os.path.realpath(candidate)
     return real
 
 
-def _prepare_dir(root: Path, *, shown: str, clear: bool, allow_existing: bool) -> None:
-    if root.is_symlink() and not root.exists():
+def _prepare_dir(root: str, *, shown: str, clear: bool, allow_existing: bool) -> None:
+    if os.path.islink(root) and not os.path.exists(root):
         raise VenvError(f"The path `{root}` is a broken symbolic link")
-    if not root.exists():
-        root.mkdir(parents=True)
+    if not os.path.exists(root):
+        os.makedirs(root)
         return
-    if not root.is_dir():
+    if not os.path.isdir(root):
         raise VenvError(f"The path `{root}` exists and is not a directory")
     with os.scandir(root) as it:
         empty = next(it, None) is None
     if empty:
         return
     if clear:
+        from pathlib import Path
+
         from sula._fs import remove_tree
 
         # Remove the contents, not the directory: it may be the working directory or a mount.
@@ -121,18 +155,23 @@ def _prepare_dir(root: Path, *, shown: str, clear: bool, allow_existing: bool) -
         return
     if allow_existing:
         return
-    raise VenvExistsError(shown, is_venv=(root / "pyvenv.cfg").is_file())
+    raise VenvExistsError(shown, is_venv=os.path.isfile(os.path.join(root, "pyvenv.cfg")))
 
 
-def _symlink(target: str, link: Path) -> None:
-    if link.is_symlink() or link.exists():
-        link.unlink()
+def _symlink(target: str, link: str) -> None:
+    if os.path.lexists(link):
+        os.unlink(link)
     os.symlink(target, link)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _pyvenv_cfg(
     interpreter: Interpreter,
-    base: Path,
+    base: str,
     *,
     system_site_packages: bool,
     prompt: str | None,
@@ -141,7 +180,7 @@ def _pyvenv_cfg(
     from sula._version import __version__
 
     lines = [
-        f"home = {base.parent}",
+        f"home = {os.path.dirname(base)}",
         f"implementation = {interpreter.implementation}",
         f"sula = {__version__}",
         f"version_info = {interpreter.python_full_version}",
@@ -176,43 +215,43 @@ def create_venv(
     """
     if os.name == "nt":
         raise VenvError("Creating virtual environments on Windows is not supported yet")
-    root = Path(os.path.abspath(path))
+    root = os.path.abspath(path)
     if prompt == ".":
-        prompt = Path.cwd().name
-    shown_prompt = prompt if prompt is not None else root.name
+        prompt = os.path.basename(os.getcwd())
+    shown_prompt = prompt if prompt is not None else os.path.basename(root)
     with span("venv.create", path=root):
         base = _base_executable(interpreter)
         try:
             _prepare_dir(root, shown=os.fspath(path), clear=clear, allow_existing=allow_existing)
             paths = interpreter.venv_scheme.under(root)
-            bin_dir = Path(paths.scripts)
-            bin_dir.mkdir(parents=True, exist_ok=True)
-            purelib, platlib = Path(paths.purelib), Path(paths.platlib)
-            purelib.mkdir(parents=True, exist_ok=True)
+            bin_dir = paths.scripts
+            os.makedirs(bin_dir, exist_ok=True)
+            purelib, platlib = paths.purelib, paths.platlib
+            os.makedirs(purelib, exist_ok=True)
             if platlib != purelib:
-                platlib.mkdir(parents=True, exist_ok=True)
-            lib64 = root / "lib64"
+                os.makedirs(platlib, exist_ok=True)
+            lib64 = os.path.join(root, "lib64")
             if (
                 interpreter.pointer_size == 64
                 and interpreter.markers.get("sys_platform") != "darwin"
-                and (root / "lib").is_dir()
-                and not lib64.exists()
-                and not lib64.is_symlink()
+                and os.path.isdir(os.path.join(root, "lib"))
+                and not os.path.lexists(lib64)
             ):
                 os.symlink("lib", lib64)
 
             major, minor = interpreter.python_version[0], interpreter.python_version[1]
-            python = bin_dir / "python"
-            _symlink(str(base), python)
+            python = os.path.join(bin_dir, "python")
+            _symlink(base, python)
             names = [f"python{major}", f"python{major}.{minor}"]
             if interpreter.gil_disabled:
                 names.append(f"python{major}.{minor}t")
             if interpreter.implementation_name == "pypy":
                 names += ["pypy", f"pypy{major}", f"pypy{major}.{minor}"]
             for name in names:
-                _symlink("python", bin_dir / name)
+                _symlink("python", os.path.join(bin_dir, name))
 
-            (root / "pyvenv.cfg").write_text(
+            _write(
+                os.path.join(root, "pyvenv.cfg"),
                 _pyvenv_cfg(
                     interpreter,
                     base,
@@ -220,22 +259,21 @@ def create_venv(
                     prompt=prompt,
                     relocatable=relocatable,
                 ),
-                encoding="utf-8",
             )
             from sula.venv._activate import render_activation_scripts
 
             site_rel = sorted({os.path.relpath(purelib, root), os.path.relpath(platlib, root)})
             scripts = render_activation_scripts(
-                venv_dir=str(root),
+                venv_dir=root,
                 prompt=shown_prompt,
-                bin_name=bin_dir.name,
+                bin_name=os.path.basename(bin_dir),
                 site_packages=site_rel,
                 relocatable=relocatable,
             )
             for name, text in scripts.items():
-                (bin_dir / name).write_text(text, encoding="utf-8")
-            (root / ".gitignore").write_text("*\n", encoding="utf-8")
-            (root / "CACHEDIR.TAG").write_text(_CACHEDIR_TAG, encoding="utf-8")
+                _write(os.path.join(bin_dir, name), text)
+            _write(os.path.join(root, ".gitignore"), "*\n")
+            _write(os.path.join(root, "CACHEDIR.TAG"), _CACHEDIR_TAG)
         except OSError as err:
             raise VenvError(f"Failed to create a virtual environment at `{root}`") from err
 
@@ -257,13 +295,17 @@ def create_venv(
 
 def _seed(
     interpreter: Interpreter,
-    root: Path,
+    root_dir: str,
     paths: InstallPaths,
-    python: Path,
+    python: str,
     *,
     relocatable: bool,
 ) -> tuple[SeedPackage, ...]:
+    from pathlib import Path
+
     from sula.venv._seed import find_bundled_wheels, install_seed_wheel
+
+    root = Path(root_dir)
 
     wheels = find_bundled_wheels(interpreter.stdlib, interpreter.python_version)
     if not wheels:
