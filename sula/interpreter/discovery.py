@@ -49,24 +49,34 @@ _IMPLEMENTATIONS = {"cpython": "cpython", "pypy": "pypy", "cp": "cpython", "pp":
 class PythonRequest:
     """A parsed ``--python`` value: exactly one of ``path``, ``version`` or ``name`` is set."""
 
-    __slots__ = ("implementation", "name", "path", "raw", "version")
+    __slots__ = ("implementation", "name", "path_str", "raw", "version")
 
     def __init__(
         self,
         raw: str,
-        path: Path | None = None,
+        path: str | os.PathLike[str] | None = None,
         version: tuple[int, ...] | None = None,
         implementation: str | None = None,  # "cpython" / "pypy" when the request named one
         name: str | None = None,
     ) -> None:
         self.raw: Final = raw
-        self.path: Final = path
+        self.path_str: Final = None if path is None else os.fspath(path)
         self.version: Final = version
         self.implementation: Final = implementation
         self.name: Final = name
 
+    @property
+    def path(self) -> Path | None:
+        """The path of a path request (made on use: ``sula venv --python /x/python`` does not
+        import pathlib; :attr:`path_str` is the same path as a string)."""
+        if self.path_str is None:
+            return None
+        from pathlib import Path
+
+        return Path(self.path_str)
+
     def _astuple(self) -> tuple[object, ...]:
-        return (self.raw, self.path, self.version, self.implementation, self.name)
+        return (self.raw, self.path_str, self.version, self.implementation, self.name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PythonRequest):
@@ -100,10 +110,19 @@ def parse_request(request: str) -> PythonRequest:
         return PythonRequest(raw=text, version=version, implementation=impl)
     seps = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
     if any(s in text for s in seps) or text.startswith((".", "~")):
+        return PythonRequest(raw=text, path=_as_path_str(os.path.expanduser(text)))
+    return PythonRequest(raw=text, name=text)
+
+
+def _as_path_str(text: str) -> str:
+    """``str(Path(text))`` without importing pathlib: no empty or ``.`` components, no
+    trailing separator (messages show the path as they always did)."""
+    if os.sep != "/" or os.altsep:  # pragma: no cover - Windows
         from pathlib import Path
 
-        return PythonRequest(raw=text, path=Path(text).expanduser())
-    return PythonRequest(raw=text, name=text)
+        return str(Path(text))
+    root = "//" if text.startswith("//") and not text.startswith("///") else "/" * text.startswith("/")
+    return (root + "/".join(p for p in text.split("/") if p not in ("", "."))) or "."
 
 
 def _parse_version(text: str) -> tuple[tuple[int, ...], str | None] | None:
@@ -329,8 +348,8 @@ def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter
         dirs_first_path = True
     else:
         parsed = parse_request(request)
-        if parsed.path is not None:
-            return _query(os.fspath(_resolve_path(parsed.path)), cache)
+        if parsed.path_str is not None:
+            return _query(_resolve_path(parsed.path_str), cache)
         names = _names_for(parsed)
         dirs_first_path = False
     tried: list[str] = []
@@ -362,13 +381,13 @@ def _path_order_candidates(names: list[str]) -> Iterator[str]:
                 yield candidate
 
 
-def _resolve_path(path: Path) -> Path:
-    if path.is_dir():
-        found = find_python_in_dir(path)
+def _resolve_path(path: str) -> str:
+    if os.path.isdir(path):
+        found = _python_in_dir(path)
         if found is None:
             raise InterpreterError(f"No Python executable found in the directory `{path}`")
         return found
-    if not path.exists():
+    if not os.path.exists(path):
         raise InterpreterError(f"No Python executable at `{path}`: the file does not exist")
     return path
 

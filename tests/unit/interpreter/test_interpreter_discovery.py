@@ -252,3 +252,11 @@ def test_pyenv_shims_are_resolved_like_pyenv_without_running_them(
     monkeypatch.setenv("PYENV_VERSION", "system")  # pyenv would defer to PATH: the shim runs
     with pytest.raises(InterpreterNotFoundError):
         find_interpreter(None, cache=cache)
+
+
+@pytest.mark.parametrize("text", ["./env/bin/python", "/a//b/./c/", "//x/y", "///x", "./", "a/../b",
+                                  "~/x/python", "~//x"])
+def test_path_requests_read_as_pathlib_would(text: str) -> None:
+    """Paths are kept as strings (no pathlib import for `sula venv`), spelled as Path spells them."""
+    r = parse_request(text)
+    assert r.path == Path(text).expanduser() and r.path_str == str(Path(text).expanduser())

@@ -159,3 +159,27 @@ def test_tag_priority_and_markers(cache: Cache, require_python: Callable[[str], 
     assert not Marker("python_version < '3.9'").evaluate(env)
     env["python_version"] = "2.7"  # a copy: the interpreter's own markers are unchanged
     assert i.markers["python_version"] == "3.12"
+
+
+def test_interpreter_round_trips_and_rejects_wrong_types(
+    cache: Cache, require_python: Callable[[str], Path]
+) -> None:
+    i = query_interpreter(require_python("3.12"), cache=cache)
+    data = i.to_dict()
+    assert Interpreter.from_dict(data) == i
+    assert Interpreter.from_dict(marshal.loads(marshal.dumps(data))) == i
+    bad_values: list[tuple[str, object]] = [
+        ("tags", [*i.tags, 1]),
+        ("markers", {**i.markers, "x": 1}),
+        ("python_version", (3, 12)),
+        ("python_version", ("3", 12, 1)),
+        ("gil_disabled", 0),
+        ("pointer_size", True),
+        ("paths", {**i.paths.to_dict(), "purelib": None}),
+        ("prefix", None),
+    ]
+    for key, value in bad_values:
+        with pytest.raises(ValueError, match=key.split("_")[0]):
+            Interpreter.from_dict({**data, key: value})
+    with pytest.raises(ValueError):
+        Interpreter.from_dict([data])
