@@ -11,9 +11,10 @@ TYPE_CHECKING = False  # not ``typing``'s: every command imports this module (my
 if TYPE_CHECKING:
     from typing import Any
 
+    from sula.dispatch.api import install
     from sula.resolver.api import resolve
 
-__all__ = ["__version__", "resolve"]
+__all__ = ["__version__", "install", "resolve"]
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from sula.resolver.api import resolve
 
         return resolve
+    if name == "install":
+        from sula.dispatch.api import install
+
+        return install
     raise AttributeError(f"module 'sula' has no attribute {name!r}")

@@ -58,3 +58,45 @@ def test_install_no_deps_and_dry_run(
     assert real_pip(venv, "list", "--format=freeze").stdout.split() == ["app==1.0"]
     strict = run_sula("pip", "install", "--strict", "--no-deps", "app", *py)
     assert strict.exit_code == 1 and "requires `lib`, but it's not installed" in strict.stderr
+
+
+def test_install_no_deps_resolves_only_the_requirements(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    server = index_server()
+    # `app`'s dependency is not on the index, and `lib` 2.0 conflicts with `app` 1.0's pin.
+    server.add(build_wheel(dists_dir, "app", "1.0", requires=["missing>=1", "lib==1.0"]))
+    server.add(build_wheel(dists_dir, "app", "2.0", requires=["missing>=1"]))
+    server.add(build_wheel(dists_dir, "lib", "2.0"))
+    server.add(build_wheel(dists_dir, "extra-pkg", "1.0", extras={"more": ["missing"]}))
+    venv = tmp_path / "venv"
+    site = make_venv(venv)
+    py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
+    full = run_sula("pip", "install", "app", *py)
+    assert full.exit_code == 1 and "missing" in full.stderr
+    server.clear_log()
+    result = run_sula("pip", "install", "--no-deps", "app==1.0", "lib", "extra-pkg[more]", *py).check()
+    assert result.redacted_stderr().splitlines() == [
+        "Resolved 3 packages in [TIME]",
+        "Prepared 3 packages in [TIME]",
+        "Installed 3 packages in [TIME]",
+        " + app==1.0",
+        " + extra-pkg==1.0",
+        " + lib==2.0",
+    ]
+    # Only index pages were read: no metadata of the chosen versions, nothing of `missing`.
+    paths = [r.path for r in server.requests]
+    assert paths and not [p for p in paths if "missing" in p or p.endswith(".metadata")]
+    assert sorted(real_pip(venv, "list", "--format=freeze").stdout.split()) == [
+        "app==1.0", "extra-pkg==1.0", "lib==2.0",
+    ]
+    assert record_problems(site) == []
+    # Already installed: satisfied without following (missing) dependencies, no network.
+    server.clear_log()
+    again = run_sula("pip", "install", "--no-deps", "app", *py).check()
+    assert again.redacted_stderr().splitlines() == ["Audited 1 package in [TIME]"]
+    assert server.requests == []
+    up = run_sula("pip", "install", "--no-deps", "-U", "app", *py).check()
+    assert " - app==1.0" in up.stderr and " + app==2.0" in up.stderr
+    none = run_sula("pip", "install", "--no-deps", "nothere", *py)
+    assert none.exit_code == 1 and "nothere" in none.stderr and "Traceback" not in none.stderr

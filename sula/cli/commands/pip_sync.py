@@ -23,27 +23,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    from packaging.utils import canonicalize_name
-
     from sula.cli.commands._pip_env import find_target
-    from sula.cli.commands._pip_flow import run_pipeline, wanted_from_spec
-    from sula.installer.plan import Reinstall
+    from sula.cli.commands._pip_flow import CliReporter, print_summary, settings_from_args
+    from sula.dispatch.install import install_wanted, wanted_from_spec
     from sula.requirements import from_sources
 
     started = time.perf_counter()
     spec = from_sources(requirements=args.src_file)
     env, layout = find_target(args, ctx)
-    wanted = wanted_from_spec(
-        spec, env.interpreter, require_hashes=args.require_hashes or spec.require_hashes
+    settings = settings_from_args(args, ctx, spec, sync=True)
+    # Every line is a pin: the wanted set is the files' (no resolution).
+    wanted = wanted_from_spec(spec, env.interpreter, require_hashes=settings.require_hashes)
+    reporter = CliReporter(ctx.printer)
+    reporter.on_resolved(len(wanted), time.perf_counter() - started)
+    summary = install_wanted(
+        wanted, cache=ctx.cache, layout=layout, interp=env.interpreter, settings=settings,
+        spec=spec, reporter=reporter,
     )
-    reinstall = Reinstall(
-        all=args.reinstall,
-        packages=frozenset(canonicalize_name(n) for n in args.reinstall_package),
-    )
-    run_pipeline(
-        wanted, args=args, ctx=ctx, spec=spec, layout=layout, interp=env.interpreter,
-        reinstall=reinstall, sync=True, started=started,
-    )
+    print_summary(ctx, summary)
     if args.strict and not args.dry_run:
         from sula.cli.commands.pip_check import report_problems
 

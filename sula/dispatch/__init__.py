@@ -1,0 +1,1 @@
+"""Compositions of the lower layers: resolve-then-install (``sula.install``) and friends."""

@@ -1,0 +1,138 @@
+"""``sula.install``: install requirements into an environment from Python, without a subprocess."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sula.dispatch.install import InstallReporter, InstallSummary
+    from sula.installer.linker import LinkMode
+
+__all__ = ["install"]
+
+
+def _split(requirements: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
+    """Requirement strings stay strings; a path object is a requirements file, unless it
+    names a wheel or a directory (then it is that distribution, like a path on the CLI)."""
+    packages: list[str] = []
+    files: list[str] = []
+    for item in requirements:
+        if isinstance(item, str):
+            packages.append(item)
+            continue
+        path = os.fspath(item)
+        if path.endswith(".whl") or os.path.isdir(path):
+            packages.append(os.path.abspath(path))
+        else:
+            files.append(path)
+    return packages, files
+
+
+def install(
+    requirements: Sequence[str | os.PathLike[str]] = (),
+    *,
+    constraints: Sequence[str | os.PathLike[str]] = (),
+    overrides: Sequence[str | os.PathLike[str]] = (),
+    python: str | os.PathLike[str] | None = None,
+    target: str | os.PathLike[str] | None = None,
+    prefix: str | os.PathLike[str] | None = None,
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    find_links: Sequence[str | os.PathLike[str]] = (),
+    no_index: bool = False,
+    sync: bool = False,
+    upgrade: bool | Sequence[str] = False,
+    reinstall: bool | Sequence[str] = False,
+    no_deps: bool = False,
+    link_mode: LinkMode | str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    compile_bytecode: bool = False,
+    dry_run: bool = False,
+    prerelease: str | None = None,
+    resolution: str = "highest",
+    only_binary: Sequence[str] = (),
+    no_binary: Sequence[str] = (),
+    offline: bool = False,
+    reporter: InstallReporter | None = None,
+) -> InstallSummary:
+    """Resolve ``requirements`` and install them into an environment; what ``sula pip install``
+    does, returning an :class:`~sula.dispatch.install.InstallSummary` instead of printing.
+
+    ``requirements``: strings are requirements as on the command line (``"flask>=3"``, a URL,
+    a wheel path); ``os.PathLike`` values are requirements files (a wheel or directory path
+    is taken as the distribution itself). ``python``: an interpreter path, a venv directory,
+    a version (``"3.12"``) or a name; default: the active virtual environment, then ``.venv``.
+    ``target``/``prefix``: install into that directory/scheme instead (pip's options).
+    ``sync=True`` makes the environment hold exactly the resolution, removing everything
+    else (uv's ``--exact``). ``upgrade``/``reinstall``: True for all packages, or names.
+    ``no_deps``: resolve the requirements alone, not their dependencies. ``link_mode``:
+    ``"hardlink"`` (default on Linux, falling back to copies), ``"copy"``, ``"clone"``,
+    ``"symlink"``. ``cache_dir``: default ``SULA_CACHE_DIR`` or the user cache directory.
+
+    Raises :class:`sula.errors.SulaError` subclasses for every failure the user can fix.
+    """
+    from packaging.utils import canonicalize_name
+
+    from sula.cache import Cache
+    from sula.client.settings import ClientSettings, IndexSettings
+    from sula.dispatch.install import SILENT, InstallSettings, install_spec
+    from sula.errors import SulaError
+    from sula.installer import Layout
+    from sula.installer.linker import LinkMode
+    from sula.installer.plan import Reinstall
+    from sula.interpreter import PythonEnvironment, find_environment
+    from sula.requirements import from_sources
+
+    if isinstance(requirements, (str, os.PathLike)):
+        requirements = [requirements]
+    packages, files = _split(requirements)
+    if not (packages or files):
+        raise SulaError("Give at least one requirement to install")
+    spec = from_sources(requirements=files, constraints=constraints, overrides=overrides, packages=packages)
+    mode: LinkMode | None
+    try:
+        mode = LinkMode(link_mode) if link_mode is not None else None
+    except ValueError as err:
+        raise SulaError(f"Unknown link mode `{link_mode}`") from err
+    settings = InstallSettings(
+        index=IndexSettings(
+            index_url=index_url,
+            extra_index_urls=tuple(extra_index_urls),
+            no_index=no_index,
+            find_links=tuple(os.fspath(f) for f in find_links),
+        ),
+        client=ClientSettings.from_env(offline=offline),
+        reinstall=Reinstall(
+            all=reinstall is True,
+            packages=frozenset(canonicalize_name(n) for n in ([] if isinstance(reinstall, bool) else reinstall)),
+        ),
+        sync=sync,
+        no_deps=no_deps,
+        upgrade=upgrade is True,
+        upgrade_packages=frozenset(
+            canonicalize_name(n) for n in ([] if isinstance(upgrade, bool) else upgrade)
+        ),
+        link_mode=mode,
+        compile_bytecode=compile_bytecode,
+        dry_run=dry_run,
+        prerelease=prerelease,
+        resolution=resolution,
+        only_binary=tuple(only_binary),
+        no_binary=tuple(no_binary),
+    )
+    cache = Cache.from_settings(cache_dir, no_cache=False).init()
+    try:
+        with cache.lock_shared():
+            env = find_environment(None if python is None else os.fspath(python), cache=cache)
+            if target is not None:
+                env = PythonEnvironment.from_target_dir(env.interpreter, os.fspath(target))
+            elif prefix is not None:
+                env = PythonEnvironment.from_prefix(env.interpreter, os.fspath(prefix))
+            return install_spec(
+                spec, cache=cache, layout=Layout.from_environment(env), interp=env.interpreter,
+                settings=settings, reporter=reporter or SILENT,
+            )
+    finally:
+        cache.cleanup()

@@ -1,0 +1,640 @@
+"""Resolve, plan, fetch, remove and link: what ``sula.install`` and ``sula pip install | sync`` run.
+
+The steps report through an :class:`InstallReporter` (the CLI prints uv's summary lines
+and draws progress bars from it) and return an :class:`InstallSummary`; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
+    from sula.cache import Cache
+    from sula.client.registry import RegistryClient
+    from sula.client.settings import ClientSettings, IndexSettings
+    from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
+    from sula.installer import Layout
+    from sula.installer.linker import LinkMode
+    from sula.installer.plan import Plan, Reinstall, Wanted
+    from sula.installer.site_packages import SitePackages
+    from sula.interpreter import Interpreter
+    from sula.requirements.types import RequirementsSpec
+
+__all__ = [
+    "DistVersion",
+    "InstallReporter",
+    "InstallSettings",
+    "InstallSummary",
+    "direct_source",
+    "index_for",
+    "install_spec",
+    "install_wanted",
+    "requested_satisfied",
+    "resolve_wanted",
+    "wanted_from_spec",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class DistVersion:
+    """A distribution by name and version (the version is the URL for a URL install's plan)."""
+
+    name: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallSummary:
+    """What an install did (or, with ``dry_run``, would do).
+
+    ``installed`` were linked into the environment, ``uninstalled`` removed (replaced
+    versions and, for ``sync``, extraneous ones), ``unchanged`` already satisfied the request
+    and were left alone. ``downloaded`` counts the wheels fetched (to fetch, for a dry run).
+    """
+
+    installed: tuple[DistVersion, ...] = ()
+    uninstalled: tuple[DistVersion, ...] = ()
+    unchanged: tuple[DistVersion, ...] = ()
+    downloaded: int = 0
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.installed or self.uninstalled)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallSettings:
+    """How to install, besides what: resolution, source and link choices.
+
+    ``sync`` removes every installed distribution that is not wanted (``--exact``; pip,
+    setuptools and wheel too, as uv does). ``no_deps`` resolves the requirements alone.
+    """
+
+    index: IndexSettings
+    client: ClientSettings
+    reinstall: Reinstall
+    sync: bool = False
+    no_deps: bool = False
+    upgrade: bool = False
+    upgrade_packages: frozenset[NormalizedName] = frozenset()
+    link_mode: LinkMode | None = None
+    compile_bytecode: bool = False
+    dry_run: bool = False
+    require_hashes: bool = False
+    prerelease: str | None = None
+    resolution: str = "highest"
+    only_binary: tuple[str, ...] = ()
+    no_binary: tuple[str, ...] = ()
+    no_build: bool = False
+
+
+class InstallReporter(Protocol):
+    """Progress of one install: step counts with their elapsed seconds, and progress bars."""
+
+    def on_resolved(self, count: int, seconds: float) -> None: ...
+
+    def on_audited(self, count: int, seconds: float) -> None: ...
+
+    def on_download_start(self, total: int) -> DownloadReporter | None: ...
+
+    def on_download_end(self, count: int, seconds: float) -> None: ...
+
+    def on_uninstalled(self, count: int, seconds: float) -> None: ...
+
+    def on_link_start(self, total: int) -> None: ...
+
+    def on_linked(self, name: str) -> None: ...
+
+    def on_link_end(self, count: int, seconds: float) -> None: ...
+
+    def on_compiled(self, count: int, seconds: float) -> None: ...
+
+
+class _Silent:
+    """The reporter of library calls that pass none."""
+
+    def on_resolved(self, count: int, seconds: float) -> None:
+        pass
+
+    def on_audited(self, count: int, seconds: float) -> None:
+        pass
+
+    def on_download_start(self, total: int) -> DownloadReporter | None:
+        return None
+
+    def on_download_end(self, count: int, seconds: float) -> None:
+        pass
+
+    def on_uninstalled(self, count: int, seconds: float) -> None:
+        pass
+
+    def on_link_start(self, total: int) -> None:
+        pass
+
+    def on_linked(self, name: str) -> None:
+        pass
+
+    def on_link_end(self, count: int, seconds: float) -> None:
+        pass
+
+    def on_compiled(self, count: int, seconds: float) -> None:
+        pass
+
+
+SILENT: InstallReporter = _Silent()
+
+
+def index_for(index: IndexSettings, spec: RequirementsSpec | None) -> IndexSettings:
+    """``index`` with the options of requirements files filled in where it leaves them unset."""
+    if spec is None:
+        return index
+    if index.index_url is None and spec.index_url is not None:
+        index = replace(index, index_url=spec.index_url.url)
+    if not index.extra_index_urls and spec.extra_index_urls:
+        index = replace(index, extra_index_urls=tuple(u.url for u in spec.extra_index_urls))
+    if not index.find_links and spec.find_links:
+        index = replace(index, find_links=tuple(u.url for u in spec.find_links))
+    if spec.no_index and not index.no_index:
+        index = replace(index, no_index=True)
+    return index
+
+
+# -- what is wanted --------------------------------------------------------------------
+
+
+def wanted_from_spec(
+    spec: RequirementsSpec, interp: Interpreter, *, require_hashes: bool
+) -> list[Wanted]:
+    """Pinned requirements as they are, without resolution (``pip sync``): markers evaluated,
+    extras ignored; an unpinned registry requirement is an error."""
+    from packaging.utils import canonicalize_name
+
+    from sula.installer.errors import (
+        InstallError,
+        MissingHashError,
+        SourceBuildRequiredError,
+        UnpinnedRequirementError,
+    )
+    from sula.installer.plan import Wanted, same_version
+    from sula.requirements.types import RegistryRequirement, UrlKind, UrlRequirement
+
+    env = interp.marker_environment()
+    out: dict[str, Wanted] = {}
+    for entry in [*spec.requirements, *spec.editables]:
+        req = entry.requirement
+        marker = req.marker
+        if marker is not None and not marker.evaluate(dict(env)):
+            continue
+        origin = str(entry.origin)
+        if require_hashes and not entry.hashes and not (isinstance(req, UrlRequirement) and req.kind is UrlKind.PATH):
+            raise MissingHashError(str(req), origin)
+        want: Wanted
+        match req:
+            case RegistryRequirement():
+                specs = list(req.specifier)
+                if len(specs) != 1 or specs[0].operator not in ("==", "===") or specs[0].version.endswith(".*"):
+                    raise UnpinnedRequirementError(str(req), origin)
+                want = Wanted(name=req.name, version=specs[0].version, hashes=entry.hashes)
+            case UrlRequirement():
+                if req.name is None or entry.editable or req.kind in (UrlKind.DIRECTORY, UrlKind.GIT):
+                    raise SourceBuildRequiredError(req.url.given if req.name is None else str(req))
+                url = req.url.url
+                hashes = entry.hashes
+                if req.hash and not hashes:
+                    hashes = (req.hash,)
+                want = Wanted(name=req.name, url=url, editable=entry.editable, hashes=hashes)
+        name = canonicalize_name(want.name)
+        prev = out.get(name)
+        if prev is not None and (prev.url != want.url or not same_version(prev.version or "", want.version or "")):
+            raise InstallError(f"`{name}` is pinned twice, as `{prev}` and as `{want}`")
+        out[name] = want
+    return list(out.values())
+
+
+def requested_satisfied(
+    spec: RequirementsSpec, site: SitePackages, markers: dict[str, str], *, transitive: bool = True
+) -> list[DistVersion] | None:
+    """The installed distributions that already satisfy every requirement (and, when
+    ``transitive``, their dependencies, recursively); None when something is missing."""
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    from sula.installer.check import requirements_of
+    from sula.requirements.types import RegistryRequirement
+
+    if spec.constraints or spec.overrides or spec.editables:
+        return None
+    todo: list[tuple[NormalizedName, SpecifierSet, frozenset[str]]] = []
+    for entry in spec.requirements:
+        req = entry.requirement
+        if not isinstance(req, RegistryRequirement):
+            return None
+        if req.marker is not None and not req.marker.evaluate(dict(markers)):
+            continue
+        todo.append((req.name, req.specifier, frozenset(req.extras)))
+    seen: dict[tuple[str, frozenset[str]], DistVersion] = {}
+    while todo:
+        name, specifier, extras = todo.pop()
+        found = site.get(name)
+        if len(found) != 1:
+            return None
+        dist = found[0]
+        try:
+            if not specifier.contains(Version(dist.version), prereleases=True):
+                return None
+        except InvalidVersion:
+            return None
+        if (name, extras) in seen:
+            continue
+        seen[(name, extras)] = DistVersion(dist.name, dist.version)
+        if not transitive:
+            continue
+        for dep in requirements_of(dist, markers, extras):
+            assert isinstance(dep, Requirement)
+            todo.append((canonicalize_name(dep.name), dep.specifier, frozenset(dep.extras)))
+    return sorted(set(seen.values()))
+
+
+def resolve_wanted(
+    spec: RequirementsSpec,
+    *,
+    cache: Cache,
+    interp: Interpreter,
+    site: SitePackages,
+    settings: InstallSettings,
+) -> list[Wanted]:
+    """Resolve ``spec`` for ``interp``, preferring installed versions (unless upgrading),
+    into the distributions the environment must hold. ``no_deps``: the requirements alone."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    from sula.client.registry import RegistryClient
+    from sula.installer.plan import Wanted
+    from sula.resolver.api import resolve_async
+    from sula.resolver.graph import ResolutionGraph
+    from sula.resolver.manifest import Manifest
+    from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
+    from sula.resolver.python import PythonTarget
+
+    markers = dict(interp.marker_environment())
+    preferences: dict[NormalizedName, Version] = {}
+    if not settings.upgrade:
+        for dist in site:
+            if dist.name in settings.upgrade_packages or dist.direct_url is not None:
+                continue
+            try:
+                preferences[dist.name] = Version(dist.version)
+            except ValueError:
+                continue
+    python = PythonTarget.from_interpreter(markers=markers, tags=list(interp.tags))
+    prerelease = settings.prerelease or ("allow" if spec.pre else "if-necessary")
+    options = ResolverOptions(
+        prerelease=PrereleaseMode(prerelease),
+        resolution=ResolutionMode(settings.resolution),
+        binary=BinaryPolicy.from_lists(
+            only_binary=[*settings.only_binary, *sorted(spec.only_binary)],
+            no_binary=[*settings.no_binary, *sorted(spec.no_binary)],
+            no_build=settings.no_build,
+        ),
+        python_version=python.version,
+    )
+    manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
+    index = index_for(settings.index, spec)
+
+    async def resolve() -> ResolutionGraph:
+        async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
+            if settings.no_deps:
+                from sula.dispatch.direct import resolve_direct
+
+                return await resolve_direct(manifest, client=client, python=python, options=options)
+            return await resolve_async(manifest, client=client, python=python, options=options)
+
+    graph = asyncio.run(resolve())
+    hashes: dict[str, tuple[str, ...]] = {}
+    requested: set[str] = set()
+    for entry in [*spec.requirements, *spec.editables]:
+        if entry.name is not None:
+            requested.add(canonicalize_name(entry.name))
+            if entry.hashes:
+                hashes[entry.name] = entry.hashes
+    wanted: list[Wanted] = []
+    for pinned in graph.sorted():
+        url = (pinned.file_url or pinned.url) if pinned.url is not None else None
+        wanted.append(Wanted(
+            name=pinned.name,
+            version=None if url is not None else str(pinned.version),
+            url=url,
+            hashes=hashes.get(pinned.name, ()),
+            requested=pinned.name in requested,
+        ))
+    return wanted
+
+
+# -- acting on what is wanted ---------------------------------------------------------
+
+
+def direct_source(want: Wanted) -> WheelSource:
+    """The database source of a URL or path requirement (wheels only, for now)."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    from sula.database import PathWheel, UrlWheel
+    from sula.dist import FilenameError, WheelFilename
+    from sula.installer.errors import SourceBuildRequiredError
+
+    assert want.url is not None
+    if want.editable:
+        raise SourceBuildRequiredError(f"-e {want.url}")
+    parts = urlsplit(want.url)
+    filename = unquote(parts.path.rsplit("/", 1)[-1])
+    if not filename.endswith(".whl"):
+        raise SourceBuildRequiredError(str(want))
+    try:
+        fn = WheelFilename.parse(filename)
+    except FilenameError as err:
+        raise SourceBuildRequiredError(str(want)) from err
+    if parts.scheme == "file":
+        return PathWheel(filename=fn, path=Path(unquote(parts.path)))
+    hashes: dict[str, str] = {}
+    for piece in parts.fragment.split("&"):
+        algo, sep, value = piece.partition("=")
+        if sep and algo in ("sha256", "sha384", "sha512", "md5", "sha1", "sha224"):
+            hashes[algo] = value
+    return UrlWheel(filename=fn, url=want.url.split("#", 1)[0], hashes=hashes)
+
+
+def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
+    """PEP 610 ``direct_url.json`` for URL and path installs; None for registry ones."""
+    if want.url is None:
+        return None
+    archive: dict[str, object] = {}
+    if cached.sha256:
+        archive["hash"] = f"sha256={cached.sha256}"
+        archive["hashes"] = {"sha256": cached.sha256}
+    return {"url": want.url.split("#", 1)[0], "archive_info": archive}
+
+
+def _cached_candidate(
+    db: DistributionDatabase, keys: list[str], want: Wanted, interp: Interpreter
+) -> CachedWheel | None:
+    from sula.database import parse_hashes
+    from sula.database.select import tag_string
+    from sula.installer.plan import same_version
+
+    assert want.version is not None
+    allowed = parse_hashes(want.hashes).get("sha256", set()) if want.hashes else None
+    best: tuple[int, CachedWheel] | None = None
+    for key in keys:
+        for cw in db.registry_entries(key, want.name):
+            if not same_version(cw.filename.version_str, want.version):
+                continue
+            rank = interp.wheel_priority(tag_string(cw.filename))
+            if rank is None:
+                continue
+            if allowed is not None and cw.sha256 not in allowed:
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, cw)
+    return best[1] if best is not None else None
+
+
+async def _prepare(
+    remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter
+) -> list[tuple[Wanted, CachedWheel]]:
+    from sula.database.select import registry_wheel, select_wheel
+    from sula.dist import SdistFilename
+    from sula.installer.errors import NoMatchingDistributionError, SourceBuildRequiredError
+    from sula.installer.plan import same_version
+
+    async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
+        if want.url is not None:
+            return want, await db.get_wheel(direct_source(want), want.hashes)
+        assert want.version is not None
+        files = await client.files(want.name)
+        picked = select_wheel(files.files, want.version, interp.wheel_priority)
+        if picked is None:
+            of_version = [f for f in files.files if same_version(f.filename.version_str, want.version)]
+            if not files.files:
+                raise NoMatchingDistributionError(str(want), "the package is not on the index")
+            if not of_version:
+                raise NoMatchingDistributionError(str(want), "the index has no file of that version")
+            if all(isinstance(f.filename, SdistFilename) for f in of_version):
+                raise SourceBuildRequiredError(str(want))
+            raise NoMatchingDistributionError(
+                str(want),
+                f"no wheel is compatible with the target Python {interp.python_full_version}"
+                + (" (a source distribution exists, but source builds are not supported yet)"
+                   if any(isinstance(f.filename, SdistFilename) for f in of_version) else ""),
+            )
+        return want, await db.get_wheel(registry_wheel(picked), want.hashes)
+
+    return list(await asyncio.gather(*(one(w) for w in remote)))
+
+
+def _index_keys(client: RegistryClient, index: IndexSettings) -> list[str]:
+    """The cache keys wheels of these indexes and find-links are stored under (no network)."""
+    keys = [client.auth.remember(loc) for loc in index.find_links]
+    # No default index known (no pip beside sula): only find-links can be cached.
+    with contextlib.suppress(Exception):
+        keys.extend(i.url for i in client.indexes)
+    return keys
+
+
+def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) -> set[str]:
+    """sula and its requirements, when this sula imports from the target: `sync` keeps them."""
+    import sys
+
+    from packaging.utils import canonicalize_name
+
+    from sula.installer.check import requirements_of
+
+    if not site.get("sula"):
+        return set()
+    ours = {os.path.realpath(p) for p in sys.path if p}
+    if not any(os.path.realpath(d) in ours for d in layout.site_dirs()):
+        return set()
+    markers = interp.marker_environment()
+    keep: set[str] = set()
+    todo = ["sula"]
+    while todo:
+        name = todo.pop()
+        if name in keep:
+            continue
+        keep.add(name)
+        for dist in site.get(name):
+            todo.extend(str(canonicalize_name(r.name)) for r in requirements_of(dist, markers))
+    return keep
+
+
+def _dry_run_summary(plan: Plan) -> InstallSummary:
+    removed = [DistVersion(d.name, d.version) for d in [*plan.reinstall, *plan.extraneous]]
+    added = [DistVersion(w.name, w.version or w.url or "") for w in plan.remote]
+    added += [DistVersion(w.name, cw.filename.version_str) for w, cw in plan.cached]
+    return InstallSummary(
+        installed=tuple(sorted(added)),
+        uninstalled=tuple(sorted(removed)),
+        unchanged=tuple(sorted(DistVersion(d.name, d.version) for d in plan.satisfied)),
+        downloaded=len(plan.remote),
+        dry_run=True,
+    )
+
+
+def install_wanted(
+    wanted: Sequence[Wanted],
+    *,
+    cache: Cache,
+    layout: Layout,
+    interp: Interpreter,
+    settings: InstallSettings,
+    spec: RequirementsSpec | None = None,
+    reporter: InstallReporter = SILENT,
+) -> InstallSummary:
+    """Plan ``wanted`` against the environment and the cache, then fetch, remove and link."""
+    from sula._fs import lock
+    from sula.client.registry import RegistryClient
+    from sula.database import DistributionDatabase
+    from sula.installer import InstallOptions, UnpackedWheel
+    from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
+    from sula.installer.plan import plan_install
+    from sula.installer.site_packages import SitePackages
+
+    t_audit = time.perf_counter()
+    index = index_for(settings.index, spec)
+    site = SitePackages.from_layout(layout)
+    db = DistributionDatabase(cache=cache)
+    try:
+        keys = _index_keys(RegistryClient(cache=cache, index=index, settings=settings.client), index)
+
+        def find_cached(want: Wanted) -> CachedWheel | None:
+            if want.url is not None:
+                try:
+                    src = direct_source(want)
+                except Exception:
+                    return None
+                return db.lookup(src, want.hashes)
+            return _cached_candidate(db, keys, want, interp)
+
+        plan = plan_install(
+            wanted, site, find_cached=find_cached, reinstall=settings.reinstall,
+            remove_extraneous=settings.sync,
+        )
+        if plan.extraneous:
+            keep = _self_protection(site, layout, interp)
+            kept = [d for d in plan.extraneous if d.name in keep]
+            if kept:
+                from sula._warnings import warn_user
+
+                warn_user(
+                    "Keeping `sula` and its dependencies in the environment it runs from: "
+                    + ", ".join(f"`{d.name}`" for d in kept)
+                )
+                plan.extraneous[:] = [d for d in plan.extraneous if d.name not in keep]
+        unchanged = tuple(sorted(DistVersion(d.name, d.version) for d in plan.satisfied))
+        if settings.dry_run or plan.is_noop():
+            reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
+            return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
+
+        prepared: list[tuple[Wanted, CachedWheel]] = []
+        if plan.remote:
+            # Fail on inputs that need a build before anything is downloaded or removed.
+            for want in plan.remote:
+                if want.url is not None:
+                    direct_source(want)
+            t = time.perf_counter()
+            db.reporter = reporter.on_download_start(len(plan.remote))
+
+            async def fetch() -> list[tuple[Wanted, CachedWheel]]:
+                async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
+                    db.client = client
+                    return await _prepare(plan.remote, db=db, client=client, interp=interp)
+
+            try:
+                prepared = asyncio.run(fetch())
+            finally:
+                reporter.on_download_end(len(prepared), time.perf_counter() - t)
+
+        requested = {w.name for w in wanted if w.requested}
+        to_link = sorted([*plan.cached, *prepared], key=lambda item: item[0].name)
+        removed: list[DistVersion] = []
+        added: list[DistVersion] = []
+        with lock(layout.lock_path(cache.root / ".locks")):
+            removals = [*plan.reinstall, *plan.extraneous]
+            if removals:
+                t = time.perf_counter()
+                done = uninstall_dists(removals, layout)
+                reporter.on_uninstalled(len(done), time.perf_counter() - t)
+                removed = [DistVersion(s.dist.name, s.dist.version) for s in done]
+            if to_link:
+                t = time.perf_counter()
+                items = [
+                    (
+                        UnpackedWheel.open(cw.path, want.name),
+                        InstallOptions(requested=want.name in requested, direct_url=_direct_url_info(want, cw)),
+                    )
+                    for want, cw in to_link
+                ]
+                reporter.on_link_start(len(items))
+                installed = []
+                try:
+                    installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked)
+                finally:
+                    reporter.on_link_end(len(installed), time.perf_counter() - t)
+                added = [DistVersion(i.name, i.version) for i in installed]
+        if settings.compile_bytecode and to_link:
+            t = time.perf_counter()
+            n = compile_bytecode(layout)
+            reporter.on_compiled(n, time.perf_counter() - t)
+    finally:
+        db.close()
+    return InstallSummary(
+        installed=tuple(sorted(added)),
+        uninstalled=tuple(sorted(removed)),
+        unchanged=unchanged,
+        downloaded=len(prepared),
+    )
+
+
+def install_spec(
+    spec: RequirementsSpec,
+    *,
+    cache: Cache,
+    layout: Layout,
+    interp: Interpreter,
+    settings: InstallSettings,
+    reporter: InstallReporter = SILENT,
+) -> InstallSummary:
+    """Resolve ``spec`` against the environment and install the result (``pip install``).
+
+    When what is installed already satisfies every requirement (and, unless ``no_deps``,
+    their dependencies) nothing is resolved: no network at all.
+    """
+    from sula.installer.site_packages import SitePackages
+
+    started = time.perf_counter()
+    site = SitePackages.from_layout(layout)
+    reinstall = settings.reinstall
+    if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages
+            or settings.sync):
+        markers = dict(interp.marker_environment())
+        found = requested_satisfied(spec, site, markers, transitive=not settings.no_deps)
+        if found is not None:
+            reporter.on_audited(len(found), time.perf_counter() - started)
+            return InstallSummary(unchanged=tuple(found), dry_run=settings.dry_run)
+    wanted = resolve_wanted(spec, cache=cache, interp=interp, site=site, settings=settings)
+    reporter.on_resolved(len(wanted), time.perf_counter() - started)
+    return install_wanted(
+        wanted, cache=cache, layout=layout, interp=interp, settings=settings, spec=spec,
+        reporter=reporter,
+    )
+
