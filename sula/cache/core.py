@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+import sys
 
 from sula.errors import SulaError
 
@@ -145,6 +146,28 @@ def cache_key(text: str) -> str:
     return sha256_hex(text.encode("utf-8"))[:16]
 
 
+def _user_cache_dir() -> str:
+    """``platformdirs.user_cache_dir("sula", appauthor=False)``.
+
+    On Linux, the answer every platformdirs version gives is computed here when it is plain
+    (``$XDG_CACHE_HOME/sula`` for an absolute ``XDG_CACHE_HOME``, else ``$HOME/.cache/sula``
+    for an absolute ``HOME``): importing platformdirs (with pathlib, tempfile and shutil)
+    costs more than all of ``sula venv``'s own imports. Anything else asks platformdirs.
+    """
+    environ = os.environ
+    android = environ.get("ANDROID_DATA") == "/data" and environ.get("ANDROID_ROOT") == "/system"
+    if sys.platform == "linux" and not android:
+        xdg = environ.get("XDG_CACHE_HOME", "")
+        home = environ.get("HOME", "")
+        if os.path.isabs(xdg):
+            return os.path.join(xdg, "sula")
+        if not xdg and os.path.isabs(home):
+            return os.path.join(home, ".cache", "sula")
+    from platformdirs import user_cache_dir
+
+    return user_cache_dir("sula", appauthor=False)
+
+
 class Cache:
     """The cache root. ``temporary`` caches (``--no-cache``) are deleted when the run ends.
 
@@ -192,9 +215,7 @@ class Cache:
         if cache_dir is None:
             cache_dir = os.environ.get("SULA_CACHE_DIR") or None
         if cache_dir is None:
-            from platformdirs import user_cache_dir
-
-            cache_dir = user_cache_dir("sula", appauthor=False)
+            cache_dir = _user_cache_dir()
         # Path(cache_dir).expanduser().absolute(), without pathlib.
         root = os.path.expanduser(os.fspath(cache_dir))
         if not os.path.isabs(root):

@@ -43,3 +43,22 @@ def test_cache_paths_as_str_and_path(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert (cache.root / "CACHEDIR.TAG").is_file() and (cache.root / ".gitignore").is_file()
     with cache.lock_shared():
         assert cache.lock_path.exists()
+
+
+@pytest.mark.parametrize(("xdg", "home"), [
+    (None, "/home/u"), ("", "/home/u"), ("/xdg/cache", "/home/u"), ("/xdg/cache", None),
+    ("relative/cache", "/home/u"), ("  ", "/home/u"), (None, "relative-home"),
+])
+def test_default_cache_dir_is_platformdirs(
+    xdg: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platformdirs import user_cache_dir
+
+    from sula.cache.core import _user_cache_dir
+
+    for var, value in (("XDG_CACHE_HOME", xdg), ("HOME", home)):
+        if value is None:
+            monkeypatch.delenv(var, raising=False)
+        else:
+            monkeypatch.setenv(var, value)
+    assert _user_cache_dir() == user_cache_dir("sula", appauthor=False)
