@@ -6,6 +6,11 @@ Both create an environment for the same base interpreter in a fresh temporary di
 run, alternating so that both see the same machine state. sula runs with a warm interpreter
 cache (one untimed run first), which is its normal state. Prints each median, and the ratio.
 Not a timed test: run it by hand and write the figures in the commit or report.
+
+Both are mostly interpreter start-up, so what sula imports decides the result: its path
+imports no typing, dataclasses, pathlib/re, argparse (for plain command lines), hashlib,
+shutil, msgspec or platformdirs (plain Linux default cache dir). tests/unit/cli/test_startup.py
+fails when one of them comes back; ``python -X importtime -m sula venv ...`` shows the rest.
 """
 
 from __future__ import annotations
