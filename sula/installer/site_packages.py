@@ -13,6 +13,7 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula.dist.egg_info import parse_requires_txt
 from sula.installer.layout import Layout
 
 __all__ = ["InstalledDist", "InstalledKind", "SitePackages", "read_metadata"]
@@ -118,27 +119,9 @@ class InstalledDist:
 
 def _egg_requires(path: Path) -> list[str]:
     try:
-        text = path.read_text(encoding="utf-8")
+        return parse_requires_txt(path.read_text(encoding="utf-8"))
     except OSError:
         return []
-    out: list[str] = []
-    marker = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-            extra, _, cond = section.partition(":")
-            parts = []
-            if extra:
-                parts.append(f'extra == "{extra}"')
-            if cond:
-                parts.append(f"({cond})")
-            marker = " and ".join(parts)
-            continue
-        out.append(f"{line}; {marker}" if marker else line)
-    return out
 
 
 def _split_name_version(stem: str) -> tuple[str, str]:

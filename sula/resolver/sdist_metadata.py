@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from sula.dist.egg_info import parse_requires_txt
 from sula.dist.metadata import InvalidMetadataError, Metadata, parse_metadata
 from sula.resolver.errors import SourceBuildRequiredError
 
@@ -146,7 +147,7 @@ def metadata_from_sdist_bytes(data: bytes, filename: str) -> Metadata | None:
             return Metadata(
                 name=pkg_info.name,
                 version=pkg_info.version,
-                requires_dist=_requires_txt(content.decode("utf-8", "replace")),
+                requires_dist=parse_requires_txt(content.decode("utf-8", "replace")),
                 requires_python=pkg_info.requires_python,
                 provides_extra=pkg_info.provides_extra,
                 metadata_version=pkg_info.metadata_version,
@@ -195,26 +196,3 @@ def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
                     requires_python=rp if isinstance(rp, str) else None, provides_extra=extras,
                     metadata_version="2.2")
 
-
-def _requires_txt(text: str) -> list[str]:
-    """setuptools' ``requires.txt``: lines, with ``[extra]``, ``[:marker]`` or ``[extra:marker]``
-    sections."""
-    out: list[str] = []
-    extra = ""
-    marker = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
-            extra, _, marker = section.partition(":")
-            extra, marker = extra.strip(), marker.strip()
-            continue
-        conds = []
-        if marker:
-            conds.append(f"({marker})")
-        if extra:
-            conds.append(f'extra == "{extra}"')
-        out.append(f"{line}; {' and '.join(conds)}" if conds else line)
-    return out
