@@ -127,7 +127,8 @@ def _link_tree(
 
 
 def _install_scripts(
-    linker: Linker, rows: _Rows, src_dir: str, wheel_rel_prefix: str, dst_dir: str, python: str
+    linker: Linker, rows: _Rows, src_dir: str, wheel_rel_prefix: str, dst_dir: str, python: str,
+    relocatable: bool = False,
 ) -> None:
     """``.data/scripts``: rewrite ``#!python`` shebangs into new files; link the rest."""
     dst_rel_prefix = rows.prefix_for(dst_dir)
@@ -143,7 +144,7 @@ def _install_scripts(
                 head = f.read(len(b"#!python") + 1)
             if head.startswith(b"#!python"):
                 data = Path(src).read_bytes()
-                new = rewrite_shebang(data, python)
+                new = rewrite_shebang(data, python, relocatable=relocatable)
                 if new is not None:
                     _write_new(os.path.join(target, name), new, 0o755, linker)
                     rows.add_written(dst_rel_prefix + rel + name, new)
@@ -177,7 +178,8 @@ def install_wheel(
                 src = os.path.join(data_root, entry)
                 prefix = f"{wheel.data_dir}/{entry}/"
                 if entry == "scripts":
-                    _install_scripts(linker, rows, src, prefix, str(layout.scripts), python)
+                    _install_scripts(linker, rows, src, prefix, str(layout.scripts), python,
+                                     layout.relocatable)
                     continue
                 dst = {
                     "purelib": layout.purelib,
@@ -196,7 +198,7 @@ def install_wheel(
             _makedirs(scripts_dir, linker)
             prefix = rows.prefix_for(scripts_dir)
             for ep in entry_points:
-                data = entry_point_script(ep, python)
+                data = entry_point_script(ep, python, relocatable=layout.relocatable)
                 _write_new(os.path.join(scripts_dir, ep.name), data, 0o755, linker)
                 rows.add_written(prefix + ep.name, data)
 

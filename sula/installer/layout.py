@@ -18,6 +18,8 @@ class Layout:
 
     ``purelib`` and ``platlib`` are usually the same ``site-packages``; ``headers`` is
     where a wheel's ``.data/headers`` go (a per-distribution subdirectory is added).
+    ``relocatable``: launchers run the interpreter beside them, not ``python``'s absolute
+    path (``sula venv --relocatable``).
     """
 
     python: Path
@@ -27,6 +29,7 @@ class Layout:
     data: Path
     headers: Path
     python_version: tuple[int, int] = (3, 11)
+    relocatable: bool = False
 
     @classmethod
     def from_environment(cls, env: PythonEnvironment) -> Layout:

@@ -1,5 +1,6 @@
 """Create a PEP 405 virtual environment directly (no ``python -m venv``): pyvenv.cfg, interpreter
-links, site-packages, activation scripts, and optionally pip from the bundled wheels.
+links, site-packages and activation scripts. Seed packages (``--seed``) are installed from the
+index by ``sula.dispatch.seed``, above this layer.
 
 Layout of ``create_venv(".venv", python3.12)`` on Linux::
 
@@ -27,10 +28,9 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Final
 
-    from sula.interpreter import InstallPaths, Interpreter
-    from sula.venv._seed import SeedPackage
+    from sula.interpreter import Interpreter
 
-__all__ = ["VirtualEnvironment", "create_venv"]
+__all__ = ["VirtualEnvironment", "create_venv", "seed_packages"]
 
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -51,7 +51,7 @@ class VirtualEnvironment:
     reason (``import dataclasses`` imports inspect).
     """
 
-    __slots__ = ("_paths", "prompt", "seeded")
+    __slots__ = ("_paths", "prompt")
 
     def __init__(
         self,
@@ -63,13 +63,11 @@ class VirtualEnvironment:
         platlib: str | os.PathLike[str],
         base_executable: str | os.PathLike[str],
         prompt: str,
-        seeded: tuple[SeedPackage, ...] = (),
     ) -> None:
         self._paths: Final = tuple(
             os.fspath(p) for p in (root, python, scripts_dir, site_packages, platlib, base_executable)
         )
         self.prompt: Final = prompt
-        self.seeded: Final = seeded
 
     def _path(self, index: int) -> Path:
         from pathlib import Path
@@ -103,7 +101,7 @@ class VirtualEnvironment:
         return self._path(5)
 
     def _astuple(self) -> tuple[object, ...]:
-        return (*self._paths, self.prompt, self.seeded)
+        return (*self._paths, self.prompt)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, VirtualEnvironment):
@@ -199,7 +197,6 @@ def create_venv(
     *,
     prompt: str | None = None,
     system_site_packages: bool = False,
-    seed: bool = False,
     clear: bool = False,
     allow_existing: bool = False,
     relocatable: bool = False,
@@ -209,9 +206,9 @@ def create_venv(
     ``prompt`` ``"."`` means the working directory's name; None means the environment's
     directory name (and no ``prompt`` key in pyvenv.cfg). An existing non-empty ``path`` is
     an error (:class:`VenvExistsError`) unless ``clear`` (empty it first) or
-    ``allow_existing`` (write over it). ``seed`` installs pip (and setuptools before Python
-    3.12) from the interpreter's bundled wheels. The build layer reuses this for isolated
-    build environments.
+    ``allow_existing`` (write over it). The environment holds no packages: seed them with
+    ``sula.dispatch.seed.seed_venv``. The build layer reuses this for isolated build
+    environments.
     """
     if os.name == "nt":
         raise VenvError("Creating virtual environments on Windows is not supported yet")
@@ -276,10 +273,6 @@ def create_venv(
             _write(os.path.join(root, "CACHEDIR.TAG"), _CACHEDIR_TAG)
         except OSError as err:
             raise VenvError(f"Failed to create a virtual environment at `{root}`") from err
-
-        seeded: tuple[SeedPackage, ...] = ()
-        if seed:
-            seeded = _seed(interpreter, root, paths, python, relocatable=relocatable)
     debug(__name__, "created %s for %s", root, base)
     return VirtualEnvironment(
         root=root,
@@ -289,46 +282,12 @@ def create_venv(
         platlib=platlib,
         base_executable=base,
         prompt=shown_prompt,
-        seeded=seeded,
     )
 
 
-def _seed(
-    interpreter: Interpreter,
-    root_dir: str,
-    paths: InstallPaths,
-    python: str,
-    *,
-    relocatable: bool,
-) -> tuple[SeedPackage, ...]:
-    from pathlib import Path
-
-    from sula.venv._seed import find_bundled_wheels, install_seed_wheel
-
-    root = Path(root_dir)
-
-    wheels = find_bundled_wheels(interpreter.stdlib, interpreter.python_version)
-    if not wheels:
-        raise VenvError(
-            f"Python {interpreter.python_full_version} at `{interpreter.sys_executable}` bundles no pip wheel to seed with",
-            hint="Create the environment without `--seed`, or use a Python that ships `ensurepip`",
-        )
-    seeded = []
-    with span("venv.seed", wheels=len(wheels)):
-        for wheel in wheels:
-            try:
-                seeded.append(
-                    install_seed_wheel(
-                        wheel,
-                        site_packages=Path(paths.purelib),
-                        scripts_dir=Path(paths.scripts),
-                        data_dir=root,
-                        include_dir=root / "include",
-                        python=str(python),
-                        python_version=interpreter.python_version,
-                        relocatable=relocatable,
-                    )
-                )
-            except OSError as err:
-                raise VenvError(f"Failed to seed `{wheel.name}` into `{root}`") from err
-    return tuple(seeded)
+def seed_packages(python_version: tuple[int, ...]) -> tuple[str, ...]:
+    """What ``--seed`` installs, as uv decides: ``pip``, plus ``setuptools`` and ``wheel``
+    before Python 3.12 (whose ``venv`` and ``ensurepip`` stopped providing setuptools)."""
+    if tuple(python_version[:2]) >= (3, 12):
+        return ("pip",)
+    return ("pip", "setuptools", "wheel")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sula.errors import SulaError
 
-__all__ = ["VenvError", "VenvExistsError"]
+__all__ = ["VenvError", "VenvExistsError", "VenvSeedError"]
 
 
 class VenvError(SulaError):
@@ -31,4 +31,21 @@ class VenvExistsError(VenvError):
         super().__init__(
             f"{what} already exists at `{path}`",
             hint=f"Use `--clear` to replace the existing {thing}, or `--allow-existing` to write into it",
+        )
+
+
+class VenvSeedError(VenvError):
+    """Installing the seed packages into a new environment failed (the cause says why).
+
+    The environment itself was created and is left in place without them, as uv leaves it;
+    ``path`` is where it is.
+    """
+
+    def __init__(self, path: str, packages: tuple[str, ...]) -> None:
+        self.path = path
+        self.packages = packages
+        names = ", ".join(f"`{p}`" for p in packages)
+        super().__init__(
+            f"Failed to install the seed packages {names} into the virtual environment at "
+            f"`{path}`, which is left without them"
         )

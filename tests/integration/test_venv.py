@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fixtures.cli import SulaRunner
+from fixtures.index import IndexServer, IndexServers
 
 
 def _pyenv_python(minor: str) -> Path:
@@ -62,14 +64,97 @@ def test_output_snapshot(run_sula: SulaRunner, tmp_path: Path) -> None:
     assert (tmp_path / ".venv" / "pyvenv.cfg").is_file()
 
 
-def test_seed_gives_pip(run_sula: SulaRunner, tmp_path: Path) -> None:
-    _pyenv_python("3.10")
-    result = run_sula("venv", "seeded", "--python", "3.10", "--seed").check()
-    assert " + pip==" in result.stderr
-    assert " + setuptools==" in result.stderr  # bundled before 3.12
+# A stand-in for pip on the local index: `pip --version` says where it runs from.
+_PIP_FILES = {
+    "pip/__init__.py": '__version__ = "99.0"\n',
+    "pip/_cli.py": (
+        "import os, sys\n"
+        "import pip\n"
+        "def main():\n"
+        "    where = os.path.dirname(pip.__file__)\n"
+        "    print(f'pip {pip.__version__} from {where} (python {sys.version_info[0]}.{sys.version_info[1]})')\n"
+        "    return 0\n"
+    ),
+}
+
+
+@pytest.fixture
+def seed_index(index_server: IndexServers, wheel_factory: Callable[..., Path]) -> IndexServer:
+    server = index_server()
+    scripts = {"console_scripts": {"pip": "pip._cli:main", "pip3": "pip._cli:main"}}
+    server.add(wheel_factory("pip", "99.0", files=_PIP_FILES, entry_points=scripts))
+    server.add(wheel_factory("setuptools", "70.0"))
+    server.add(wheel_factory("wheel", "0.44.0"))
+    return server
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.12"])
+def test_seed_installs_pip_from_the_index(
+    minor: str, run_sula: SulaRunner, tmp_path: Path, seed_index: IndexServer
+) -> None:
+    exe = _pyenv_python(minor)
+    result = run_sula("venv", "seeded", "--python", str(exe), "--seed", "-i", seed_index.url,
+                      env={"SHELL": "/bin/bash"}).check()
+    seeded = [" + pip==99.0"] if minor == "3.12" else [" + pip==99.0", " + setuptools==70.0", " + wheel==0.44.0"]
+    assert result.stderr.splitlines()[1:] == [
+        "Creating virtual environment with seed packages at: seeded",
+        *seeded,
+        "Activate with: source seeded/bin/activate",
+    ]
+    site = tmp_path / "seeded" / "lib" / f"python{minor}" / "site-packages"
+    for line in seeded:
+        name, version = line[3:].split("==")
+        assert (site / f"{name}-{version}.dist-info" / "INSTALLER").read_text() == "sula\n"
     out = subprocess.run([str(tmp_path / "seeded" / "bin" / "pip"), "--version"],
                          capture_output=True, text=True, check=True).stdout
-    assert str(tmp_path / "seeded" / "lib" / "python3.10" / "site-packages" / "pip") in out
+    assert out == f"pip 99.0 from {site / 'pip'} (python {minor})\n"
+
+
+def test_second_seed_works_offline(run_sula: SulaRunner, tmp_path: Path, seed_index: IndexServer) -> None:
+    exe = str(_pyenv_python("3.12"))
+    run_sula("venv", "one", "--python", exe, "--seed", "--index-url", seed_index.url).check()
+    seed_index.wait_idle()
+    seed_index.clear_log()
+    again = run_sula("--offline", "venv", "two", "--python", exe, "--seed", "--index-url", seed_index.url)
+    assert " + pip==99.0" in again.check().stderr
+    seed_index.wait_idle()
+    assert seed_index.count() == 0
+    assert (tmp_path / "two" / "bin" / "pip").is_file()
+
+
+def test_seed_failure_is_a_clean_error(run_sula: SulaRunner, tmp_path: Path, seed_index: IndexServer) -> None:
+    # Offline with nothing cached: like uv, the environment stays, without seed packages.
+    exe = str(_pyenv_python("3.12"))
+    result = run_sula("venv", "env", "--python", exe, "--seed", "-i", seed_index.url, "--offline")
+    assert result.exit_code == 1
+    lines = result.redacted_stderr().splitlines()
+    assert lines[2:4] == [
+        "error: Failed to install the seed packages `pip` into the virtual environment at "
+        "`[TEMP]/env`, which is left without them",
+        "  Caused by: Network access is disabled (`--offline`), and the index page of `pip` is not "
+        "in the cache (`[INDEX]/pip/`)",
+    ]
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "env" / "pyvenv.cfg").is_file()
+    assert not (tmp_path / "env" / "bin" / "pip").exists()
+
+    # An index that has no pip: the resolver says so.
+    empty = run_sula("venv", "env2", "--python", exe, "--seed", "--no-index")
+    assert empty.exit_code == 1
+    assert "Because pip was not found" in empty.stderr
+    assert "Traceback" not in empty.stderr
+
+
+@pytest.mark.network
+def test_seed_real_pip_from_the_default_index(run_sula: SulaRunner, tmp_path: Path) -> None:
+    exe = str(_pyenv_python("3.12"))
+    result = run_sula("venv", "env", "--python", exe, "--seed", "--exclude-newer", "2026-11-01T00:00:00Z").check()
+    assert " + pip==" in result.stderr
+    site = tmp_path / "env" / "lib" / "python3.12" / "site-packages"
+    out = subprocess.run([str(tmp_path / "env" / "bin" / "pip"), "--version"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.startswith("pip ")
+    assert f"from {site / 'pip'} (python 3.12)" in out
 
 
 def test_system_site_packages_and_prompt(run_sula: SulaRunner, tmp_path: Path) -> None:

@@ -13,18 +13,29 @@ if TYPE_CHECKING:
     from types import SimpleNamespace
 
     from sula.cli.main import CliContext
+    from sula.interpreter import Interpreter
+    from sula.venv import VirtualEnvironment
 
 EPILOG = """\
 examples:
   sula venv                          create .venv with the first python3 on PATH
   sula venv env --python 3.12        find Python 3.12 on PATH or in pyenv
   sula venv --python /usr/bin/python3 --seed --prompt myproj
+  sula venv --seed -i http://localhost:8080/simple   seed pip from a private index
+  sula --offline venv --seed         seed from the cache only
   sula venv .venv --clear            replace an existing environment
 """
 
 
+# Spelled here rather than imported from sula.client.settings / sula.installer.linker, which
+# import packaging: tests/unit/cli/test_quickparse.py checks that they agree.
+INDEX_STRATEGIES = ("first-index", "unsafe-best-match")
+LINK_MODES = ("hardlink", "copy", "clone", "symlink")
+_INDEX = "index options (used with --seed)"
+
 # One table for argparse (help, errors, unusual spellings) and for the argparse-free parse of
-# plain command lines (sula.cli._quickparse): `sula venv` is mostly start-up.
+# plain command lines (sula.cli._quickparse): `sula venv` is mostly start-up. The index options
+# have the destinations and defaults of `sula pip install`'s (sula.client.settings).
 OPTIONS = (
     Option("-p", "--python", metavar="PYTHON",
            help="Interpreter: a path, a version (3.12, 3.12.1) or a name (python3.12, pypy3)"),
@@ -33,11 +44,31 @@ OPTIONS = (
     Option("--system-site-packages",
            help="Give the environment access to the base interpreter's site-packages"),
     Option("--seed",
-           help="Install pip (and setuptools before Python 3.12) from the interpreter's bundled wheels"),
+           help="Install pip (and setuptools and wheel before Python 3.12) from the index "
+           "(env: SULA_VENV_SEED)"),
     Option("--clear", help="Remove whatever is at PATH first (env: SULA_VENV_CLEAR)"),
     Option("--allow-existing", help="Write into an existing directory without removing its contents"),
     Option("--relocatable",
            help="Make activation scripts and launchers work after the directory is moved"),
+    Option("--link-mode", metavar="MODE", choices=LINK_MODES,
+           help="How seed packages get from the cache into the environment: "
+           "hardlink (default, falling back to copy), copy, clone, symlink"),
+    Option("-i", "--index-url", metavar="URL", group=_INDEX,
+           help="Base URL of the package index (env: SULA_INDEX_URL; default: pip's default index)"),
+    Option("--extra-index-url", metavar="URL", repeat=True, group=_INDEX,
+           help="Extra index URL, searched before --index-url (repeatable; env: SULA_EXTRA_INDEX_URL)"),
+    Option("--no-index", group=_INDEX, help="Ignore all indexes; use --find-links only"),
+    Option("-f", "--find-links", metavar="PATH_OR_URL", repeat=True, group=_INDEX,
+           help="Directory, file:// or http(s):// page of links to distributions "
+           "(repeatable; env: SULA_FIND_LINKS)"),
+    Option("--index-strategy", metavar="STRATEGY", choices=INDEX_STRATEGIES, group=_INDEX,
+           help="first-index (default): use only the first index that has a package; "
+           "unsafe-best-match: merge all indexes"),
+    Option("--exclude-newer", metavar="DATE", group=_INDEX,
+           help="Ignore index files uploaded after DATE (YYYY-MM-DD or RFC 3339 date-time)"),
+    Option("--refresh", group=_INDEX, help="Revalidate all cached index data"),
+    Option("--refresh-package", metavar="NAME", repeat=True, group=_INDEX,
+           help="Revalidate cached data of one package (repeatable)"),
 )
 
 
@@ -69,6 +100,10 @@ def _activation_hint(path: str) -> str:
             return f"source {os.path.join(bin_path, 'activate')}"
 
 
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
 def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
     from sula.interpreter import find_interpreter
     from sula.venv import create_venv
@@ -80,19 +115,42 @@ def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
         f"interpreter at: {printer.style(interpreter.sys_executable, 'cyan')}"
     )
     path: str = args.path
-    printer.info(f"Creating virtual environment at: {printer.style(path, 'cyan')}")
-    clear = args.clear or os.environ.get("SULA_VENV_CLEAR", "").lower() in {"1", "true", "yes", "on"}
+    seed = args.seed or _truthy("SULA_VENV_SEED")
+    what = "virtual environment with seed packages" if seed else "virtual environment"
+    printer.info(f"Creating {what} at: {printer.style(path, 'cyan')}")
     venv = create_venv(
         path,
         interpreter,
         prompt=args.prompt,
         system_site_packages=args.system_site_packages,
-        seed=args.seed,
-        clear=clear,
+        clear=args.clear or _truthy("SULA_VENV_CLEAR"),
         allow_existing=args.allow_existing,
         relocatable=args.relocatable,
     )
-    for package in venv.seeded:
-        printer.info(f" {printer.style('+', 'green')} {package.name}=={package.version}")
+    if seed:
+        _seed(args, ctx, venv, interpreter)
     printer.info(f"Activate with: {printer.style(_activation_hint(path), 'green')}")
     return 0
+
+
+def _seed(
+    args: argparse.Namespace | SimpleNamespace, ctx: CliContext, venv: VirtualEnvironment,
+    interpreter: Interpreter,
+) -> None:
+    """Install the seed packages from the index (heavy imports: only with ``--seed``)."""
+    from sula.cli.commands._pip_env import print_changes
+    from sula.client.settings import settings_from_args
+    from sula.dispatch.seed import SeedSettings, seed_venv
+    from sula.installer.linker import LinkMode
+
+    index, client = settings_from_args(
+        args, offline=ctx.options.offline, native_tls=ctx.options.native_tls  # type: ignore[arg-type]
+    )
+    settings = SeedSettings(
+        index=index,
+        client=client,
+        link_mode=LinkMode(args.link_mode) if args.link_mode else None,
+        relocatable=args.relocatable,
+    )
+    summary = seed_venv(venv, interpreter, cache=ctx.cache, settings=settings)
+    print_changes(ctx.printer, [], [(d.name, d.version) for d in summary.installed])

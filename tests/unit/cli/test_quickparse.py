@@ -23,6 +23,10 @@ ANSWERED = [
     ["--prompt=-dash"],
     ["--clear", "--allow-existing", "--relocatable", "--system-site-packages", "e"],
     ["--seed", "--seed", "-p", "3.8", "--python", "3.12"],  # last one wins, as in argparse
+    ["--seed", "-i", "http://h/simple", "--extra-index-url", "http://a", "--extra-index-url=http://b"],
+    ["--seed", "--no-index", "-f", "./wheels", "--find-links", "/w2", "--link-mode", "copy"],
+    ["--seed", "--index-strategy", "unsafe-best-match", "--exclude-newer", "2026-11-01T00:00:00Z"],
+    ["--seed", "--refresh", "--refresh-package", "pip", "--index-url=http://x"],
 ]
 
 DEFERRED = [
@@ -39,6 +43,9 @@ DEFERRED = [
     ["-1"],
     ["-"],
     ["--unknown"],
+    ["--link-mode", "teleport"],  # not a choice: argparse's error
+    ["--index-strategy=best"],
+    ["--extra-index-url"],
 ]
 
 
@@ -59,6 +66,27 @@ def test_venv_quick_parse_agrees_with_argparse(args: list[str]) -> None:
 @pytest.mark.parametrize("args", DEFERRED, ids=" ".join)
 def test_venv_quick_parse_defers_to_argparse(args: list[str]) -> None:
     assert venv_cmd.parse_quick(args) is None
+
+
+def test_venv_choices_match_the_settings() -> None:
+    from sula.client.settings import IndexStrategy
+    from sula.installer.linker import LinkMode
+
+    assert tuple(s.value for s in IndexStrategy) == venv_cmd.INDEX_STRATEGIES
+    assert set(venv_cmd.LINK_MODES) == {m.value for m in LinkMode}
+
+
+def test_venv_index_options_match_pip_install() -> None:
+    """`sula venv --seed` takes `sula pip install`'s index flags, with the same destinations."""
+    from sula.client.settings import add_index_arguments
+
+    pip = argparse.ArgumentParser()
+    add_index_arguments(pip)
+    venv = argparse.ArgumentParser()
+    venv_cmd.add_arguments(venv)
+    pip_flags = {f: (a.dest, a.default) for a in pip._actions for f in a.option_strings}
+    venv_flags = {f: (a.dest, a.default) for a in venv._actions for f in a.option_strings}
+    assert {f: venv_flags.get(f) for f in pip_flags} == pip_flags
 
 
 def test_every_venv_option_is_in_the_table() -> None:

@@ -234,18 +234,17 @@ def test_activate_this(tmp_path: Path, py312: Interpreter, require_python: Requi
 
 
 def test_relocatable_environment_moves(tmp_path: Path, py312: Interpreter) -> None:
-    venv = create_venv(tmp_path / "before", py312, relocatable=True, seed=True)
+    # Seeded launchers that survive the move: tests/unit/venv/test_venv_seed.py.
+    venv = create_venv(tmp_path / "before", py312, relocatable=True)
     assert _cfg(venv.root)["relocatable"] == "true"
     moved = tmp_path / "after"
     venv.root.rename(moved)
     out = _bash(
         f"source {shlex.quote(str(moved / 'bin' / 'activate'))}; echo \"$VIRTUAL_ENV\"; "
-        "python -c 'import sys; print(sys.prefix)'; pip --version",
+        "python -c 'import sys; print(sys.prefix)'",
         tmp_path,
     ).splitlines()
-    assert out[0] == str(moved)
-    assert out[1] == str(moved)
-    assert f"{moved}/lib/python3.12/site-packages/pip" in out[2]
+    assert out == [str(moved), str(moved)]
 
 
 def test_render_quotes_for_each_shell() -> None:
