@@ -18,7 +18,6 @@ import hashlib
 import logging
 import os
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -45,8 +44,17 @@ from sula.client.http import HttpClient
 from sula.client.remote_zip import read_metadata_from_zipfile, read_remote_metadata
 from sula.client.settings import ClientSettings, IndexSettings, IndexStrategy
 from sula.client.simple import ACCEPT, parse_html_page, parse_page
-from sula.client.types import DistFile, File, PackageFiles, parse_dist_files
-from sula.dist.filename import FilenameError, WheelFilename, parse_dist_filename
+from sula.client.types import (
+    DistFile,
+    DistRow,
+    File,
+    PackageFiles,
+    datetime_micros,
+    dist_files,
+    parse_dist_files,
+    parse_dist_rows,
+)
+from sula.dist.filename import WheelFilename
 from sula.dist.index import IndexUrl, redact_url
 from sula.dist.metadata import InvalidMetadataError, Metadata, parse_metadata
 
@@ -58,12 +66,30 @@ T = TypeVar("T")
 _NOT_FOUND = frozenset({404, 410})
 
 
-class CachedPage(msgspec.Struct, frozen=True):
-    """A parsed project page (or flat find-links page) with its HTTP cache policy."""
+class CachedPage(msgspec.Struct, frozen=True, array_like=True):
+    """The head of a stored project page (or flat find-links page): its HTTP cache policy,
+    and what the parsed rows were built from.
+
+    An entry is ``_PAGE_MAGIC``, the head's length (4 bytes, big-endian), the head, then
+    the ``list[DistRow]`` (all msgpack), so that the head decodes without touching the rows.
+    ``digest`` is the SHA-256 of the response body exactly as received; with the final
+    ``url``, the ``content_type`` and the parser version it decides whether a re-fetched page
+    (an index that sends no caching headers is re-fetched on every run) needs parsing again.
+    ``userinfo``: some file URL carried credentials (stripped from the rows; parse again to
+    remember them).
+    """
 
     policy: CachePolicy
     url: str
-    files: list[File]
+    content_type: str
+    digest: bytes
+    parser: int
+    userinfo: bool = False
+
+
+#: Bump when parsing a page (simple.py, parse_dist_rows) would give different rows.
+PARSER_VERSION = 1
+_PAGE_MAGIC = b"SPG2"
 
 
 class CachedMetadata(msgspec.Struct, frozen=True):
@@ -74,12 +100,8 @@ class CachedMetadata(msgspec.Struct, frozen=True):
     metadata: Metadata
 
 
-class _PageHead(msgspec.Struct):
-    policy: CachePolicy
-
-
-_page_decoder = msgspec.msgpack.Decoder(CachedPage)
-_head_decoder = msgspec.msgpack.Decoder(_PageHead)
+_head_decoder = msgspec.msgpack.Decoder(CachedPage)
+_rows_decoder = msgspec.msgpack.Decoder(list[DistRow])
 _meta_decoder = msgspec.msgpack.Decoder(CachedMetadata)
 _encoder = msgspec.msgpack.Encoder()
 
@@ -111,20 +133,96 @@ def _write_cached(path: Path, value: object) -> None:
         _log.debug("Cannot write cache entry `%s`: %s", path, err)
 
 
+class _PageEntry:
+    """A stored page whose head is decoded and whose rows are decoded on demand."""
+
+    __slots__ = ("data", "head", "path", "start")
+
+    def __init__(self, path: Path, data: bytes, head: CachedPage, start: int) -> None:
+        self.path = path
+        self.data = data
+        self.head = head
+        self.start = start
+
+    def rows(self) -> list[DistRow] | None:
+        """The rows; ``None`` (logged, entry removed) when they do not decode."""
+        try:
+            return _rows_decoder.decode(memoryview(self.data)[self.start :])
+        except (msgspec.DecodeError, msgspec.ValidationError) as err:
+            _log.debug("Ignoring corrupt cache entry `%s`: %s", self.path, err)
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            return None
+
+    def with_head(self, head: CachedPage) -> bytes:
+        """The entry's bytes with a new head and the same (still encoded) rows."""
+        return _page_bytes(head, memoryview(self.data)[self.start :])
+
+
+def _page_bytes(head: CachedPage, rows: bytes | memoryview) -> bytes:
+    encoded = _encoder.encode(head)
+    return b"".join((_PAGE_MAGIC, len(encoded).to_bytes(4, "big"), encoded, rows))
+
+
+def _read_page(path: Path) -> _PageEntry | None:
+    """A stored page (head decoded), or ``None`` when missing; a corrupt or foreign-format
+    entry is logged, removed, and a miss."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        _log.debug("Cannot read cache entry `%s`: %s", path, err)
+        return None
+    try:
+        if data[:4] != _PAGE_MAGIC:
+            raise msgspec.DecodeError("not a page entry of this format")
+        size = int.from_bytes(data[4:8], "big")
+        if 8 + size > len(data):
+            raise msgspec.DecodeError("truncated")
+        head = _head_decoder.decode(memoryview(data)[8 : 8 + size])
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        _log.debug("Ignoring corrupt cache entry `%s`: %s", path, err)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    return _PageEntry(path, data, head, 8 + size)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    from sula._fs import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as err:
+        _log.debug("Cannot write cache entry `%s`: %s", path, err)
+
+
+def _write_page(path: Path, head: CachedPage, rows: list[DistRow]) -> None:
+    _write_bytes(path, _page_bytes(head, _encoder.encode(rows)))
+
+
+def _same_freshness(a: CachePolicy, b: CachePolicy) -> bool:
+    """Whether storing ``b`` instead of ``a`` changes no future decision (``stored_at`` only
+    matters with a ``max-age``)."""
+    return (
+        a.max_age is None
+        and b.max_age is None
+        and msgspec.structs.replace(a, stored_at=0.0) == msgspec.structs.replace(b, stored_at=0.0)
+    )
+
+
 def _hash_text(file: File) -> str | None:
     best = file.best_hash()
     return f"{best[0]}:{best[1].lower()}" if best else None
 
 
-def _parse_upload_time(text: str) -> datetime | None:
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+#: Hash bodies larger than this in a worker thread (hashlib releases the GIL).
+_THREAD_HASH_MIN = 1 << 20
+
+
+def _sha256(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()
 
 
 def _local_path(location: str) -> Path | None:
@@ -194,7 +292,7 @@ class RegistryClient:
     async def _lookup(self, name: NormalizedName) -> PackageFiles:
         with span("client.files", package=name):
             flat = await self._flat_files(name)
-            found: list[tuple[IndexUrl, list[File]]] = []
+            found: list[tuple[IndexUrl, list[DistRow]]] = []
             if self.index.index_strategy is IndexStrategy.FIRST_INDEX:
                 for idx in self.indexes:
                     page = await self._simple_page(idx, name)
@@ -204,11 +302,10 @@ class RegistryClient:
             else:
                 pages = await asyncio.gather(*(self._simple_page(i, name) for i in self.indexes))
                 found = [(i, p) for i, p in zip(self.indexes, pages, strict=True) if p is not None]
+            cutoff = self._cutoff()
             index_files: list[DistFile] = []
-            for idx, page in found:
-                index_files.extend(parse_dist_files(name, page, idx.url))
-            if self.index.exclude_newer is not None:
-                index_files = self._exclude_newer(index_files, self.index.exclude_newer)
+            for idx, rows in found:
+                index_files.extend(dist_files(rows, idx.url, uploaded_before=cutoff))
             if flat and index_files:
                 index_files = _without_versions_of(index_files, flat)
             return PackageFiles(
@@ -217,42 +314,47 @@ class RegistryClient:
                 indexes=tuple(redact_url(i.url) for i, _ in found),
             )
 
-    @staticmethod
-    def _exclude_newer(files: list[DistFile], cutoff: datetime) -> list[DistFile]:
-        kept: list[DistFile] = []
-        for df in files:
-            ut = df.file.upload_time
-            when = _parse_upload_time(ut) if ut else None
-            if when is not None and when <= cutoff:
-                kept.append(df)
-        return kept
+    def _cutoff(self) -> int | None:
+        """``--exclude-newer`` in microseconds since the epoch (files uploaded later, or
+        without an upload time, are dropped)."""
+        when = self.index.exclude_newer
+        if when is None:
+            return None
+        return datetime_micros(when)
 
-    async def _simple_page(self, idx: IndexUrl, name: NormalizedName) -> list[File] | None:
+    async def _simple_page(self, idx: IndexUrl, name: NormalizedName) -> list[DistRow] | None:
         """The files on ``idx``'s page for ``name``; ``None`` when the index lacks it."""
         url = idx.project_url(name)
         path = self.cache.shard(CacheBucket.SIMPLE, cache_key(idx.url), f"{name}.msgpack")
         return await self._cached_page(
-            url, path, refresh=self.settings.must_refresh(name), what=f"the index page of `{name}`"
+            url, path, package=name, refresh=self.settings.must_refresh(name),
+            what=f"the index page of `{name}`",
         )
 
     async def _cached_page(
-        self, url: str, path: Path, *, refresh: bool, what: str
-    ) -> list[File] | None:
-        # Decode only the policy first: a stale page without validators (what an index that
-        # sends no caching headers leaves) is re-fetched, so its files need not be decoded.
-        head = _read_cached(path, _head_decoder)
-        cached: CachedPage | None = None
-        if head is not None:
-            use = self.settings.offline or (not refresh and head.policy.is_fresh())
-            if use or head.policy.revalidation_headers():
-                cached = _read_cached(path, _page_decoder)
-            if use and cached is not None:
-                return cached.files
+        self, url: str, path: Path, *, package: NormalizedName | None, refresh: bool, what: str
+    ) -> list[DistRow] | None:
+        """The parsed rows of the page at ``url`` (files of ``package``, or of any project
+        for a flat page), through the cache entry at ``path``; ``None`` on a 404/410."""
+        entry = await asyncio.to_thread(_read_page, path)
+        rows: list[DistRow] | None = None
+        if entry is not None:
+            policy = entry.head.policy
+            if self.settings.offline or (not refresh and policy.is_fresh()):
+                rows = entry.rows()
+                if rows is not None:
+                    return rows
+                entry = None
+            elif policy.revalidation_headers():
+                # Needed if the answer is a 304; a corrupt entry is not revalidated.
+                rows = entry.rows()
+                if rows is None:
+                    entry = None
         if self.settings.offline:
             raise OfflineError(what, url)
         headers = {"Accept": ACCEPT}
-        if cached is not None:
-            headers.update(cached.policy.revalidation_headers())
+        if entry is not None and rows is not None:
+            headers.update(entry.head.policy.revalidation_headers())
         resp = await self.http.request(
             url, headers=headers, ok=frozenset({200, 304}) | _NOT_FOUND,
             what="Failed to fetch the index page",
@@ -261,18 +363,51 @@ class RegistryClient:
             _log.debug("`%s` is not on `%s` (HTTP %d)", what, redact_url(url), resp.status)
             return None
         if resp.status == 304:
-            if cached is None:
+            if entry is None or rows is None:
                 raise InvalidIndexPageError(url, "HTTP 304 for a request that was not conditional")
-            policy = cached.policy.after_not_modified(resp.headers)
-            await asyncio.to_thread(_write_cached, path, CachedPage(policy, cached.url, cached.files))
-            return cached.files
-        files = parse_page(resp.body, resp.url, resp.headers.get("Content-Type", "text/html"))
-        files = [self._strip_file_credentials(f) for f in files]
+            head = entry.head
+            new_head = msgspec.structs.replace(
+                head, policy=head.policy.after_not_modified(resp.headers)
+            )
+            await asyncio.to_thread(_write_bytes, path, entry.with_head(new_head))
+            return rows
+        content_type = resp.headers.get("Content-Type", "text/html")
+        body = resp.body
+        digest = (
+            await asyncio.to_thread(_sha256, body) if len(body) > _THREAD_HASH_MIN
+            else _sha256(body)
+        )
         policy = CachePolicy.from_headers(resp.headers)
+        if entry is not None:
+            head = entry.head
+            if (
+                head.digest == digest
+                and head.url == resp.url
+                and head.content_type == content_type
+                and head.parser == PARSER_VERSION
+                and not head.userinfo
+            ):
+                # The very bytes the stored rows were parsed from: no need to parse again.
+                if rows is None:
+                    rows = entry.rows()
+                if rows is not None:
+                    _log.debug("`%s` is unchanged; using its parsed cache entry", redact_url(url))
+                    if not policy.no_store and not _same_freshness(head.policy, policy):
+                        new_head = msgspec.structs.replace(head, policy=policy)
+                        await asyncio.to_thread(_write_bytes, path, entry.with_head(new_head))
+                    return rows
+        files = parse_page(body, resp.url, content_type)
+        userinfo = False
+        if any("@" in f.url for f in files):
+            stripped = [self._strip_file_credentials(f) for f in files]
+            userinfo = stripped != files
+            files = stripped
+        rows = parse_dist_rows(package, files, redact_url(resp.url))
         if not policy.no_store:
             # Encoding and writing a big page takes milliseconds: off the event loop.
-            await asyncio.to_thread(_write_cached, path, CachedPage(policy, resp.url, files))
-        return files
+            head = CachedPage(policy, resp.url, content_type, digest, PARSER_VERSION, userinfo)
+            await asyncio.to_thread(_write_page, path, head, rows)
+        return rows
 
     def _strip_file_credentials(self, f: File) -> File:
         if "@" not in f.url:
@@ -294,26 +429,23 @@ class RegistryClient:
     async def _read_flat(self, location: str) -> dict[NormalizedName, list[File]]:
         with span("client.find_links", location=redact_url(location)):
             path = _local_path(location)
+            rows: list[DistRow]
             if path is not None:
                 files = await asyncio.to_thread(_list_local, path, location)
+                rows = parse_dist_rows(None, files, redact_url(location))
             else:
                 url = self.auth.remember(location)
                 cpath = self.cache.shard(CacheBucket.SIMPLE, cache_key(url), ".flat-index.msgpack")
                 page = await self._cached_page(
-                    url, cpath, refresh=self.settings.refresh,
+                    url, cpath, package=None, refresh=self.settings.refresh,
                     what=f"the find-links page `{redact_url(url)}`",
                 )
                 if page is None:
                     raise HttpStatusError(url, 404, "Not Found")
-                files = page
+                rows = page
             by_name: dict[NormalizedName, list[File]] = {}
-            for f in files:
-                try:
-                    fn = parse_dist_filename(f.filename)
-                except FilenameError:
-                    _log.debug("Skipping `%s` in `%s`", f.filename, redact_url(location))
-                    continue
-                by_name.setdefault(fn.name, []).append(f)
+            for row in rows:
+                by_name.setdefault(row.filename.name, []).append(row.file)
             return by_name
 
     # -- wheel metadata -----------------------------------------------------------------

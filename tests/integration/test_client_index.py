@@ -278,6 +278,69 @@ def test_304_revalidation(index_server: Any, three_versions: list[Path], cache_d
     assert len(third.files) == 4
 
 
+def test_unchanged_page_without_validators_is_not_parsed_again(
+    index_server: Any, three_versions: list[Path], cache_dir: Path,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An index that sends no caching headers is asked again on every run; when the body is
+    byte-identical to the one the cache entry was parsed from, the entry's rows are used."""
+    import sula.client.registry as registry
+
+    srv: IndexServer = index_server(cache_control=None, etags=False)
+    for p in three_versions:
+        srv.add(p)
+    first, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    parsed: list[str] = []
+    real_parse = registry.parse_page
+
+    def counting_parse(body: bytes, url: str, content_type: str) -> list[Any]:
+        parsed.append(url)
+        return real_parse(body, url, content_type)
+
+    monkeypatch.setattr(registry, "parse_page", counting_parse)
+    srv.clear_log()
+    with caplog.at_level(logging.DEBUG, logger="sula.client"):
+        second, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    assert [(r.path, r.status) for r in srv.requests] == [("/simple/foo-bar/", 200)]
+    assert "if-none-match" not in srv.requests[0].headers
+    assert parsed == []
+    assert "is unchanged; using its parsed cache entry" in caplog.text
+    assert second.files == first.files
+    # A new file changes the body: parsed again, and the entry is replaced.
+    from fixtures.dists import build_wheel
+
+    srv.add(build_wheel(three_versions[0].parent, "foo-bar", "3.0"))
+    third, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    assert len(parsed) == 1 and len(third.files) == 4
+    fourth, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    assert len(parsed) == 1 and fourth.files == third.files
+    # The same package served as HTML instead of JSON: another body, parsed again.
+    srv.formats = "html"
+    fifth, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    assert len(parsed) == 2
+    assert [df.file.filename for df in fifth.files] == [df.file.filename for df in third.files]
+
+
+def test_page_entry_of_an_older_format_is_a_miss(
+    index_server: Any, three_versions: list[Path], cache_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import msgspec
+
+    srv: IndexServer = index_server()
+    for p in three_versions:
+        srv.add(p)
+    first, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    (entry,) = cache_dir.rglob("foo-bar.msgpack")
+    entry.write_bytes(msgspec.msgpack.encode({"policy": {"stored_at": 0.0}, "files": []}))
+    srv.clear_log()
+    with caplog.at_level(logging.DEBUG, logger="sula.client"):
+        second, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    assert "corrupt cache entry" in caplog.text
+    assert srv.count("/simple/*") == 1
+    assert second.files == first.files
+
+
 def test_refresh_forces_revalidation(
     index_server: Any, three_versions: list[Path], cache_dir: Path
 ) -> None:

@@ -201,3 +201,51 @@ def test_fast_wheel_split_agrees_with_parser(filename: str) -> None:
     else:
         dfs = parse_dist_files("foo-bar", [File(filename=filename, url="u")], "i")
         assert [d.filename for d in dfs] == ([slow] if slow is not None else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-06-01T00:00:00Z", 1685577600_000000),
+        ("2023-06-01T00:00:00.000001z", 1685577600_000001),
+        ("2023-06-01T02:00:00.5+02:00", 1685577600_500000),
+        ("2023-06-01T00:00:00", 1685577600_000000),  # naive: UTC
+        (" 2023-06-01 ", 1685577600_000000),
+        ("June 1st", None),
+        ("", None),
+    ],
+)
+def test_upload_micros(text: str, expected: int | None) -> None:
+    from sula.client.types import upload_micros
+
+    assert upload_micros(text) == expected
+
+
+def test_dist_rows_keep_parsed_names_and_filter_by_upload_time() -> None:
+    import msgspec
+
+    from sula.client.types import DistRow, dist_files, parse_dist_rows
+    from sula.dist.filename import SdistFilename, WheelFilename
+
+    files = [
+        File(filename="pkg-1.0-1-py2.py3-none-any.whl", url="u1", upload_time="2023-01-01T00:00:00Z"),
+        File(filename="pkg-1.1.tar.gz", url="u2", upload_time="2023-06-01T00:00:00.000001Z"),
+        File(filename="other-1.0.tar.gz", url="u3", upload_time="2023-01-01T00:00:00Z"),
+        File(filename="pkg-1.2.tar.gz", url="u4"),
+    ]
+    rows = parse_dist_rows("pkg", files, "idx")
+    assert [r.file.url for r in rows] == ["u1", "u2", "u4"]
+    assert rows[0].filename == WheelFilename.parse("pkg-1.0-1-py2.py3-none-any.whl")
+    assert isinstance(rows[1].filename, SdistFilename) and rows[1].wheel is None
+    # What the cache stores decodes back to equal rows (filename dataclasses included).
+    again = msgspec.msgpack.decode(msgspec.msgpack.encode(rows), type=list[DistRow])
+    assert again == rows
+    assert again[0].filename.python_tags == ("py2", "py3")  # type: ignore[union-attr]
+    cut = 1685577600_000000  # 2023-06-01T00:00:00Z: the 1.1 sdist is a microsecond later
+    assert [d.file.url for d in dist_files(again, "idx", uploaded_before=cut)] == ["u1"]
+    assert [d.file.url for d in dist_files(again, "idx", uploaded_before=cut + 1)] == ["u1", "u2"]
+    assert [d.index for d in dist_files(again, "idx")] == ["idx"] * 3
+    # A flat listing keeps every project's files.
+    assert [r.filename.name for r in parse_dist_rows(None, files, "flat")] == [
+        "pkg", "pkg", "other", "pkg",
+    ]
