@@ -115,7 +115,8 @@ def test_second_seed_works_offline(run_sula: SulaRunner, tmp_path: Path, seed_in
     run_sula("venv", "one", "--python", exe, "--seed", "--index-url", seed_index.url).check()
     seed_index.wait_idle()
     seed_index.clear_log()
-    again = run_sula("--offline", "venv", "two", "--python", exe, "--seed", "--index-url", seed_index.url)
+    again = run_sula("--offline", "venv", "two", "--python", exe, "--index-url", seed_index.url,
+                     env={"SULA_VENV_SEED": "1"})
     assert " + pip==99.0" in again.check().stderr
     seed_index.wait_idle()
     assert seed_index.count() == 0
@@ -143,6 +144,12 @@ def test_seed_failure_is_a_clean_error(run_sula: SulaRunner, tmp_path: Path, see
     assert empty.exit_code == 1
     assert "Because pip was not found" in empty.stderr
     assert "Traceback" not in empty.stderr
+
+    # A bad index flag stops sula before it creates anything.
+    bad = run_sula("venv", "env3", "--python", exe, "--seed", "--exclude-newer", "yesterday")
+    assert bad.exit_code == 1
+    assert "error: Invalid `--exclude-newer` value `yesterday`" in bad.stderr
+    assert not (tmp_path / "env3").exists()
 
 
 @pytest.mark.network

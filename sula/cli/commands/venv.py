@@ -13,8 +13,7 @@ if TYPE_CHECKING:
     from types import SimpleNamespace
 
     from sula.cli.main import CliContext
-    from sula.interpreter import Interpreter
-    from sula.venv import VirtualEnvironment
+    from sula.dispatch.seed import SeedSettings
 
 EPILOG = """\
 examples:
@@ -118,6 +117,8 @@ def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
     seed = args.seed or _truthy("SULA_VENV_SEED")
     what = "virtual environment with seed packages" if seed else "virtual environment"
     printer.info(f"Creating {what} at: {printer.style(path, 'cyan')}")
+    # Bad index flags are reported before anything is created.
+    settings = _seed_settings(args, ctx) if seed else None
     venv = create_venv(
         path,
         interpreter,
@@ -127,30 +128,28 @@ def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
         allow_existing=args.allow_existing,
         relocatable=args.relocatable,
     )
-    if seed:
-        _seed(args, ctx, venv, interpreter)
+    if settings is not None:
+        from sula.cli.commands._pip_env import print_changes
+        from sula.dispatch.seed import seed_venv
+
+        summary = seed_venv(venv, interpreter, cache=ctx.cache, settings=settings)
+        print_changes(printer, [], [(d.name, d.version) for d in summary.installed])
     printer.info(f"Activate with: {printer.style(_activation_hint(path), 'green')}")
     return 0
 
 
-def _seed(
-    args: argparse.Namespace | SimpleNamespace, ctx: CliContext, venv: VirtualEnvironment,
-    interpreter: Interpreter,
-) -> None:
-    """Install the seed packages from the index (heavy imports: only with ``--seed``)."""
-    from sula.cli.commands._pip_env import print_changes
+def _seed_settings(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> SeedSettings:
+    """The index, client and link settings of ``--seed`` (heavy imports: only with it)."""
     from sula.client.settings import settings_from_args
-    from sula.dispatch.seed import SeedSettings, seed_venv
+    from sula.dispatch.seed import SeedSettings
     from sula.installer.linker import LinkMode
 
     index, client = settings_from_args(
         args, offline=ctx.options.offline, native_tls=ctx.options.native_tls  # type: ignore[arg-type]
     )
-    settings = SeedSettings(
+    return SeedSettings(
         index=index,
         client=client,
         link_mode=LinkMode(args.link_mode) if args.link_mode else None,
         relocatable=args.relocatable,
     )
-    summary = seed_venv(venv, interpreter, cache=ctx.cache, settings=settings)
-    print_changes(ctx.printer, [], [(d.name, d.version) for d in summary.installed])
