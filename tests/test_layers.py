@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "sula"
 
-L0 = {"errors", "_fs", "_once", "_warnings", "_span", "_version"}
+L0 = {"errors", "config", "_fs", "_once", "_warnings", "_span", "_version"}
 
 # subpackage -> the sula subpackages it may import (besides itself and L0).
 ALLOWED: dict[str, set[str]] = {

@@ -207,13 +207,18 @@ class Cache:
     @classmethod
     def from_settings(cls, cache_dir: str | os.PathLike[str] | None, no_cache: bool) -> Cache:
         """Pick the cache root: ``--no-cache`` → a throwaway dir; else ``--cache-dir`` /
-        ``SULA_CACHE_DIR``; else the platform's user cache directory."""
+        ``SULA_CACHE_DIR``; else ``cache-dir`` of sula's configuration file; else the
+        platform's user cache directory."""
         if no_cache:
             import tempfile
 
             return cls(root=tempfile.mkdtemp(prefix="sula-cache-"), temporary=True)
         if cache_dir is None:
             cache_dir = os.environ.get("SULA_CACHE_DIR") or None
+        if cache_dir is None:
+            from sula.config import load_config
+
+            cache_dir = load_config().cache_dir
         if cache_dir is None:
             cache_dir = _user_cache_dir()
         # Path(cache_dir).expanduser().absolute(), without pathlib.

@@ -213,7 +213,11 @@ def split_global_options(argv: Sequence[str]) -> tuple[GlobalOptions, list[str]]
             opts.native_tls = True
         elif tok in ("-V", "--version") and not rest:
             opts.version = True
-        elif name in ("--color", "--cache-dir"):
+        elif tok == "--no-config":
+            from sula.config import configure
+
+            configure(no_config=True)
+        elif name in ("--color", "--cache-dir", "--config-file"):
             if not eq:
                 if i + 1 >= len(args):
                     raise UsageError(f"option `{name}` needs a value")
@@ -225,6 +229,10 @@ def split_global_options(argv: Sequence[str]) -> tuple[GlobalOptions, list[str]]
                         f"invalid value `{value}` for `--color` (choose auto, always, never)"
                     )
                 opts.color = value
+            elif name == "--config-file":
+                from sula.config import configure
+
+                configure(config_file=value)
             else:
                 opts.cache_dir = value
         else:
@@ -254,6 +262,10 @@ def _add_global_help(parser: argparse.ArgumentParser) -> None:
                        help="Never touch the network")
     group.add_argument("--native-tls", action="store_true", default=sup,
                        help="Verify TLS with the system's native trust store")
+    group.add_argument("--config-file", default=sup, metavar="FILE",
+                       help="Read this sula.toml only (env: SULA_CONFIG_FILE)")
+    group.add_argument("--no-config", action="store_true", default=sup,
+                       help="Read no configuration file (env: SULA_NO_CONFIG)")
 
 
 def top_level_help() -> str:
@@ -283,6 +295,8 @@ def top_level_help() -> str:
         "  -n, --no-cache         Use a temporary cache, removed at exit",
         "      --offline          Never touch the network",
         "      --native-tls       Use the system's native trust store",
+        "      --config-file FILE Read this sula.toml only (env: SULA_CONFIG_FILE)",
+        "      --no-config        Read no configuration file (env: SULA_NO_CONFIG)",
         "  -V, --version          Print sula's version",
         "",
         "Run `sula help <command>` for a command's options.",

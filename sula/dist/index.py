@@ -16,12 +16,14 @@ class NoDefaultIndexError(SulaError):
     def __str__(self) -> str:
         return (
             "No package index configured: pip is not installed beside sula, so its default "
-            "index is unknown; pass `--index-url URL` or set `SULA_INDEX_URL`"
+            "index is unknown; pass `--index-url URL`, set `SULA_INDEX_URL`, or set "
+            "`index-url` in `sula.toml`"
         )
 
 
 def default_index_url() -> str:
-    """The index to use when none is configured: ``SULA_INDEX_URL``, else pip's built-in default.
+    """The index to use when no ``--index-url`` is given: ``SULA_INDEX_URL``, else ``index-url``
+    from sula's configuration file (:mod:`sula.config`), else pip's built-in default.
 
     pip's default is read at run time from the pip module installed in the same
     environment as sula (never from pip's config files), so sula carries no host name.
@@ -29,6 +31,11 @@ def default_index_url() -> str:
     env = os.environ.get("SULA_INDEX_URL")
     if env:
         return env
+    from sula.config import load_config
+
+    configured = load_config().index_url
+    if configured:
+        return configured
     try:
         from pip._internal.models.index import PyPI  # type: ignore[import-untyped,unused-ignore]
     except Exception as err:
