@@ -75,8 +75,11 @@ def _read_table(path: str, *, pyproject: bool) -> dict[str, object] | None:
         raise ConfigError(f"Failed to parse the configuration file `{path}`") from err
     if pyproject:
         tool = data.get("tool")
-        table = tool.get("sula") if isinstance(tool, dict) else None
-        return table if isinstance(table, dict) else None
+        table: object = tool.get("sula") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            return None
+        result: dict[str, object] = table
+        return result
     return data
 
 
