@@ -70,7 +70,7 @@ def _read_table(path: str, *, pyproject: bool) -> dict[str, object] | None:
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data: dict[str, object] = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"Failed to parse the configuration file `{path}`") from err
     if pyproject:
