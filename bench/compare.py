@@ -349,6 +349,9 @@ def fmt_time(seconds: float) -> str:
 
 
 def print_table(scenarios: list[Scenario], runs: int) -> None:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"# {os.cpu_count()} CPUs, load average {load} at the end: other work on the machine "
+          "inflates every tool's times, most of all the shortest")
     print(f"{'scenario':<14} {'command':<30} {'median':>11} {'min':>11}  runs")
     for scenario in scenarios:
         for i, case in enumerate(scenario.cases):
@@ -375,7 +378,8 @@ def to_json(scenarios: list[Scenario], tools: Tools, runs: int) -> dict[str, obj
     return {
         "runs": runs,
         "python": tools.python,
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                    "loadavg_at_end": list(os.getloadavg())},
         "versions": {
             "sula": version_of(tools.sula),
             "uv": version_of([tools.uv]) if tools.uv else None,
