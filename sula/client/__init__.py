@@ -35,6 +35,7 @@ Settings, shared by every command that talks to an index::
         refresh: bool = False                  # revalidate everything cached
         refresh_packages: frozenset[NormalizedName] = frozenset()
         concurrency: int = 50                  # env SULA_CONCURRENT_DOWNLOADS
+        page_concurrency: int = 16             # index pages in flight (fewer TLS handshakes)
         timeout: float = 30.0                  # env SULA_HTTP_TIMEOUT (seconds, per read)
         retries: int = 3                       # retries after the first try (connect errors, 5xx)
         retry_backoff: float = 0.5             # first delay; doubles each retry

@@ -256,6 +256,7 @@ class RegistryClient:
         self.auth = http.auth if http is not None else AuthStore()
         self.http = http or HttpClient(self.settings, auth=self.auth)
         self._indexes: list[IndexUrl] | None = None
+        self._page_sem: asyncio.Semaphore | None = None
         self._files: OnceMap[NormalizedName, PackageFiles] = OnceMap()
         self._flat: OnceMap[str, dict[NormalizedName, list[File]]] = OnceMap()
         self._metadata: OnceMap[tuple[str, str], Metadata] = OnceMap()
@@ -355,10 +356,13 @@ class RegistryClient:
         headers = {"Accept": ACCEPT}
         if entry is not None and rows is not None:
             headers.update(entry.head.policy.revalidation_headers())
-        resp = await self.http.request(
-            url, headers=headers, ok=frozenset({200, 304}) | _NOT_FOUND,
-            what="Failed to fetch the index page",
-        )
+        if self._page_sem is None:
+            self._page_sem = asyncio.Semaphore(max(1, self.settings.page_concurrency))
+        async with self._page_sem:
+            resp = await self.http.request(
+                url, headers=headers, ok=frozenset({200, 304}) | _NOT_FOUND,
+                what="Failed to fetch the index page",
+            )
         if resp.status in _NOT_FOUND:
             _log.debug("`%s` is not on `%s` (HTTP %d)", what, redact_url(url), resp.status)
             return None

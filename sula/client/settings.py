@@ -109,6 +109,10 @@ class ClientSettings:
     refresh: bool = False
     refresh_packages: frozenset[NormalizedName] = field(default_factory=frozenset)
     concurrency: int = 50
+    #: Index pages in flight at once (within ``concurrency``). Each new connection costs a
+    #: TLS handshake (~2 ms of CPU here) and pages are large: 16 finished a warm 195-page
+    #: resolve ~10% sooner than 50 (medians of 8 alternating runs), and as fast as 8.
+    page_concurrency: int = 16
     timeout: float = 30.0
     retries: int = 3
     retry_backoff: float = 0.5
