@@ -17,7 +17,8 @@ from pathlib import Path
 from sula._fs import remove_tree
 from sula._span import span
 from sula._warnings import warn_user
-from sula.database.record import RecordEntry, format_record, hash_bytes, hash_file
+from sula.database.record import RecordEntry, format_record, hash_bytes, hash_file, parse_record
+from sula.installer.errors import InvalidWheelError
 from sula.installer.layout import Layout
 from sula.installer.linker import Linker
 from sula.installer.scripts import entry_point_script, rewrite_shebang
@@ -42,26 +43,44 @@ class InstallOptions:
 
 
 class _Rows:
-    """RECORD rows of one installation, with paths relative to the dist-info's parent."""
+    """RECORD rows of one installation, with paths relative to the dist-info's parent.
+
+    The cache entry's RECORD is complete (every file, hashed while unzipping), so the rows of
+    files that keep their path (the root and the ``.dist-info``, the bulk of a wheel) are
+    copied as text lines, never parsed into fields nor formatted again.
+    """
 
     def __init__(self, wheel: UnpackedWheel, site: Path) -> None:
         self.site = str(site)
-        self.source = {e.path: e for e in wheel.record()}
-        self.rows: list[RecordEntry] = []
+        self.entries = wheel.record_lines()
+        self._by_path: dict[str, str] | None = None
+        self.out: list[str] = []
 
     def prefix_for(self, dst_dir: str) -> str:
         rel = os.path.relpath(dst_dir, self.site)
         return "" if rel == "." else rel.replace(os.sep, "/") + "/"
 
+    def add_line(self, line: str) -> None:
+        self.out.append(line)
+
     def add_linked(self, wheel_rel: str, dst_rel: str, src: str) -> None:
-        entry = self.source.get(wheel_rel)
+        if self._by_path is None:
+            self._by_path = dict(self.entries)
+        line = self._by_path.get(wheel_rel)
+        entry = parse_record(line)[0] if line is not None else None
         if entry is None or not entry.hash:
             digest, size = hash_file(Path(src))
             entry = RecordEntry(wheel_rel, digest, size)
-        self.rows.append(RecordEntry(dst_rel, entry.hash, entry.size))
+        self.out.append(format_record([RecordEntry(dst_rel, entry.hash, entry.size)]).rstrip("\n"))
 
     def add_written(self, dst_rel: str, data: bytes) -> None:
-        self.rows.append(RecordEntry(dst_rel, hash_bytes(data), len(data)))
+        self.out.append(format_record([RecordEntry(dst_rel, hash_bytes(data), len(data))]).rstrip("\n"))
+
+    def add_written_empty(self, dst_rel: str) -> None:
+        self.out.append(format_record([RecordEntry(dst_rel, "", None)]).rstrip("\n"))
+
+    def text(self) -> str:
+        return "\n".join(self.out) + "\n"
 
 
 def _write_new(path: str, data: bytes, mode: int, linker: Linker) -> None:
@@ -153,6 +172,38 @@ def _install_scripts(
             rows.add_linked(wheel_rel_prefix + rel + name, dst_rel_prefix + rel + name, src)
 
 
+def _link_root(linker: Linker, rows: _Rows, wheel: UnpackedWheel, root: str, site: str) -> None:
+    """Link the wheel's root files into ``site`` by its RECORD (no directory walk: the cache
+    entry's RECORD lists every file); their RECORD lines are kept as they are."""
+    skip = (wheel.dist_info + "/",) if wheel.data_dir is None else (wheel.dist_info + "/", wheel.data_dir + "/")
+    _makedirs(site, linker)
+    made = {""}
+    link = linker.link
+    add = rows.add_line
+    for path, line in rows.entries:
+        if path.startswith(skip):
+            continue
+        parent = path.rpartition("/")[0]
+        if parent not in made:
+            _make_parents(site, parent, made, linker)
+        try:
+            link(root + "/" + path, site + "/" + path)
+        except FileNotFoundError as err:
+            raise InvalidWheelError(wheel.root, f"`{path}` is listed in RECORD but missing") from err
+        add(line)
+
+
+def _make_parents(base: str, rel: str, made: set[str], linker: Linker) -> None:
+    """Create ``base/rel`` and whichever of its parents ``made`` does not list yet."""
+    todo = []
+    while rel not in made:
+        todo.append(rel)
+        rel = rel.rpartition("/")[0]
+    for d in reversed(todo):
+        _makedirs(base + "/" + d, linker)
+        made.add(d)
+
+
 def install_wheel(
     wheel: UnpackedWheel, layout: Layout, linker: Linker, options: InstallOptions | None = None
 ) -> Path:
@@ -167,10 +218,7 @@ def install_wheel(
     python = str(layout.python)
     n_conflicts = len(linker.conflicts)
     with span("install_wheel", dist=f"{wheel.name}=={wheel.version}"):
-        skip = {wheel.dist_info}
-        if wheel.data_dir is not None:
-            skip.add(wheel.data_dir)
-        _link_tree(linker, rows, root, "", str(site), frozenset(skip))
+        _link_root(linker, rows, wheel, root, str(site))
 
         if wheel.data_dir is not None:
             data_root = os.path.join(root, wheel.data_dir)
@@ -224,19 +272,24 @@ def _assemble_dist_info(
     src_info = os.path.join(str(wheel.root), wheel.dist_info)
     tmp.mkdir()
     try:
-        for dirpath, _dirnames, filenames in os.walk(src_info):
-            rel = os.path.relpath(dirpath, src_info)
-            rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            target = os.path.join(str(tmp), rel)
-            if rel:
-                os.makedirs(target, exist_ok=True)
-            for name in filenames:
-                if not rel and name in _GENERATED:
-                    continue
-                src = os.path.join(dirpath, name)
-                linker.link(src, os.path.join(target, name))
-                path = f"{wheel.dist_info}/{rel}{name}"
-                rows.add_linked(path, path, src)
+        prefix = wheel.dist_info + "/"
+        cut = len(prefix)
+        made = {""}
+        tmp_s = str(tmp)
+        for path, line in rows.entries:
+            if not path.startswith(prefix):
+                continue
+            rel = path[cut:]
+            if rel in _GENERATED:
+                continue
+            parent = rel.rpartition("/")[0]
+            if parent not in made:
+                _make_parents(tmp_s, parent, made, linker)
+            try:
+                linker.link(src_info + "/" + rel, tmp_s + "/" + rel)
+            except FileNotFoundError as err:
+                raise InvalidWheelError(wheel.root, f"`{path}` is listed in RECORD but missing") from err
+            rows.add_line(line)
 
         def write(name: str, data: bytes) -> None:
             with open(tmp / name, "xb") as f:
@@ -248,9 +301,9 @@ def _assemble_dist_info(
             write("REQUESTED", b"")
         if options.direct_url is not None:
             write("direct_url.json", json.dumps(options.direct_url, sort_keys=True).encode())
-        rows.rows.append(RecordEntry(f"{wheel.dist_info}/RECORD", "", None))
+        rows.add_written_empty(f"{wheel.dist_info}/RECORD")
         with open(tmp / "RECORD", "x", encoding="utf-8", newline="") as f:
-            f.write(format_record(rows.rows))
+            f.write(rows.text())
         if final.exists():
             remove_tree(final)
         os.rename(tmp, final)

@@ -114,6 +114,26 @@ class UnpackedWheel:
         except OSError as err:
             raise InvalidWheelError(self.root, f"`{self.dist_info}/RECORD` is missing") from err
 
+    def record_lines(self) -> list[tuple[str, str]]:
+        """``(path, line)`` for each row of the RECORD, the line as written (no trailing newline)."""
+        path = self.root / self.dist_info / "RECORD"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InvalidWheelError(self.root, f"`{self.dist_info}/RECORD` is missing") from err
+        out: list[tuple[str, str]] = []
+        for line in text.splitlines():
+            if not line:
+                continue
+            if '"' in line:
+                # A quoted path (it holds a comma or a quote): let csv read it.
+                entries = parse_record(line + "\n")
+                if entries:
+                    out.append((entries[0].path, line))
+            else:
+                out.append((line.rsplit(",", 2)[0], line))
+        return out
+
     def entry_points(self) -> list[EntryPoint]:
         path = self.root / self.dist_info / "entry_points.txt"
         try:

@@ -103,12 +103,16 @@ class DownloadProgress:
         progress.start()
 
     def on_download_start(self, name: str, size: int | None) -> None:
+        if self._progress is None:  # not a terminal: never import rich
+            return
         from rich.progress import Progress
 
         if isinstance(self._progress, Progress):
             self._tasks[name] = self._progress.add_task(name, total=size)
 
     def on_download_progress(self, name: str, nbytes: int) -> None:
+        if self._progress is None:  # not a terminal: never import rich
+            return
         from rich.progress import Progress, TaskID
 
         if isinstance(self._progress, Progress):
@@ -117,6 +121,8 @@ class DownloadProgress:
                 self._progress.advance(TaskID(task), nbytes)
 
     def on_download_complete(self, name: str) -> None:
+        if self._progress is None:  # not a terminal: never import rich
+            return
         from rich.progress import Progress, TaskID
 
         if isinstance(self._progress, Progress):
@@ -129,6 +135,8 @@ class DownloadProgress:
             self._progress.update(TaskID(overall), description=f"{self._done}/{self.total} packages")
 
     def close(self) -> None:
+        if self._progress is None:  # not a terminal: never import rich
+            return
         from rich.progress import Progress
 
         if isinstance(self._progress, Progress):
@@ -155,12 +163,16 @@ class LinkProgress:
         progress.start()
 
     def on_installed(self, name: str) -> None:
+        if self._progress is None:  # not a terminal: never import rich
+            return
         from rich.progress import Progress, TaskID
 
         if isinstance(self._progress, Progress) and isinstance(self._task, int):
             self._progress.update(TaskID(self._task), advance=1, description=name)
 
     def close(self) -> None:
+        if self._progress is None:  # not a terminal: never import rich
+            return
         from rich.progress import Progress
 
         if isinstance(self._progress, Progress):
