@@ -1,6 +1,6 @@
 """Benchmark: ``sula pip sync`` against ``uv pip sync``, warm cache, median of N runs each.
 
-    python bench/install.py [REQUIREMENTS] [--runs 5] [--uv PATH] [--sula "sula"]
+    python bench/install.py [REQUIREMENTS] [--runs 5] [--uv PATH] [--sula "sula"] [--find-links URL]
 
 Default input: ../shared/bench/requirements/requirements-large.txt (45 pins, ~9,500 files).
 Each tool gets its own cache, filled by one untimed run. Then, alternating so that both see
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--uv", default=str(Path(sys.executable).parent / "uv"))
     parser.add_argument("--sula", default=None, help="Command that runs sula (default: this Python -m sula)")
+    parser.add_argument("--find-links", metavar="URL", default=None,
+                        help="Take every wheel from this find-links location (--no-index), not the index")
     args = parser.parse_args(argv)
 
     sula = shlex.split(args.sula) if args.sula else [sys.executable, "-m", "sula"]
@@ -54,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             "sula": {**base, "SULA_CACHE_DIR": str(work / "sula-cache")},
             "uv": {**base, "UV_CACHE_DIR": str(work / "uv-cache")},
         }
+        source = ["--no-index", "--find-links", args.find_links] if args.find_links else []
         cmds = {
-            "sula": [*sula, "pip", "sync", args.requirements, "--python"],
-            "uv": [args.uv, "pip", "sync", args.requirements, "--python"],
+            "sula": [*sula, "pip", "sync", args.requirements, *source, "--python"],
+            "uv": [args.uv, "pip", "sync", args.requirements, *source, "--python"],
         }
         for tool in ("sula", "uv"):
             warm = _venv(work / f"{tool}-warm")

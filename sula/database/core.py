@@ -271,17 +271,17 @@ class DistributionDatabase:
     ) -> dict[str, str]:
         if self.client is None:
             raise DistributionError(f"Cannot download `{source.filename.filename}` without an index client")
-        hashers = {"sha256": hashlib.sha256()}
-        for algo in allowed:
-            if algo not in hashers and algo in hashlib.algorithms_guaranteed:
-                hashers[algo] = hashlib.new(algo)
+        # One pass of each algorithm over the bytes: the index's hashes are checked here
+        # from the same digests (not a second time by the client).
+        expected = {a.lower(): v.lower() for a, v in source.hashes.items() if a.lower() in hashlib.algorithms_guaranteed}
+        hashers = {a: hashlib.new(a) for a in {"sha256", *expected, *allowed} if a in hashlib.algorithms_guaranteed}
         name = source.filename.name
         reporter = self.reporter
         async with self._downloads:
             if reporter is not None:
                 reporter.on_download_start(name, source.size if isinstance(source, RegistryWheel) else None)
             with open(archive, "wb") as out:
-                async for chunk in self.client.stream_url(source.url, hashes=dict(source.hashes) or None):
+                async for chunk in self.client.stream_url(source.url):
                     out.write(chunk)
                     for h in hashers.values():
                         h.update(chunk)
@@ -289,7 +289,11 @@ class DistributionDatabase:
                         reporter.on_download_progress(name, len(chunk))
             if reporter is not None:
                 reporter.on_download_complete(name)
-        return {algo: h.hexdigest() for algo, h in hashers.items()}
+        digests = {algo: h.hexdigest() for algo, h in hashers.items()}
+        for algo, value in expected.items():
+            if digests[algo] != value:
+                raise HashMismatchError(source.filename.filename, algo, [value], digests[algo])
+        return digests
 
 
 def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:

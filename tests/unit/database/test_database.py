@@ -84,6 +84,14 @@ def test_hash_mismatch_leaves_no_cache_entry(wheel_factory, tmp_path: Path) -> N
         asyncio.run(db.get_wheel(src, ["sha256:" + "0" * 64]))
     assert not db.entry_path(src).exists()
     assert not list(cache.temp_root.iterdir())
+    # The index's own hash is checked by the database (the client is not asked to hash again).
+    listed = RegistryWheel(filename=src.filename, url=src.url, index="i", hashes={"sha256": "1" * 64})
+    with pytest.raises(HashMismatchError, match="expected `sha256:1111"):
+        asyncio.run(DistributionDatabase(cache=cache, client=server).get_wheel(listed))
+    assert not db.entry_path(listed).exists()
+    good = hashlib.sha256(whl.read_bytes()).hexdigest()
+    ok = RegistryWheel(filename=src.filename, url=src.url, index="j", hashes={"SHA256": good.upper()})
+    assert asyncio.run(DistributionDatabase(cache=cache, client=server).get_wheel(ok)).sha256 == good
 
 
 def test_unzip_rejects_tampered_and_unsafe_archives(tmp_path: Path) -> None:
