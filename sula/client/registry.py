@@ -30,6 +30,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from sula._once import OnceMap
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
+from sula.client._heap import HeapFreezer
 from sula.client.auth import AuthStore
 from sula.client.cache_policy import CachePolicy
 from sula.client.errors import (
@@ -257,6 +258,7 @@ class RegistryClient:
         self.http = http or HttpClient(self.settings, auth=self.auth)
         self._indexes: list[IndexUrl] | None = None
         self._page_sem: asyncio.Semaphore | None = None
+        self._heap = HeapFreezer()
         self._files: OnceMap[NormalizedName, PackageFiles] = OnceMap()
         self._flat: OnceMap[str, dict[NormalizedName, list[File]]] = OnceMap()
         self._metadata: OnceMap[tuple[str, str], Metadata] = OnceMap()
@@ -273,6 +275,7 @@ class RegistryClient:
         await self.close()
 
     async def close(self) -> None:
+        self._heap.release()
         await self.http.close()
 
     @property
@@ -303,6 +306,9 @@ class RegistryClient:
             else:
                 pages = await asyncio.gather(*(self._simple_page(i, name) for i in self.indexes))
                 found = [(i, p) for i, p in zip(self.indexes, pages, strict=True) if p is not None]
+            if found:
+                # The rows stay alive all run: keep full GC passes from rescanning them.
+                self._heap.freeze()
             cutoff = self._cutoff()
             index_files: list[DistFile] = []
             for idx, rows in found:

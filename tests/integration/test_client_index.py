@@ -306,6 +306,9 @@ def test_unchanged_page_without_validators_is_not_parsed_again(
     assert parsed == []
     assert "is unchanged; using its parsed cache entry" in caplog.text
     assert second.files == first.files
+    import gc
+
+    assert gc.get_freeze_count() == 0  # the client unfroze the heap it froze when it closed
     # A new file changes the body: parsed again, and the entry is replaced.
     from fixtures.dists import build_wheel
 

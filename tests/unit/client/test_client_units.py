@@ -228,3 +228,52 @@ def test_ssl_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
     with_bundle = make_ssl_context(False)
     assert with_bundle.cert_store_stats()["x509_ca"] > 0
+
+
+# -- GC ------------------------------------------------------------------------------------
+
+
+def test_heap_freezer_freezes_while_a_client_is_open() -> None:
+    import gc
+
+    from sula.client._heap import HeapFreezer
+
+    assert gc.get_freeze_count() == 0
+    first, second = HeapFreezer(), HeapFreezer()
+    try:
+        first.freeze()
+        kept = [object() for _ in range(10)]  # noqa: F841 - tracked after the first freeze
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        second.freeze()
+        assert gc.get_freeze_count() >= frozen
+        first.release()
+        assert gc.get_freeze_count() > 0  # the second client is still open
+        first.release()  # twice is harmless
+        assert gc.get_freeze_count() > 0
+    finally:
+        second.release()
+    assert gc.get_freeze_count() == 0
+
+
+def test_heap_freezer_leaves_a_frozen_or_disabled_collector_alone() -> None:
+    import gc
+
+    from sula.client._heap import HeapFreezer
+
+    gc.freeze()  # the host program froze its own heap
+    try:
+        before = gc.get_freeze_count()
+        client = HeapFreezer()
+        client.freeze()
+        client.release()
+        assert not client.active and gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        client = HeapFreezer()
+        client.freeze()
+        assert not client.active and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
