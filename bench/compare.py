@@ -88,7 +88,10 @@ def tool_env(*, offline: bool) -> dict[str, str]:
     env = {
         k: v for k, v in os.environ.items()
         if not k.startswith(("PIP_", "UV_", "SULA_", "CONDA_"))
-        and k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+        # PYTHONDONTWRITEBYTECODE (set on these machines) would make every Python tool,
+        # sula and pip alike, recompile its own modules on every start: not what a user
+        # with a normal install sees.
+        and k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")
     }
     if "PIP_CERT" in os.environ:  # a CA bundle changes no answer; the network may need it
         env["PIP_CERT"] = os.environ["PIP_CERT"]
