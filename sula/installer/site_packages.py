@@ -130,15 +130,33 @@ def _split_name_version(stem: str) -> tuple[str, str]:
     return name, version
 
 
+def _name_version(path: Path) -> tuple[str | None, str | None]:
+    """``Name`` and ``Version`` of a METADATA file, scanned from its first lines: the
+    email parser (``metadata()``) runs only for commands that read more than these."""
+    name = version = None
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line in ("\n", "\r\n") or (name is not None and version is not None):
+                break
+            key, sep, value = line.partition(":")
+            if not sep:
+                continue
+            key = key.lower()
+            if key == "name" and name is None:
+                name = value.strip()
+            elif key == "version" and version is None:
+                version = value.strip()
+    return name, version
+
+
 def _read_dist_info(site: Path, entry: str) -> InstalledDist | None:
     path = site / entry
     meta_path = path / "METADATA"
     name, version = _split_name_version(entry[: -len(".dist-info")])
-    meta = None
     try:
-        meta = read_metadata(meta_path)
-        name = meta.get("Name") or name
-        version = meta.get("Version") or version
+        found = _name_version(meta_path)
+        name = found[0] or name
+        version = found[1] or version
     except OSError:
         if not (path / "RECORD").exists():
             return None
@@ -157,7 +175,6 @@ def _read_dist_info(site: Path, entry: str) -> InstalledDist | None:
         path=path,
         site=site,
         direct_url=direct_url,
-        _meta=[meta] if meta is not None else [],
     )
 
 
