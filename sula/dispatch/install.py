@@ -34,6 +34,7 @@ __all__ = [
     "InstallSettings",
     "InstallSummary",
     "direct_source",
+    "for_platform",
     "index_for",
     "install_spec",
     "install_wanted",
@@ -603,6 +604,17 @@ def install_wanted(
         unchanged=unchanged,
         downloaded=len(prepared),
     )
+
+
+def for_platform(interp: Interpreter, python_platform: str | None) -> Interpreter:
+    """``interp``, or with ``--python-platform`` the same interpreter with that platform's
+    markers and tags, so that resolution and wheel selection target the platform."""
+    if not python_platform:
+        return interp
+    from sula.resolver.python import platform_target
+
+    markers, tags = platform_target(python_platform, interp.markers, interp.python_minor)
+    return interp.retarget(markers=markers, tags=tags)
 
 
 def install_spec(

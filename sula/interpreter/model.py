@@ -224,6 +224,13 @@ class Interpreter:
             f"sys_executable={self.sys_executable!r}, prefix={self.prefix!r})"
         )
 
+    def retarget(self, *, markers: dict[str, str], tags: list[str]) -> Interpreter:
+        """This interpreter with other marker values and tags: what ``--python-platform``
+        installs for (wheels for another platform, into a target this Python may not run)."""
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(markers=markers, tags=tags)
+        return Interpreter(**values)
+
     def is_venv(self) -> bool:
         """True when this interpreter runs inside a virtual environment (PEP 405)."""
         return self.prefix != self.base_prefix

@@ -32,6 +32,9 @@ def add_install_arguments(parser: argparse.ArgumentParser) -> None:
                        "(default: hardlink, falling back to copy)")
     group.add_argument("--compile-bytecode", "--compile", action="store_true",
                        help="Compile the installed Python files to bytecode")
+    group.add_argument("--python-platform", metavar="TARGET", default=None,
+                       help="Install wheels for another platform (e.g. x86_64-manylinux_2_28, "
+                       "windows, macos) instead of the target interpreter's")
 
 
 def settings_from_args(

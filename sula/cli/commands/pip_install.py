@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.cli.commands._pip_env import find_target
     from sula.cli.commands._pip_flow import CliReporter, print_summary, settings_from_args
-    from sula.dispatch.install import install_spec
+    from sula.dispatch.install import for_platform, install_spec
     from sula.errors import SulaError
     from sula.requirements import from_sources
 
@@ -59,8 +59,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     env, layout = find_target(args, ctx)
     settings = settings_from_args(args, ctx, spec, sync=False)
+    interp = for_platform(env.interpreter, args.python_platform)
     summary = install_spec(
-        spec, cache=ctx.cache, layout=layout, interp=env.interpreter, settings=settings,
+        spec, cache=ctx.cache, layout=layout, interp=interp, settings=settings,
         reporter=CliReporter(ctx.printer),
     )
     print_summary(ctx, summary)

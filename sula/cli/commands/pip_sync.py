@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.cli.commands._pip_env import find_target
     from sula.cli.commands._pip_flow import CliReporter, print_summary, settings_from_args
-    from sula.dispatch.install import install_wanted, wanted_from_spec
+    from sula.dispatch.install import for_platform, install_wanted, wanted_from_spec
     from sula.requirements import from_sources
 
     started = time.perf_counter()
@@ -33,11 +33,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     env, layout = find_target(args, ctx)
     settings = settings_from_args(args, ctx, spec, sync=True)
     # Every line is a pin: the wanted set is the files' (no resolution).
-    wanted = wanted_from_spec(spec, env.interpreter, require_hashes=settings.require_hashes)
+    interp = for_platform(env.interpreter, args.python_platform)
+    wanted = wanted_from_spec(spec, interp, require_hashes=settings.require_hashes)
     reporter = CliReporter(ctx.printer)
     reporter.on_resolved(len(wanted), time.perf_counter() - started)
     summary = install_wanted(
-        wanted, cache=ctx.cache, layout=layout, interp=env.interpreter, settings=settings,
+        wanted, cache=ctx.cache, layout=layout, interp=interp, settings=settings,
         spec=spec, reporter=reporter,
     )
     print_summary(ctx, summary)
