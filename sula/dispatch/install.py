@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     from sula.installer.site_packages import SitePackages
     from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
+    from sula.resolver.options import BinaryPolicy
 
 __all__ = [
     "DistVersion",
     "InstallReporter",
     "InstallSettings",
     "InstallSummary",
+    "binary_policy",
     "direct_source",
     "for_platform",
     "index_for",
@@ -285,7 +287,7 @@ def resolve_wanted(
     from sula.resolver.api import resolve_async
     from sula.resolver.graph import ResolutionGraph
     from sula.resolver.manifest import Manifest
-    from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
+    from sula.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions
     from sula.resolver.python import PythonTarget
 
     markers = dict(interp.marker_environment())
@@ -303,11 +305,7 @@ def resolve_wanted(
     options = ResolverOptions(
         prerelease=PrereleaseMode(prerelease),
         resolution=ResolutionMode(settings.resolution),
-        binary=BinaryPolicy.from_lists(
-            only_binary=[*settings.only_binary, *sorted(spec.only_binary)],
-            no_binary=[*settings.no_binary, *sorted(spec.no_binary)],
-            no_build=settings.no_build,
-        ),
+        binary=binary_policy(settings, spec),
         python_version=python.version,
     )
     manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
@@ -502,11 +500,8 @@ def install_wanted(
     reporter: InstallReporter = SILENT,
 ) -> InstallSummary:
     """Plan ``wanted`` against the environment and the cache, then fetch, remove and link."""
-    from sula._fs import lock
     from sula.client.registry import RegistryClient
     from sula.database import DistributionDatabase
-    from sula.installer import InstallOptions, UnpackedWheel
-    from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
     from sula.installer.plan import plan_install
     from sula.installer.site_packages import SitePackages
 
@@ -530,6 +525,14 @@ def install_wanted(
             wanted, site, find_cached=find_cached, reinstall=settings.reinstall,
             remove_extraneous=settings.sync,
         )
+        # `--no-binary NAME`: a registry package to (re)install must come from its sdist,
+        # which needs a source build; refuse before anything is downloaded or removed.
+        policy = binary_policy(settings, spec)
+        for want in (*(w for w, _ in plan.cached), *plan.remote):
+            if want.url is None and not policy.allows_wheel(want.name):
+                from sula.installer.errors import SourceBuildRequiredError
+
+                raise SourceBuildRequiredError(str(want))
         if plan.extraneous:
             keep = _self_protection(site, layout, interp)
             kept = [d for d in plan.extraneous if d.name in keep]
@@ -545,6 +548,12 @@ def install_wanted(
         if settings.dry_run or plan.is_noop():
             reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
+
+        # Only now the linker, the uninstaller and the lock (a no-op sync never loads them).
+        from sula._fs import lock
+        from sula.installer.install import InstallOptions
+        from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
+        from sula.installer.wheel import UnpackedWheel
 
         prepared: list[tuple[Wanted, CachedWheel]] = []
         if plan.remote:
@@ -603,6 +612,17 @@ def install_wanted(
         uninstalled=tuple(sorted(removed)),
         unchanged=unchanged,
         downloaded=len(prepared),
+    )
+
+
+def binary_policy(settings: InstallSettings, spec: RequirementsSpec | None) -> BinaryPolicy:
+    """``--only-binary``/``--no-binary``/``--no-build`` of the command line and the files."""
+    from sula.resolver.options import BinaryPolicy
+
+    return BinaryPolicy.from_lists(
+        only_binary=[*settings.only_binary, *sorted(spec.only_binary if spec else ())],
+        no_binary=[*settings.no_binary, *sorted(spec.no_binary if spec else ())],
+        no_build=settings.no_build,
     )
 
 
