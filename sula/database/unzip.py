@@ -41,8 +41,6 @@ def _b64(digest: bytes) -> str:
 
 def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
     """Extract ``archive`` into the existing directory ``dest`` and write a verified RECORD."""
-    from sula.database.record import RecordEntry, format_record, parse_record
-
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as err:
@@ -91,6 +89,13 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
         raise InvalidArchiveError(filename, str(err)) from err
     except (zlib.error, EOFError) as err:
         raise InvalidArchiveError(filename, f"corrupt member data ({err})") from err
+
+    _finish(dest, filename, computed, dist_infos)
+
+
+def _finish(dest: Path, filename: str, computed: dict[str, tuple[str, int]], dist_infos: set[str]) -> None:
+    """Check the extracted files against the wheel's RECORD, then rewrite RECORD complete."""
+    from sula.database.record import RecordEntry, format_record, parse_record
 
     if len(dist_infos) != 1:
         if not dist_infos:
