@@ -67,7 +67,7 @@ class CandidateSelector:
         # if-necessary-or-explicit: explicit packages, or packages that only have pre-releases.
         if explicit:
             return True
-        return all(e.version.is_prerelease for e in vmap.entries) if vmap.entries else False
+        return all(e.is_prerelease for e in vmap.entries) if vmap.entries else False
 
     def _usable(self, name: NormalizedName, entry: VersionEntry, vmap: VersionMap) -> DistFile | None:
         yanks = self.allowed_yanks.get(name)
@@ -96,17 +96,20 @@ class CandidateSelector:
         entries = reversed(vmap.entries) if lowest else iter(vmap.entries)
         fallback: Candidate | None = None
         for entry in entries:
-            version = entry.version
-            pre = version.is_prerelease
+            pre = entry.is_prerelease
             if pre and allow is False:
                 continue
             if pre and allow is None:
-                if fallback is not None or not contains(version):
+                if fallback is not None:
+                    continue
+                version = entry.version
+                if not contains(version):
                     continue
                 file = self._usable(name, entry, vmap)
                 if file is not None:
                     fallback = Candidate(name, version, file)
                 continue
+            version = entry.version
             if not contains(version):
                 continue
             file = self._usable(name, entry, vmap)
@@ -119,4 +122,4 @@ class CandidateSelector:
         """Pre-releases in range that the mode kept out (for the "pre-releases are available" hint)."""
         if self.allows_prerelease(name, vmap) is not False:
             return []
-        return [e.version for e in vmap.entries if e.version.is_prerelease and contains(e.version)]
+        return [e.version for e in vmap.entries if e.is_prerelease and contains(e.version)]

@@ -135,7 +135,7 @@ class ResolverProvider:
         for entry in vmap.entries:
             if cand is not None and entry.version <= cand.version:
                 break
-            if entry.version.is_prerelease or not rng.contains(entry.version):
+            if entry.is_prerelease or not rng.contains(entry.version):
                 continue
             if vmap.reason(entry) is not Why.REQUIRES_PYTHON:
                 continue

@@ -10,9 +10,10 @@ file is kept with the reason, so that a failed resolution can say *why* it was s
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
@@ -69,17 +70,84 @@ class Incompatibility(enum.IntEnum):
 
 
 class VersionEntry:
-    """The files of one version and, once asked, the chosen file or the reason there is none."""
+    """The files of one version and, once asked, the chosen file or the reason there is none.
 
-    __slots__ = ("_choice", "files", "version", "yanked", "yanked_reason")
+    ``version`` is parsed on first access: the selector usually looks at a handful of the
+    newest versions of a package, so most entries never need a ``Version`` object.
+    """
 
-    def __init__(self, version: Version) -> None:
-        self.version = version
+    __slots__ = ("_choice", "_version", "_yanked", "files", "is_prerelease", "text")
+
+    def __init__(self, text: str, version: Version | None, is_prerelease: bool) -> None:
+        self.text = text
+        self._version = version
+        self.is_prerelease = is_prerelease
         self.files: list[DistFile] = []
-        self.yanked = False
-        self.yanked_reason: str | None = None
+        # (yanked, reason), computed on first look.
+        self._yanked: tuple[bool, str | None] | None = None
         # allow_yanked -> (file, reason); filled on first look.
         self._choice: dict[bool, tuple[DistFile | None, Incompatibility | None]] = {}
+
+    @property
+    def version(self) -> Version:
+        version = self._version
+        if version is None:
+            version = self._version = Version(self.text)
+        return version
+
+    def _yanks(self) -> tuple[bool, str | None]:
+        y = self._yanked
+        if y is None:
+            files = self.files
+            # A version is yanked when all of its files are (PEP 592 yanks files, pip yanks releases).
+            if files and all(f.file.yanked for f in files):
+                y = (True, next((f.file.yanked_reason for f in files if f.file.yanked_reason), None))
+            else:
+                y = (False, None)
+            self._yanked = y
+        return y
+
+    @property
+    def yanked(self) -> bool:
+        return self._yanks()[0]
+
+    @property
+    def yanked_reason(self) -> str | None:
+        return self._yanks()[1]
+
+
+# Plain release strings (``1.2.3``): their ``Version`` sort key is built without parsing,
+# when this packaging's key layout is the one checked below (else every version is parsed).
+_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)*").fullmatch
+_STABLE_TAIL: tuple[Any, ...] | None = None
+
+
+def _plain_key(text: str) -> tuple[Any, ...]:
+    release = [int(p) for p in text.split(".")]
+    while release and release[-1] == 0:
+        release.pop()
+    return (0, tuple(release), *_STABLE_TAIL)  # type: ignore[misc]
+
+
+def _key_of(version: Version) -> Any:
+    """The sort/equality key of ``version`` (its comparison key when plain keys are on)."""
+    return version._key if _STABLE_TAIL is not None else version
+
+
+def _check_plain_keys() -> tuple[Any, ...] | None:
+    global _STABLE_TAIL
+    try:
+        key = Version("1")._key
+        _STABLE_TAIL = tuple(key[2:])
+        for text in ("0", "0.0", "1.0.0", "2.10.0.1", "007.08", "1.2"):
+            if _plain_key(text) != Version(text)._key:
+                raise ValueError(text)
+    except Exception:  # another packaging: parse everything
+        _STABLE_TAIL = None
+    return _STABLE_TAIL
+
+
+_check_plain_keys()
 
 
 @dataclass(slots=True)
@@ -106,43 +174,78 @@ class VersionMap:
     ) -> None:
         self.name = name
         self._target = _Target(name, python, binary)
-        by_text: dict[str, VersionEntry] = {}
-        by_version: dict[Version, VersionEntry] = {}
-        seen: set[str] = set()
-        for files in sources:
-            for f in files:
-                fname = f.filename.filename
-                if fname in seen:
-                    continue
-                seen.add(fname)
+        # Group by version text first (one dict operation per file), then key each text once.
+        by_text: dict[str, list[DistFile]] = {}
+        source_list = list(sources)
+        if len(source_list) == 1:
+            for f in source_list[0]:
                 text = f.filename.version_str
-                entry = by_text.get(text)
-                if entry is None:
-                    try:
-                        version = Version(text)
-                    except InvalidVersion:
+                group = by_text.get(text)
+                if group is None:
+                    by_text[text] = [f]
+                else:
+                    group.append(f)
+        else:
+            seen: set[str] = set()
+            for files in source_list:
+                for f in files:
+                    fname = f.filename.filename
+                    if fname in seen:
                         continue
-                    entry = by_version.get(version)
-                    if entry is None:
-                        entry = by_version[version] = VersionEntry(version)
-                    by_text[text] = entry
-                entry.files.append(f)
-        for entry in by_version.values():
-            # A version is yanked when all of its files are (PEP 592 yanks files, pip yanks releases).
-            if entry.files and all(f.file.yanked for f in entry.files):
-                entry.yanked = True
-                entry.yanked_reason = next(
-                    (f.file.yanked_reason for f in entry.files if f.file.yanked_reason), None
-                )
-        self.entries: list[VersionEntry] = sorted(by_version.values(), key=lambda e: e.version,
-                                                  reverse=True)
-        self._by_version = by_version
+                    seen.add(fname)
+                    text = f.filename.version_str
+                    group = by_text.get(text)
+                    if group is None:
+                        by_text[text] = [f]
+                    else:
+                        group.append(f)
+        by_key: dict[Any, VersionEntry] = {}
+        merged: dict[str, VersionEntry] = {}
+        plain = _PLAIN if _STABLE_TAIL is not None else None
+        for text, group in by_text.items():
+            if plain is not None and plain(text):
+                key: Any = _plain_key(text)
+                entry = by_key.get(key)
+                if entry is None:
+                    entry = by_key[key] = VersionEntry(text, None, False)
+            else:
+                try:
+                    version = Version(text)
+                except InvalidVersion:
+                    continue
+                key = _key_of(version)
+                entry = by_key.get(key)
+                if entry is None:
+                    entry = by_key[key] = VersionEntry(text, version, version.is_prerelease)
+            if entry.files:
+                # Two spellings of one version (``1.0``, ``1.0.0``): rare; listed order below.
+                merged[entry.text] = merged[text] = entry
+            else:
+                entry.files = group
+        if merged:
+            for entry in merged.values():
+                entry.files = []
+            seen = set[str]()
+            for files in source_list:
+                for f in files:
+                    fname = f.filename.filename
+                    if fname in seen:
+                        continue
+                    seen.add(fname)
+                    hit = merged.get(f.filename.version_str)
+                    if hit is not None:
+                        hit.files.append(f)
+        # The first text seen for a version names it (``1.0`` and ``1.0.0`` share an entry).
+        self.entries: list[VersionEntry] = [
+            by_key[k] for k in sorted(by_key, reverse=True)
+        ]
+        self._by_key = by_key
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def get(self, version: Version) -> VersionEntry | None:
-        return self._by_version.get(version)
+        return self._by_key.get(_key_of(version))
 
     def versions(self) -> list[Version]:
         return [e.version for e in self.entries]

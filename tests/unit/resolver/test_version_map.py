@@ -87,3 +87,41 @@ def test_binary_policy_lists() -> None:
     assert not p.allows_wheel("c") and p.allows_sdist("c")  # type: ignore[arg-type]
     assert BinaryPolicy.from_lists(only_binary=[":all:", ":none:"], no_binary=[]).allows_sdist(
         "x")  # type: ignore[arg-type]
+
+
+def test_plain_and_parsed_versions_sort_together_and_parse_lazily() -> None:
+    texts = ["1.0", "1.0.post1", "1.0rc1", "0.9", "1.0+local", "1!0.1", "1.10", "1.9.0", "1.0.dev0",
+             "01.2", "0"]
+    m = vmap("foo", [dist(f"foo-{t}-py3-none-any.whl") for t in texts])
+    assert m.versions() == sorted((Version(t) for t in texts), reverse=True)
+    plain = m.get(Version("1.10"))
+    assert plain is not None and plain.is_prerelease is False and plain._version is not None
+    m2 = vmap("foo", [dist(f"foo-{t}-py3-none-any.whl") for t in texts])
+    untouched = m2.entries[-1]
+    assert untouched._version is None and untouched.text == "0"
+    assert [e.is_prerelease for e in m2.entries] == [Version(t).is_prerelease for t in
+                                                     sorted(texts, key=Version, reverse=True)]
+
+
+def test_two_spellings_of_one_version_keep_listed_order() -> None:
+    m = vmap("foo", [
+        dist("foo-1.0.0.tar.gz"),
+        dist("foo-1.0-py3-none-any.whl"),
+        dist("foo-1.0.0-py3-none-any.whl"),
+        dist("foo-1.0.zip"),
+    ])
+    assert len(m) == 1
+    entry = m.entries[0]
+    assert str(entry.version) == "1.0.0"
+    assert [f.file.filename for f in entry.files] == [
+        "foo-1.0.0.tar.gz", "foo-1.0-py3-none-any.whl", "foo-1.0.0-py3-none-any.whl", "foo-1.0.zip"]
+    best = m.best_file(entry)
+    assert best is not None and best.file.filename == "foo-1.0-py3-none-any.whl"
+
+
+def test_yanked_when_every_file_is() -> None:
+    m = vmap("foo", [dist("foo-2.0.tar.gz", yanked=True), dist("foo-2.0-py3-none-any.whl", yanked=True),
+                     dist("foo-1.0.tar.gz", yanked=True), dist("foo-1.0-py3-none-any.whl")])
+    two, one = m.entries
+    assert two.yanked and not one.yanked
+    assert m.reason(two) is Incompatibility.YANKED and m.best_file(two, allow_yanked=True) is not None
