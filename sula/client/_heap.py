@@ -25,15 +25,16 @@ _holders = 0
 class HeapFreezer:
     """One client's share in the process-wide frozen heap."""
 
-    __slots__ = ("active",)
+    __slots__ = ("active", "closed")
 
     def __init__(self) -> None:
         self.active = False
+        self.closed = False
 
     def freeze(self) -> None:
         """Freeze every object tracked so far (while this client is open)."""
         global _holders
-        if not gc.isenabled():
+        if self.closed or not gc.isenabled():
             return
         if not self.active:
             if _holders == 0 and gc.get_freeze_count() > 0:
@@ -45,6 +46,7 @@ class HeapFreezer:
     def release(self) -> None:
         """This client is done; the last one to finish unfreezes the heap."""
         global _holders
+        self.closed = True  # a lookup still running after close must not freeze again
         if not self.active:
             return
         self.active = False

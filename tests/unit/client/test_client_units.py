@@ -251,6 +251,8 @@ def test_heap_freezer_freezes_while_a_client_is_open() -> None:
         assert gc.get_freeze_count() > 0  # the second client is still open
         first.release()  # twice is harmless
         assert gc.get_freeze_count() > 0
+        first.freeze()  # a lookup that finishes after its client closed
+        assert not first.active
     finally:
         second.release()
     assert gc.get_freeze_count() == 0
