@@ -61,7 +61,7 @@ The client (one per run; an async context manager that owns the aiohttp session)
         hashes = await client.download(dist_file.file, dest_path)  # atomic, verified
         async for chunk in client.stream_url(url, hashes={"sha256": "..."}): ...  # direct URLs
 
-    class File(msgspec.Struct, frozen=True):     # one file from an index page / flat index
+    class File(msgspec.Struct, frozen=True, array_like=True, gc=False):  # one listed file
         filename: str
         url: str                        # absolute, userinfo stripped (auth lives in the client)
         hashes: dict[str, str]          # {"sha256": "..."}; may be empty
@@ -74,8 +74,7 @@ The client (one per run; an async context manager that owns the aiohttp session)
                                                # {} = present without hash; else its hashes
         def requires_python_specifier(self) -> SpecifierSet | None   # None if absent/invalid
 
-    @dataclass(frozen=True, slots=True)
-    class DistFile:
+    class DistFile(msgspec.Struct, frozen=True, gc=False):   # DistFile(filename, file, index)
         filename: WheelFilename | SdistFilename
         file: File
         index: str                      # index / find-links location (no credentials): the
@@ -96,8 +95,10 @@ central directory and ``*.dist-info/METADATA`` (a few KiB); a full download. Loc
 
 Under ``--offline`` a cached page is used however stale, and anything not cached raises
 ``OfflineError`` naming it. Pages are revalidated per uv's rules (see ``cache_policy``); the
-default index sends no caching headers, so its pages are re-fetched on every run while wheel
-metadata (keyed by file URL and hash) is always served from the cache.
+default index sends no caching headers, so its pages are re-fetched on every run (a page whose
+body is byte-identical to the cached one is not parsed again) while wheel metadata (keyed by
+file URL and hash) is always served from the cache. While a client is open the GC heap is
+frozen after each package's files are read (see ``sula.client._heap``).
 
 Errors (all ``ClientError(SulaError)``; ``InvalidSettingError(SulaError)`` for bad flags/env): ``HttpStatusError`` (url, status), ``NetworkError``
 (url; connection failures and timeouts after the retries), ``OfflineError`` (what is missing

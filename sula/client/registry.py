@@ -3,11 +3,18 @@ and file downloads, all through the HTTP cache.
 
 Cache entries written here (msgpack, see ``sula.cache.core`` for the whole layout)::
 
-    simple-v1/<index-key>/<package>.msgpack        CachedPage: policy, final URL, files
-    simple-v1/<flat-key>/.flat-index.msgpack       CachedPage of an http(s) find-links page
+    simple-v1/<index-key>/<package>.msgpack        "SPG2", head length, CachedPage head
+                                                   (policy, final URL, content type, body
+                                                   SHA-256, parser version), list[DistRow]
+    simple-v1/<flat-key>/.flat-index.msgpack       the same, for an http(s) find-links page
     wheels-v1/<index-key>/<package>/<wheel-stem>.msgpack   CachedMetadata: url, hash, Metadata
 
 ``<index-key>`` is ``cache_key`` of the index URL without credentials.
+
+A page that must be asked for again (stale, or from an index that sends no caching headers,
+which is every run for the default index) and comes back byte-identical to the body its
+entry was parsed from is not parsed again: the stored rows (parsed filenames included) are
+decoded instead. After each package's rows the client freezes the GC heap (``_heap``).
 """
 
 from __future__ import annotations
