@@ -7,6 +7,7 @@ same version plus the requirements that the ``bar`` extra adds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,10 +62,68 @@ class _Req:
     url: str | None
     marker: object  # packaging Marker or None
     text: str
+    # Requirements with the same marker text share one Marker and one evaluation.
+    marker_key: str = ""
+
+
+# The common shapes of ``Requires-Dist`` (``name[extras] (>=1,<2) ; marker``, no URL) are
+# split here, with specifier sets and markers parsed once per distinct text; anything else
+# goes to packaging's ``Requirement`` (which also decides what is invalid).
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_SPEC = r"(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+"
+_SIMPLE = re.compile(
+    rf"\s*({_NAME})\s*"
+    rf"(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)?\s*\]\s*)?"
+    rf"(?:\(\s*({_SPEC}(?:\s*,\s*{_SPEC})*)\s*\)|({_SPEC}(?:\s*,\s*{_SPEC})*))?"
+    rf"\s*(?:;\s*(\S.*?))?\s*"
+).fullmatch
+_SPECIFIERS: dict[str, SpecifierSet] = {}
+_MARKERS: dict[str, object] = {}
+
+
+def _fast_parse(text: str) -> _Req | None:
+    m = _SIMPLE(text)
+    if m is None:
+        return None
+    name, extras, paren_spec, spec, marker_text = m.groups()
+    spec_text = paren_spec if paren_spec is not None else spec
+    spec_key = spec_text or ""
+    specifier = _SPECIFIERS.get(spec_key)
+    if specifier is None:
+        from packaging.specifiers import InvalidSpecifier
+
+        try:
+            specifier = SpecifierSet(spec_key)
+        except InvalidSpecifier:
+            return None
+        _SPECIFIERS[spec_key] = specifier
+    marker: object = None
+    if marker_text is not None:
+        marker = _MARKERS.get(marker_text)
+        if marker is None:
+            from packaging.markers import InvalidMarker, Marker
+
+            try:
+                marker = Marker(marker_text)
+            except InvalidMarker:
+                return None
+            _MARKERS[marker_text] = marker
+    return _Req(
+        canonicalize_name(name),
+        tuple(sorted({canonicalize_name(e.strip()) for e in extras.split(",")})) if extras else (),
+        specifier,
+        None,
+        marker,
+        text,
+        marker_text or "",
+    )
 
 
 @lru_cache(maxsize=65536)
 def _parse_one(text: str) -> _Req | None:
+    fast = _fast_parse(text)
+    if fast is not None:
+        return fast
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -78,6 +137,7 @@ def _parse_one(text: str) -> _Req | None:
         r.url,
         r.marker,
         text,
+        str(r.marker) if r.marker is not None else "",
     )
 
 
@@ -117,7 +177,7 @@ class DependencyBuilder:
             return True
         if self.algebra is not None:
             return not self.algebra.is_false(self.algebra.from_marker(req.marker, extra))
-        key = (req.text, extra)
+        key = (req.marker_key, extra)
         hit = self._marker_cache.get(key)
         if hit is None:
             env = dict(self._env)

@@ -13,6 +13,8 @@ import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.utils import NormalizedName
@@ -150,6 +152,9 @@ def _check_plain_keys() -> tuple[Any, ...] | None:
 _check_plain_keys()
 
 
+_version_str = attrgetter("filename.version_str")
+
+
 @dataclass(slots=True)
 class _Target:
     name: NormalizedName
@@ -178,13 +183,13 @@ class VersionMap:
         by_text: dict[str, list[DistFile]] = {}
         source_list = list(sources)
         if len(source_list) == 1:
-            for f in source_list[0]:
-                text = f.filename.version_str
+            # Pages list a version's files together: group runs in C, merge the rare repeats.
+            for text, run in groupby(source_list[0], _version_str):
                 group = by_text.get(text)
                 if group is None:
-                    by_text[text] = [f]
+                    by_text[text] = list(run)
                 else:
-                    group.append(f)
+                    group.extend(run)
         else:
             seen: set[str] = set()
             for files in source_list:

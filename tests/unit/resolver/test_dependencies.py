@@ -91,3 +91,44 @@ def test_static_sdist_metadata() -> None:
     assert meta is not None and meta.requires_dist == ["attrs"]
     dynamic = _sdist({"pkg-1.0/PKG-INFO": old, "pkg-1.0/setup.py": "setup()"})
     assert metadata_from_sdist_bytes(dynamic, "pkg-1.0.tar.gz") is None
+
+
+_REQUIREMENT_TEXTS = [
+    "foo", "foo>=1", "foo >= 1.0 , <2", "foo(>=1)", "foo (>=1,<2) ; python_version<'3'",
+    "foo;python_version<'3'", "foo>=1;python_version<'3'", "foo[a,b]>=1", "foo[ A_b , c ]", "foo[]",
+    "foo>=1.0.*", "foo==1.0.*", "foo; extra == 'x' ", "foo>=1.0a1", "foo===abc", "foo~=1",
+    "foo<1.0+local", "Foo.Bar_baz>=1", "foo[x](>=1)", "foo >=1 ;python_version>'3'",
+    "foo (==1.0, !=1.1)", 'foo>=1; extra == "a" or extra == "b"', "foo; (python_version<'3')",
+    # Not the simple shape, or invalid: packaging decides.
+    "foo>=1,", "foo>=", "foo ; ", "foo;", "foo @ http://127.0.0.1/foo-1.0-py3-none-any.whl",
+    "foo>=1 and", "-foo", "foo-", "foo ==1.0 ==2.0", "foo[a b]", "foo; nonsense",
+]
+
+
+def test_requirement_fast_path_matches_packaging() -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from sula.resolver.dependencies import _parse_one
+
+    for text in _REQUIREMENT_TEXTS:
+        try:
+            r = Requirement(text)
+        except InvalidRequirement:
+            assert _parse_one(text) is None, text
+            continue
+        got = _parse_one(text)
+        assert got is not None, text
+        assert got.name == cn(r.name)
+        assert got.extras == tuple(sorted(cn(e) for e in r.extras))
+        assert got.specifier == r.specifier and str(got.specifier) == str(r.specifier)
+        assert got.url == r.url
+        assert str(got.marker) == str(r.marker) if r.marker else got.marker is None
+
+
+def test_same_marker_text_evaluated_once_per_extra() -> None:
+    b = DependencyBuilder(markers=MARKERS_311, manifest=Manifest())
+    deps = b.for_metadata(Pkg(cn("x")), Version("1"), [
+        "a; python_version < '3.12'", "b>=1; python_version < '3.12'", "c; python_version >= '3.12'",
+    ])
+    assert [str(d.pkg) for d in deps] == ["a", "b"]
+    assert set(b._marker_cache) == {("python_version < '3.12'", ""), ("python_version >= '3.12'", "")}
