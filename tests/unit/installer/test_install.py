@@ -198,3 +198,28 @@ def test_long_and_spaced_interpreter_paths_use_a_sh_trampoline(tmp_path: Path) -
     script.chmod(0o755)
     out = subprocess.run([str(script), "a b"], capture_output=True, text=True)
     assert out.stdout == "ran ['a b']\n", out.stderr
+
+
+def test_files_are_linked_by_the_cached_record(wheel_factory, unpack: Unpack, layout: Layout) -> None:
+    from sula.installer import InvalidWheelError
+
+    whl = wheel_factory("odd", "1.0", files={
+        "odd/__init__.py": "",
+        "odd/a,b.txt": "comma",
+        'odd/q"uote.txt': "quote",
+        "odd/deep/er/x.py": "",
+        "odd-1.0.dist-info/licenses/LICENSE": "MIT",
+        "top.py": "",
+    })
+    wheel = unpack(whl)
+    d = install_wheel(wheel, layout, Linker(), InstallOptions())
+    paths = _record_ok(d)
+    assert {"odd/a,b.txt", 'odd/q"uote.txt', "odd/deep/er/x.py", "top.py",
+            "odd-1.0.dist-info/licenses/LICENSE"} <= set(paths)
+    assert (layout.purelib / "odd" / "a,b.txt").read_text() == "comma"
+    # A damaged cache entry (a listed file gone) is an error naming the file, not a silent skip.
+    os.unlink(wheel.root / "odd" / "deep" / "er" / "x.py")
+    other = Layout.for_venv(layout.purelib.parents[2] / "env2", (3, 11), python=Path(sys.executable))
+    with pytest.raises(InvalidWheelError, match=r"odd/deep/er/x\.py"):
+        install_wheel(wheel, other, Linker(), InstallOptions())
+    assert not (other.purelib / "odd-1.0.dist-info").exists()
