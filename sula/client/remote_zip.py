@@ -57,7 +57,7 @@ def find_metadata_name(names: list[str], project: str) -> str | None:
         return found[0] if found else None
     want = canonicalize_name(project)
     for n in found:
-        if canonicalize_name(n.split("/", 1)[0].rsplit("-", 1)[0].removesuffix(".dist-info")) == want:
+        if canonicalize_name(n.split("/", 1)[0].removesuffix(".dist-info").rsplit("-", 1)[0]) == want:
             return n
     return found[0]
 
@@ -95,21 +95,35 @@ def _parse_content_range(value: str | None) -> tuple[int, int] | None:
     return int(m[1]), int(m[3])
 
 
+_METADATA_SUFFIX = b".dist-info/METADATA"
+
+
 def _parse_central_directory(data: bytes, filename: str) -> list[_Entry]:
+    """The central directory's ``<dir>.dist-info/METADATA`` entries (a top-level directory).
+
+    Every record is walked but only those few are decoded: a wheel can hold thousands of
+    files, and a cold resolution reads a hundred or more central directories."""
     entries: list[_Entry] = []
     pos = 0
+    count = 0
+    unpack = struct.unpack_from
     while pos + 46 <= len(data) and data[pos : pos + 4] == _CDH:
-        (_, _, _, flags, method, _, _, crc, csize, usize, nlen, elen, clen, _, _, _, offset) = (
-            struct.unpack_from("<4sHHHHHHIIIHHHHHII", data, pos)
-        )
-        raw_name = data[pos + 46 : pos + 46 + nlen]
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
-        extra = data[pos + 46 + nlen : pos + 46 + nlen + elen]
-        if 0xFFFFFFFF in (csize, usize, offset):
-            usize, csize, offset = _zip64_extra(extra, usize, csize, offset)
-        entries.append(_Entry(name, method, crc, csize, usize, offset, elen))
-        pos += 46 + nlen + elen + clen
-    if not entries:
+        nlen, elen, clen = unpack("<HHH", data, pos + 28)
+        start = pos + 46
+        end = start + nlen
+        count += 1
+        if (nlen > len(_METADATA_SUFFIX) and data.endswith(_METADATA_SUFFIX, start, end)
+                and data.find(b"/", start, end - 9) < 0):
+            (_, _, _, flags, method, _, _, crc, csize, usize, _, _, _, _, _, _, offset) = (
+                unpack("<4sHHHHHHIIIHHHHHII", data, pos)
+            )
+            name = data[start:end].decode("utf-8" if flags & 0x800 else "cp437", "replace")
+            if 0xFFFFFFFF in (csize, usize, offset):
+                extra = data[end : end + elen]
+                usize, csize, offset = _zip64_extra(extra, usize, csize, offset)
+            entries.append(_Entry(name, method, crc, csize, usize, offset, elen))
+        pos = end + elen + clen
+    if count == 0:
         raise MetadataError(filename, "the central directory is empty or unreadable")
     return entries
 

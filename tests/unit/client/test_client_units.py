@@ -279,3 +279,40 @@ def test_heap_freezer_leaves_a_frozen_or_disabled_collector_alone() -> None:
         assert not client.active and gc.get_freeze_count() == 0
     finally:
         gc.enable()
+
+
+# -- remote zip ------------------------------------------------------------------------------
+
+
+def test_central_directory_keeps_only_top_level_metadata_entries() -> None:
+    import io
+    import struct
+    import zipfile
+
+    from sula.client.remote_zip import _parse_central_directory, find_metadata_name
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i in range(300):
+            zf.writestr(f"foo/sub/mod{i}.py", b"x = 1\n")
+        zf.writestr("foo/vendored/bar-1.0.dist-info/METADATA", b"nested")
+        zf.writestr(".dist-info/METADATA", b"no directory name")
+        zf.writestr("bar-2.0.dist-info/METADATA", b"Name: bar\n")
+        zf.writestr("foo-1.0.dist-info/METADATA", b"Name: foo\nVersion: 1.0\n")
+        zf.writestr("foo-1.0.dist-info/RECORD", b"")
+    data = buf.getvalue()
+    eocd = data.rfind(b"PK\x05\x06")
+    _, _, _, _, _, size, offset, _ = struct.unpack_from("<4sHHHHIIH", data, eocd)
+    entries = _parse_central_directory(data[offset : offset + size], "foo.whl")
+    assert [e.name for e in entries] == ["bar-2.0.dist-info/METADATA", "foo-1.0.dist-info/METADATA"]
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        everything = zf.namelist()
+        (info,) = [i for i in zf.infolist() if i.filename == "foo-1.0.dist-info/METADATA"]
+    # The same answer as looking through every name, and the entry's sizes and offset.
+    assert find_metadata_name([e.name for e in entries], "foo") == find_metadata_name(
+        everything, "foo"
+    ) == "foo-1.0.dist-info/METADATA"
+    foo = entries[1]
+    assert (foo.offset, foo.csize, foo.usize, foo.crc) == (
+        info.header_offset, info.compress_size, info.file_size, info.CRC,
+    )
