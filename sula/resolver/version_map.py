@@ -151,6 +151,49 @@ def _check_plain_keys() -> tuple[Any, ...] | None:
 
 _check_plain_keys()
 
+# Canonical pre-, post- and dev-release spellings (``1.2rc1``, ``1.2.post3``, ``1.2.dev0``):
+# keyed by packaging's own key function, when it exists and agrees with Version below.
+_TAGGED = re.compile(r"([0-9]+(?:\.[0-9]+)*)(?:(a|b|rc)([0-9]+))?(?:\.post([0-9]+))?(?:\.dev([0-9]+))?").fullmatch
+_cmpkey: Any = None
+
+
+def _tagged_key(text: str) -> tuple[Any, bool] | None:
+    """``(key, is_prerelease)`` of a canonical tagged version, or None (parse it instead)."""
+    m = _TAGGED(text)
+    if m is None or _cmpkey is None:
+        return None
+    release, pre, pre_n, post, dev = m.groups()
+    key = _cmpkey(
+        0,
+        tuple(int(p) for p in release.split(".")),
+        (pre, int(pre_n)) if pre is not None else None,
+        ("post", int(post)) if post is not None else None,
+        ("dev", int(dev)) if dev is not None else None,
+        None,
+    )
+    return key, pre is not None or dev is not None
+
+
+def _check_tagged_keys() -> None:
+    global _cmpkey
+    if _STABLE_TAIL is None:
+        return
+    try:
+        from packaging.version import _cmpkey as cmpkey
+
+        _cmpkey = cmpkey
+        for text in ("1.0a1", "1.0b2", "2.0rc10", "1.0.post1", "1.0.dev0", "1.0rc1.post2.dev3",
+                     "1.0a0.dev1", "0.0.post0", "3.10.0b1", "1.0"):
+            hit = _tagged_key(text)
+            v = Version(text)
+            if hit is None or hit != (v._key, v.is_prerelease):
+                raise ValueError(text)
+    except Exception:  # another packaging: parse these
+        _cmpkey = None
+
+
+_check_tagged_keys()
+
 
 _version_str = attrgetter("filename.version_str")
 
@@ -213,6 +256,11 @@ class VersionMap:
                 entry = by_key.get(key)
                 if entry is None:
                     entry = by_key[key] = VersionEntry(text, None, False)
+            elif (tagged := _tagged_key(text)) is not None:
+                key, pre = tagged
+                entry = by_key.get(key)
+                if entry is None:
+                    entry = by_key[key] = VersionEntry(text, None, pre)
             else:
                 try:
                     version = Version(text)

@@ -99,6 +99,8 @@ def test_plain_and_parsed_versions_sort_together_and_parse_lazily() -> None:
     m2 = vmap("foo", [dist(f"foo-{t}-py3-none-any.whl") for t in texts])
     untouched = m2.entries[-1]
     assert untouched._version is None and untouched.text == "0"
+    rc = next(e for e in m2.entries if e.text == "1.0rc1")
+    assert rc._version is None and rc.is_prerelease
     assert [e.is_prerelease for e in m2.entries] == [Version(t).is_prerelease for t in
                                                      sorted(texts, key=Version, reverse=True)]
 
