@@ -11,6 +11,7 @@ import msgspec
 from packaging.utils import NormalizedName
 
 from sula.dist.filename import (
+    SDIST_EXTENSIONS,
     DistFilename,
     FilenameError,
     SdistFilename,
@@ -194,6 +195,30 @@ def _fast_wheel(
     return WheelFilename(filename, canonical, version, build, pys, abis, plats)
 
 
+def _fast_sdist(
+    filename: str, want: NormalizedName, names: dict[str, NormalizedName]
+) -> SdistFilename | None:
+    """``<name>-<version><ext>`` of the project ``want`` split at the last dash; ``None`` →
+    use the parser (which tries every dash: at most one prefix can canonicalize to ``want``,
+    so when the last one does, the answers agree)."""
+    for ext in SDIST_EXTENSIONS:
+        if filename.endswith(ext):
+            break
+    else:
+        return None
+    name, sep, version = filename[: -len(ext)].rpartition("-")
+    if not sep or not version:
+        return None
+    canonical = names.get(name)
+    if canonical is None:
+        from packaging.utils import canonicalize_name
+
+        canonical = names[name] = canonicalize_name(name)
+    if canonical != want:
+        return None
+    return SdistFilename(filename, want, version, ext)
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -239,6 +264,8 @@ def parse_dist_rows(package: str | None, files: list[File], index: str) -> list[
         name: DistFilename | None = None
         if fn.endswith(".whl"):
             name = _fast_wheel(fn, names, tags)
+        elif want is not None:
+            name = _fast_sdist(fn, want, names)
         try:
             if name is None:
                 name = parse_dist_filename(fn, package)

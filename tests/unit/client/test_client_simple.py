@@ -249,3 +249,33 @@ def test_dist_rows_keep_parsed_names_and_filter_by_upload_time() -> None:
     assert [r.filename.name for r in parse_dist_rows(None, files, "flat")] == [
         "pkg", "pkg", "other", "pkg",
     ]
+
+
+@pytest.mark.parametrize(
+    ("package", "filename"),
+    [
+        ("python-dateutil", "python-dateutil-2.8.2.tar.gz"),
+        ("python-dateutil", "python_dateutil-2.9.0.post0.tar.gz"),
+        ("pkg", "pkg-1.0-beta.tar.gz"),  # a dash in the version: the parser decides
+        ("pkg", "Pkg-2.0.zip"),
+        ("pkg", "pkg-1.0.TAR.GZ"),
+        ("pkg", "pkg-.tar.gz"),
+        ("pkg", "other-1.0.tar.gz"),
+        ("a-b", "a-b-1.0.tgz"),
+    ],
+)
+def test_fast_sdist_split_agrees_with_parser(package: str, filename: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    from sula.client.types import _fast_sdist
+    from sula.dist.filename import FilenameError, SdistFilename
+
+    try:
+        slow: SdistFilename | None = SdistFilename.parse(filename, package)
+    except FilenameError:
+        slow = None
+    fast = _fast_sdist(filename, canonicalize_name(package), {})
+    if fast is not None:
+        assert fast == slow
+    dfs = parse_dist_files(package, [File(filename=filename, url="u")], "i")
+    assert [d.filename for d in dfs] == ([slow] if slow is not None else [])
