@@ -12,16 +12,20 @@ class SulaError(Exception):
 
     Subclasses keep their data as attributes and build the message in ``__str__``.
     ``exit_code`` is 1 for failures the user can fix (bad input, unsatisfiable
-    requirements, unreachable index), 2 for unexpected internal failures.
+    requirements, unreachable index), 2 for unexpected internal failures. A ``hint``
+    (what to try next) is printed after the message, on a ``hint:`` line of its own.
     """
 
     exit_code: int = 1
 
-    def __init__(self, message: str = "") -> None:
+    def __init__(self, message: str = "", *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.hint = hint
 
     def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n\nhint: {self.hint}"
         return self.message
 
 

@@ -15,15 +15,6 @@ __all__ = [
 class InterpreterError(SulaError):
     """Base of the interpreter errors; ``hint`` (if any) is printed as its own line."""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.hint = hint
-
-    def __str__(self) -> str:
-        if self.hint:
-            return f"{self.message}\n\nhint: {self.hint}"
-        return self.message
-
 
 class InterpreterNotFoundError(InterpreterError):
     """No interpreter matched a ``--python`` request."""

@@ -10,15 +10,6 @@ __all__ = ["VenvError", "VenvExistsError", "VenvSeedError"]
 class VenvError(SulaError):
     """Creating or seeding a virtual environment failed; ``hint`` is printed on its own line."""
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.hint = hint
-
-    def __str__(self) -> str:
-        if self.hint:
-            return f"{self.message}\n\nhint: {self.hint}"
-        return self.message
-
 
 class VenvExistsError(VenvError):
     """The target exists (a venv, or a non-empty directory) and ``--clear`` was not given."""

@@ -11,15 +11,7 @@ from pathlib import Path
 import pytest
 from fixtures.cli import SulaRunner
 from fixtures.index import IndexServer, IndexServers
-
-
-def _pyenv_python(minor: str) -> Path:
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    for d in sorted((root / "versions").glob(f"{minor}.*"), reverse=True):
-        exe = d / "bin" / f"python{minor}"
-        if exe.is_file():
-            return exe
-    pytest.skip(f"Python {minor} is not installed in pyenv")
+from fixtures.pythons import require_python
 
 
 def _bash(script: str, cwd: Path) -> list[str]:
@@ -30,7 +22,7 @@ def _bash(script: str, cwd: Path) -> list[str]:
 
 @pytest.mark.parametrize("minor", ["3.8", "3.10", "3.12", "3.13"])
 def test_venv_for_each_python(minor: str, run_sula: SulaRunner, tmp_path: Path) -> None:
-    _pyenv_python(minor)
+    require_python(minor)
     result = run_sula("venv", "env", "--python", minor).check()
     assert "Creating virtual environment at: env" in result.stderr
     assert "Activate with: source env/bin/activate" in result.stderr
@@ -50,7 +42,7 @@ def test_venv_for_each_python(minor: str, run_sula: SulaRunner, tmp_path: Path) 
 
 
 def test_output_snapshot(run_sula: SulaRunner, tmp_path: Path) -> None:
-    exe = _pyenv_python("3.12")
+    exe = require_python("3.12")
     result = run_sula("venv", "--python", str(exe), env={"SHELL": "/bin/bash"})
     version = subprocess.run([str(exe), "-c", "import platform; print(platform.python_version())"],
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -92,7 +84,7 @@ def seed_index(index_server: IndexServers, wheel_factory: Callable[..., Path]) -
 def test_seed_installs_pip_from_the_index(
     minor: str, run_sula: SulaRunner, tmp_path: Path, seed_index: IndexServer
 ) -> None:
-    exe = _pyenv_python(minor)
+    exe = require_python(minor)
     result = run_sula("venv", "seeded", "--python", str(exe), "--seed", "-i", seed_index.url,
                       env={"SHELL": "/bin/bash"}).check()
     seeded = [" + pip==99.0"] if minor == "3.12" else [" + pip==99.0", " + setuptools==70.0", " + wheel==0.44.0"]
@@ -111,7 +103,7 @@ def test_seed_installs_pip_from_the_index(
 
 
 def test_second_seed_works_offline(run_sula: SulaRunner, tmp_path: Path, seed_index: IndexServer) -> None:
-    exe = str(_pyenv_python("3.12"))
+    exe = str(require_python("3.12"))
     run_sula("venv", "one", "--python", exe, "--seed", "--index-url", seed_index.url).check()
     seed_index.wait_idle()
     seed_index.clear_log()
@@ -125,7 +117,7 @@ def test_second_seed_works_offline(run_sula: SulaRunner, tmp_path: Path, seed_in
 
 def test_seed_failure_is_a_clean_error(run_sula: SulaRunner, tmp_path: Path, seed_index: IndexServer) -> None:
     # Offline with nothing cached: like uv, the environment stays, without seed packages.
-    exe = str(_pyenv_python("3.12"))
+    exe = str(require_python("3.12"))
     result = run_sula("venv", "env", "--python", exe, "--seed", "-i", seed_index.url, "--offline")
     assert result.exit_code == 1
     lines = result.redacted_stderr().splitlines()
@@ -154,7 +146,7 @@ def test_seed_failure_is_a_clean_error(run_sula: SulaRunner, tmp_path: Path, see
 
 @pytest.mark.network
 def test_seed_real_pip_from_the_default_index(run_sula: SulaRunner, tmp_path: Path) -> None:
-    exe = str(_pyenv_python("3.12"))
+    exe = str(require_python("3.12"))
     result = run_sula("venv", "env", "--python", exe, "--seed", "--exclude-newer", "2026-11-01T00:00:00Z").check()
     assert " + pip==" in result.stderr
     site = tmp_path / "env" / "lib" / "python3.12" / "site-packages"
@@ -165,7 +157,7 @@ def test_seed_real_pip_from_the_default_index(run_sula: SulaRunner, tmp_path: Pa
 
 
 def test_system_site_packages_and_prompt(run_sula: SulaRunner, tmp_path: Path) -> None:
-    exe = _pyenv_python("3.12")
+    exe = require_python("3.12")
     run_sula("venv", "a", "--python", str(exe), "--system-site-packages", "--prompt", "hello").check()
     cfg = (tmp_path / "a" / "pyvenv.cfg").read_text()
     assert "include-system-site-packages = true" in cfg
@@ -185,7 +177,7 @@ def test_system_site_packages_and_prompt(run_sula: SulaRunner, tmp_path: Path) -
 
 
 def test_existing_environment_needs_clear(run_sula: SulaRunner, tmp_path: Path) -> None:
-    exe = _pyenv_python("3.12")
+    exe = require_python("3.12")
     run_sula("venv", "env", "--python", str(exe)).check()
     (tmp_path / "env" / "lib" / "python3.12" / "site-packages" / "leftover.py").write_text("")
     again = run_sula("venv", "env", "--python", str(exe))
@@ -206,7 +198,7 @@ def test_existing_environment_needs_clear(run_sula: SulaRunner, tmp_path: Path) 
 
 
 def test_fish_and_csh_scripts_name_the_environment(run_sula: SulaRunner, tmp_path: Path) -> None:
-    run_sula("venv", "env", "--python", str(_pyenv_python("3.12"))).check()
+    run_sula("venv", "env", "--python", str(require_python("3.12"))).check()
     root = tmp_path / "env"
     fish = (root / "bin" / "activate.fish").read_text()
     csh = (root / "bin" / "activate.csh").read_text()
@@ -225,7 +217,7 @@ def test_unknown_python_is_a_clean_error(run_sula: SulaRunner) -> None:
 
 
 def test_activation_hint_follows_the_shell(run_sula: SulaRunner) -> None:
-    exe = str(_pyenv_python("3.12"))
+    exe = str(require_python("3.12"))
     fish = run_sula("venv", "f", "--python", exe, env={"SHELL": "/usr/bin/fish"}).check()
     assert "Activate with: source f/bin/activate.fish" in fish.stderr
     nu = run_sula("venv", "n", "--python", exe, env={"SHELL": "/usr/bin/nu"}).check()
@@ -233,7 +225,7 @@ def test_activation_hint_follows_the_shell(run_sula: SulaRunner) -> None:
 
 
 def test_interpreter_query_is_cached(run_sula: SulaRunner, cache_dir: Path) -> None:
-    exe = str(_pyenv_python("3.12"))
+    exe = str(require_python("3.12"))
     run_sula("venv", "one", "--python", exe).check()
     entries = sorted((cache_dir / "interpreters-v2").glob("*.marshal"))
     assert len(entries) == 1
@@ -245,7 +237,7 @@ def test_interpreter_query_is_cached(run_sula: SulaRunner, cache_dir: Path) -> N
 
 
 def test_relocatable_flag(run_sula: SulaRunner, tmp_path: Path) -> None:
-    run_sula("venv", "r", "--python", str(_pyenv_python("3.12")), "--relocatable").check()
+    run_sula("venv", "r", "--python", str(require_python("3.12")), "--relocatable").check()
     (tmp_path / "r").rename(tmp_path / "moved")
     lines = _bash(f"source {shlex.quote(str(tmp_path / 'moved' / 'bin' / 'activate'))}; echo \"$VIRTUAL_ENV\"",
                   tmp_path)

@@ -29,11 +29,6 @@ def unpack_into(cache: Cache, wheel: Path) -> CachedWheel:
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> Cache:
-    return Cache(root=tmp_path / "cache").init()
-
-
-@pytest.fixture
 def unpack(cache: Cache) -> Unpack:
     def go(wheel: Path) -> UnpackedWheel:
         return UnpackedWheel.open(unpack_into(cache, wheel).path)
