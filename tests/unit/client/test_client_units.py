@@ -230,6 +230,23 @@ def test_ssl_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert with_bundle.cert_store_stats()["x509_ca"] > 0
 
 
+def test_connector_uses_aiohttps_verified_context_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ssl
+
+    import aiohttp.connector
+    import truststore
+
+    from sula.client.http import connector_ssl
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    assert connector_ssl(False) is True
+    default = aiohttp.connector._SSL_CONTEXT_VERIFIED  # what True stands for
+    assert default.verify_mode == ssl.CERT_REQUIRED and default.check_hostname
+    assert isinstance(connector_ssl(True), truststore.SSLContext)
+
+
 # -- GC ------------------------------------------------------------------------------------
 
 
