@@ -250,6 +250,19 @@ def test_connector_uses_aiohttps_verified_context_unless_told_otherwise(
 # -- GC ------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def clean_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start from an unfrozen heap and no open client: the freezer's state is per process, and
+    an xdist worker may have run a test that left a client open (or froze the heap) before."""
+    import gc
+
+    from sula.client import _heap
+
+    gc.unfreeze()
+    monkeypatch.setattr(_heap, "_holders", 0)
+
+
+@pytest.mark.usefixtures("clean_heap")
 def test_heap_freezer_freezes_while_a_client_is_open() -> None:
     import gc
 
@@ -275,6 +288,7 @@ def test_heap_freezer_freezes_while_a_client_is_open() -> None:
     assert gc.get_freeze_count() == 0
 
 
+@pytest.mark.usefixtures("clean_heap")
 def test_heap_freezer_leaves_a_frozen_or_disabled_collector_alone() -> None:
     import gc
 
