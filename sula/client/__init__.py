@@ -110,27 +110,66 @@ and the resolver reports it.
 
 from __future__ import annotations
 
-from sula.client.errors import (
-    ClientError,
-    HashMismatchError,
-    HttpStatusError,
-    InvalidIndexPageError,
-    MetadataError,
-    NetworkError,
-    OfflineError,
-)
-from sula.client.http import HttpClient, HttpStats
-from sula.client.registry import RegistryClient
-from sula.client.settings import (
-    ClientSettings,
-    IndexSettings,
-    IndexStrategy,
-    InvalidSettingError,
-    add_index_arguments,
-    parse_exclude_newer,
-    settings_from_args,
-)
-from sula.client.types import DistFile, File, PackageFiles
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
+if TYPE_CHECKING:
+    from sula.client.errors import (
+        ClientError,
+        HashMismatchError,
+        HttpStatusError,
+        InvalidIndexPageError,
+        MetadataError,
+        NetworkError,
+        OfflineError,
+    )
+    from sula.client.http import HttpClient, HttpStats
+    from sula.client.registry import RegistryClient
+    from sula.client.settings import (
+        ClientSettings,
+        IndexSettings,
+        IndexStrategy,
+        InvalidSettingError,
+        add_index_arguments,
+        parse_exclude_newer,
+        settings_from_args,
+    )
+    from sula.client.types import DistFile, File, PackageFiles
+
+# Names load on first use: a command that only declares its flags (`add_index_arguments`)
+# must not pay for asyncio, ssl, aiohttp and msgspec at start-up.
+_LAZY = {
+    "ClientError": "errors",
+    "HashMismatchError": "errors",
+    "HttpStatusError": "errors",
+    "InvalidIndexPageError": "errors",
+    "MetadataError": "errors",
+    "NetworkError": "errors",
+    "OfflineError": "errors",
+    "HttpClient": "http",
+    "HttpStats": "http",
+    "RegistryClient": "registry",
+    "ClientSettings": "settings",
+    "IndexSettings": "settings",
+    "IndexStrategy": "settings",
+    "InvalidSettingError": "settings",
+    "add_index_arguments": "settings",
+    "parse_exclude_newer": "settings",
+    "settings_from_args": "settings",
+    "DistFile": "types",
+    "File": "types",
+    "PackageFiles": "types",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sula.client' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"sula.client.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ClientError",
