@@ -88,7 +88,7 @@ class VersionEntry:
         # (yanked, reason), computed on first look.
         self._yanked: tuple[bool, str | None] | None = None
         # allow_yanked -> (file, reason); filled on first look.
-        self._choice: dict[bool, tuple[DistFile | None, Incompatibility | None]] = {}
+        self._choice: dict[bool, tuple[DistFile | None, Incompatibility | None]] | None = None
 
     @property
     def version(self) -> Version:
@@ -124,11 +124,18 @@ _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)*").fullmatch
 _STABLE_TAIL: tuple[Any, ...] | None = None
 
 
+_PLAIN_KEYS: dict[str, tuple[Any, ...]] = {}
+
+
 def _plain_key(text: str) -> tuple[Any, ...]:
-    release = [int(p) for p in text.split(".")]
-    while release and release[-1] == 0:
-        release.pop()
-    return (0, tuple(release), *_STABLE_TAIL)  # type: ignore[misc]
+    key = _PLAIN_KEYS.get(text)  # ``1.0.0`` is a version of many packages
+    if key is None:
+        release = tuple(map(int, text.split(".")))
+        end = len(release)
+        while end and release[end - 1] == 0:
+            end -= 1
+        key = _PLAIN_KEYS[text] = (0, release[:end], *_STABLE_TAIL)  # type: ignore[misc]
+    return key
 
 
 def _key_of(version: Version) -> Any:
@@ -314,9 +321,12 @@ class VersionMap:
     def _choose(self, entry: VersionEntry, allow_yanked: bool
                 ) -> tuple[DistFile | None, Incompatibility | None]:
         allow_yanked = allow_yanked or not entry.yanked
-        choice = entry._choice.get(allow_yanked)
+        cache = entry._choice
+        if cache is None:
+            cache = entry._choice = {}
+        choice = cache.get(allow_yanked)
         if choice is None:
-            choice = entry._choice[allow_yanked] = _choose(entry, self._target, allow_yanked)
+            choice = cache[allow_yanked] = _choose(entry, self._target, allow_yanked)
         return choice
 
 
