@@ -92,14 +92,7 @@ async def resolve_direct(
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.resolver import Resolver
 
-    selector = CandidateSelector(
-        prerelease=options.prerelease,
-        resolution=options.resolution,
-        direct=manifest.direct,
-        explicit_prereleases=manifest.explicit_prereleases(),
-        preferences=manifest.preferences,
-        allowed_yanks=manifest.allowed_yanks(),
-    )
+    selector = CandidateSelector.for_manifest(manifest, options)
     provider = _DirectProvider(client=client, manifest=manifest, options=options, python=python,
                                selector=selector)
     try:

@@ -245,15 +245,7 @@ def _provider(manifest: Manifest, client: object, python: PythonTarget, options:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
 
-    selector = CandidateSelector(
-        prerelease=options.prerelease,
-        resolution=options.resolution,
-        direct=manifest.direct,
-        explicit_prereleases=manifest.explicit_prereleases(),
-        preferences=manifest.preferences,
-        allowed_yanks=manifest.allowed_yanks(),
-        fork_preferences=dict(fork_preferences or {}),
-    )
+    selector = CandidateSelector.for_manifest(manifest, options, fork_preferences)
     return ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
                             python=python, selector=selector, algebra=algebra)
 

@@ -13,6 +13,8 @@ from sula.resolver.options import PrereleaseMode, ResolutionMode
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from sula.resolver.manifest import Manifest
+    from sula.resolver.options import ResolverOptions
     from sula.resolver.version_map import DistFile, VersionEntry, VersionMap
 
 __all__ = ["Candidate", "CandidateSelector"]
@@ -51,6 +53,24 @@ class CandidateSelector:
     # Universal resolution: versions chosen in other forks, preferred unless the
     # resolution mode asks for the lowest version of this package.
     fork_preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
+
+    @classmethod
+    def for_manifest(
+        cls,
+        manifest: Manifest,
+        options: ResolverOptions,
+        fork_preferences: Mapping[NormalizedName, Version] | None = None,
+    ) -> CandidateSelector:
+        """The selector for ``manifest``'s direct requirements, pins and yanks under ``options``."""
+        return cls(
+            prerelease=options.prerelease,
+            resolution=options.resolution,
+            direct=manifest.direct,
+            explicit_prereleases=manifest.explicit_prereleases(),
+            preferences=manifest.preferences,
+            allowed_yanks=manifest.allowed_yanks(),
+            fork_preferences=dict(fork_preferences or {}),
+        )
 
     def allows_prerelease(self, name: NormalizedName, vmap: VersionMap) -> bool | None:
         """True: pre-releases compete with stable versions; False: never; None: only as a fallback."""
