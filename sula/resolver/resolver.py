@@ -121,31 +121,15 @@ class _Formatter:
         return None
 
 
-def _no_version_ranges(err: Exception) -> list[tuple[Any, Any]]:
+def _no_version_ranges(err: NoSolutionError) -> list[tuple[Any, Any]]:
     """``(package, range)`` of every "no versions" and "unavailable" cause in the derivation."""
-    from sula.resolver.pubgrub.incompatibility import (
-        DerivedCause,
-        NoVersionsCause,
-        UnavailableCause,
-    )
+    from sula.resolver.pubgrub.incompatibility import NoVersionsCause, UnavailableCause
 
-    root = getattr(err, "incompatibility", None)
-    out: list[tuple[Any, Any]] = []
-    stack = [root] if root is not None else []
-    seen: set[int] = set()
-    while stack:
-        inc = stack.pop()
-        if id(inc) in seen:
-            continue
-        seen.add(id(inc))
-        cause = inc.cause
-        if isinstance(cause, DerivedCause):
-            stack.append(cause.cause1)
-            stack.append(cause.cause2)
-        elif isinstance(cause, NoVersionsCause | UnavailableCause) and cause.package != ROOT:
-            out.append((cause.package, cause.range))
-    out.reverse()
-    return out
+    return [
+        (cause.package, cause.range)
+        for cause in err.incompatibility.iter_external()
+        if isinstance(cause, NoVersionsCause | UnavailableCause) and cause.package != ROOT
+    ]
 
 
 def _unusable_reason(provider: ResolverProvider, name: NormalizedName, version: Version
