@@ -441,12 +441,20 @@ async def _prepare(
     return list(await asyncio.gather(*(one(w) for w in remote)))
 
 
-def _index_keys(client: RegistryClient, index: IndexSettings) -> list[str]:
-    """The cache keys wheels of these indexes and find-links are stored under (no network)."""
-    keys = [client.auth.remember(loc) for loc in index.find_links]
+def _index_keys(index: IndexSettings) -> list[str]:
+    """The cache keys wheels of these indexes and find-links are stored under (no network).
+
+    The same URLs, credentials moved out, that ``RegistryClient`` stores wheels under; built
+    without a client so that a no-op install imports no HTTP machinery.
+    """
+    from sula.client.auth import AuthStore
+    from sula.dist.index import IndexUrl
+
+    auth = AuthStore()
+    keys = [auth.remember(loc) for loc in index.find_links]
     # No default index known (no pip beside sula): only find-links can be cached.
     with contextlib.suppress(Exception):
-        keys.extend(i.url for i in client.indexes)
+        keys.extend(IndexUrl.parse(auth.remember(i.url)).url for i in index.indexes())
     return keys
 
 
@@ -500,7 +508,6 @@ def install_wanted(
     reporter: InstallReporter = SILENT,
 ) -> InstallSummary:
     """Plan ``wanted`` against the environment and the cache, then fetch, remove and link."""
-    from sula.client.registry import RegistryClient
     from sula.database import DistributionDatabase
     from sula.installer.plan import plan_install
     from sula.installer.site_packages import SitePackages
@@ -510,7 +517,7 @@ def install_wanted(
     site = SitePackages.from_layout(layout)
     db = DistributionDatabase(cache=cache)
     try:
-        keys = _index_keys(RegistryClient(cache=cache, index=index, settings=settings.client), index)
+        keys = _index_keys(index)
 
         def find_cached(want: Wanted) -> CachedWheel | None:
             if want.url is not None:
@@ -565,6 +572,8 @@ def install_wanted(
             db.reporter = reporter.on_download_start(len(plan.remote))
 
             async def fetch() -> list[tuple[Wanted, CachedWheel]]:
+                from sula.client.registry import RegistryClient
+
                 async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
                     db.client = client
                     return await _prepare(plan.remote, db=db, client=client, interp=interp)
