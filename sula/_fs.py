@@ -11,6 +11,7 @@ from pathlib import Path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import BinaryIO
 
     from filelock import BaseFileLock
 
@@ -18,6 +19,7 @@ __all__ = [
     "LockTimeoutError",
     "atomic_write_bytes",
     "atomic_write_text",
+    "atomic_writer",
     "lock",
     "persist_dir",
     "remove_tree",
@@ -29,20 +31,31 @@ class LockTimeoutError(OSError):
     """A file lock could not be acquired in time."""
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+@contextlib.contextmanager
+def atomic_writer(path: Path, suffix: str = ".tmp") -> Iterator[BinaryIO]:
+    """A binary file that becomes ``path`` only when the block ends without an error.
+
+    It is written beside ``path`` (same filesystem) and renamed over it, so readers see
+    the old file or the whole new one; on an error the partial file is removed.
+    """
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    with atomic_writer(path) as f:
+        f.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -114,14 +114,21 @@ _meta_decoder = msgspec.msgpack.Decoder(CachedMetadata)
 _encoder = msgspec.msgpack.Encoder()
 
 
-def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
-    """A cache entry, or ``None`` when missing; a corrupt entry is logged, removed, a miss."""
+def _read_entry_bytes(path: Path) -> bytes | None:
+    """A cache file's bytes, or ``None`` when it is missing or unreadable (logged)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as err:
         _log.debug("Cannot read cache entry `%s`: %s", path, err)
+        return None
+
+
+def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
+    """A cache entry, or ``None`` when missing; a corrupt entry is logged, removed, a miss."""
+    data = _read_entry_bytes(path)
+    if data is None:
         return None
     try:
         return decoder.decode(data)
@@ -175,12 +182,8 @@ def _page_bytes(head: CachedPage, rows: bytes | memoryview) -> bytes:
 def _read_page(path: Path) -> _PageEntry | None:
     """A stored page (head decoded), or ``None`` when missing; a corrupt or foreign-format
     entry is logged, removed, and a miss."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as err:
-        _log.debug("Cannot read cache entry `%s`: %s", path, err)
+    data = _read_entry_bytes(path)
+    if data is None:
         return None
     try:
         if data[:4] != _PAGE_MAGIC:
@@ -565,21 +568,13 @@ class RegistryClient:
 
     async def download(self, file: File, dest: Path) -> dict[str, str]:
         """Download ``file`` to ``dest`` atomically; returns its sha256 (and verified hashes)."""
-        import tempfile
+        from sula._fs import atomic_writer
 
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
         sha = hashlib.sha256()
-        try:
-            with os.fdopen(fd, "wb") as out:
-                async for chunk in self.stream(file):
-                    sha.update(chunk)
-                    out.write(chunk)
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with atomic_writer(dest, suffix=".part") as out:
+            async for chunk in self.stream(file):
+                sha.update(chunk)
+                out.write(chunk)
         return {**{k: v.lower() for k, v in file.hashes.items()}, "sha256": sha.hexdigest()}
 
 
