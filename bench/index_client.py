@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 
 from sula.cache import Cache
 from sula.client import ClientSettings, DistFile, IndexSettings, RegistryClient
-from sula.dist.filename import WheelFilename
+from sula.distribution.filename import WheelFilename
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "requirements" / "requirements.txt"
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;#]+)")

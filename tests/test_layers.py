@@ -7,25 +7,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "sula"
 
-L0 = {"errors", "config", "_fs", "_once", "_warnings", "_span", "_version"}
+L0 = {"errors", "config", "_fs", "_once", "_warnings", "_span", "_version", "_archive"}
 
 # subpackage -> the sula subpackages it may import (besides itself and L0).
 ALLOWED: dict[str, set[str]] = {
     **{m: set() for m in L0},
-    "dist": set(),
-    "requirements": {"dist"},
-    "cache": {"dist"},
-    "interpreter": {"cache", "dist"},
+    "distribution": set(),
+    "requirements": {"distribution"},
+    "cache": {"distribution"},
+    "interpreter": {"cache", "distribution"},
     "git": set(),
-    "venv": {"interpreter", "cache", "dist"},
-    "client": {"cache", "dist"},
-    "context": {"dist", "cache", "interpreter"},
-    "build": {"context", "interpreter", "venv", "dist", "cache"},
-    "database": {"client", "cache", "git", "context", "dist"},
-    "resolver": {"database", "client", "context", "interpreter", "requirements", "dist", "cache"},
-    "installer": {"database", "client", "cache", "interpreter", "context", "dist"},
-    "dispatch": {"resolver", "installer", "build", "venv", "database", "client", "context",
-                 "interpreter", "requirements", "dist", "cache", "git"},
+    "venv": {"interpreter", "cache", "distribution"},
+    "client": {"cache", "distribution"},
+    "context": {"distribution", "cache", "interpreter"},
+    "builder": {"context", "interpreter", "venv", "distribution", "cache"},
+    "database": {"client", "cache", "git", "context", "distribution"},
+    "resolver": {"database", "client", "context", "interpreter", "requirements", "distribution", "cache"},
+    "installer": {"database", "client", "cache", "interpreter", "context", "distribution"},
+    "dispatch": {"resolver", "installer", "builder", "venv", "database", "client", "context",
+                 "interpreter", "requirements", "distribution", "cache", "git"},
 }
 
 

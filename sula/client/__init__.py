@@ -1,7 +1,7 @@
 """Index client: simple API (PEP 503 HTML, PEP 691 JSON), find-links, wheel metadata, HTTP cache.
 
 The one place where aiohttp exceptions become sula errors (:class:`ClientError` subclasses).
-Every URL that reaches a log line or an error message goes through ``sula.dist.redact_url``.
+Every URL that reaches a log line or an error message goes through ``sula.distribution.redact_url``.
 
 Public API (what the resolver, the distribution database and the CLI call)
 ==========================================================================
@@ -19,7 +19,7 @@ Settings, shared by every command that talks to an index::
 
     @dataclass(frozen=True, slots=True, kw_only=True)
     class IndexSettings:
-        index_url: str | None = None           # None → sula.dist.default_index_url() (lazily)
+        index_url: str | None = None           # None → sula.distribution.default_index_url() (lazily)
         extra_index_urls: tuple[str, ...] = () # searched BEFORE index_url, as uv does
         no_index: bool = False
         find_links: tuple[str, ...] = ()       # dirs, file:// and http(s):// flat HTML pages
@@ -54,7 +54,7 @@ The client (one per run; an async context manager that owns the aiohttp session)
             ...
         versions = pkg.by_version()                 # dict[Version, list[DistFile]] (parses only
                                                     # the distinct version strings, on demand)
-        meta = await client.wheel_metadata(dist_file)   # -> sula.dist.metadata.Metadata
+        meta = await client.wheel_metadata(dist_file)   # -> sula.distribution.metadata.Metadata
                                                     # (MetadataError for an sdist: build it)
         async for chunk in client.stream(dist_file.file):  # bytes chunks; the sha256 (or
             ...                                      # other listed hash) is verified at the end

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sula.dist.index import redact_url
+from sula.distribution.index import redact_url
 from sula.errors import SulaError
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sula.client.auth import AuthStore
 from sula.client.errors import ClientError, HttpStatusError, NetworkError, OfflineError
 from sula.client.settings import ClientSettings
-from sula.dist.index import redact_url
+from sula.distribution.index import redact_url
 
 if TYPE_CHECKING:
     import aiohttp

@@ -62,9 +62,9 @@ from sula.client.types import (
     parse_dist_files,
     parse_dist_rows,
 )
-from sula.dist.filename import WheelFilename
-from sula.dist.index import IndexUrl, redact_url
-from sula.dist.metadata import InvalidMetadataError, Metadata, parse_metadata
+from sula.distribution.filename import WheelFilename
+from sula.distribution.index import IndexUrl, redact_url
+from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 
 __all__ = ["CachedMetadata", "CachedPage", "RegistryClient"]
 

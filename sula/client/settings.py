@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from sula.dist.index import IndexUrl, default_index_url
+from sula.distribution.index import IndexUrl, default_index_url
 from sula.errors import SulaError
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import msgspec
 from packaging.utils import NormalizedName
 
-from sula.dist.filename import (
+from sula.distribution.filename import (
     SDIST_EXTENSIONS,
     DistFilename,
     FilenameError,

@@ -31,7 +31,7 @@ from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
-from sula.dist import WheelFilename
+from sula.distribution import WheelFilename
 
 __all__ = [
     "CachedWheel",

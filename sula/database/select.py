@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sula.database.core import RegistryWheel
-from sula.dist import WheelFilename
-from sula.dist.version import same_version
+from sula.distribution import WheelFilename
+from sula.distribution.version import same_version
 
 if TYPE_CHECKING:
     from sula.client.types import DistFile

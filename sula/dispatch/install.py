@@ -349,7 +349,7 @@ def direct_source(want: Wanted) -> WheelSource:
     from urllib.parse import unquote, urlsplit
 
     from sula.database import PathWheel, UrlWheel
-    from sula.dist import FilenameError, WheelFilename
+    from sula.distribution import FilenameError, WheelFilename
     from sula.installer.errors import SourceBuildRequiredError
 
     assert want.url is not None
@@ -412,7 +412,7 @@ async def _prepare(
     remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter
 ) -> list[tuple[Wanted, CachedWheel]]:
     from sula.database.select import registry_wheel, select_wheel
-    from sula.dist import SdistFilename
+    from sula.distribution import SdistFilename
     from sula.installer.errors import NoMatchingDistributionError, SourceBuildRequiredError
     from sula.installer.plan import same_version
 
@@ -448,7 +448,7 @@ def _index_keys(index: IndexSettings) -> list[str]:
     without a client so that a no-op install imports no HTTP machinery.
     """
     from sula.client.auth import AuthStore
-    from sula.dist.index import IndexUrl
+    from sula.distribution.index import IndexUrl
 
     auth = AuthStore()
     keys = [auth.remember(loc) for loc in index.find_links]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
-from sula.dist.version import same_version
+from sula.distribution.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:

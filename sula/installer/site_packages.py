@@ -13,7 +13,7 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from sula.dist.egg_info import parse_requires_txt
+from sula.distribution.egg_info import parse_requires_txt
 from sula.installer.layout import Layout
 
 __all__ = ["InstalledDist", "InstalledKind", "SitePackages", "read_metadata"]

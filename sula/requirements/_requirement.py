@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from sula.dist.filename import SDIST_EXTENSIONS, FilenameError, SdistFilename, WheelFilename
+from sula.distribution.filename import SDIST_EXTENSIONS, FilenameError, SdistFilename, WheelFilename
 from sula.requirements.errors import RequirementSyntaxError
 from sula.requirements.types import (
     RegistryRequirement,

@@ -179,12 +179,12 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
     graph = asyncio.run(main())
     index_urls: list[str] = []
     if request.emit_index_url and not index.no_index:
-        from sula.dist.index import redact_url
+        from sula.distribution.index import redact_url
 
         # The main index first, then the extras, as pip-tools writes them.
         main_url = index.index_url
         if main_url is None:
-            from sula.dist.index import default_index_url
+            from sula.distribution.index import default_index_url
 
             main_url = default_index_url()
         index_urls = [redact_url(u.rstrip("/")) for u in [main_url, *index.extra_index_urls]]

@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from sula._once import OnceMap
-from sula.dist.filename import SdistFilename, WheelFilename
+from sula.distribution.filename import SdistFilename, WheelFilename
 from sula.resolver.dependencies import Dependency, DependencyBuilder, Pkg
 from sula.resolver.errors import SourceBuildRequiredError
 from sula.resolver.pubgrub.solver import NeedsData, Unavailable
@@ -28,7 +28,7 @@ from sula.resolver.version_map import VersionMap
 if TYPE_CHECKING:
     from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import PackageFiles
-    from sula.dist.metadata import Metadata
+    from sula.distribution.metadata import Metadata
     from sula.resolver.candidate import Candidate, CandidateSelector
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import MarkerAlgebra
@@ -273,7 +273,7 @@ def _url_dist(name: NormalizedName, url: Any) -> Any:
     """A direct URL or path requirement as a one-file version list (wheels only for now)."""
     from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import File
-    from sula.dist.filename import FilenameError, parse_dist_filename
+    from sula.distribution.filename import FilenameError, parse_dist_filename
     from sula.requirements.types import UrlKind
 
     given = url.url.given

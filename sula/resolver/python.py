@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 if TYPE_CHECKING:
-    from sula.dist.filename import WheelFilename
+    from sula.distribution.filename import WheelFilename
 
 __all__ = ["PythonTarget", "requires_python_floor", "retarget_tags", "satisfies_lower_bound"]
 

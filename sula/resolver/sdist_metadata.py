@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from sula.dist.egg_info import parse_requires_txt
-from sula.dist.metadata import InvalidMetadataError, Metadata, parse_metadata
+from sula.distribution.egg_info import parse_requires_txt
+from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 from sula.resolver.errors import SourceBuildRequiredError
 
 if TYPE_CHECKING:

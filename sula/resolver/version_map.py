@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
-from sula.dist.filename import SdistFilename, WheelFilename
+from sula.distribution.filename import SdistFilename, WheelFilename
 
 if TYPE_CHECKING:
     from sula.resolver.options import BinaryPolicy

@@ -24,7 +24,7 @@ from sula.client import (
     PackageFiles,
     RegistryClient,
 )
-from sula.dist.metadata import Metadata
+from sula.distribution.metadata import Metadata
 
 T = TypeVar("T")
 FAST = {"retry_backoff": 0.01, "timeout": 5.0}

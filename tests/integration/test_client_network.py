@@ -10,8 +10,8 @@ import pytest
 
 from sula.cache import Cache
 from sula.client import ClientSettings, IndexSettings, RegistryClient
-from sula.dist.filename import WheelFilename
-from sula.dist.metadata import Metadata
+from sula.distribution.filename import WheelFilename
+from sula.distribution.metadata import Metadata
 
 pytestmark = pytest.mark.network
 

@@ -22,7 +22,7 @@ from fixtures.dists import build_sdist, build_wheel
 
 from sula.cache import Cache
 from sula.client import ClientSettings, IndexSettings, PackageFiles, RegistryClient
-from sula.dist.metadata import Metadata
+from sula.distribution.metadata import Metadata
 
 pytestmark = pytest.mark.slow
 

@@ -189,7 +189,7 @@ def test_fast_join_matches_urljoin(base: str, href: str) -> None:
 )
 def test_fast_wheel_split_agrees_with_parser(filename: str) -> None:
     from sula.client.types import _fast_wheel
-    from sula.dist.filename import FilenameError, WheelFilename
+    from sula.distribution.filename import FilenameError, WheelFilename
 
     fast = _fast_wheel(filename, {})
     try:
@@ -225,7 +225,7 @@ def test_dist_rows_keep_parsed_names_and_filter_by_upload_time() -> None:
     import msgspec
 
     from sula.client.types import DistRow, dist_files, parse_dist_rows
-    from sula.dist.filename import SdistFilename, WheelFilename
+    from sula.distribution.filename import SdistFilename, WheelFilename
 
     files = [
         File(filename="pkg-1.0-1-py2.py3-none-any.whl", url="u1", upload_time="2023-01-01T00:00:00Z"),
@@ -268,7 +268,7 @@ def test_fast_sdist_split_agrees_with_parser(package: str, filename: str) -> Non
     from packaging.utils import canonicalize_name
 
     from sula.client.types import _fast_sdist
-    from sula.dist.filename import FilenameError, SdistFilename
+    from sula.distribution.filename import FilenameError, SdistFilename
 
     try:
         slow: SdistFilename | None = SdistFilename.parse(filename, package)

@@ -19,7 +19,7 @@ from sula.client.settings import (
     parse_exclude_newer,
     settings_from_args,
 )
-from sula.dist.metadata import InvalidMetadataError, parse_metadata
+from sula.distribution.metadata import InvalidMetadataError, parse_metadata
 
 # -- cache policy ---------------------------------------------------------------------------
 

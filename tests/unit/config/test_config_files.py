@@ -11,7 +11,7 @@ import pytest
 from sula import config as config_mod
 from sula.cache import Cache
 from sula.config import ConfigError, load_config
-from sula.dist.index import default_index_url
+from sula.distribution.index import default_index_url
 
 
 @pytest.fixture(autouse=True)

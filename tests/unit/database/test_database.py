@@ -18,7 +18,7 @@ from sula.database import (
     unzip_wheel,
 )
 from sula.database.record import hash_file, parse_record
-from sula.dist import WheelFilename
+from sula.distribution import WheelFilename
 
 
 class FileServer:

@@ -11,7 +11,7 @@ import pytest
 
 from sula.cache import Cache
 from sula.database import CachedWheel, DistributionDatabase, PathWheel
-from sula.dist import WheelFilename
+from sula.distribution import WheelFilename
 from sula.installer import Layout, UnpackedWheel
 
 Unpack = Callable[[Path], UnpackedWheel]

@@ -6,7 +6,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from sula.database import CachedWheel
-from sula.dist import WheelFilename
+from sula.distribution import WheelFilename
 from sula.installer.plan import Reinstall, Wanted, plan_install, same_version
 from sula.installer.site_packages import SitePackages
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sula.client.types import DistFile, File
-from sula.dist.filename import parse_dist_filename
+from sula.distribution.filename import parse_dist_filename
 from sula.resolver.options import BinaryPolicy
 from sula.resolver.python import PythonTarget
 from sula.resolver.version_map import VersionMap

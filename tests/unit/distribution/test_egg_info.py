@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sula.dist.egg_info import parse_requires_txt
+from sula.distribution.egg_info import parse_requires_txt
 
 
 def test_sections_become_markers() -> None:

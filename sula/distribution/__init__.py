@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from sula.dist.filename import (
+from sula.distribution.filename import (
     SDIST_EXTENSIONS,
     DistFilename,
     FilenameError,
@@ -12,7 +12,7 @@ from sula.dist.filename import (
     WheelFilename,
     parse_dist_filename,
 )
-from sula.dist.index import IndexUrl, NoDefaultIndexError, default_index_url, redact_url
+from sula.distribution.index import IndexUrl, NoDefaultIndexError, default_index_url, redact_url
 
 __all__ = [
     "SDIST_EXTENSIONS",
