@@ -54,10 +54,7 @@ def redact_url(url: str) -> str:
         return url
     userinfo, _, host = netloc.rpartition("@")
     user, colon, _password = userinfo.partition(":")
-    if colon:
-        userinfo = f"{user}:****"
-    else:
-        userinfo = "****"
+    userinfo = f"{user}:****" if colon else "****"
     return f"{scheme}://{userinfo}@{host}{slash}{path}"
 
 
