@@ -1,31 +1,18 @@
-"""Fixtures for the frontend's tests: the backends' wheels (downloaded once per session from the
-machine's configured index), the test venv's interpreter, and a pip-backed BuildContext."""
+"""Fixtures for the frontend's tests: the test venv's interpreter and a pip-backed BuildContext
+(the backends' wheels come from ``backend_wheels`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fixtures.builds import BACKENDS, PipBuildContext
+from fixtures.builds import PipBuildContext
 
 from sula.cache import Cache
 from sula.context import BuildOptions
 from sula.interpreter import Interpreter, query_interpreter
-
-
-@pytest.fixture(scope="session")
-def backend_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The build backends and their dependencies as wheels, from the machine's configured index."""
-    dest = tmp_path_factory.mktemp("backend-wheels")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-         "--only-binary", ":all:", "-d", str(dest), *BACKENDS],
-        check=True, capture_output=True, timeout=600,
-    )
-    return dest
 
 
 @pytest.fixture(scope="session")
