@@ -218,7 +218,7 @@ def test_zip_duplicate_member_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as zf, pytest.warns(UserWarning, match="Duplicate name"):
         zf.writestr("demo-1.0/a.py", b"1")
         zf.writestr("demo-1.0/a.py", b"2")
-    with pytest.raises(UnsafeArchiveMemberError, match="`demo-1.0/a.py` appears more than once"):
+    with pytest.raises(UnsafeArchiveMemberError, match=r"`demo-1\.0/a\.py` appears more than once"):
         extract_sdist(archive, tmp_path / "out")
 
 
