@@ -237,8 +237,13 @@ def _extract_zip(archive: Path, dest: Path) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         links: dict[str, str] = {}
+        seen: set[str] = set()
         for info in infos:
             _check_name(archive, info.filename)
+            # A second member of the same name could be written through the first (a link).
+            if info.filename.rstrip("/") in seen:
+                raise UnsafeArchiveMemberError(archive, info.filename, "appears more than once")
+            seen.add(info.filename.rstrip("/"))
             if not _inside(root, os.path.realpath(os.path.join(root, info.filename))):
                 raise UnsafeArchiveMemberError(archive, info.filename, "leaves the target")
             mode = info.external_attr >> 16
@@ -274,6 +279,10 @@ def _extract_zip_member(
     if not _inside(root, os.path.realpath(path)):
         raise UnsafeArchiveMemberError(archive, info.filename, "leaves the target")
     if info.filename in links:
+        # The link's target too, resolved through the links made so far.
+        target = os.path.join(os.path.dirname(path), links[info.filename])
+        if not _inside(root, os.path.realpath(target)):
+            raise UnsafeArchiveMemberError(archive, info.filename, "links outside the target")
         os.symlink(links[info.filename], path)
         return
     with zf.open(info) as src, open(path, "xb") as out:

@@ -37,6 +37,7 @@ class HookRunner:
     ``venv`` (the build environment, or the target one when it is a venv) goes first on PATH
     and into ``VIRTUAL_ENV``; an isolated build also drops ``PYTHONPATH`` and ``PYTHONHOME`` and
     sets ``PYTHONNOUSERSITE`` so nothing outside its environment is importable.
+    ``PYTHONUNBUFFERED`` is set so that the merged output keeps its order.
     ``SOURCE_DATE_EPOCH`` and everything else pass through untouched. Output (stdout and
     stderr merged, in order) is kept for an error message and, when ``verbose``, logged at
     INFO on ``sula.builder`` line by line as it arrives, prefixed with the package.
@@ -59,6 +60,9 @@ class HookRunner:
         env = dict(os.environ)
         if extra:
             env.update(extra)
+        # A Python backend's stdout is block-buffered into a pipe: unbuffered, its lines
+        # interleave with stderr's in the order they were written, and arrive as written (-v).
+        env["PYTHONUNBUFFERED"] = "1"
         if self.isolated:
             for key in ("PYTHONPATH", "PYTHONHOME"):
                 env.pop(key, None)

@@ -197,6 +197,31 @@ def test_unsafe_zip_member_refused(
     assert list(out.iterdir()) == []
 
 
+def test_zip_symlink_chain_resolved_on_disk_is_refused(tmp_path: Path) -> None:
+    # As for tar: each link alone stays inside; through the first, the second leaves.
+    link = stat.S_IFLNK | 0o777
+    archive = _zip(tmp_path / "x-1.0.zip", [
+        ("demo-1.0/", b"", stat.S_IFDIR | 0o755),
+        ("demo-1.0/up", b"..", link),
+        ("demo-1.0/up/out", b"..", link),
+        ("demo-1.0/up/out/escaped", b"x", stat.S_IFREG | 0o644),
+    ])
+    with pytest.raises(UnsafeArchiveMemberError) as exc:
+        extract_sdist(archive, tmp_path / "out")
+    assert exc.value.member == "demo-1.0/up/out"
+    assert exc.value.reason == "links outside the target"
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_zip_duplicate_member_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "x-1.0.zip"
+    with zipfile.ZipFile(archive, "w") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+        zf.writestr("demo-1.0/a.py", b"1")
+        zf.writestr("demo-1.0/a.py", b"2")
+    with pytest.raises(UnsafeArchiveMemberError, match=r"`demo-1\.0/a\.py` appears more than once"):
+        extract_sdist(archive, tmp_path / "out")
+
+
 @pytest.mark.parametrize("suffix", [".tar.gz", ".tar.bz2", ".tar.xz", ".zip"])
 def test_truncated_archive_is_corrupt(tmp_path: Path, suffix: str) -> None:
     good = tmp_path / f"demo-1.0{suffix}"

@@ -308,13 +308,21 @@ def test_failing_metadata_hook_says_metadata(make_context: MakeContext, tmp_path
     assert exc.value.output_tail == ("cannot prepare metadata",)
 
 
-def test_failing_build_wheel(make_context: MakeContext, tmp_path: Path) -> None:
+def test_failing_build_wheel(
+    make_context: MakeContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The backend prints to stdout without flushing and to stderr between: the merged output
+    # keeps that order only because the frontend makes the hook's stdout unbuffered.
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
     tree = inline_project(tmp_path / "tree", fail_lines=3)
     with pytest.raises(BackendFailedError) as exc:
         asyncio.run(_metadata_and_wheel(tree, make_context(), tmp_path / "out", package="inline==1.0"))
     assert str(exc.value) == "Failed to build `inline==1.0`"
     assert exc.value.hook == "build_wheel"
-    assert exc.value.output_tail[:3] == ("backend line 0", "backend line 1", "backend line 2")
+    assert exc.value.output_tail[:6] == (
+        "backend line 0", "stderr line 0", "backend line 1", "stderr line 1",
+        "backend line 2", "stderr line 2",
+    )
     assert exc.value.output_tail[-1] == "RuntimeError: the inline backend failed on purpose"
 
 
@@ -421,7 +429,7 @@ def test_verbose_streams_lines_to_the_log(
             ))
         messages = [r.getMessage() for r in caplog.records if r.name == "sula.builder"]
         if verbose:
-            assert messages[:2] == ["inline==1.0: backend line 0", "inline==1.0: backend line 1"]
+            assert messages[:2] == ["inline==1.0: backend line 0", "inline==1.0: stderr line 0"]
         else:
             assert messages == []
 
@@ -443,3 +451,19 @@ def test_close_removes_the_environment(make_context: MakeContext, tmp_path: Path
     env = asyncio.run(run())
     assert not env.exists()
     assert list(temp_root.iterdir()) == []
+
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.10", "3.13"])
+def test_isolated_build_for_another_python(
+    make_context: MakeContext, tmp_path: Path, minor: str, require_python, cache
+) -> None:
+    # The build env is made for the context's interpreter, whatever Python runs sula.
+    from sula.interpreter import query_interpreter
+
+    context = make_context()
+    context._interpreter = query_interpreter(require_python(minor), cache=cache)
+    tree = inline_project(tmp_path / "tree")
+    _, wheel = asyncio.run(_metadata_and_wheel(tree, context, tmp_path / "out", package="inline"))
+    assert wheel.is_file()
+    assert json.loads((tree / "build_env.json").read_text())["python"] == minor
