@@ -514,6 +514,14 @@ def install_wanted(
 
     t_audit = time.perf_counter()
     index = index_for(settings.index, spec)
+    # The environment lock comes before site-packages is read, as uv takes it: two installs
+    # into one environment must not both plan from the same state (double dist-infos, an
+    # uninstall of what the other just linked). A dry run changes nothing and takes none.
+    env_lock = contextlib.ExitStack()
+    if not settings.dry_run:
+        from sula._fs import lock
+
+        env_lock.enter_context(lock(layout.lock_path()))
     site = SitePackages.from_layout(layout)
     db = DistributionDatabase(cache=cache)
     try:
@@ -556,8 +564,7 @@ def install_wanted(
             reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
 
-        # Only now the linker, the uninstaller and the lock (a no-op sync never loads them).
-        from sula._fs import lock
+        # Only now the linker and the uninstaller (a no-op sync never loads them).
         from sula.installer.install import InstallOptions
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel
@@ -587,7 +594,7 @@ def install_wanted(
         to_link = sorted([*plan.cached, *prepared], key=lambda item: item[0].name)
         removed: list[DistVersion] = []
         added: list[DistVersion] = []
-        with lock(layout.lock_path(cache.root / ".locks")):
+        with env_lock:  # released once linked: compiling bytecode needs no lock
             removals = [*plan.reinstall, *plan.extraneous]
             if removals:
                 t = time.perf_counter()
@@ -616,6 +623,7 @@ def install_wanted(
             reporter.on_compiled(n, time.perf_counter() - t)
     finally:
         db.close()
+        env_lock.close()
     return InstallSummary(
         installed=tuple(sorted(added)),
         uninstalled=tuple(sorted(removed)),
