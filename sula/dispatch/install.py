@@ -11,7 +11,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ __all__ = [
     "binary_policy",
     "direct_source",
     "for_platform",
-    "index_for",
     "install_spec",
     "install_wanted",
     "requested_satisfied",
@@ -156,21 +155,6 @@ class _Silent:
 SILENT: InstallReporter = _Silent()
 
 
-def index_for(index: IndexSettings, spec: RequirementsSpec | None) -> IndexSettings:
-    """``index`` with the options of requirements files filled in where it leaves them unset."""
-    if spec is None:
-        return index
-    if index.index_url is None and spec.index_url is not None:
-        index = replace(index, index_url=spec.index_url.url)
-    if not index.extra_index_urls and spec.extra_index_urls:
-        index = replace(index, extra_index_urls=tuple(u.url for u in spec.extra_index_urls))
-    if not index.find_links and spec.find_links:
-        index = replace(index, find_links=tuple(u.url for u in spec.find_links))
-    if spec.no_index and not index.no_index:
-        index = replace(index, no_index=True)
-    return index
-
-
 # -- what is wanted --------------------------------------------------------------------
 
 
@@ -287,7 +271,7 @@ def resolve_wanted(
     from sula.resolver.api import resolve_async
     from sula.resolver.graph import ResolutionGraph
     from sula.resolver.manifest import Manifest
-    from sula.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions
+    from sula.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions, index_for
     from sula.resolver.python import PythonTarget
 
     markers = dict(interp.marker_environment())
@@ -511,6 +495,7 @@ def install_wanted(
     from sula.database import DistributionDatabase
     from sula.installer.plan import plan_install
     from sula.installer.site_packages import SitePackages
+    from sula.resolver.options import index_for
 
     t_audit = time.perf_counter()
     index = index_for(settings.index, spec)

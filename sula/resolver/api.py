@@ -14,7 +14,13 @@ from packaging.utils import canonicalize_name
 
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
-from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
+from sula.resolver.options import (
+    BinaryPolicy,
+    PrereleaseMode,
+    ResolutionMode,
+    ResolverOptions,
+    index_for,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,24 +101,11 @@ def _target(request: CompileRequest, cache: Cache) -> PythonTarget:
 
 def _index_settings(request: CompileRequest, spec: RequirementsSpec
                     ) -> tuple[IndexSettings, ClientSettings]:
-    from dataclasses import replace
-
     from sula.client.settings import settings_from_args
 
     ns = request.index_args or argparse.Namespace()
     index, client = settings_from_args(ns, offline=request.offline, native_tls=request.native_tls)
-    # Options written in the requirements files apply unless the command line set them (pip).
-    if index.index_url is None and spec.index_url is not None:
-        index = replace(index, index_url=spec.index_url.url)
-    if spec.extra_index_urls:
-        extra = [*index.extra_index_urls, *(u.url for u in spec.extra_index_urls)]
-        index = replace(index, extra_index_urls=tuple(dict.fromkeys(extra)))
-    if spec.find_links:
-        links = [*index.find_links, *(u.url for u in spec.find_links)]
-        index = replace(index, find_links=tuple(dict.fromkeys(links)))
-    if spec.no_index:
-        index = replace(index, no_index=True)
-    return index, client
+    return index_for(index, spec), client
 
 
 def _options(request: CompileRequest, spec: RequirementsSpec, python: PythonTarget
