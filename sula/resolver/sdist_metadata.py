@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from sula.distribution.egg_info import parse_requires_txt
+from sula.distribution.egg_info import and_marker, parse_requires_txt
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 from sula.resolver.errors import SourceBuildRequiredError
 
@@ -183,14 +183,7 @@ def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
     extras: list[str] = []
     for extra, reqs in (project.get("optional-dependencies") or {}).items():
         extras.append(str(extra))
-        for r in reqs:
-            r = str(r)
-            joiner = " and " if ";" in r else "; "
-            if ";" in r:
-                req, _, marker = r.partition(";")
-                requires.append(f'{req.strip()}; ({marker.strip()}) and extra == "{extra}"')
-            else:
-                requires.append(f'{r}{joiner}extra == "{extra}"')
+        requires.extend(and_marker(str(r), f'extra == "{extra}"') for r in reqs)
     rp = project.get("requires-python")
     return Metadata(name=name, version=version, requires_dist=requires,
                     requires_python=rp if isinstance(rp, str) else None, provides_extra=extras,

@@ -77,7 +77,7 @@ def test_static_sdist_metadata() -> None:
     })
     meta = metadata_from_sdist_bytes(data, "pkg-1.0.tar.gz")
     assert meta is not None and meta.requires_dist == [
-        "six", 'enum34; (python_version < "3")', 'pytest; extra == "test"']
+        "six", 'enum34; python_version < "3"', 'pytest; extra == "test"']
     new = _sdist({"pkg-1.0/PKG-INFO": "Metadata-Version: 2.2\nName: pkg\nVersion: 1.0\n"
                                       "Requires-Dist: attrs\n"})
     meta = metadata_from_sdist_bytes(new, "pkg-1.0.tar.gz")
@@ -89,6 +89,20 @@ def test_static_sdist_metadata() -> None:
     })
     meta = metadata_from_sdist_bytes(pyproject, "pkg-1.0.tar.gz")
     assert meta is not None and meta.requires_dist == ["attrs"]
+    with_extras = _sdist({
+        "pkg-1.0/PKG-INFO": old,
+        "pkg-1.0/pyproject.toml": '[project]\nname = "pkg"\nversion = "1.0"\n'
+                                  '[project.optional-dependencies]\n'
+                                  'url = ["dep @ https://files.invalid/dep-1.0-py3-none-any.whl",'
+                                  ' "semi @ https://files.invalid/a;b/semi-1.0.whl ; os_name == \'nt\'",'
+                                  ' "plain>=1;python_version<\'3.9\'"]\n',
+    })
+    meta = metadata_from_sdist_bytes(with_extras, "pkg-1.0.tar.gz")
+    assert meta is not None and meta.requires_dist == [
+        'dep @ https://files.invalid/dep-1.0-py3-none-any.whl ; extra == "url"',
+        'semi @ https://files.invalid/a;b/semi-1.0.whl ; os_name == "nt" and extra == "url"',
+        'plain>=1; python_version < "3.9" and extra == "url"',
+    ]
     dynamic = _sdist({"pkg-1.0/PKG-INFO": old, "pkg-1.0/setup.py": "setup()"})
     assert metadata_from_sdist_bytes(dynamic, "pkg-1.0.tar.gz") is None
 
