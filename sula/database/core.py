@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
 from sula._once import OnceMap
@@ -32,6 +32,9 @@ from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
 from sula.distribution import WheelFilename
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 __all__ = [
     "CachedWheel",
@@ -226,15 +229,18 @@ class DistributionDatabase:
                 return await self._fetch(source, entry, allowed)
 
     @asynccontextmanager
-    async def _file_lock(self, entry: Path) -> AsyncIterator[None]:
+    async def _file_lock(self, entry: Path) -> AsyncIterator[BaseFileLock]:
         from filelock import FileLock
 
         entry.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(entry.with_name(entry.name + ".lock")))
+        # Acquired in a pool thread (waiting blocks), released on the loop's thread: with
+        # filelock's default thread-local state that release does nothing, and the file stays
+        # locked until the lock object is collected. One state for all threads.
+        lock = FileLock(str(entry.with_name(entry.name + ".lock")), thread_local=False)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, lock.acquire)
         try:
-            yield
+            yield lock
         finally:
             lock.release()
 
