@@ -197,7 +197,7 @@ class DistributionDatabase:
     def lookup(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
         """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
         beyond a stat or two."""
-        return self._fresh(self.entry_path(source), parse_hashes(hashes))
+        return self._fresh(self.entry_path(source), parse_hashes(hashes), _listed_sha256(source))
 
     async def get_wheel(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel:
         """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
@@ -209,20 +209,25 @@ class DistributionDatabase:
 
         return await self._once.run(entry, fetch)
 
-    def _fresh(self, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
+    def _fresh(
+        self, entry: Path, allowed: Mapping[str, set[str]], listed: str | None = None
+    ) -> CachedWheel | None:
         if not entry.is_dir():
             return None
         digest = _read_sidecar(entry)
         if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
             return None
+        if listed is not None and digest != listed:
+            return None  # the index now serves another file under this name: fetch it again
         return CachedWheel(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
 
     async def _get(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
-        hit = self._fresh(entry, allowed)
+        listed = _listed_sha256(source)
+        hit = self._fresh(entry, allowed, listed)
         if hit is not None:
             return hit
         async with self._file_lock(entry):
-            hit = self._fresh(entry, allowed)
+            hit = self._fresh(entry, allowed, listed)
             if hit is not None:
                 return hit
             with span("fetch_wheel", wheel=source.filename.filename):
@@ -300,6 +305,15 @@ class DistributionDatabase:
             if digests[algo] != value:
                 raise HashMismatchError(source.filename.filename, algo, [value], digests[algo])
         return digests
+
+
+def _listed_sha256(source: WheelSource) -> str | None:
+    """The sha256 an index lists for a registry wheel, which a cache entry must match."""
+    if isinstance(source, RegistryWheel):
+        for algo, value in source.hashes.items():
+            if algo.lower() == "sha256":
+                return value.lower()
+    return None
 
 
 def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:

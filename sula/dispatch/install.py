@@ -425,6 +425,31 @@ async def _prepare(
     return list(await asyncio.gather(*(one(w) for w in remote)))
 
 
+async def _confirm_cached(
+    cached: Sequence[tuple[Wanted, CachedWheel]], *, db: DistributionDatabase, cache: Cache,
+    index: IndexSettings, settings: InstallSettings, interp: Interpreter,
+) -> tuple[list[tuple[Wanted, CachedWheel]], list[Wanted]]:
+    """The cached registry wheels that the index the strategy picks still serves, with the
+    sha256 it lists (``--index-strategy first-index`` must not link another index's file);
+    the rest are fetched. Index pages come through the HTTP cache like a resolution's."""
+    from sula.client.registry import RegistryClient
+    from sula.database.select import registry_wheel, select_wheel
+
+    async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
+        async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
+            if want.url is not None:
+                return cw
+            assert want.version is not None
+            files = await client.files(want.name)
+            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+            return db.lookup(registry_wheel(picked), want.hashes) if picked is not None else None
+
+        found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
+    kept = [(w, cw) for (w, _), cw in zip(cached, found, strict=True) if cw is not None]
+    stale = [w for (w, _), cw in zip(cached, found, strict=True) if cw is None]
+    return kept, stale
+
+
 def _index_keys(index: IndexSettings) -> list[str]:
     """The cache keys wheels of these indexes and find-links are stored under (no network).
 
@@ -554,6 +579,11 @@ def install_wanted(
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel
 
+        if any(want.url is None for want, _ in plan.cached):
+            plan.cached[:], stale = asyncio.run(_confirm_cached(
+                plan.cached, db=db, cache=cache, index=index, settings=settings, interp=interp,
+            ))
+            plan.remote.extend(stale)
         prepared: list[tuple[Wanted, CachedWheel]] = []
         if plan.remote:
             # Fail on inputs that need a build before anything is downloaded or removed.
