@@ -31,7 +31,7 @@ from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
-from sula.distribution import WheelFilename
+from sula.distribution import FilenameError, WheelFilename
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -188,7 +188,7 @@ class DistributionDatabase:
                 continue
             try:
                 fn = WheelFilename.parse(stem + ".whl")
-            except Exception:
+            except FilenameError:
                 continue
             path = shard / stem
             if path.is_dir():

@@ -461,8 +461,10 @@ def _index_keys(index: IndexSettings) -> list[str]:
 
     auth = AuthStore()
     keys = [auth.remember(loc) for loc in index.find_links]
+    from sula.distribution.index import NoDefaultIndexError
+
     # No default index known (no pip beside sula): only find-links can be cached.
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(NoDefaultIndexError):
         keys.extend(IndexUrl.parse(auth.remember(i.url)).url for i in index.indexes())
     return keys
 
@@ -539,9 +541,11 @@ def install_wanted(
 
         def find_cached(want: Wanted) -> CachedWheel | None:
             if want.url is not None:
+                from sula.installer.errors import SourceBuildRequiredError
+
                 try:
                     src = direct_source(want)
-                except Exception:
+                except SourceBuildRequiredError:  # not a wheel: nothing of it is cached
                     return None
                 return db.lookup(src, want.hashes)
             return _cached_candidate(db, keys, want, interp)

@@ -253,6 +253,13 @@ def test_python_api_resolve_strings_are_requirements_paths_are_files(  # type: i
             sula.resolve([text], **opts)
     with pytest.raises(SulaError, match="Unnamed requirement is not allowed as a constraint"):
         sula.resolve(["app"], constraints=["./somewhere"], **opts)
+    # An unsatisfiable input is a resolve error like the resolver's others.
+    from sula.resolver.errors import ResolveError
+    from sula.resolver.pubgrub import NoSolutionError
+
+    with pytest.raises(ResolveError) as info:
+        sula.resolve(["app>=99"], **opts)
+    assert isinstance(info.value, NoSolutionError)
     graph = sula.resolve([reqs], constraints=[tmp_path / "cons.txt"], **opts)
     assert {name: str(v) for name, v in graph.pins().items()} == {"app": "1.0", "lib": "1.0"}
 
