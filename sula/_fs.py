@@ -6,6 +6,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from sula.errors import SulaError
+
 # shutil and tempfile are imported where used: ``sula venv`` imports this module and needs
 # neither on its usual path (with argparse, shutil alone pulls in bz2 and lzma).
 TYPE_CHECKING = False
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 
-class LockTimeoutError(OSError):
+class LockTimeoutError(SulaError):
     """A file lock could not be acquired in time."""
 
 

@@ -30,9 +30,11 @@ class OnceMap(Generic[K, V]):
         return None
 
     async def run(self, key: K, fn: Callable[[K], Awaitable[V]]) -> V:
-        fut = self._futures.get(key)
-        if fut is not None:
-            return await asyncio.shield(fut)
+        while (fut := self._futures.get(key)) is not None:
+            try:
+                return await asyncio.shield(fut)
+            except _Abandoned:
+                continue  # the leader was cancelled: this caller tries again, maybe leading
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         self._futures[key] = fut
@@ -40,14 +42,15 @@ class OnceMap(Generic[K, V]):
             value = await fn(key)
         except BaseException as err:
             del self._futures[key]
-            if not fut.done():
-                if isinstance(err, Exception):
-                    fut.set_exception(err)
-                else:
-                    fut.cancel()
+            # A failure is shared with the waiters; a cancellation of the leader (or another
+            # BaseException) is its own, so the waiters are told to retry instead.
+            fut.set_exception(err if isinstance(err, Exception) else _Abandoned())
             # Mark retrieved so an unawaited failure does not log "never retrieved".
-            if not fut.cancelled():
-                fut.exception()
+            fut.exception()
             raise
         fut.set_result(value)
         return value
+
+
+class _Abandoned(Exception):
+    """Set on a key's future when its leader stopped without a result of its own."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["SulaError", "format_chain", "iter_chain"]
+__all__ = ["ResolveError", "SulaError", "format_chain", "iter_chain"]
 
 from collections.abc import Iterator
 
@@ -27,6 +27,14 @@ class SulaError(Exception):
         if self.hint:
             return f"{self.message}\n\nhint: {self.hint}"
         return self.message
+
+
+class ResolveError(SulaError):
+    """Base of the resolver's errors (``sula.resolver.errors`` re-exports it).
+
+    Defined here so that ``sula.resolver.pubgrub``, which imports nothing of sula but this
+    module, can put its ``NoSolutionError`` under it.
+    """
 
 
 def iter_chain(err: BaseException) -> Iterator[BaseException]:

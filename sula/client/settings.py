@@ -181,12 +181,20 @@ def settings_from_args(
     ns: argparse.Namespace, *, offline: bool = False, native_tls: bool = False
 ) -> tuple[IndexSettings, ClientSettings]:
     """Build the settings from a namespace filled by :func:`add_index_arguments` and the env."""
+    from sula.config import load_config
+
+    # Each list comes from the first of: the command line, `SULA_*`, the configuration file
+    # (whose find-links paths are already made absolute from the file's directory).
     extra = list(getattr(ns, "extra_index_url", None) or [])
     if not extra and os.environ.get("SULA_EXTRA_INDEX_URL"):
         extra = os.environ["SULA_EXTRA_INDEX_URL"].split()
+    if not extra:
+        extra = list(load_config().extra_index_url)
     find_links = list(getattr(ns, "find_links", None) or [])
     if not find_links and os.environ.get("SULA_FIND_LINKS"):
         find_links = os.environ["SULA_FIND_LINKS"].split()
+    if not find_links:
+        find_links = list(load_config().find_links)
     strategy = getattr(ns, "index_strategy", None) or os.environ.get("SULA_INDEX_STRATEGY")
     try:
         index_strategy = IndexStrategy(strategy) if strategy else IndexStrategy.FIRST_INDEX

@@ -31,9 +31,11 @@ from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
-from sula.distribution import WheelFilename
+from sula.distribution import FilenameError, WheelFilename
 
 if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
     from sula.context import BuildContext
     from sula.database.source import SdistSource
     from sula.distribution.metadata import Metadata
@@ -198,7 +200,7 @@ class DistributionDatabase:
                 continue
             try:
                 fn = WheelFilename.parse(stem + ".whl")
-            except Exception:
+            except FilenameError:
                 continue
             path = shard / stem
             if path.is_dir():
@@ -238,7 +240,7 @@ class DistributionDatabase:
     def lookup(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
         """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
         beyond a stat or two."""
-        return self._fresh(self.entry_path(source), parse_hashes(hashes))
+        return self._fresh(self.entry_path(source), parse_hashes(hashes), _listed_sha256(source))
 
     async def get_wheel(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel:
         """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
@@ -250,35 +252,43 @@ class DistributionDatabase:
 
         return await self._once.run(entry, fetch)
 
-    def _fresh(self, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
+    def _fresh(
+        self, entry: Path, allowed: Mapping[str, set[str]], listed: str | None = None
+    ) -> CachedWheel | None:
         if not entry.is_dir():
             return None
         digest = _read_sidecar(entry)
         if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
             return None
+        if listed is not None and digest != listed:
+            return None  # the index now serves another file under this name: fetch it again
         return CachedWheel(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
 
     async def _get(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
-        hit = self._fresh(entry, allowed)
+        listed = _listed_sha256(source)
+        hit = self._fresh(entry, allowed, listed)
         if hit is not None:
             return hit
         async with self._file_lock(entry):
-            hit = self._fresh(entry, allowed)
+            hit = self._fresh(entry, allowed, listed)
             if hit is not None:
                 return hit
             with span("fetch_wheel", wheel=source.filename.filename):
                 return await self._fetch(source, entry, allowed)
 
     @asynccontextmanager
-    async def _file_lock(self, entry: Path) -> AsyncIterator[None]:
+    async def _file_lock(self, entry: Path) -> AsyncIterator[BaseFileLock]:
         from filelock import FileLock
 
         entry.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(entry.with_name(entry.name + ".lock")))
+        # Acquired in a pool thread (waiting blocks), released on the loop's thread: with
+        # filelock's default thread-local state that release does nothing, and the file stays
+        # locked until the lock object is collected. One state for all threads.
+        lock = FileLock(str(entry.with_name(entry.name + ".lock")), thread_local=False)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, lock.acquire)
         try:
-            yield
+            yield lock
         finally:
             lock.release()
 
@@ -493,6 +503,15 @@ class DistributionDatabase:
             algo = next(iter(allowed))
             raise HashMismatchError(archive.name, algo, sorted(allowed[algo]), digests.get(algo, "?"))
         return archive, digests["sha256"]
+
+
+def _listed_sha256(source: WheelSource) -> str | None:
+    """The sha256 an index lists for a registry wheel, which a cache entry must match."""
+    if isinstance(source, RegistryWheel):
+        for algo, value in source.hashes.items():
+            if algo.lower() == "sha256":
+                return value.lower()
+    return None
 
 
 def _hash_file(path: Path, allowed: Mapping[str, set[str]]) -> dict[str, str]:

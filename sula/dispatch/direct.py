@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.specifiers import SpecifierSet
 
 from sula._span import span
+from sula.errors import SulaError
 from sula.resolver.dependencies import Dependency
 from sula.resolver.provider import ROOT, ResolverProvider
 
@@ -70,7 +71,7 @@ class _DirectProvider(ResolverProvider):
     async def _page(self, name: NormalizedName) -> None:
         try:
             await self.ensure_versions(name)
-        except Exception as err:  # the solver asks again and sees the error itself
+        except SulaError as err:  # the solver asks again and sees the error itself
             _log.debug("Fetching the versions of `%s` failed: %s", name, err)
 
     async def close(self) -> None:

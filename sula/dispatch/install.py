@@ -39,7 +39,6 @@ __all__ = [
     "binary_policy",
     "direct_source",
     "for_platform",
-    "index_for",
     "install_spec",
     "install_wanted",
     "requested_satisfied",
@@ -168,21 +167,6 @@ class _Silent:
 SILENT: InstallReporter = _Silent()
 
 
-def index_for(index: IndexSettings, spec: RequirementsSpec | None) -> IndexSettings:
-    """``index`` with the options of requirements files filled in where it leaves them unset."""
-    if spec is None:
-        return index
-    if index.index_url is None and spec.index_url is not None:
-        index = replace(index, index_url=spec.index_url.url)
-    if not index.extra_index_urls and spec.extra_index_urls:
-        index = replace(index, extra_index_urls=tuple(u.url for u in spec.extra_index_urls))
-    if not index.find_links and spec.find_links:
-        index = replace(index, find_links=tuple(u.url for u in spec.find_links))
-    if spec.no_index and not index.no_index:
-        index = replace(index, no_index=True)
-    return index
-
-
 # -- what is wanted --------------------------------------------------------------------
 
 
@@ -299,7 +283,7 @@ def resolve_wanted(
     from sula.resolver.api import resolve_async
     from sula.resolver.graph import ResolutionGraph
     from sula.resolver.manifest import Manifest
-    from sula.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions
+    from sula.resolver.options import PrereleaseMode, ResolutionMode, ResolverOptions, index_for
     from sula.resolver.python import PythonTarget
 
     markers = dict(interp.marker_environment())
@@ -498,6 +482,40 @@ async def _prepare(
     return list(await asyncio.gather(*(one(w) for w in remote)))
 
 
+async def _confirm_cached(
+    cached: Sequence[tuple[Wanted, CachedWheel]], *, db: DistributionDatabase, cache: Cache,
+    index: IndexSettings, settings: InstallSettings, interp: Interpreter,
+) -> tuple[list[tuple[Wanted, CachedWheel]], list[Wanted]]:
+    """The cached registry wheels that the index the strategy picks still serves, with the
+    sha256 it lists (``--index-strategy first-index`` must not link another index's file);
+    the rest are fetched. Index pages come through the HTTP cache like a resolution's."""
+    from sula.client.registry import RegistryClient
+    from sula.database.select import registry_wheel, select_wheel
+    from sula.distribution import SdistFilename
+    from sula.installer.plan import same_version
+
+    async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
+        async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
+            if want.url is not None:
+                return cw
+            assert want.version is not None
+            files = await client.files(want.name)
+            if cw.built:
+                # Built from an sdist: the index must still list that sdist (same sha256).
+                return cw if any(
+                    isinstance(f.filename, SdistFilename) and cw.sha256 is not None
+                    and f.file.hashes.get("sha256", "").lower() == cw.sha256
+                    and same_version(f.filename.version_str, want.version)
+                    for f in files.files) else None
+            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+            return db.lookup(registry_wheel(picked), want.hashes) if picked is not None else None
+
+        found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
+    kept = [(w, cw) for (w, _), cw in zip(cached, found, strict=True) if cw is not None]
+    stale = [w for (w, _), cw in zip(cached, found, strict=True) if cw is None]
+    return kept, stale
+
+
 def _index_keys(index: IndexSettings) -> list[str]:
     """The cache keys wheels of these indexes and find-links are stored under (no network).
 
@@ -509,8 +527,10 @@ def _index_keys(index: IndexSettings) -> list[str]:
 
     auth = AuthStore()
     keys = [auth.remember(loc) for loc in index.find_links]
+    from sula.distribution.index import NoDefaultIndexError
+
     # No default index known (no pip beside sula): only find-links can be cached.
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(NoDefaultIndexError):
         keys.extend(IndexUrl.parse(auth.remember(i.url)).url for i in index.indexes())
     return keys
 
@@ -568,9 +588,18 @@ def install_wanted(
     from sula.database import DistributionDatabase
     from sula.installer.plan import plan_install
     from sula.installer.site_packages import SitePackages
+    from sula.resolver.options import index_for
 
     t_audit = time.perf_counter()
     index = index_for(settings.index, spec)
+    # The environment lock comes before site-packages is read, as uv takes it: two installs
+    # into one environment must not both plan from the same state (double dist-infos, an
+    # uninstall of what the other just linked). A dry run changes nothing and takes none.
+    env_lock = contextlib.ExitStack()
+    if not settings.dry_run:
+        from sula._fs import lock
+
+        env_lock.enter_context(lock(layout.lock_path()))
     site = SitePackages.from_layout(layout)
     policy = binary_policy(settings, spec)
     db = DistributionDatabase(cache=cache,
@@ -612,12 +641,16 @@ def install_wanted(
             reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
 
-        # Only now the linker, the uninstaller and the lock (a no-op sync never loads them).
-        from sula._fs import lock
+        # Only now the linker and the uninstaller (a no-op sync never loads them).
         from sula.installer.install import InstallOptions
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel
 
+        if any(want.url is None for want, _ in plan.cached):
+            plan.cached[:], stale = asyncio.run(_confirm_cached(
+                plan.cached, db=db, cache=cache, index=index, settings=settings, interp=interp,
+            ))
+            plan.remote.extend(stale)
         prepared: list[tuple[Wanted, CachedWheel]] = []
         if plan.remote:
             # Fail on inputs that need a build before anything is downloaded or removed.
@@ -644,7 +677,7 @@ def install_wanted(
         to_link = sorted([*plan.cached, *prepared], key=lambda item: item[0].name)
         removed: list[DistVersion] = []
         added: list[DistVersion] = []
-        with lock(layout.lock_path(cache.root / ".locks")):
+        with env_lock:  # released once linked: compiling bytecode needs no lock
             removals = [*plan.reinstall, *plan.extraneous]
             if removals:
                 t = time.perf_counter()
@@ -673,6 +706,7 @@ def install_wanted(
             reporter.on_compiled(n, time.perf_counter() - t)
     finally:
         db.close()
+        env_lock.close()
     return InstallSummary(
         installed=tuple(sorted(added)),
         uninstalled=tuple(sorted(removed)),

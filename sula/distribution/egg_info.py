@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["parse_requires_txt"]
+__all__ = ["and_marker", "parse_requires_txt"]
 
 
 def parse_requires_txt(text: str) -> list[str]:
@@ -27,5 +27,23 @@ def parse_requires_txt(text: str) -> list[str]:
             conds.append(f"({marker})")
         if extra:
             conds.append(f'extra == "{extra}"')
-        out.append(f"{line}; {' and '.join(conds)}" if conds else line)
+        out.append(and_marker(line, " and ".join(conds)) if conds else line)
     return out
+
+
+def and_marker(requirement: str, condition: str) -> str:
+    """The PEP 508 ``requirement`` with ``condition`` and-ed onto its marker.
+
+    A URL requirement needs whitespace before its ``;`` (``name @ url ; extra == "x"``): PEP
+    508 reads ``url;`` as part of the URL. A requirement that does not parse is kept as it
+    is, so that whoever reads it reports it.
+    """
+    from packaging.markers import InvalidMarker, Marker
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(requirement)
+        req.marker = Marker(f"({req.marker}) and {condition}" if req.marker else condition)
+    except (InvalidRequirement, InvalidMarker):
+        return f"{requirement} ; {condition}"
+    return str(req)

@@ -38,7 +38,7 @@ def default_index_url() -> str:
         return configured
     try:
         from pip._internal.models.index import PyPI  # type: ignore[import-untyped,unused-ignore]
-    except Exception as err:
+    except ImportError as err:  # no pip, or one without that name
         raise NoDefaultIndexError() from err
     url: str = PyPI.simple_url
     return url

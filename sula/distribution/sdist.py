@@ -20,6 +20,7 @@ import sys
 import tarfile
 import zipfile
 
+from sula.distribution.egg_info import and_marker
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 
 __all__ = ["metadata_from_sdist_bytes", "static_metadata"]
@@ -114,14 +115,7 @@ def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
     extras: list[str] = []
     for extra, reqs in (project.get("optional-dependencies") or {}).items():
         extras.append(str(extra))
-        for r in reqs:
-            r = str(r)
-            if ";" in r:
-                req, _, marker = r.partition(";")
-                requires.append(f'{req.strip()}; ({marker.strip()}) and extra == "{extra}"')
-            else:
-                # The space before `;` keeps a URL requirement valid PEP 508.
-                requires.append(f'{r} ; extra == "{extra}"')
+        requires.extend(and_marker(str(r), f'extra == "{extra}"') for r in reqs)
     rp = project.get("requires-python")
     return Metadata(name=name, version=version, requires_dist=requires,
                     requires_python=rp if isinstance(rp, str) else None, provides_extra=extras,

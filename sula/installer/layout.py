@@ -82,15 +82,17 @@ class Layout:
             python_version=python_version,
         )
 
-    def lock_path(self, fallback_dir: Path) -> Path:
-        """The file locked while installing: ``<venv>/.lock`` (as uv does) in a virtual
-        environment, else a per-target file in ``fallback_dir`` (the cache)."""
+    def lock_path(self) -> Path:
+        """The file locked while reading, planning and changing this target: ``<venv>/.lock``
+        in a virtual environment (uv's file, so sula and uv exclude each other), else
+        ``.lock`` in the library directory (``--target DIR``, ``--prefix``, a system Python).
+
+        The lock lives in the target itself, so that every process that can write the
+        target sees the same file, whatever cache directory it uses.
+        """
         if (self.data / "pyvenv.cfg").is_file():
             return self.data / ".lock"
-        import hashlib
-
-        digest = hashlib.sha256(str(self.purelib).encode()).hexdigest()[:16]
-        return fallback_dir / f"env-{digest}.lock"
+        return self.purelib / ".lock"
 
     def site_dirs(self) -> list[Path]:
         """The distinct library directories, purelib first."""

@@ -46,6 +46,8 @@ def from_sources(
     constraints: Sequence[str | os.PathLike[str]] = (),
     overrides: Sequence[str | os.PathLike[str]] = (),
     packages: Sequence[str] = (),
+    constraint_packages: Sequence[str] = (),
+    override_packages: Sequence[str] = (),
     editables: Sequence[str] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
@@ -59,8 +61,9 @@ def from_sources(
     ``extras``/``all_extras``), ``setup.py``/``setup.cfg`` (rejected until source builds
     exist), ``-`` (standard input, or ``stdin``) and anything else as a requirements.txt.
     ``constraints`` and ``overrides`` are requirements.txt files whose entries must be named.
-    ``packages`` are requirement strings from the command line (PEP 508, URLs, paths) and
-    ``editables`` the values of ``-e``.
+    ``packages`` are requirement strings from the command line (PEP 508, URLs, paths),
+    ``constraint_packages``/``override_packages`` named requirement strings used as
+    constraints/overrides (``sula.resolve``'s), and ``editables`` the values of ``-e``.
     """
     cwd = working_dir or Path.cwd()
     builder = SpecBuilder()
@@ -111,6 +114,19 @@ def from_sources(
                 parser.parse_text(read_stdin(), name="-", base_dir=cwd, role=role_)
             else:
                 parser.parse_file(cwd / text, name=text, role=role_)
+    as_strings: tuple[tuple[Role, Sequence[str]], ...] = (
+        ("constraint", constraint_packages), ("override", override_packages),
+    )
+    for role_, strings in as_strings:
+        for text in strings:
+            entry = _cli_entry(text, cwd, editable=False)
+            try:
+                parser.check_role(entry, role_, (0, len(text.strip())))
+            except LocatedError as err:
+                raise RequirementsParseError(
+                    err.headline, name=None, line_number=None, line=text.strip(), span=err.span
+                ) from err.cause
+            builder.add(role_, entry)
     return builder.freeze()
 
 

@@ -250,7 +250,7 @@ class RequirementsParser:
             config_settings=settings,
             origin=self._origin(line, source),
         )
-        self._check_role(entry, role, (0, len(req_text)))
+        self.check_role(entry, role, (0, len(req_text)))
         self.builder.add(role, entry)
 
     def _editable_line(self, line: LogicalLine, source: _Source, role: Role) -> None:
@@ -282,7 +282,7 @@ class RequirementsParser:
             config_settings=settings,
             origin=self._origin(line, source),
         )
-        self._check_role(entry, role, (0, cut))
+        self.check_role(entry, role, (0, cut))
         self.builder.add(role, entry)
 
     def _requirement_options(
@@ -319,7 +319,8 @@ class RequirementsParser:
                 settings.append((key, setting))
         return tuple(hashes), tuple(settings)
 
-    def _check_role(self, entry: RequirementEntry, role: Role, span: tuple[int, int]) -> None:
+    def check_role(self, entry: RequirementEntry, role: Role, span: tuple[int, int]) -> None:
+        """Refuse what a constraint or an override cannot be (editable, unnamed, extras)."""
         if role == "requirement":
             return
         kind = "a constraint" if role == "constraint" else "an override"

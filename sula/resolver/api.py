@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,13 @@ from packaging.utils import canonicalize_name
 
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
-from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
+from sula.resolver.options import (
+    BinaryPolicy,
+    PrereleaseMode,
+    ResolutionMode,
+    ResolverOptions,
+    index_for,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -45,6 +52,10 @@ class CompileRequest:
     sources: list[str]
     constraints: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
+    # Requirement strings (``sula.resolve``'s), beside the files above.
+    packages: list[str] = field(default_factory=list)
+    constraint_packages: list[str] = field(default_factory=list)
+    override_packages: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
     all_extras: bool = False
     output_file: Path | None = None
@@ -96,24 +107,11 @@ def _target(request: CompileRequest, cache: Cache) -> tuple[PythonTarget, Interp
 
 def _index_settings(request: CompileRequest, spec: RequirementsSpec
                     ) -> tuple[IndexSettings, ClientSettings]:
-    from dataclasses import replace
-
     from sula.client.settings import settings_from_args
 
     ns = request.index_args or argparse.Namespace()
     index, client = settings_from_args(ns, offline=request.offline, native_tls=request.native_tls)
-    # Options written in the requirements files apply unless the command line set them (pip).
-    if index.index_url is None and spec.index_url is not None:
-        index = replace(index, index_url=spec.index_url.url)
-    if spec.extra_index_urls:
-        extra = [*index.extra_index_urls, *(u.url for u in spec.extra_index_urls)]
-        index = replace(index, extra_index_urls=tuple(dict.fromkeys(extra)))
-    if spec.find_links:
-        links = [*index.find_links, *(u.url for u in spec.find_links)]
-        index = replace(index, find_links=tuple(dict.fromkeys(links)))
-    if spec.no_index:
-        index = replace(index, no_index=True)
-    return index, client
+    return index_for(index, spec), client
 
 
 def _options(request: CompileRequest, spec: RequirementsSpec, python: PythonTarget
@@ -150,6 +148,9 @@ def compile_requirements(
             requirements=request.sources,
             constraints=request.constraints,
             overrides=request.overrides,
+            packages=request.packages,
+            constraint_packages=request.constraint_packages,
+            override_packages=request.override_packages,
             extras=request.extras,
             all_extras=request.all_extras,
         )
@@ -431,11 +432,18 @@ def _merge_forks(pieces: list[tuple[Range[Version], ResolutionGraph]],
     return out
 
 
+def _strings_and_files(items: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
+    if isinstance(items, (str, os.PathLike)):
+        items = [items]
+    strings = [i for i in items if isinstance(i, str)]
+    return strings, [os.fspath(i) for i in items if not isinstance(i, str)]
+
+
 def resolve(
-    requirements: Sequence[str],
+    requirements: Sequence[str | os.PathLike[str]],
     *,
-    constraints: Sequence[str] = (),
-    overrides: Sequence[str] = (),
+    constraints: Sequence[str | os.PathLike[str]] = (),
+    overrides: Sequence[str | os.PathLike[str]] = (),
     python: str | None = None,
     python_version: str | None = None,
     index_url: str | None = None,
@@ -447,42 +455,44 @@ def resolve(
     no_build: bool = False,
     cache_dir: str | None = None,
 ) -> ResolutionGraph:
-    """Resolve PEP 508 requirement strings; returns the pinned graph (``graph.pins()``).
+    """Resolve requirements; returns the pinned graph (``graph.pins()``).
 
-    Constraints and overrides are requirement strings too. Raises
-    :class:`sula.resolver.pubgrub.NoSolutionError` (with hints) when no solution exists.
+    Strings are PEP 508 requirements (``"flask>=2"``, ``"name @ url"``), as on the command
+    line: no requirements-file options, no ``${VAR}`` expansion. ``os.PathLike`` values are
+    requirements files (or ``pyproject.toml``). Constraints and overrides take both too.
+    Holds the cache's shared lock, as ``sula.install`` does, so that ``sula cache clean``
+    waits for it. Raises :class:`sula.resolver.pubgrub.NoSolutionError` (with hints) when no
+    solution exists.
     """
-    import os
-    import tempfile
-
     from sula.cache import Cache
 
+    packages, sources = _strings_and_files(requirements)
+    constraint_packages, constraint_files = _strings_and_files(constraints)
+    override_packages, override_files = _strings_and_files(overrides)
+    ns = argparse.Namespace(
+        index_url=index_url,
+        extra_index_url=list(extra_index_urls) or None,
+        find_links=list(find_links) or None,
+        exclude_newer=(exclude_newer.isoformat() if isinstance(exclude_newer, datetime)
+                       else exclude_newer),
+    )
+    request = CompileRequest(
+        sources=sources,
+        constraints=constraint_files,
+        overrides=override_files,
+        packages=packages,
+        constraint_packages=constraint_packages,
+        override_packages=override_packages,
+        python=python,
+        python_version=python_version,
+        prerelease=prerelease,
+        resolution=resolution,
+        no_build=no_build,
+        index_args=ns,
+    )
     cache = Cache.from_settings(cache_dir, False).init()
-    with tempfile.TemporaryDirectory(prefix="sula-resolve-") as tmp:
-        def write(name: str, lines: Sequence[str]) -> list[str]:
-            if not lines:
-                return []
-            path = os.path.join(tmp, name)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
-            return [path]
-
-        ns = argparse.Namespace(
-            index_url=index_url,
-            extra_index_url=list(extra_index_urls) or None,
-            find_links=list(find_links) or None,
-            exclude_newer=(exclude_newer.isoformat() if isinstance(exclude_newer, datetime)
-                           else exclude_newer),
-        )
-        request = CompileRequest(
-            sources=write("requirements.in", list(requirements)),
-            constraints=write("constraints.txt", list(constraints)),
-            overrides=write("overrides.txt", list(overrides)),
-            python=python,
-            python_version=python_version,
-            prerelease=prerelease,
-            resolution=resolution,
-            no_build=no_build,
-            index_args=ns,
-        )
-        return compile_requirements(request, cache=cache).graph
+    try:
+        with cache.lock_shared():
+            return compile_requirements(request, cache=cache).graph
+    finally:
+        cache.cleanup()

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from sula.errors import SulaError
+from sula.errors import ResolveError
 
 __all__ = [
     "ResolveError",
     "SourceBuildRequiredError",
     "UnnamedRequirementError",
 ]
-
-
-class ResolveError(SulaError):
-    """Base of the resolver's errors."""
 
 
 class SourceBuildRequiredError(ResolveError):

@@ -12,11 +12,15 @@ from packaging.utils import NormalizedName
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from sula.client.settings import IndexSettings
+    from sula.requirements.types import RequirementsSpec
+
 __all__ = [
     "BinaryPolicy",
     "PrereleaseMode",
     "ResolutionMode",
     "ResolverOptions",
+    "index_for",
 ]
 
 
@@ -105,3 +109,27 @@ class ResolverOptions:
     python_version: Version | None = None
     # Metadata fetches started ahead of the solver when a version is chosen.
     prefetch: int = 16
+
+
+def index_for(index: IndexSettings, spec: RequirementsSpec | None) -> IndexSettings:
+    """The command line's index settings with the options of requirements files merged in,
+    for compile, install, sync and ``venv --seed`` alike.
+
+    The command line's ``--index-url`` wins over a file's (uv's rule; pip lets a file's
+    ``--index-url`` replace it); extra indexes and find-links of both add up, the command
+    line's first, duplicates dropped (so merging twice changes nothing); ``--no-index`` in
+    either applies.
+    """
+    from dataclasses import replace
+
+    if spec is None:
+        return index
+    return replace(
+        index,
+        index_url=index.index_url or (spec.index_url.url if spec.index_url else None),
+        extra_index_urls=tuple(
+            dict.fromkeys([*index.extra_index_urls, *(u.url for u in spec.extra_index_urls)])
+        ),
+        find_links=tuple(dict.fromkeys([*index.find_links, *(u.url for u in spec.find_links)])),
+        no_index=index.no_index or spec.no_index,
+    )

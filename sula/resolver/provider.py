@@ -20,6 +20,7 @@ from packaging.version import Version
 
 from sula._once import OnceMap
 from sula.distribution.filename import SdistFilename
+from sula.errors import SulaError
 from sula.resolver.dependencies import Dependency, DependencyBuilder, Pkg
 from sula.resolver.errors import SourceBuildRequiredError
 from sula.resolver.pubgrub.solver import NeedsData, Unavailable
@@ -265,7 +266,7 @@ class ResolverProvider:
             deps = self.dependencies(Pkg(name), cand.version)
             if not isinstance(deps, Unavailable):
                 self.prefetch(deps, {d.pkg: _range(d) for d in deps})
-        except Exception as err:  # the solver will ask again and see the error itself
+        except SulaError as err:  # the solver will ask again and see the error itself
             _log.debug("Prefetch of `%s` failed: %s", name, err)
 
     async def close(self) -> None:

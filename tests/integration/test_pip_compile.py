@@ -233,6 +233,56 @@ def test_python_api_resolve(index, tmp_path: Path) -> None:  # type: ignore[no-u
     assert {name: str(v) for name, v in graph.pins().items()} == {"app": "1.0", "lib": "1.0"}
 
 
+def test_python_api_resolve_strings_are_requirements_paths_are_files(  # type: ignore[no-untyped-def]
+    index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    import sula
+    from sula.errors import SulaError
+
+    opts = {"index_url": index.url, "python": sys.executable, "python_version": "3.11",
+            "cache_dir": str(tmp_path / "cache")}
+    reqs = tmp_path / "reqs.txt"
+    reqs.write_text("app<2\n")
+    (tmp_path / "cons.txt").write_text("lib<2\n")
+    monkeypatch.setenv("REQ", "app")
+    # Strings are PEP 508 requirements: no `-r`, no options, no `${VAR}` expansion.
+    for text in (f"-r {reqs}", f"--index-url {index.url}", "${REQ}"):
+        with pytest.raises(SulaError):
+            sula.resolve([text], **opts)
+    with pytest.raises(SulaError, match="Unnamed requirement is not allowed as a constraint"):
+        sula.resolve(["app"], constraints=["./somewhere"], **opts)
+    # An unsatisfiable input is a resolve error like the resolver's others.
+    from sula.resolver.errors import ResolveError
+    from sula.resolver.pubgrub import NoSolutionError
+
+    with pytest.raises(ResolveError) as info:
+        sula.resolve(["app>=99"], **opts)
+    assert isinstance(info.value, NoSolutionError)
+    graph = sula.resolve([reqs], constraints=[tmp_path / "cons.txt"], **opts)
+    assert {name: str(v) for name, v in graph.pins().items()} == {"app": "1.0", "lib": "1.0"}
+
+    # It holds the cache's shared lock: it waits while another process holds it exclusively
+    # (`sula cache clean` does), and finishes only after that process released it.
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+         "print('locked', flush=True)\n"
+         "time.sleep(3)\n"
+         "open(sys.argv[2], 'w').close()\n"
+         "fcntl.flock(fd, fcntl.LOCK_UN)\n",
+         str(tmp_path / "cache" / ".lock"), str(tmp_path / "released")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    sula.resolve(["app<2"], constraints=["lib<2"], **opts)
+    assert (tmp_path / "released").exists()
+    assert holder.wait(timeout=30) == 0
+
+
 def test_universal_markers_and_python_forks(run_sula, index_server, wheel_factory,
                                             tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """--universal: markers kept and combined per pin; a newer version that needs a newer

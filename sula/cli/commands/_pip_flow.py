@@ -92,9 +92,10 @@ def settings_from_args(
     from packaging.utils import canonicalize_name
 
     from sula.client.settings import settings_from_args as index_settings
-    from sula.dispatch.install import InstallSettings, index_for
+    from sula.dispatch.install import InstallSettings
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Reinstall
+    from sula.resolver.options import index_for
 
     index, client = index_settings(args, offline=ctx.options.offline, native_tls=ctx.options.native_tls)
     return InstallSettings(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from typing import TYPE_CHECKING
 
@@ -49,25 +50,27 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         raise SulaError("Give at least one package or `-r FILE` to uninstall")
     _env, layout = find_target(args, ctx)
     t = time.perf_counter()
-    site = SitePackages.from_layout(layout)
-    dists: list[InstalledDist] = []
-    seen: set[str] = set()
-    for name in names:
-        norm = canonicalize_name(name)
-        if norm in seen:
-            continue
-        seen.add(norm)
-        found = site.get(norm)
-        if not found:
-            warn_user(f"Skipping `{name}` as it is not installed")
-        dists.extend(found)
-    if not dists:
-        raise SulaError("No packages to uninstall")
-    if args.dry_run:
-        ctx.printer.info(f"Would uninstall {packages(len(dists))}")
-        print_changes(ctx.printer, [(d.name, d.version) for d in dists], [])
-        return 0
-    with lock(layout.lock_path(ctx.cache.root / ".locks")):
+    # Locked before site-packages is read, so that a concurrent install cannot change what
+    # this plans to remove (a dry run changes nothing and takes no lock).
+    with contextlib.nullcontext() if args.dry_run else lock(layout.lock_path()):
+        site = SitePackages.from_layout(layout)
+        dists: list[InstalledDist] = []
+        seen: set[str] = set()
+        for name in names:
+            norm = canonicalize_name(name)
+            if norm in seen:
+                continue
+            seen.add(norm)
+            found = site.get(norm)
+            if not found:
+                warn_user(f"Skipping `{name}` as it is not installed")
+            dists.extend(found)
+        if not dists:
+            raise SulaError("No packages to uninstall")
+        if args.dry_run:
+            ctx.printer.info(f"Would uninstall {packages(len(dists))}")
+            print_changes(ctx.printer, [(d.name, d.version) for d in dists], [])
+            return 0
         done = uninstall_dists(dists, layout)
     ctx.printer.info(f"Uninstalled {packages(len(done))} in {format_elapsed(time.perf_counter() - t)}")
     print_changes(ctx.printer, [(s.dist.name, s.dist.version) for s in done], [])

@@ -15,7 +15,7 @@ __all__ = ["NoSolutionError", "ReportFormatter", "format_report"]
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
-from sula.errors import SulaError
+from sula.errors import ResolveError
 
 from .incompatibility import (
     DependencyCause,
@@ -58,7 +58,7 @@ class _DefaultFormatter:
         return None
 
 
-class NoSolutionError(SulaError):
+class NoSolutionError(ResolveError):
     """The requirements are unsatisfiable; ``str()`` is the derivation report.
 
     ``incompatibility`` is the root of the derivation tree (``{root}``, or empty),

@@ -114,3 +114,33 @@ def test_unzip_rejects_tampered_and_unsafe_archives(tmp_path: Path) -> None:
     junk.write_bytes(b"not a zip")
     with pytest.raises(InvalidArchiveError, match="not a zip archive"):
         unzip_wheel(junk, tmp_path / "out2", junk.name)
+
+
+def test_entry_lock_is_released_on_the_thread_that_took_it(tmp_path: Path) -> None:
+    """The per-entry file lock is taken in a pool thread and released on the loop's: another
+    process can take it as soon as the block ends, even while the lock object lives on (a
+    traceback, a debugger or a Python without reference counting keeps it)."""
+    import subprocess
+    import sys
+
+    probe = ("import filelock, sys\n"
+             "try:\n"
+             "    filelock.FileLock(sys.argv[1], timeout=0).acquire()\n"
+             "except filelock.Timeout:\n"
+             "    sys.exit(3)\n")
+    cache = Cache(root=tmp_path / "c").init()
+    db = DistributionDatabase(cache=cache)
+    entry = cache.root / "wheels-v1" / "x" / "pkg" / "pkg-1.0-py3-none-any"
+
+    async def hold() -> object:
+        async with db._file_lock(entry) as lock:
+            path = lock.lock_file
+            inside = subprocess.run([sys.executable, "-c", probe, path])
+            assert inside.returncode == 3  # held while inside the block
+        return lock
+
+    kept = asyncio.run(hold())
+    after = subprocess.run([sys.executable, "-c", probe, str(entry) + ".lock"])
+    assert after.returncode == 0, "the entry lock is still held after the block"
+    del kept
+    db.close()

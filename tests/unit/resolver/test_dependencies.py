@@ -88,17 +88,20 @@ def test_static_sdist_metadata() -> None:
     })
     meta = metadata_from_sdist_bytes(pyproject, "pkg-1.0.tar.gz")
     assert meta is not None and meta.requires_dist == ["attrs"]
-    url_extra = _sdist({
+    with_extras = _sdist({
+        "pkg-1.0/PKG-INFO": old,
         "pkg-1.0/pyproject.toml": '[project]\nname = "pkg"\nversion = "1.0"\n'
                                   '[project.optional-dependencies]\n'
-                                  'x = ["dep @ https://example.invalid/dep-1.0.tar.gz"]\n',
+                                  'url = ["dep @ https://files.invalid/dep-1.0-py3-none-any.whl",'
+                                  ' "semi @ https://files.invalid/a;b/semi-1.0.whl ; os_name == \'nt\'",'
+                                  ' "plain>=1;python_version<\'3.9\'"]\n',
     })
-    meta = metadata_from_sdist_bytes(url_extra, "pkg-1.0.tar.gz")
-    assert meta is not None
-    from packaging.requirements import Requirement
-
-    (text,) = meta.requires_dist
-    assert str(Requirement(text).marker) == 'extra == "x"'
+    meta = metadata_from_sdist_bytes(with_extras, "pkg-1.0.tar.gz")
+    assert meta is not None and meta.requires_dist == [
+        'dep @ https://files.invalid/dep-1.0-py3-none-any.whl ; extra == "url"',
+        'semi @ https://files.invalid/a;b/semi-1.0.whl ; os_name == "nt" and extra == "url"',
+        'plain>=1; python_version < "3.9" and extra == "url"',
+    ]
     dynamic = _sdist({"pkg-1.0/PKG-INFO": old, "pkg-1.0/setup.py": "setup()"})
     assert metadata_from_sdist_bytes(dynamic, "pkg-1.0.tar.gz") is None
 
