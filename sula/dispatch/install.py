@@ -42,6 +42,7 @@ __all__ = [
     "install_wanted",
     "requested_satisfied",
     "resolve_wanted",
+    "seed_packages_kept",
     "wanted_from_spec",
 ]
 
@@ -78,8 +79,9 @@ class InstallSummary:
 class InstallSettings:
     """How to install, besides what: resolution, source and link choices.
 
-    ``sync`` removes every installed distribution that is not wanted (``--exact``; pip,
-    setuptools and wheel too, as uv does). ``no_deps`` resolves the requirements alone.
+    ``sync`` removes every installed distribution that is not wanted (``--exact``), except
+    the seed packages of environments sula did not create (:func:`seed_packages_kept`).
+    ``no_deps`` resolves the requirements alone.
     """
 
     index: IndexSettings
@@ -484,6 +486,33 @@ def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) ->
     return keep
 
 
+_SEED_PACKAGES = ("pip", "setuptools", "wheel")
+
+
+def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[NormalizedName]:
+    """The seed packages (pip, setuptools, wheel) ``sync`` leaves in an environment, as uv
+    does: all of them unless sula or uv created it without ``--seed`` (its pyvenv.cfg has a
+    ``sula`` or ``uv`` key and no ``seed = true``). A ``--target``/``--prefix`` directory
+    keeps none: it is not an environment of its own."""
+    from pathlib import Path
+
+    from packaging.utils import NormalizedName
+
+    root = Path(interp.prefix)
+    if Path(layout.data).resolve() != root.resolve():
+        return frozenset()
+    keys: dict[str, str] = {}
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for line in (root / "pyvenv.cfg").read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                keys[key.strip().lower()] = value.strip().lower()
+    made_by_tool = "sula" in keys or "uv" in keys
+    if made_by_tool and keys.get("seed") != "true":
+        return frozenset()
+    return frozenset(NormalizedName(n) for n in _SEED_PACKAGES)
+
+
 def _dry_run_summary(plan: Plan) -> InstallSummary:
     removed = [DistVersion(d.name, d.version) for d in [*plan.reinstall, *plan.extraneous]]
     added = [DistVersion(w.name, w.version or w.url or "") for w in plan.remote]
@@ -531,6 +560,7 @@ def install_wanted(
         plan = plan_install(
             wanted, site, find_cached=find_cached, reinstall=settings.reinstall,
             remove_extraneous=settings.sync,
+            keep=seed_packages_kept(layout, interp) if settings.sync else frozenset(),
         )
         # `--no-binary NAME`: a registry package to (re)install must come from its sdist,
         # which needs a source build; refuse before anything is downloaded or removed.

@@ -10,8 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
@@ -64,6 +62,7 @@ class CompileRequest:
     emit_index_url: bool = False
     emit_find_links: bool = False
     strip_extras: bool = True
+    no_emit_packages: list[str] = field(default_factory=list)
     command: str = "sula pip compile"
     index_args: argparse.Namespace | None = None
     offline: bool = False
@@ -143,6 +142,11 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
             extras=request.extras,
             all_extras=request.all_extras,
         )
+    from packaging.utils import canonicalize_name
+
+    from sula.requirements.sources import with_upgrade_packages
+
+    spec, released = with_upgrade_packages(spec, request.upgrade_packages)
     python = _target(request, cache)
     if request.universal:
         # Every environment from the Python version up: no interpreter's markers or tags.
@@ -156,8 +160,8 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
     preferences = {}
     if request.output_file is not None and not request.upgrade:
         preferences = read_preferences(request.output_file)
-        for name in request.upgrade_packages:
-            preferences.pop(canonicalize_name(name.split("==")[0].strip()), None)
+        for name in released:
+            preferences.pop(name, None)
     manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
     options = _options(request, spec, python)
     index, client_settings = _index_settings(request, spec)
@@ -195,6 +199,7 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
         style=AnnotationStyle(request.annotation_style),
         generate_hashes=request.generate_hashes,
         strip_extras=request.strip_extras,
+        no_emit=frozenset(canonicalize_name(n) for n in request.no_emit_packages),
         index_urls=index_urls,
         no_index=request.emit_index_url and index.no_index,
         find_links=[u.given for u in spec.find_links] + list(

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from _pip_helpers import make_venv, real_pip, record_problems
+import pytest
+from _pip_helpers import USING_LINE, make_venv, real_pip, record_problems
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_sdist, build_wheel
+
+
+@pytest.fixture(autouse=True)
+def _without_using_line(run_sula: SulaRunner) -> None:
+    run_sula.filters.append(USING_LINE)
 
 
 def test_install_resolves_keeps_and_upgrades(

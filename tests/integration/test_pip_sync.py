@@ -8,10 +8,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _pip_helpers import make_venv, real_pip, record_problems
+from _pip_helpers import USING_LINE, make_venv, real_pip, record_problems
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_sdist, build_wheel
 from fixtures.index import IndexServer
+
+
+@pytest.fixture(autouse=True)
+def _without_using_line(run_sula: SulaRunner) -> None:
+    run_sula.filters.append(USING_LINE)
 
 
 @pytest.fixture

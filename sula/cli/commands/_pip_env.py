@@ -25,25 +25,66 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, install: bool = Tru
     )
     group.add_argument("--system", action="store_true", help="Use the system Python's environment")
     verb = "Install into" if install else "Read"
-    group.add_argument("--target", metavar="DIR", default=None,
+    group.add_argument(*(("-t", "--target") if install else ("--target",)), metavar="DIR", default=None,
                        help=f"{verb} DIR instead of the environment (like pip's --target)")
     group.add_argument("--prefix", metavar="DIR", default=None,
                        help=f"{verb} the scheme rooted at DIR (like pip's --prefix)")
 
 
-def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnvironment, Layout]:
-    """The environment the command acts on, and its install layout."""
-    from sula.installer import Layout
-    from sula.interpreter import PythonEnvironment, find_environment
+def add_safety_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--break-system-packages`` for the commands that change an environment."""
+    parser.add_argument(
+        "--break-system-packages", action="store_true",
+        help="Change a Python marked externally managed (PEP 668) anyway",
+    )
 
-    env = find_environment(args.python, system=args.system, cache=ctx.cache)
+
+def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnvironment, Layout]:
+    """The environment the command acts on, and its install layout; says which on stderr
+    (``Using Python 3.12.1 environment at: .venv``, as uv does).
+
+    ``--target`` and ``--prefix`` without ``--python`` use the first Python on PATH, as uv
+    does. A command that changes the environment (it has ``--break-system-packages``) refuses
+    a base interpreter that PEP 668 marks externally managed unless that flag is given.
+    """
+    from sula.installer import Layout
+    from sula.interpreter import PythonEnvironment, find_environment, find_interpreter
+
     target = getattr(args, "target", None)
     prefix = getattr(args, "prefix", None)
-    if target is not None:
-        env = PythonEnvironment.from_target_dir(env.interpreter, target)
-    elif prefix is not None:
-        env = PythonEnvironment.from_prefix(env.interpreter, prefix)
+    if (target is not None or prefix is not None) and args.python is None and not args.system:
+        env = PythonEnvironment.from_interpreter(find_interpreter(None, cache=ctx.cache))
+    else:
+        env = find_environment(args.python, system=args.system, cache=ctx.cache)
+    interp = env.interpreter
+    if target is not None or prefix is not None:
+        exe = _shown_path(interp.sys_executable)
+        ctx.printer.info(f"Using {interp.implementation} {interp.python_full_version} interpreter at: {exe}")
+        if target is not None:
+            env = PythonEnvironment.from_target_dir(interp, target)
+        elif prefix is not None:
+            env = PythonEnvironment.from_prefix(interp, prefix)
+        return env, Layout.from_environment(env)
+    shown = _shown_path(str(env.root))
+    ctx.printer.info(f"Using Python {interp.python_full_version} environment at: {shown}")
+    if getattr(args, "break_system_packages", True) is False:
+        detail = interp.externally_managed()
+        if detail is not None:
+            from sula.interpreter import ExternallyManagedError
+
+            raise ExternallyManagedError(shown, detail)
     return env, Layout.from_environment(env)
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it is inside it, else as it is."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
 
 
 def format_elapsed(seconds: float) -> str:

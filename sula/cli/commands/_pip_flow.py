@@ -18,8 +18,12 @@ if TYPE_CHECKING:
 
 def add_install_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags every installing command takes."""
+    from sula.cli.commands._pip_env import add_safety_arguments
+
+    add_safety_arguments(parser)
     group = parser.add_argument_group("installer options")
-    group.add_argument("--reinstall", action="store_true", help="Reinstall every package")
+    group.add_argument("--reinstall", "--force-reinstall", action="store_true",
+                       help="Reinstall every package (pip's --force-reinstall)")
     group.add_argument("--reinstall-package", metavar="NAME", action="append", default=[],
                        help="Reinstall one package (repeatable)")
     group.add_argument("--require-hashes", action="store_true",
@@ -32,6 +36,8 @@ def add_install_arguments(parser: argparse.ArgumentParser) -> None:
                        "(default: hardlink, falling back to copy)")
     group.add_argument("--compile-bytecode", "--compile", action="store_true",
                        help="Compile the installed Python files to bytecode")
+    group.add_argument("--trusted-host", metavar="HOST", action="append", default=[],
+                       help="Accepted for pip compatibility; no effect (a warning says so)")
     group.add_argument("--python-platform", metavar="TARGET", default=None,
                        help="Install wheels for another platform (e.g. x86_64-manylinux_2_28, "
                        "windows, macos) instead of the target interpreter's")
@@ -48,6 +54,11 @@ def settings_from_args(
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Reinstall
 
+    if args.trusted_host:
+        from sula._warnings import warn_user
+
+        warn_user("pip's `--trusted-host` has no effect: sula reads `http://` indexes as they are "
+                  "and verifies TLS for `https://` ones (`SSL_CERT_FILE`, `--native-tls`)")
     index, client = index_settings(args, offline=ctx.options.offline, native_tls=ctx.options.native_tls)
     return InstallSettings(
         index=index_for(index, spec),
@@ -64,7 +75,7 @@ def settings_from_args(
         compile_bytecode=args.compile_bytecode,
         dry_run=args.dry_run,
         require_hashes=args.require_hashes or (spec is not None and spec.require_hashes),
-        prerelease=getattr(args, "prerelease", None),
+        prerelease=getattr(args, "prerelease", None) or ("allow" if getattr(args, "pre", False) else None),
         resolution=getattr(args, "resolution", "highest"),
         only_binary=tuple(getattr(args, "only_binary", ())),
         no_binary=tuple(getattr(args, "no_binary", ())),
