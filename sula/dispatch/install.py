@@ -11,7 +11,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -49,10 +49,12 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True, order=True)
 class DistVersion:
-    """A distribution by name and version (the version is the URL for a URL install's plan)."""
+    """A distribution by name and version, and the URL of a URL or path install (a dry run's
+    plan knows no version of one yet: it is empty)."""
 
     name: str
     version: str
+    url: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -515,8 +517,8 @@ def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[Normali
 
 def _dry_run_summary(plan: Plan) -> InstallSummary:
     removed = [DistVersion(d.name, d.version) for d in [*plan.reinstall, *plan.extraneous]]
-    added = [DistVersion(w.name, w.version or w.url or "") for w in plan.remote]
-    added += [DistVersion(w.name, cw.filename.version_str) for w, cw in plan.cached]
+    added = [DistVersion(w.name, w.version or "", w.url) for w in plan.remote]
+    added += [DistVersion(w.name, cw.filename.version_str, w.url) for w, cw in plan.cached]
     return InstallSummary(
         installed=tuple(sorted(added)),
         uninstalled=tuple(sorted(removed)),
@@ -639,7 +641,11 @@ def install_wanted(
                     installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked)
                 finally:
                     reporter.on_link_end(len(installed), time.perf_counter() - t)
-                added = [DistVersion(i.name, i.version) for i in installed]
+                from packaging.utils import canonicalize_name
+
+                urls: dict[str, str | None] = {want.name: want.url for want, _ in to_link}
+                added = [DistVersion(i.name, i.version, urls.get(canonicalize_name(i.name)))
+                         for i in installed]
         if settings.compile_bytecode and to_link:
             t = time.perf_counter()
             n = compile_bytecode(layout)

@@ -39,6 +39,7 @@ class CompileRequest:
     """Everything ``sula pip compile`` was asked, independent of argparse."""
 
     sources: list[str]
+    packages: list[str] = field(default_factory=list)  # requirement strings (the Python API)
     constraints: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
@@ -134,8 +135,20 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
     from sula.resolver.manifest import Manifest, read_preferences
     from sula.resolver.writer import AnnotationStyle, OutputOptions, render_requirements
 
+    if request.python_version is not None:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(request.python_version)
+        except InvalidVersion as err:
+            from sula.errors import SulaError
+
+            raise SulaError(
+                f"Invalid Python version `{request.python_version}`: expected a version such as `3.12`"
+            ) from err
     with span("resolver.read_requirements"):
         spec = from_sources(
+            packages=request.packages,
             requirements=request.sources,
             constraints=request.constraints,
             overrides=request.overrides,
@@ -183,15 +196,14 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
     graph = asyncio.run(main())
     index_urls: list[str] = []
     if request.emit_index_url and not index.no_index:
-        from sula.distribution.index import redact_url
-
-        # The main index first, then the extras, as pip-tools writes them.
+        # The main index first, then the extras, as pip-tools writes them: as the user gave
+        # them, credentials included (a `****` URL could not be used; it is the user's file).
         main_url = index.index_url
         if main_url is None:
             from sula.distribution.index import default_index_url
 
             main_url = default_index_url()
-        index_urls = [redact_url(u.rstrip("/")) for u in [main_url, *index.extra_index_urls]]
+        index_urls = [u.rstrip("/") for u in [main_url, *index.extra_index_urls]]
     text = render_requirements(graph, OutputOptions(
         header=request.header,
         command=request.command,
@@ -320,7 +332,7 @@ async def resolve_universal(
             found |= _fork_cuts(provider, sub) - cuts
             newer_python |= provider.python_cut_names
             pieces.append((rng, graph))
-            for name, version in graph.pins().items():
+            for name, version in graph.versions().items():
                 chosen.setdefault(name, version)
         if not found:
             break
@@ -431,11 +443,14 @@ def resolve(
 ) -> ResolutionGraph:
     """Resolve PEP 508 requirement strings; returns the pinned graph (``graph.pins()``).
 
-    Constraints and overrides are requirement strings too. Raises
+    A str is one requirement. Constraints and overrides are requirement strings too. Raises
     :class:`sula.resolver.pubgrub.NoSolutionError` (with hints) when no solution exists.
     """
     import os
     import tempfile
+
+    if isinstance(requirements, str):  # not its letters, one by one
+        requirements = [requirements]
 
     from sula.cache import Cache
 
@@ -457,7 +472,8 @@ def resolve(
                            else exclude_newer),
         )
         request = CompileRequest(
-            sources=write("requirements.in", list(requirements)),
+            sources=[],
+            packages=list(requirements),
             constraints=write("constraints.txt", list(constraints)),
             overrides=write("overrides.txt", list(overrides)),
             python=python,

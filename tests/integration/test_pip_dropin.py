@@ -5,15 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _pip_helpers import USING_LINE, make_venv
+from _pip_helpers import make_venv
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_wheel
 from fixtures.index import IndexServer
 
-
-@pytest.fixture(autouse=True)
-def _without_using_line(run_sula: SulaRunner) -> None:
-    run_sula.filters.append(USING_LINE)
+pytestmark = pytest.mark.usefixtures("without_using_line")
 
 
 @pytest.fixture

@@ -6,14 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from _pip_helpers import USING_LINE, make_venv, real_pip
+from _pip_helpers import make_venv, real_pip
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_wheel
 
-
-@pytest.fixture(autouse=True)
-def _without_using_line(run_sula: SulaRunner) -> None:
-    run_sula.filters.append(USING_LINE)
+pytestmark = pytest.mark.usefixtures("without_using_line")
 
 
 @pytest.fixture

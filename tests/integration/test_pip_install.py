@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _pip_helpers import USING_LINE, make_venv, real_pip, record_problems
+from _pip_helpers import make_venv, real_pip, record_problems
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_sdist, build_wheel
 
-
-@pytest.fixture(autouse=True)
-def _without_using_line(run_sula: SulaRunner) -> None:
-    run_sula.filters.append(USING_LINE)
+pytestmark = pytest.mark.usefixtures("without_using_line")
 
 
 def test_install_resolves_keeps_and_upgrades(

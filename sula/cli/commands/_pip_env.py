@@ -101,14 +101,28 @@ def packages(n: int) -> str:
 def print_changes(
     printer: Printer,
     removed: Iterable[tuple[str, str]],
-    added: Iterable[tuple[str, str]],
+    added: Iterable[tuple[str, str] | tuple[str, str, str | None]],
+    *,
+    dry_run: bool = False,
 ) -> None:
-    """`` - name==old`` and `` + name==new`` lines on stderr, by name, removals first."""
-    rows = [(name, 0, version) for name, version in removed]
-    rows += [(name, 1, version) for name, version in added]
-    for name, kind, version in sorted(rows):
-        sign = printer.style("-", "red", "bold") if kind == 0 else printer.style("+", "green", "bold")
-        text = f"{name}{printer.style('==' + version, 'dim')}"
+    """uv's change lines on stderr, by name: `` - name==old``, `` + name==new``, `` ~ name==v``
+    for a reinstall of the same version, and for a URL install `` + name==v (from URL)``
+    (`` + name @ URL`` in a dry run, before the version is known)."""
+    gone = list(removed)
+    new = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in added]
+    same = {(n, v) for n, v in gone} & {(n, v) for n, v, _ in new}
+    rows: list[tuple[str, int, str, str | None]] = [(n, 0, v, None) for n, v in gone if (n, v) not in same]
+    rows += [(n, 1, v, url) for n, v, url in new if (n, v) not in same]
+    rows += [(n, 2, v, None) for n, v in sorted(same)]
+    signs = {0: ("-", "red"), 1: ("+", "green"), 2: ("~", "yellow")}
+    for name, kind, version, url in sorted(rows, key=lambda r: (r[0], r[1])):
+        sign = printer.style(signs[kind][0], signs[kind][1], "bold")
+        if url is not None and (dry_run or not version):
+            text = f"{name}{printer.style(' @ ' + url, 'dim')}"
+        elif url is not None:
+            text = f"{name}{printer.style('==' + version, 'dim')} (from {url})"
+        else:
+            text = f"{name}{printer.style('==' + version, 'dim')}"
         printer.info(f" {sign} {text}")
 
 

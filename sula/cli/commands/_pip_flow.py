@@ -141,16 +141,20 @@ class CliReporter:
 
 
 def print_summary(ctx: CliContext, summary: InstallSummary) -> None:
-    """The dry run's "Would…" lines, then `` - name==old`` / `` + name==new``."""
+    """uv's lines: a dry run's ``Would download|uninstall|install N``, then the changes."""
     from sula.cli.commands._pip_env import packages, print_changes
 
     printer = ctx.printer
     if summary.dry_run:
-        printer.info("Would make these changes:" if summary.changed else "Would make no changes")
-        if summary.downloaded:
-            printer.info(f"Would download {packages(summary.downloaded)}")
+        if not summary.changed:
+            printer.info("Would make no changes")
+        for verb, count in [("download", summary.downloaded), ("uninstall", len(summary.uninstalled)),
+                            ("install", len(summary.installed))]:
+            if count:
+                printer.info(f"Would {verb} {packages(count)}")
     print_changes(
         printer,
         [(d.name, d.version) for d in summary.uninstalled],
-        [(d.name, d.version) for d in summary.installed],
+        [(d.name, d.version, d.url) for d in summary.installed],
+        dry_run=summary.dry_run,
     )

@@ -126,7 +126,10 @@ def _command_line(args: argparse.Namespace) -> str:
         rest = argv
     if rest[:2] == ["pip", "compile"]:
         rest = rest[2:]
-    return " ".join(["sula", "pip", "compile", *(shlex.quote(a) for a in rest)])
+    from sula.distribution.index import redact_url
+
+    # Passwords in index URLs are hidden in the header, as pip-compile does.
+    return " ".join(["sula", "pip", "compile", *(shlex.quote(redact_url(a)) for a in rest)])
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -173,9 +176,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     )
     result = compile_requirements(request, cache=ctx.cache)
     if args.output_file:
-        from sula._fs import atomic_write_text
+        from sula._fs import write_user_file
 
-        atomic_write_text(Path(args.output_file), result.text)
+        write_user_file(Path(args.output_file), result.text)
     if not args.output_file or ctx.printer.quiet < 1:
         sys.stdout.write(result.text)
         sys.stdout.flush()

@@ -1,0 +1,94 @@
+"""Drop-in files and output (issue 8, items 12-19): written files, credentials, summaries, API."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+from _pip_helpers import make_venv
+from fixtures.cli import SulaRunner
+from fixtures.dists import build_wheel
+from fixtures.index import IndexServer
+
+pytestmark = pytest.mark.usefixtures("without_using_line")
+
+
+@pytest.fixture
+def server(index_server, dists_dir: Path) -> IndexServer:
+    server = index_server()
+    for name, version, kw in [("six", "1.0", {}), ("app", "1.0", {"requires": ["six"]})]:
+        server.add(build_wheel(dists_dir, name, version, **kw))
+    return server
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_compile_output_file_honours_the_umask_and_keeps_a_mode(
+    run_sula: SulaRunner, server: IndexServer, tmp_path: Path
+) -> None:
+    src = tmp_path / "requirements.in"
+    src.write_text("app\n")
+    out = tmp_path / "requirements.txt"
+    old = os.umask(0o022)
+    try:
+        run_sula("pip", "compile", str(src), "-o", str(out), "-i", server.url).check()
+    finally:
+        os.umask(old)
+    assert _mode(out) == 0o644
+    out.chmod(0o664)
+    run_sula("pip", "compile", str(src), "-o", str(out), "-i", server.url).check()
+    assert _mode(out) == 0o664
+
+
+def test_compile_hides_passwords_in_the_header_and_emits_the_usable_url(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    server = index_server(auth=("user", "s3cret"))
+    server.add(build_wheel(dists_dir, "six", "1.0"))
+    src = tmp_path / "requirements.in"
+    src.write_text("six\n")
+    url = server.url_with_auth
+    assert "user:s3cret@" in url
+    result = run_sula("pip", "compile", str(src), "-i", url, "--emit-index-url")
+    assert result.exit_code == 0, result.stderr
+    header, index_line = result.stdout.splitlines()[1], result.stdout.splitlines()[2]
+    assert "s3cret" not in header and url.replace("s3cret", "****") in header
+    assert index_line == f"--index-url {url.rstrip('/')}"
+    assert "s3cret" not in result.stderr
+
+
+def test_dry_run_and_change_lines_are_uv_s(
+    run_sula: SulaRunner, server: IndexServer, dists_dir: Path, tmp_path: Path
+) -> None:
+    make_venv(tmp_path / "v")
+    py = ["--python", str(tmp_path / "v"), "-i", server.url]
+    result = run_sula("pip", "install", "app", "--dry-run", *py).check()
+    assert result.redacted_stderr().splitlines()[-4:] == [
+        "Would download 2 packages", "Would install 2 packages", " + app==1.0", " + six==1.0",
+    ]
+    run_sula("pip", "install", "app", *py).check()
+    result = run_sula("pip", "install", "six", "--reinstall-package", "six", *py).check()
+    assert result.redacted_stderr().splitlines()[-1] == " ~ six==1.0"
+    wheel = build_wheel(tmp_path / "local", "other", "2.0")
+    result = run_sula("pip", "install", str(wheel), "--dry-run", *py).check()
+    assert result.stderr.splitlines()[-1] == f" + other @ {wheel.as_uri()}"
+    result = run_sula("pip", "install", str(wheel), *py).check()
+    assert result.stderr.splitlines()[-1] == f" + other==2.0 (from {wheel.as_uri()})"
+
+
+def test_python_api_resolve_takes_a_string_and_returns_strings(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    import sula
+    from sula.errors import SulaError
+
+    cache = str(tmp_path / "cache")
+    graph = sula.resolve("app", index_url=server.url, python=sys.executable, cache_dir=cache)
+    assert graph.pins() == {"app": "1.0", "six": "1.0"}
+    with pytest.raises(SulaError, match=r"Invalid Python version `3\.x`"):
+        sula.resolve(["app"], python_version="3.x", index_url=server.url, cache_dir=cache)
