@@ -92,3 +92,42 @@ def test_python_api_resolve_takes_a_string_and_returns_strings(
     assert graph.pins() == {"app": "1.0", "six": "1.0"}
     with pytest.raises(SulaError, match=r"Invalid Python version `3\.x`"):
         sula.resolve(["app"], python_version="3.x", index_url=server.url, cache_dir=cache)
+
+
+def test_a_file_url_index_is_read_like_a_served_one(
+    run_sula: SulaRunner, dists_dir: Path, tmp_path: Path
+) -> None:
+    # A local PEP 503 tree: simple/<project>/index.html linking to ../../files/<file>.
+    files = tmp_path / "mirror" / "files"
+    files.mkdir(parents=True)
+    for name, version, requires in [("app", "1.0", ["six"]), ("six", "1.0", [])]:
+        wheel = build_wheel(files, name, version, requires=requires)
+        page = tmp_path / "mirror" / "simple" / name / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f'<html><body><a href="../../files/{wheel.name}">{wheel.name}</a></body></html>')
+    index = (tmp_path / "mirror" / "simple").as_uri()
+    src = tmp_path / "requirements.in"
+    src.write_text("app\n")
+    result = run_sula("pip", "compile", str(src), "--no-header", "--no-annotate",
+                      "-i", "http://127.0.0.1:9/simple", "--extra-index-url", index)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "app==1.0\nsix==1.0\n"
+    make_venv(tmp_path / "v")
+    result = run_sula("pip", "install", "app", "--python", str(tmp_path / "v"), "-i", index)
+    assert result.exit_code == 0, result.stderr
+    assert " + six==1.0" in result.stderr
+    # A project the tree lacks is "not found", not a fetch failure.
+    result = run_sula("pip", "install", "nothere", "--python", str(tmp_path / "v"), "-i", index)
+    assert result.exit_code == 1 and "Failed to fetch" not in result.stderr
+
+
+def test_fetch_failures_say_what_failed(run_sula: SulaRunner, tmp_path: Path) -> None:
+    make_venv(tmp_path / "v")
+    py = ["--python", str(tmp_path / "v")]
+    result = run_sula("pip", "install", "six", *py, "-i", "ftp://127.0.0.1/simple")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "  Caused by: `ftp:` URLs are not fetched over HTTP"
+    result = run_sula("pip", "install", "six", *py, "-i", "http://127.0.0.1:9/simple")
+    assert result.exit_code == 1
+    assert "Cannot connect to host 127.0.0.1:9" in result.stderr
+    assert "ssl:" not in result.stderr
