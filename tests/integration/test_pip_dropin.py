@@ -151,3 +151,30 @@ def test_sula_alone_prints_help_and_exits_2(run_sula: SulaRunner) -> None:
     result = run_sula()
     assert result.exit_code == 2
     assert "Usage: sula [OPTIONS] <COMMAND>" in result.stderr
+
+
+def test_extra_typos_and_yanked_pins_are_warned_about(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path, python: str
+) -> None:
+    server = index_server()
+    server.add(build_wheel(dists_dir, "req", "1.0", extras={"security": ["six"]}))
+    server.add(build_wheel(dists_dir, "six", "1.0"))
+    server.add(build_wheel(dists_dir, "six", "2.0"), yanked="broken wheel tags")
+    result = run_sula("pip", "install", "req[securty]", "six==2.0", "--python", python,
+                      "-i", server.url)
+    assert result.exit_code == 0, result.stderr
+    assert "warning: The package `req==1.0` does not have an extra named `securty`" in result.stderr
+    assert "warning: `six==2.0` is yanked (reason: broken wheel tags)" in result.stderr
+    # A correct extra says nothing.
+    result = run_sula("pip", "compile", "-", "-i", server.url, input="req[security]\n")
+    assert result.exit_code == 0 and "warning" not in result.stderr
+    # A re-compile that drops a yanked pin of the output file says so.
+    src = tmp_path / "requirements.in"
+    src.write_text("six\n")
+    out = tmp_path / "requirements.txt"
+    out.write_text("six==2.0\n")
+    result = run_sula("pip", "compile", str(src), "-o", str(out), "-i", server.url)
+    assert result.exit_code == 0, result.stderr
+    assert ("warning: The pin `six==2.0` is yanked (reason: broken wheel tags); it is replaced by "
+            "`six==1.0`") in result.stderr
+    assert "six==1.0\n" in out.read_text()
