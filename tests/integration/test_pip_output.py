@@ -131,3 +131,76 @@ def test_fetch_failures_say_what_failed(run_sula: SulaRunner, tmp_path: Path) ->
     assert result.exit_code == 1
     assert "Cannot connect to host 127.0.0.1:9" in result.stderr
     assert "ssl:" not in result.stderr
+
+
+def test_tree_spells_specifiers_as_uv_and_explains_repeats(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    server = index_server()
+    for name, requires in [("root", ["a", "b>=1,<3"]), ("a", ["c"]), ("b", ["c"]), ("c", ["d"]),
+                           ("d", [])]:
+        server.add(build_wheel(dists_dir, name, "1.0", requires=requires))
+    make_venv(tmp_path / "v")
+    py = ["--python", str(tmp_path / "v")]
+    run_sula("pip", "install", "root", *py, "-i", server.url).check()
+    tree = run_sula("pip", "tree", *py, "--show-version-specifiers").check().stdout
+    assert tree.splitlines() == [
+        "root v1.0",
+        "├── a v1.0 [required: *]",
+        "│   └── c v1.0 [required: *]",
+        "│       └── d v1.0 [required: *]",
+        "└── b v1.0 [required: >=1, <3]",
+        "    └── c v1.0 [required: *] (*)",
+        "(*) Package tree already displayed",
+    ]
+    tree = run_sula("pip", "tree", *py, "--no-dedupe").check().stdout
+    assert tree.splitlines()[-2:] == ["    └── c v1.0", "        └── d v1.0"]
+    # A .dist-info without METADATA is listed from its name and reported.
+    site = next((tmp_path / "v" / "lib").glob("python3.*/site-packages"))
+    (site / "broken-2.0.dist-info").mkdir()
+    result = run_sula("pip", "list", *py, "--format", "freeze").check()
+    assert "broken==2.0" in result.stdout.split()
+    assert "broken-2.0.dist-info` has no METADATA file" in result.stderr
+
+
+def test_compile_output_into_a_directory_names_it(
+    run_sula: SulaRunner, server: IndexServer, tmp_path: Path
+) -> None:
+    (tmp_path / "somedir").mkdir()
+    result = run_sula("pip", "compile", "-", "-o", "somedir", "-i", server.url, input="six\n")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "error: Failed to write the output file `somedir`", "  Caused by: It is a directory",
+    ]
+
+
+def test_no_color_progress_bars_write_no_styles(
+    server: IndexServer, sula_env: dict[str, str], tmp_path: Path
+) -> None:
+    import pty
+    import subprocess
+
+    make_venv(tmp_path / "v")
+    primary, secondary = pty.openpty()
+    env = {**sula_env, "NO_COLOR": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sula", "pip", "install", "app", "--python", str(tmp_path / "v"),
+         "-i", server.url], env=env, stderr=secondary, stdout=subprocess.DEVNULL, timeout=120,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    err = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, err
+    assert " + six==1.0" in err
+    import re
+
+    assert re.findall(r"\x1b\[[0-9;]*m", err) == []

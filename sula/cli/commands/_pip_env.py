@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from sula.cli.main import CliContext
     from sula.cli.printer import Printer
     from sula.installer import Layout
@@ -126,6 +128,14 @@ def print_changes(
         printer.info(f" {sign} {text}")
 
 
+def _console(printer: Printer) -> Console:
+    """rich's stderr console; with colors off (``NO_COLOR``, ``--color never``) it writes no
+    styles at all (rich drops colors for NO_COLOR but still writes bold)."""
+    from rich.console import Console
+
+    return Console(stderr=True, color_system="auto" if printer.color_err else None)
+
+
 class DownloadProgress:
     """A rich progress bar of bytes and packages on a terminal; nothing elsewhere."""
 
@@ -134,7 +144,6 @@ class DownloadProgress:
         self._progress: object | None = None
         if printer.quiet or not sys.stderr.isatty() or total == 0:
             return
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -148,7 +157,7 @@ class DownloadProgress:
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
-            console=Console(stderr=True),
+            console=_console(printer),
             transient=True,
         )
         self._tasks: dict[str, object] = {}
@@ -205,13 +214,12 @@ class LinkProgress:
         self._progress: object | None = None
         if printer.quiet or not sys.stderr.isatty() or total < 10:
             return
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         progress = Progress(
             TextColumn("[bold cyan]Installing[/]"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.description}"),
-            console=Console(stderr=True), transient=True,
+            console=_console(printer), transient=True,
         )
         self._task = progress.add_task("", total=total)
         self._progress = progress

@@ -177,8 +177,17 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     result = compile_requirements(request, cache=ctx.cache)
     if args.output_file:
         from sula._fs import write_user_file
+        from sula.errors import SulaError
 
-        write_user_file(Path(args.output_file), result.text)
+        out = Path(args.output_file)
+        try:
+            if out.is_dir():
+                raise IsADirectoryError(21, "It is a directory")
+            write_user_file(out, result.text)
+        except OSError as err:
+            # The cause names the path given, not the temporary file beside it.
+            cause = OSError(err.errno, err.strerror or str(err))
+            raise SulaError(f"Failed to write the output file `{out}`") from cause
     if not args.output_file or ctx.printer.quiet < 1:
         sys.stdout.write(result.text)
         sys.stdout.flush()

@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Show the version constraint of each edge")
     parser.add_argument("--prune", action="append", default=[], metavar="NAME",
                         help="Leave NAME and its subtree out (repeatable)")
+    parser.add_argument("--no-dedupe", action="store_true",
+                        help="Expand a package's subtree every time it appears, not once")
     add_target_arguments(parser, install=False)
 
 
@@ -29,7 +31,7 @@ def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[t
     """``name -> [(dependency name, requirement text)]`` and ``name -> version``."""
     from packaging.utils import canonicalize_name
 
-    from sula.installer.check import requirements_of
+    from sula.installer.check import requirement_texts_of
     from sula.installer.site_packages import SitePackages
 
     assert isinstance(site, SitePackages)
@@ -38,10 +40,22 @@ def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[t
     for dist in site:
         versions.setdefault(str(dist.name), dist.version)
         deps = edges.setdefault(str(dist.name), [])
-        for req in requirements_of(dist, markers):
-            spec = str(req.specifier)
-            deps.append((str(canonicalize_name(req.name)), spec))
+        for text, req in requirement_texts_of(dist, markers):
+            deps.append((str(canonicalize_name(req.name)), spelled_specifier(text, req.name)))
     return edges, versions
+
+
+def spelled_specifier(text: str, name: str) -> str:
+    """A requirement's specifier as uv shows it: in the metadata's order, ``, ``-separated,
+    ``*`` when there is none (``mid<3,>=1`` stays ``<3, >=1``; packaging would sort it)."""
+    rest = text.split(";", 1)[0].strip()[len(name):].strip()
+    if rest.startswith("["):
+        rest = rest.partition("]")[2].strip()
+    if rest.startswith("@"):
+        return rest
+    rest = rest.strip("()")
+    parts = [p.strip().replace(" ", "") for p in rest.split(",") if p.strip()]
+    return ", ".join(parts) or "*"
 
 
 def render(
@@ -51,10 +65,13 @@ def render(
     depth: int,
     pruned: set[str],
     show_specifiers: bool = False,
+    dedupe: bool = True,
 ) -> list[str]:
-    """Lines of the tree; a package shown twice gets ``(*)`` and is not expanded again."""
+    """Lines of the tree; with ``dedupe`` a package shown twice gets ``(*)`` and is not
+    expanded again, and a legend line says so (as uv)."""
     lines: list[str] = []
     expanded: set[str] = set()
+    deduped: list[str] = []
 
     def label(name: str, spec: str | None) -> str:
         version = versions.get(name)
@@ -73,8 +90,9 @@ def render(
             if child in path:
                 lines.append(f"{prefix}{branch}{text} (cycle)")
                 continue
-            if repeat:
+            if repeat and dedupe:
                 lines.append(f"{prefix}{branch}{text} (*)")
+                deduped.append(child)
                 continue
             lines.append(f"{prefix}{branch}{text}")
             if level + 1 < depth:
@@ -89,6 +107,8 @@ def render(
         expanded.add(root)
         if depth > 0:
             walk(root, "", 0, (root,))
+    if deduped:
+        lines.append("(*) Package tree already displayed")
     return lines
 
 
@@ -117,6 +137,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if not roots and versions:
             roots = sorted(versions)
     pruned = {str(canonicalize_name(p)) for p in args.prune}
-    for line in render(roots, edges, versions, args.depth, pruned, args.show_version_specifiers):
+    for line in render(roots, edges, versions, args.depth, pruned, args.show_version_specifiers,
+                       dedupe=not args.no_dedupe):
         ctx.printer.out(line)
     return 0
