@@ -178,3 +178,25 @@ def test_extra_typos_and_yanked_pins_are_warned_about(
     assert ("warning: The pin `six==2.0` is yanked (reason: broken wheel tags); it is replaced by "
             "`six==1.0`") in result.stderr
     assert "six==1.0\n" in out.read_text()
+
+
+def test_list_and_tree_show_outdated_and_uptodate_packages(
+    run_sula: SulaRunner, server: IndexServer, python: str
+) -> None:
+    py = ["--python", python, "-i", server.url]
+    run_sula("pip", "install", "six==1.0", "other", *py).check()
+    result = run_sula("pip", "list", "--outdated", *py).check()
+    # six 3.0b1 is a pre-release: not offered for a stable install (as uv).
+    assert result.stdout.splitlines() == [
+        "Package Version Latest Type", "------- ------- ------ -----", "six     1.0     2.0    wheel",
+    ]
+    result = run_sula("pip", "list", "-o", "--format", "json", *py).check()
+    assert result.stdout.strip() == (
+        '[{"name": "six", "version": "1.0", "latest_version": "2.0", "latest_filetype": "wheel"}]'
+    )
+    result = run_sula("pip", "list", "--uptodate", "--format", "freeze", *py).check()
+    assert result.stdout.split() == ["other==1.0"]
+    result = run_sula("pip", "list", "--outdated", "--format", "freeze", *py)
+    assert result.exit_code == 1 and "cannot be used with `--format freeze`" in result.stderr
+    result = run_sula("pip", "tree", "--outdated", *py).check()
+    assert result.stdout.splitlines() == ["other v1.0", "six v1.0 (latest: v2.0)"]

@@ -78,6 +78,32 @@ def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnviro
     return env, Layout.from_environment(env)
 
 
+def latest_of(
+    args: argparse.Namespace, ctx: CliContext, env: PythonEnvironment, dists: Iterable[tuple[str, str]]
+) -> dict[str, tuple[str, bool, str]]:
+    """``--outdated``/``--uptodate``: for each ``(name, installed version)`` the index has, its
+    newest version, whether that is newer than the installed one, and its file type."""
+    from packaging.version import InvalidVersion, Version
+
+    from sula.client.settings import settings_from_args
+    from sula.dispatch.outdated import latest_versions
+
+    installed: dict[str, Version] = {}
+    for name, version in dists:
+        try:
+            installed[name] = Version(version)
+        except InvalidVersion:
+            continue
+    index, client = settings_from_args(args, offline=ctx.options.offline,
+                                       native_tls=ctx.options.native_tls)
+    latest = latest_versions(
+        sorted(installed), cache=ctx.cache, index=index, client=client, interp=env.interpreter,
+        prereleases=frozenset(n for n, v in installed.items() if v.is_prerelease),
+    )
+    return {name: (item.version, Version(item.version) > installed[name], item.filetype)
+            for name, item in latest.items()}
+
+
 def _shown_path(path: str) -> str:
     """``path`` relative to the working directory when it is inside it, else as it is."""
     import os

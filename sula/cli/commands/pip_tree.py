@@ -24,7 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Leave NAME and its subtree out (repeatable)")
     parser.add_argument("--no-dedupe", action="store_true",
                         help="Expand a package's subtree every time it appears, not once")
+    parser.add_argument("--outdated", action="store_true",
+                        help="Show the newer version the index has: `six v1.0 (latest: v2.0)`")
     add_target_arguments(parser, install=False)
+    from sula.client.settings import add_index_arguments
+
+    add_index_arguments(parser)
 
 
 def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
@@ -66,6 +71,7 @@ def render(
     pruned: set[str],
     show_specifiers: bool = False,
     dedupe: bool = True,
+    latest: dict[str, str] | None = None,
 ) -> list[str]:
     """Lines of the tree; with ``dedupe`` a package shown twice gets ``(*)`` and is not
     expanded again, and a legend line says so (as uv)."""
@@ -78,6 +84,8 @@ def render(
         text = f"{name} v{version}" if version is not None else f"{name} (missing)"
         if spec and show_specifiers:
             text += f" [required: {spec}]"
+        if latest and name in latest:
+            text += f" (latest: v{latest[name]})"
         return text
 
     def walk(name: str, prefix: str, level: int, path: tuple[str, ...]) -> None:
@@ -137,7 +145,14 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if not roots and versions:
             roots = sorted(versions)
     pruned = {str(canonicalize_name(p)) for p in args.prune}
+    newer: dict[str, str] = {}
+    if args.outdated:
+        from sula.cli.commands._pip_env import latest_of
+
+        registry = [(str(d.name), d.version) for d in site if d.direct_url is None and not d.editable]
+        found = latest_of(args, ctx, env, registry)
+        newer = {name: version for name, (version, is_newer, _) in found.items() if is_newer}
     for line in render(roots, edges, versions, args.depth, pruned, args.show_version_specifiers,
-                       dedupe=not args.no_dedupe):
+                       dedupe=not args.no_dedupe, latest=newer):
         ctx.printer.out(line)
     return 0
