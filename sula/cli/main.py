@@ -256,8 +256,8 @@ def _add_global_help(parser: argparse.ArgumentParser) -> None:
                        help="When to use colors (default: auto)")
     group.add_argument("--cache-dir", default=sup, metavar="DIR",
                        help="Cache directory (env: SULA_CACHE_DIR)")
-    group.add_argument("-n", "--no-cache", action="store_true", default=sup,
-                       help="Use a temporary cache, removed at exit")
+    group.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true", default=sup,
+                       help="Use a temporary cache, removed at exit (--no-cache-dir: pip's spelling)")
     group.add_argument("--offline", action="store_true", default=sup,
                        help="Never touch the network")
     group.add_argument("--native-tls", action="store_true", default=sup,
