@@ -15,7 +15,7 @@ from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from packaging.utils import NormalizedName
     from packaging.version import Version
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
+    from sula.context import BuildContext
+    from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import MarkerAlgebra
-    from sula.resolver.provider import ResolverProvider
+    from sula.resolver.provider import ResolverProvider, SourceMetadata
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
@@ -77,7 +79,7 @@ class CompileResult:
     graph: ResolutionGraph
 
 
-def _target(request: CompileRequest, cache: Cache) -> PythonTarget:
+def _target(request: CompileRequest, cache: Cache) -> tuple[PythonTarget, Interpreter]:
     from sula.interpreter import find_interpreter
     from sula.resolver.python import PythonTarget, platform_target
 
@@ -87,10 +89,9 @@ def _target(request: CompileRequest, cache: Cache) -> PythonTarget:
     if request.python_platform:
         markers, tags = platform_target(request.python_platform, markers,
                                         request.python_version or interp.python_minor)
-        return PythonTarget.from_interpreter(markers=markers, tags=tags,
-                                             python_version=request.python_version)
-    return PythonTarget.from_interpreter(markers=markers, tags=tags,
-                                         python_version=request.python_version)
+    target = PythonTarget.from_interpreter(markers=markers, tags=tags,
+                                           python_version=request.python_version)
+    return target, interp
 
 
 def _index_settings(request: CompileRequest, spec: RequirementsSpec
@@ -129,8 +130,17 @@ def _options(request: CompileRequest, spec: RequirementsSpec, python: PythonTarg
     )
 
 
-def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileResult:
-    """Read the inputs, resolve, and render the output file's text."""
+def compile_requirements(
+    request: CompileRequest,
+    *,
+    cache: Cache,
+    build_context: Callable[[Interpreter, IndexSettings, ClientSettings], BuildContext] | None = None,
+) -> CompileResult:
+    """Read the inputs, resolve, and render the output file's text.
+
+    ``build_context`` makes the context that builds sdists whose metadata only their build
+    backend can tell (for the interpreter found); without it such sdists are an error.
+    """
     from sula.requirements import from_sources
     from sula.resolver.manifest import Manifest, read_preferences
     from sula.resolver.writer import AnnotationStyle, OutputOptions, render_requirements
@@ -160,7 +170,7 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
     from sula.requirements.sources import with_upgrade_packages
 
     spec, released = with_upgrade_packages(spec, request.upgrade_packages)
-    python = _target(request, cache)
+    python, interp = _target(request, cache)
     if request.universal:
         # Every environment from the Python version up: no interpreter's markers or tags.
         from packaging.version import Version
@@ -181,16 +191,24 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
 
     async def main() -> ResolutionGraph:
         from sula.client.registry import RegistryClient
+        from sula.database import DistributionDatabase
 
         async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
-            if request.universal:
-                graph = await resolve_universal(spec, client=client, python=python,
-                                                options=options, preferences=preferences)
-            else:
-                graph = await resolve_async(manifest, client=client, python=python,
-                                            options=options)
-            if request.generate_hashes:
-                await _url_hashes(graph, client)
+            context = (build_context(interp, index, client_settings)
+                       if build_context is not None else None)
+            db = DistributionDatabase(cache=cache, client=client, build_context=context)
+            try:
+                if request.universal:
+                    graph = await resolve_universal(spec, client=client, python=python,
+                                                    options=options, preferences=preferences,
+                                                    sources=db)
+                else:
+                    graph = await resolve_async(manifest, client=client, python=python,
+                                                options=options, sources=db)
+                if request.generate_hashes:
+                    await _url_hashes(graph, client)
+            finally:
+                db.close()
             return graph
 
     graph = asyncio.run(main())
@@ -243,11 +261,13 @@ async def resolve_async(
     client: object,
     python: PythonTarget,
     options: ResolverOptions,
+    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
-    """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``)."""
+    """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``);
+    ``sources`` gives sdists' metadata (building them where needed)."""
     from sula.resolver.resolver import Resolver
 
-    provider = _provider(manifest, client, python, options, None)
+    provider = _provider(manifest, client, python, options, None, sources=sources)
     try:
         with span("resolver.solve"):
             return await Resolver(provider).resolve()
@@ -257,14 +277,16 @@ async def resolve_async(
 
 def _provider(manifest: Manifest, client: object, python: PythonTarget, options: ResolverOptions,
               algebra: MarkerAlgebra | None,
-              fork_preferences: Mapping[NormalizedName, Version] | None = None
+              fork_preferences: Mapping[NormalizedName, Version] | None = None,
+              *, sources: SourceMetadata | None = None,
               ) -> ResolverProvider:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
 
     selector = CandidateSelector.for_manifest(manifest, options, fork_preferences)
     return ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
-                            python=python, selector=selector, algebra=algebra)
+                            python=python, selector=selector, algebra=algebra,
+                            sources=sources)
 
 
 _MAX_FORK_ROUNDS = 4
@@ -277,6 +299,7 @@ async def resolve_universal(
     python: PythonTarget,
     options: ResolverOptions,
     preferences: Mapping[NormalizedName, Version] | None = None,
+    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
     """Resolve ``spec`` for every environment with a Python from ``python.version`` up.
 
@@ -315,7 +338,7 @@ async def resolve_universal(
             # Versions of other forks are preferred (fewer versions), except for packages
             # whose newer versions need a newer Python: those take the newest per fork.
             prefer = {n: v for n, v in chosen.items() if n not in newer_python}
-            provider = _provider(manifest, client, target, options, sub, prefer)
+            provider = _provider(manifest, client, target, options, sub, prefer, sources=sources)
             try:
                 with span("resolver.solve"):
                     graph = await Resolver(provider).resolve()

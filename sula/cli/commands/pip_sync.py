@@ -19,6 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="requirements.txt files (`-` for standard input) that pin every package")
     parser.add_argument("--allow-empty-requirements", action="store_true",
                         help="Let files that pin nothing empty the environment (as uv)")
+    parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
+                        help="Build these packages from source instead of using wheels (`:all:` for every one)")
+    parser.add_argument("--only-binary", metavar="NAMES", action="append", default=[],
+                        help="Use only wheels for these packages (`:all:` for every one)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="Never build from source (same as --only-binary :all:)")
     add_install_arguments(parser)
     add_target_arguments(parser)
     add_index_arguments(parser)
