@@ -26,6 +26,7 @@ __all__ = [
     "persist_dir",
     "remove_tree",
     "temp_dir_in",
+    "write_user_file",
 ]
 
 
@@ -34,17 +35,20 @@ class LockTimeoutError(SulaError):
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, suffix: str = ".tmp") -> Iterator[BinaryIO]:
+def atomic_writer(path: Path, suffix: str = ".tmp", *, mode: int | None = None) -> Iterator[BinaryIO]:
     """A binary file that becomes ``path`` only when the block ends without an error.
 
     It is written beside ``path`` (same filesystem) and renamed over it, so readers see
-    the old file or the whole new one; on an error the partial file is removed.
+    the old file or the whole new one; on an error the partial file is removed. It has
+    ``mode`` when given, else mkstemp's 0600 (fine for the cache).
     """
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
@@ -63,6 +67,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Text variant of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_user_file(path: Path, text: str) -> None:
+    """Write a file the user asked for (``pip compile -o``) atomically, with the mode of the
+    file it replaces, or for a new file the umask's (0644 under umask 022), as other tools do."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with atomic_writer(path, mode=mode) as f:
+        f.write(text.encode("utf-8"))
 
 
 @contextlib.contextmanager

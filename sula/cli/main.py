@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import argparse
     import contextlib
     from collections.abc import Sequence
-    from typing import Final, Protocol
+    from typing import Final, NoReturn, Protocol
 
     from sula.cache import Cache
     from sula.cli.printer import Printer
@@ -205,7 +205,7 @@ def split_global_options(argv: Sequence[str]) -> tuple[GlobalOptions, list[str]]
             opts.verbose += 1
         elif tok.startswith("-v") and set(tok[1:]) == {"v"}:
             opts.verbose += len(tok) - 1
-        elif tok in ("-n", "--no-cache"):
+        elif tok in ("-n", "--no-cache", "--no-cache-dir"):  # the last is pip's spelling
             opts.no_cache = True
         elif tok == "--offline":
             opts.offline = True
@@ -256,8 +256,8 @@ def _add_global_help(parser: argparse.ArgumentParser) -> None:
                        help="When to use colors (default: auto)")
     group.add_argument("--cache-dir", default=sup, metavar="DIR",
                        help="Cache directory (env: SULA_CACHE_DIR)")
-    group.add_argument("-n", "--no-cache", action="store_true", default=sup,
-                       help="Use a temporary cache, removed at exit")
+    group.add_argument("-n", "--no-cache", "--no-cache-dir", action="store_true", default=sup,
+                       help="Use a temporary cache, removed at exit (--no-cache-dir: pip's spelling)")
     group.add_argument("--offline", action="store_true", default=sup,
                        help="Never touch the network")
     group.add_argument("--native-tls", action="store_true", default=sup,
@@ -328,6 +328,26 @@ def resolve_command(rest: list[str]) -> tuple[list[str], CommandInfo | None, lis
     return [head, rest[1]], entry[rest[1]], rest[2:]
 
 
+def suggest_command(path: list[str], word: list[str]) -> str | None:
+    """What an unknown command probably meant: a close spelling (`pip instal`), or a pip
+    subcommand typed without `pip` (`sula install`)."""
+    if not word:
+        return None
+    import difflib
+
+    entry = COMMANDS[path[0]] if path else COMMANDS
+    names = list(entry) if isinstance(entry, dict) else []
+    prefix = " ".join(["sula", *path])
+    pip = COMMANDS["pip"]
+    assert isinstance(pip, dict)
+    if not path and word[0] in pip:
+        return f"a similar command exists: `sula pip {word[0]}`"
+    close = difflib.get_close_matches(word[0], names, n=1)
+    if close:
+        return f"a similar command exists: `{prefix} {close[0]}`"
+    return None
+
+
 def _terminal_columns() -> int:
     """``shutil.get_terminal_size().columns`` without importing shutil (which imports bz2 and
     lzma): ``COLUMNS``, else the terminal of stdout, else 80."""
@@ -356,11 +376,18 @@ def build_parser(path: list[str], info: CommandInfo) -> tuple[argparse.ArgumentP
                 width = _terminal_columns() - 2
             super().__init__(prog, indent_increment, max_help_position, width)
 
+    class Parser(argparse.ArgumentParser):
+        # A usage error is one line and a pointer to --help, not the whole usage (as uv).
+        def error(self, message: str) -> NoReturn:
+            sys.stderr.write(f"error: {message}\n\nFor more information, try `{self.prog} --help`\n")
+            sys.exit(2)
+
     module: CommandModule = importlib.import_module(info.module)
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="sula " + " ".join(path),
         description=info.help,
         formatter_class=Formatter,
+        allow_abbrev=False,  # `--pre` is not `--prefix`, `--extra` not `--extra-index-url`
     )
     module.add_arguments(parser)
     _add_global_help(parser)
@@ -410,12 +437,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if path and (not args or args[0] in ("-h", "--help")):
             printer.out(group_help(path[0]))
             return 0
-        if not rest or rest[0] in ("-h", "--help"):
+        if rest and rest[0] in ("-h", "--help"):
             printer.out(top_level_help())
             return 0
+        if not rest:  # `sula` alone: the help, and the exit code of a usage error (as uv)
+            sys.stderr.write(top_level_help() + "\n")
+            return 2
         bad = " ".join(path + args[:1])
-        sys.stderr.write(f"error: unrecognized command `{bad}`\n\n")
-        sys.stderr.write((group_help(path[0]) if path else top_level_help()) + "\n")
+        sys.stderr.write(f"error: unrecognized command `{bad}`\n")
+        tip = suggest_command(path, args[:1])
+        if tip:
+            sys.stderr.write(f"\n  tip: {tip}\n")
+        help_of = "sula " + path[0] if path else "sula"
+        sys.stderr.write(f"\nFor more information, try `{help_of} --help`\n")
         return 2
 
     from sula import _warnings

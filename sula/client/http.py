@@ -95,17 +95,27 @@ def _translate(url: str, what: str) -> Iterator[None]:
     except aiohttp.ClientResponseError as err:
         raise HttpStatusError(url, err.status, err.message) from None
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
-        raise NetworkError(url, what) from _sanitize(err)
+        raise NetworkError(url, what) from _sanitize(err, url)
 
 
-def _sanitize(err: BaseException) -> BaseException:
+def _sanitize(err: BaseException, url: str = "") -> BaseException:
     """One plain cause line for a foreign error: its message with any URL redacted, and no
     chain of its own (aiohttp wraps an OSError that would repeat the same words)."""
     import re
 
+    import aiohttp
+
     if isinstance(err, asyncio.TimeoutError):
         return _ForeignError("The request timed out")
     text = str(err) or type(err).__name__
+    if isinstance(err, aiohttp.NonHttpUrlClientError | aiohttp.InvalidURL):
+        # aiohttp's message is the bare URL, which says nothing the error line does not.
+        scheme = text.partition(":")[0]
+        text = (f"`{scheme}:` URLs are not fetched over HTTP" if scheme and "://" in text
+                else "The URL is not valid")
+    if url.startswith("http:"):
+        # aiohttp names the TLS mode (`ssl:default`) of plain-HTTP connections too.
+        text = re.sub(r" ssl:\S+", "", text)
     if "@" in text:
         text = re.sub(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+", lambda m: redact_url(m[0]), text)
     out = _ForeignError(text)
@@ -120,7 +130,7 @@ def _is_retryable(err: BaseException) -> bool:
         return True
     if isinstance(err, aiohttp.ClientResponseError):
         return err.status >= 500
-    if isinstance(err, aiohttp.InvalidURL | aiohttp.ClientSSLError):
+    if isinstance(err, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError | aiohttp.ClientSSLError):
         return False
     return isinstance(err, aiohttp.ClientError | ConnectionError)
 

@@ -236,6 +236,22 @@ def _sha256(body: bytes) -> bytes:
     return hashlib.sha256(body).digest()
 
 
+def _read_local_page(url: str, name: NormalizedName) -> list[DistRow] | None:
+    """The rows of a ``file://`` index's project page (``<name>/index.html``, or the file the
+    URL names); None when the index has no such project, as a 404 would say."""
+    path = _local_path(url)
+    assert path is not None
+    page = path / "index.html" if path.is_dir() else path
+    base = url if path.is_dir() else url.rsplit("/", 1)[0] + "/"
+    try:
+        body = page.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise InvalidIndexPageError(url, f"cannot read `{page}`: {err.strerror or err}") from err
+    return parse_dist_rows(name, parse_html_page(body, base.rstrip("/") + "/"), url)
+
+
 def _local_path(location: str) -> Path | None:
     """The filesystem path of a find-links location or a ``file://`` URL; None for http(s)."""
     if location.startswith("file:"):
@@ -342,6 +358,9 @@ class RegistryClient:
     async def _simple_page(self, idx: IndexUrl, name: NormalizedName) -> list[DistRow] | None:
         """The files on ``idx``'s page for ``name``; ``None`` when the index lacks it."""
         url = idx.project_url(name)
+        if url.startswith("file:"):
+            # A local PEP 503 tree (an air-gapped mirror): read it, never cache it.
+            return await asyncio.to_thread(_read_local_page, url, name)
         path = self.cache.shard(CacheBucket.SIMPLE, cache_key(idx.url), f"{name}.msgpack")
         return await self._cached_page(
             url, path, package=name, refresh=self.settings.must_refresh(name),

@@ -11,7 +11,7 @@ import contextlib
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -43,16 +43,19 @@ __all__ = [
     "install_wanted",
     "requested_satisfied",
     "resolve_wanted",
+    "seed_packages_kept",
     "wanted_from_spec",
 ]
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class DistVersion:
-    """A distribution by name and version (the version is the URL for a URL install's plan)."""
+    """A distribution by name and version, and the URL of a URL or path install (a dry run's
+    plan knows no version of one yet: it is empty)."""
 
     name: str
     version: str
+    url: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,8 +82,9 @@ class InstallSummary:
 class InstallSettings:
     """How to install, besides what: resolution, source and link choices.
 
-    ``sync`` removes every installed distribution that is not wanted (``--exact``; pip,
-    setuptools and wheel too, as uv does). ``no_deps`` resolves the requirements alone.
+    ``sync`` removes every installed distribution that is not wanted (``--exact``), except
+    the seed packages of environments sula did not create (:func:`seed_packages_kept`).
+    ``no_deps`` resolves the requirements alone.
     """
 
     index: IndexSettings
@@ -561,10 +565,37 @@ def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) ->
     return keep
 
 
+_SEED_PACKAGES = ("pip", "setuptools", "wheel")
+
+
+def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[NormalizedName]:
+    """The seed packages (pip, setuptools, wheel) ``sync`` leaves in an environment, as uv
+    does: all of them unless sula or uv created it without ``--seed`` (its pyvenv.cfg has a
+    ``sula`` or ``uv`` key and no ``seed = true``). A ``--target``/``--prefix`` directory
+    keeps none: it is not an environment of its own."""
+    from pathlib import Path
+
+    from packaging.utils import NormalizedName
+
+    root = Path(interp.prefix)
+    if Path(layout.data).resolve() != root.resolve():
+        return frozenset()
+    keys: dict[str, str] = {}
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for line in (root / "pyvenv.cfg").read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                keys[key.strip().lower()] = value.strip().lower()
+    made_by_tool = "sula" in keys or "uv" in keys
+    if made_by_tool and keys.get("seed") != "true":
+        return frozenset()
+    return frozenset(NormalizedName(n) for n in _SEED_PACKAGES)
+
+
 def _dry_run_summary(plan: Plan) -> InstallSummary:
     removed = [DistVersion(d.name, d.version) for d in [*plan.reinstall, *plan.extraneous]]
-    added = [DistVersion(w.name, w.version or w.url or "") for w in plan.remote]
-    added += [DistVersion(w.name, cw.filename.version_str) for w, cw in plan.cached]
+    added = [DistVersion(w.name, w.version or "", w.url) for w in plan.remote]
+    added += [DistVersion(w.name, cw.filename.version_str, w.url) for w, cw in plan.cached]
     return InstallSummary(
         installed=tuple(sorted(added)),
         uninstalled=tuple(sorted(removed)),
@@ -624,6 +655,7 @@ def install_wanted(
         plan = plan_install(
             wanted, site, find_cached=find_cached, reinstall=settings.reinstall,
             remove_extraneous=settings.sync,
+            keep=seed_packages_kept(layout, interp) if settings.sync else frozenset(),
         )
         if plan.extraneous:
             keep = _self_protection(site, layout, interp)
@@ -699,7 +731,11 @@ def install_wanted(
                     installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked)
                 finally:
                     reporter.on_link_end(len(installed), time.perf_counter() - t)
-                added = [DistVersion(i.name, i.version) for i in installed]
+                from packaging.utils import canonicalize_name
+
+                urls: dict[str, str | None] = {want.name: want.url for want, _ in to_link}
+                added = [DistVersion(i.name, i.version, urls.get(canonicalize_name(i.name)))
+                         for i in installed]
         if settings.compile_bytecode and to_link:
             t = time.perf_counter()
             n = compile_bytecode(layout)

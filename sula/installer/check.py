@@ -11,7 +11,7 @@ from sula.installer.site_packages import InstalledDist, SitePackages
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
-__all__ = ["Conflict", "Missing", "Problem", "check", "requirements_of"]
+__all__ = ["Conflict", "Missing", "Problem", "check", "requirement_texts_of", "requirements_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +47,16 @@ def requirements_of(
     dist: InstalledDist, markers: Mapping[str, str], extras: frozenset[str] = frozenset()
 ) -> list[Requirement]:
     """The parsed requirements of ``dist`` that apply under ``markers`` (with ``extras``)."""
+    return [req for _, req in requirement_texts_of(dist, markers, extras)]
+
+
+def requirement_texts_of(
+    dist: InstalledDist, markers: Mapping[str, str], extras: frozenset[str] = frozenset()
+) -> list[tuple[str, Requirement]]:
+    """:func:`requirements_of` with each requirement's text as the metadata spells it."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    out: list[Requirement] = []
+    out: list[tuple[str, Requirement]] = []
     for text in dist.requires():
         try:
             req = Requirement(text)
@@ -65,7 +72,7 @@ def requirements_of(
                     break
             if not keep:
                 continue
-        out.append(req)
+        out.append((text, req))
     return out
 
 

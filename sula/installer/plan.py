@@ -93,8 +93,10 @@ def plan_install(
     find_cached: Callable[[Wanted], CachedWheel | None],
     reinstall: Reinstall | None = None,
     remove_extraneous: bool = False,
+    keep: frozenset[NormalizedName] = frozenset(),
 ) -> Plan:
-    """Decide what to keep, link, fetch, reinstall and (for ``sync``) remove."""
+    """Decide what to keep, link, fetch, reinstall and (for ``sync``) remove; ``keep``
+    names installed distributions that are never extraneous (seed packages)."""
     reinstall = reinstall or Reinstall()
     result = Plan()
     wanted_names: set[NormalizedName] = set()
@@ -115,5 +117,7 @@ def plan_install(
         else:
             result.remote.append(want)
     if remove_extraneous:
-        result.extraneous.extend(d for d in site_packages if d.name not in wanted_names)
+        result.extraneous.extend(
+            d for d in site_packages if d.name not in wanted_names and d.name not in keep
+        )
     return result

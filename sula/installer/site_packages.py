@@ -158,8 +158,13 @@ def _read_dist_info(site: Path, entry: str) -> InstalledDist | None:
         name = found[0] or name
         version = found[1] or version
     except OSError:
-        if not (path / "RECORD").exists():
+        if not path.is_dir():
             return None
+        # A broken install: listed from its directory name (as uv does) and reported.
+        from sula._warnings import warn_user
+
+        warn_user(f"`{path}` has no METADATA file; `{name}` is listed from the directory's name "
+                  "(reinstall it to repair it)")
     direct_url: dict[str, object] | None = None
     try:
         loaded = json.loads((path / "direct_url.json").read_text(encoding="utf-8"))

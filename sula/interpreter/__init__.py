@@ -33,6 +33,7 @@ from sula.interpreter.discovery import (
     parse_request,
 )
 from sula.interpreter.errors import (
+    ExternallyManagedError,
     InterpreterError,
     InterpreterNotFoundError,
     InterpreterQueryError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from sula.interpreter.environment import PythonEnvironment
 
 __all__ = [
+    "ExternallyManagedError",
     "InstallPaths",
     "Interpreter",
     "InterpreterError",

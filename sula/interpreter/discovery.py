@@ -350,6 +350,9 @@ def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter
         parsed = parse_request(request)
         if parsed.path_str is not None:
             return _query(_resolve_path(parsed.path_str), cache)
+        if parsed.name is not None and _python_in_dir(parsed.name) is not None:
+            # `--python v1`: an environment's directory named without `./`, as uv accepts it.
+            return _query(_resolve_path(parsed.name), cache)
         names = _names_for(parsed)
         dirs_first_path = False
     tried: list[str] = []
@@ -414,21 +417,39 @@ def find_environment(
     from sula.interpreter.environment import PythonEnvironment
 
     if python is not None:
-        return PythonEnvironment.from_interpreter(find_interpreter(python, cache=cache))
+        request = parse_request(python)
+        if request.version is None or system:
+            return PythonEnvironment.from_interpreter(find_interpreter(python, cache=cache))
+        # A version names no environment: as uv, only a virtual environment found the usual
+        # way (and of that version) is used; a base interpreter needs `--system`.
+        for env in _default_environments(cache):
+            if request.matches(env.interpreter):
+                return env
+        raise NoEnvironmentError(
+            os.getcwd(), message=f"No virtual environment found for Python {request.raw}",
+        )
     if system:
         return PythonEnvironment.from_interpreter(_find_system(cache))
+    for env in _default_environments(cache):
+        return env
+    raise NoEnvironmentError(os.getcwd())
+
+
+def _default_environments(cache: Cache | None) -> Iterator[PythonEnvironment]:
+    """``VIRTUAL_ENV``, else ``CONDA_PREFIX``; then a ``.venv`` here or in a parent."""
     from pathlib import Path
 
     for var in ("VIRTUAL_ENV", "CONDA_PREFIX"):
         value = os.environ.get(var)
         if value:
-            return _environment_at(Path(value), var, cache)
+            yield _environment_at(Path(value), var, cache)
+            break
     cwd = Path.cwd()
     for directory in (cwd, *cwd.parents):
         candidate = directory / ".venv"
         if (candidate / "pyvenv.cfg").is_file():
-            return _environment_at(candidate, str(candidate), cache)
-    raise NoEnvironmentError(str(cwd))
+            yield _environment_at(candidate, str(candidate), cache)
+            return
 
 
 def _find_system(cache: Cache | None) -> Interpreter:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sula.errors import SulaError
 
 __all__ = [
+    "ExternallyManagedError",
     "InterpreterError",
     "InterpreterNotFoundError",
     "InterpreterQueryError",
@@ -41,9 +42,23 @@ class InterpreterQueryError(InterpreterError):
 class NoEnvironmentError(InterpreterError):
     """No virtual environment was found and none was asked for."""
 
-    def __init__(self, cwd: str) -> None:
+    def __init__(self, cwd: str, *, message: str | None = None) -> None:
         self.cwd = cwd
         super().__init__(
-            f"No virtual environment found in `{cwd}` or its parents (and neither `VIRTUAL_ENV` nor `CONDA_PREFIX` is set)",
+            message or f"No virtual environment found in `{cwd}` or its parents (and neither `VIRTUAL_ENV` nor `CONDA_PREFIX` is set)",
             hint="Run `sula venv` to create an environment, or pass `--system` to use the system Python",
+        )
+
+
+class ExternallyManagedError(InterpreterError):
+    """PEP 668: the interpreter's ``EXTERNALLY-MANAGED`` marker forbids installing into it."""
+
+    def __init__(self, shown: str, detail: str, *, tool: str = "sula") -> None:
+        self.shown = shown
+        self.detail = detail
+        text = "\n".join(f"  {line}" if line else "" for line in detail.splitlines())
+        super().__init__(
+            f"The interpreter at `{shown}` is externally managed, and indicates the following:\n\n{text}",
+            hint=f"Create a virtual environment with `{tool} venv`, or pass `--break-system-packages`"
+            " to change this one anyway",
         )

@@ -235,6 +235,25 @@ class Interpreter:
         """True when this interpreter runs inside a virtual environment (PEP 405)."""
         return self.prefix != self.base_prefix
 
+    def externally_managed(self) -> str | None:
+        """PEP 668: the message of the ``EXTERNALLY-MANAGED`` marker in the standard library
+        directory of a base interpreter (its ``Error`` key, else a generic text), or None
+        when there is no marker or this is a virtual environment."""
+        if self.is_venv():
+            return None
+        import configparser
+
+        marker = os.path.join(self.stdlib, "EXTERNALLY-MANAGED")
+        if not os.path.isfile(marker):
+            return None
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(marker, encoding="utf-8")
+            detail = parser.get("externally-managed", "Error", fallback="")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            detail = ""
+        return detail.strip() or "This environment is managed by another package manager"
+
     @property
     def implementation(self) -> str:
         """``CPython``, ``PyPy``, … (the ``platform_python_implementation`` marker)."""

@@ -22,9 +22,11 @@ from sula.requirements.types import Origin, RequirementEntry, RequirementsSpec
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from packaging.utils import NormalizedName
+
     from sula.requirements.types import Requirement
 
-__all__ = ["from_sources", "parse_requirement_string"]
+__all__ = ["from_sources", "parse_requirement_string", "with_upgrade_packages"]
 
 _SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
 
@@ -147,6 +149,32 @@ def parse_requirement_string(
         raise RequirementsParseError(
             err.headline, name=None, line_number=None, line=value, span=err.span
         ) from err.cause
+
+
+def with_upgrade_packages(
+    spec: RequirementsSpec, values: Sequence[str], working_dir: Path | None = None
+) -> tuple[RequirementsSpec, list[NormalizedName]]:
+    """``-P``/``--upgrade-package`` values (``flask``, ``flask==3.0.1``, ``"flask<3"``): the
+    names whose pins are released, and ``spec`` constrained by the values that carry a
+    specifier, as pip-tools and uv read them."""
+    import dataclasses
+
+    from sula.requirements.types import RegistryRequirement
+
+    cwd = working_dir or Path.cwd()
+    names: list[NormalizedName] = []
+    added: list[RequirementEntry] = []
+    for value in values:
+        entry = _cli_entry(value, cwd, editable=False)
+        if entry.name is None:
+            raise RequirementsError(f"`--upgrade-package {value}` names no package")
+        names.append(entry.name)
+        req = entry.requirement
+        if isinstance(req, RegistryRequirement) and (len(req.specifier) or req.marker is not None):
+            added.append(entry)
+    if added:
+        spec = dataclasses.replace(spec, constraints=(*spec.constraints, *added))
+    return spec, names
 
 
 def _cli_entry(text: str, cwd: Path, *, editable: bool) -> RequirementEntry:

@@ -11,8 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import (
@@ -77,6 +75,7 @@ class CompileRequest:
     emit_index_url: bool = False
     emit_find_links: bool = False
     strip_extras: bool = True
+    no_emit_packages: list[str] = field(default_factory=list)
     command: str = "sula pip compile"
     index_args: argparse.Namespace | None = None
     offline: bool = False
@@ -143,6 +142,17 @@ def compile_requirements(
     from sula.resolver.manifest import Manifest, read_preferences
     from sula.resolver.writer import AnnotationStyle, OutputOptions, render_requirements
 
+    if request.python_version is not None:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(request.python_version)
+        except InvalidVersion as err:
+            from sula.errors import SulaError
+
+            raise SulaError(
+                f"Invalid Python version `{request.python_version}`: expected a version such as `3.12`"
+            ) from err
     with span("resolver.read_requirements"):
         spec = from_sources(
             requirements=request.sources,
@@ -154,6 +164,11 @@ def compile_requirements(
             extras=request.extras,
             all_extras=request.all_extras,
         )
+    from packaging.utils import canonicalize_name
+
+    from sula.requirements.sources import with_upgrade_packages
+
+    spec, released = with_upgrade_packages(spec, request.upgrade_packages)
     python, interp = _target(request, cache)
     if request.universal:
         # Every environment from the Python version up: no interpreter's markers or tags.
@@ -167,8 +182,8 @@ def compile_requirements(
     preferences = {}
     if request.output_file is not None and not request.upgrade:
         preferences = read_preferences(request.output_file)
-        for name in request.upgrade_packages:
-            preferences.pop(canonicalize_name(name.split("==")[0].strip()), None)
+        for name in released:
+            preferences.pop(name, None)
     manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
     options = _options(request, spec, python)
     index, client_settings = _index_settings(request, spec)
@@ -198,15 +213,14 @@ def compile_requirements(
     graph = asyncio.run(main())
     index_urls: list[str] = []
     if request.emit_index_url and not index.no_index:
-        from sula.distribution.index import redact_url
-
-        # The main index first, then the extras, as pip-tools writes them.
+        # The main index first, then the extras, as pip-tools writes them: as the user gave
+        # them, credentials included (a `****` URL could not be used; it is the user's file).
         main_url = index.index_url
         if main_url is None:
             from sula.distribution.index import default_index_url
 
             main_url = default_index_url()
-        index_urls = [redact_url(u.rstrip("/")) for u in [main_url, *index.extra_index_urls]]
+        index_urls = [u.rstrip("/") for u in [main_url, *index.extra_index_urls]]
     text = render_requirements(graph, OutputOptions(
         header=request.header,
         command=request.command,
@@ -214,6 +228,7 @@ def compile_requirements(
         style=AnnotationStyle(request.annotation_style),
         generate_hashes=request.generate_hashes,
         strip_extras=request.strip_extras,
+        no_emit=frozenset(canonicalize_name(n) for n in request.no_emit_packages),
         index_urls=index_urls,
         no_index=request.emit_index_url and index.no_index,
         find_links=[u.given for u in spec.find_links] + list(
@@ -339,7 +354,7 @@ async def resolve_universal(
             found |= _fork_cuts(provider, sub) - cuts
             newer_python |= provider.python_cut_names
             pieces.append((rng, graph))
-            for name, version in graph.pins().items():
+            for name, version in graph.versions().items():
                 chosen.setdefault(name, version)
         if not found:
             break
@@ -464,6 +479,9 @@ def resolve(
     waits for it. Raises :class:`sula.resolver.pubgrub.NoSolutionError` (with hints) when no
     solution exists.
     """
+    if isinstance(requirements, str | os.PathLike):  # one requirement, not its letters
+        requirements = [requirements]
+
     from sula.cache import Cache
 
     packages, sources = _strings_and_files(requirements)

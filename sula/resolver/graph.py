@@ -89,7 +89,12 @@ class ResolutionGraph:
     def __iter__(self) -> Iterator[ResolvedDist]:
         return iter(self.dists.values())
 
-    def pins(self) -> dict[NormalizedName, Version]:
+    def pins(self) -> dict[str, str]:
+        """``{"flask": "3.1.2", ...}``: every package's pinned version, as strings."""
+        return {str(name): str(d.version) for name, d in self.dists.items()}
+
+    def versions(self) -> dict[NormalizedName, Version]:
+        """Every package's pinned version as a ``packaging`` ``Version``."""
         return {name: d.version for name, d in self.dists.items()}
 
     def sorted(self) -> list[ResolvedDist]:

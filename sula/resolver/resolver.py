@@ -51,6 +51,7 @@ class Resolver:
             await self._fetch(result.request)
         _log.debug("resolved after %d waits, %d decisions, %d conflicts", waits,
                    solver.decisions, solver.conflicts)
+        warn_about_solution(result.solution, provider)
         with span("resolver.graph"):
             return build_graph(result.solution, provider)
 
@@ -246,3 +247,42 @@ def _format_range(rng: Any) -> str:
     from sula.resolver.pubgrub import format_range
 
     return str(format_range(rng))
+
+
+def warn_about_solution(decisions: dict[Pkg, Version], provider: ResolverProvider) -> None:
+    """Warn, as uv and pip do, about what a solution holds that the user may not expect: an
+    extra the package does not define (a typo: ``requests[securty]``), a yanked version (only
+    taken when pinned with ``==``), and a preferred pin (of the output file or the environment)
+    that was replaced because it is yanked."""
+    from packaging.utils import canonicalize_name
+
+    from sula._warnings import warn_user
+
+    preferences = provider.selector.preferences
+    for pkg, version in decisions.items():
+        if pkg == ROOT:
+            continue
+        if pkg.extra is not None:
+            meta = provider.metadata_for(pkg.name, version)
+            if meta is None or pkg.extra in {canonicalize_name(e) for e in meta.provides_extra}:
+                continue
+            # Old metadata may leave out Provides-Extra but still mark requirements with it.
+            if any(f"extra == \"{pkg.extra}\"" in r or f"extra == '{pkg.extra}'" in r
+                   for r in meta.requires_dist):
+                continue
+            warn_user(f"The package `{pkg.name}=={version}` does not have an extra named `{pkg.extra}`")
+            continue
+        vmap = provider.version_map(pkg.name)
+        if vmap is None:
+            continue
+        entry = vmap.get(version)
+        if entry is not None and entry.yanked:
+            why = f" (reason: {entry.yanked_reason})" if entry.yanked_reason else ""
+            warn_user(f"`{pkg.name}=={version}` is yanked{why}")
+        preferred = preferences.get(pkg.name)
+        if preferred is not None and preferred != version:
+            old = vmap.get(preferred)
+            if old is not None and old.yanked:
+                why = f" (reason: {old.yanked_reason})" if old.yanked_reason else ""
+                warn_user(f"The pin `{pkg.name}=={preferred}` is yanked{why}; "
+                          f"it is replaced by `{pkg.name}=={version}`")

@@ -39,6 +39,7 @@ class OutputOptions:
     index_urls: Sequence[str] = ()  # first is `--index-url`, the rest `--extra-index-url`
     no_index: bool = False
     find_links: Sequence[str] = ()
+    no_emit: frozenset[str] = frozenset()  # normalized names left out (`--no-emit-package`)
 
 
 def _requirement_line(dist: ResolvedDist, opts: OutputOptions) -> str:
@@ -76,7 +77,12 @@ def render_requirements(graph: ResolutionGraph, opts: OutputOptions) -> str:
     if options:
         out.extend(options)
         out.append("")
+    excluded: list[str] = []
     for dist in graph.all_sorted():
+        if dist.name in opts.no_emit:
+            if dist.name not in excluded:
+                excluded.append(dist.name)
+            continue
         line = _requirement_line(dist, opts)
         hashes = sorted(dist.hashes) if opts.generate_hashes else []
         parents, sources = _via(graph, dist.name, opts) if opts.annotate else ([], [])
@@ -101,4 +107,7 @@ def render_requirements(graph: ResolutionGraph, opts: OutputOptions) -> str:
         elif vias:
             out.append("    # via")
             out.extend(f"    #   {v}" for v in vias)
+    if excluded:  # uv's footer
+        out.extend(["", "# The following packages were excluded from the output:"])
+        out.extend(f"# {name}" for name in excluded)
     return "\n".join(out) + "\n" if out else ""

@@ -174,6 +174,7 @@ def _pyvenv_cfg(
     system_site_packages: bool,
     prompt: str | None,
     relocatable: bool,
+    seed: bool = False,
 ) -> str:
     from sula._version import __version__
 
@@ -188,6 +189,8 @@ def _pyvenv_cfg(
         lines.append(f"prompt = {prompt}")
     if relocatable:
         lines.append("relocatable = true")
+    if seed:  # uv's key: `pip sync` keeps the seed packages of such an environment
+        lines.append("seed = true")
     return "\n".join(lines) + "\n"
 
 
@@ -200,13 +203,15 @@ def create_venv(
     clear: bool = False,
     allow_existing: bool = False,
     relocatable: bool = False,
+    seed: bool = False,
 ) -> VirtualEnvironment:
     """Create a virtual environment at ``path`` for ``interpreter`` (any CPython 3.8+).
 
     ``prompt`` ``"."`` means the working directory's name; None means the environment's
     directory name (and no ``prompt`` key in pyvenv.cfg). An existing non-empty ``path`` is
     an error (:class:`VenvExistsError`) unless ``clear`` (empty it first) or
-    ``allow_existing`` (write over it). The environment holds no packages: seed them with
+    ``allow_existing`` (write over it); ``seed`` writes ``seed = true`` (the caller seeds it).
+    The environment holds no packages: seed them with
     ``sula.dispatch.seed.seed_venv``. The build layer reuses this for isolated build
     environments.
     """
@@ -255,6 +260,7 @@ def create_venv(
                     system_site_packages=system_site_packages,
                     prompt=prompt,
                     relocatable=relocatable,
+                    seed=seed,
                 ),
             )
             from sula.venv._activate import render_activation_scripts

@@ -68,3 +68,33 @@ def cache_entries_complete(cache: Path) -> list[str]:
                 if row and not (entry / row[0]).exists():
                     problems.append(f"{entry.name} lacks {row[0]}")
     return problems
+
+
+def make_base_python(root: Path) -> Path:
+    """A base (non-venv) interpreter of the test's Python at ``root``, whose standard library
+    directory belongs to the test (so it can hold a PEP 668 ``EXTERNALLY-MANAGED`` marker):
+    the real executable copied into ``root/bin``, every stdlib entry linked into
+    ``root/lib/pythonX.Y``, an empty site-packages. Python finds its prefix from the
+    executable's location, so ``sys.prefix`` is ``root``. Returns ``root/bin/pythonX.Y``."""
+    import shutil
+    import sysconfig
+
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    stdlib = Path(sysconfig.get_path("stdlib"))
+    lib = root / "lib" / f"python{minor}"
+    lib.mkdir(parents=True)
+    for entry in stdlib.iterdir():
+        if entry.name != "site-packages":
+            (lib / entry.name).symlink_to(entry)
+    (lib / "site-packages").mkdir()
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    exe = bin_dir / f"python{minor}"
+    shutil.copy2(os.path.realpath(getattr(sys, "_base_executable", sys.executable)), exe)
+    (bin_dir / "python3").symlink_to(exe.name)
+    return exe
+
+
+# The `Using Python X environment at: PATH` line every environment command starts with
+# (checked in test_pip_safety.py); tests of the lines after it filter it out.
+USING_LINE = (r"(?m)^Using (Python \S+ environment|\S+ \S+ interpreter) at: .*\n", "")

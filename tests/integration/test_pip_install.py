@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _pip_helpers import make_venv, real_pip, record_problems
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_sdist, build_wheel
+
+pytestmark = pytest.mark.usefixtures("without_using_line")
 
 
 def test_install_resolves_keeps_and_upgrades(

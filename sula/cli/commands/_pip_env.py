@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from sula.cli.main import CliContext
     from sula.cli.printer import Printer
     from sula.installer import Layout
@@ -25,25 +27,92 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, install: bool = Tru
     )
     group.add_argument("--system", action="store_true", help="Use the system Python's environment")
     verb = "Install into" if install else "Read"
-    group.add_argument("--target", metavar="DIR", default=None,
+    group.add_argument(*(("-t", "--target") if install else ("--target",)), metavar="DIR", default=None,
                        help=f"{verb} DIR instead of the environment (like pip's --target)")
     group.add_argument("--prefix", metavar="DIR", default=None,
                        help=f"{verb} the scheme rooted at DIR (like pip's --prefix)")
 
 
-def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnvironment, Layout]:
-    """The environment the command acts on, and its install layout."""
-    from sula.installer import Layout
-    from sula.interpreter import PythonEnvironment, find_environment
+def add_safety_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--break-system-packages`` for the commands that change an environment."""
+    parser.add_argument(
+        "--break-system-packages", action="store_true",
+        help="Change a Python marked externally managed (PEP 668) anyway",
+    )
 
-    env = find_environment(args.python, system=args.system, cache=ctx.cache)
+
+def find_target(args: argparse.Namespace, ctx: CliContext) -> tuple[PythonEnvironment, Layout]:
+    """The environment the command acts on, and its install layout; says which on stderr
+    (``Using Python 3.12.1 environment at: .venv``, as uv does).
+
+    ``--target`` and ``--prefix`` without ``--python`` use the first Python on PATH, as uv
+    does. A command that changes the environment (it has ``--break-system-packages``) refuses
+    a base interpreter that PEP 668 marks externally managed unless that flag is given.
+    """
+    from sula.installer import Layout
+    from sula.interpreter import PythonEnvironment, find_environment, find_interpreter
+
     target = getattr(args, "target", None)
     prefix = getattr(args, "prefix", None)
-    if target is not None:
-        env = PythonEnvironment.from_target_dir(env.interpreter, target)
-    elif prefix is not None:
-        env = PythonEnvironment.from_prefix(env.interpreter, prefix)
+    if (target is not None or prefix is not None) and args.python is None and not args.system:
+        env = PythonEnvironment.from_interpreter(find_interpreter(None, cache=ctx.cache))
+    else:
+        env = find_environment(args.python, system=args.system, cache=ctx.cache)
+    interp = env.interpreter
+    if target is not None or prefix is not None:
+        exe = _shown_path(interp.sys_executable)
+        ctx.printer.info(f"Using {interp.implementation} {interp.python_full_version} interpreter at: {exe}")
+        if target is not None:
+            env = PythonEnvironment.from_target_dir(interp, target)
+        elif prefix is not None:
+            env = PythonEnvironment.from_prefix(interp, prefix)
+        return env, Layout.from_environment(env)
+    shown = _shown_path(str(env.root))
+    ctx.printer.info(f"Using Python {interp.python_full_version} environment at: {shown}")
+    if getattr(args, "break_system_packages", True) is False:
+        detail = interp.externally_managed()
+        if detail is not None:
+            from sula.interpreter import ExternallyManagedError
+
+            raise ExternallyManagedError(shown, detail)
     return env, Layout.from_environment(env)
+
+
+def latest_of(
+    args: argparse.Namespace, ctx: CliContext, env: PythonEnvironment, dists: Iterable[tuple[str, str]]
+) -> dict[str, tuple[str, bool, str]]:
+    """``--outdated``/``--uptodate``: for each ``(name, installed version)`` the index has, its
+    newest version, whether that is newer than the installed one, and its file type."""
+    from packaging.version import InvalidVersion, Version
+
+    from sula.client.settings import settings_from_args
+    from sula.dispatch.outdated import latest_versions
+
+    installed: dict[str, Version] = {}
+    for name, version in dists:
+        try:
+            installed[name] = Version(version)
+        except InvalidVersion:
+            continue
+    index, client = settings_from_args(args, offline=ctx.options.offline,
+                                       native_tls=ctx.options.native_tls)
+    latest = latest_versions(
+        sorted(installed), cache=ctx.cache, index=index, client=client, interp=env.interpreter,
+        prereleases=frozenset(n for n, v in installed.items() if v.is_prerelease),
+    )
+    return {name: (item.version, Version(item.version) > installed[name], item.filetype)
+            for name, item in latest.items()}
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it is inside it, else as it is."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
 
 
 def format_elapsed(seconds: float) -> str:
@@ -60,15 +129,37 @@ def packages(n: int) -> str:
 def print_changes(
     printer: Printer,
     removed: Iterable[tuple[str, str]],
-    added: Iterable[tuple[str, str]],
+    added: Iterable[tuple[str, str] | tuple[str, str, str | None]],
+    *,
+    dry_run: bool = False,
 ) -> None:
-    """`` - name==old`` and `` + name==new`` lines on stderr, by name, removals first."""
-    rows = [(name, 0, version) for name, version in removed]
-    rows += [(name, 1, version) for name, version in added]
-    for name, kind, version in sorted(rows):
-        sign = printer.style("-", "red", "bold") if kind == 0 else printer.style("+", "green", "bold")
-        text = f"{name}{printer.style('==' + version, 'dim')}"
+    """uv's change lines on stderr, by name: `` - name==old``, `` + name==new``, `` ~ name==v``
+    for a reinstall of the same version, and for a URL install `` + name==v (from URL)``
+    (`` + name @ URL`` in a dry run, before the version is known)."""
+    gone = list(removed)
+    new = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in added]
+    same = {(n, v) for n, v in gone} & {(n, v) for n, v, _ in new}
+    rows: list[tuple[str, int, str, str | None]] = [(n, 0, v, None) for n, v in gone if (n, v) not in same]
+    rows += [(n, 1, v, url) for n, v, url in new if (n, v) not in same]
+    rows += [(n, 2, v, None) for n, v in sorted(same)]
+    signs = {0: ("-", "red"), 1: ("+", "green"), 2: ("~", "yellow")}
+    for name, kind, version, url in sorted(rows, key=lambda r: (r[0], r[1])):
+        sign = printer.style(signs[kind][0], signs[kind][1], "bold")
+        if url is not None and (dry_run or not version):
+            text = f"{name}{printer.style(' @ ' + url, 'dim')}"
+        elif url is not None:
+            text = f"{name}{printer.style('==' + version, 'dim')} (from {url})"
+        else:
+            text = f"{name}{printer.style('==' + version, 'dim')}"
         printer.info(f" {sign} {text}")
+
+
+def _console(printer: Printer) -> Console:
+    """rich's stderr console; with colors off (``NO_COLOR``, ``--color never``) it writes no
+    styles at all (rich drops colors for NO_COLOR but still writes bold)."""
+    from rich.console import Console
+
+    return Console(stderr=True, color_system="auto" if printer.color_err else None)
 
 
 class DownloadProgress:
@@ -79,7 +170,6 @@ class DownloadProgress:
         self._progress: object | None = None
         if printer.quiet or not sys.stderr.isatty() or total == 0:
             return
-        from rich.console import Console
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -93,7 +183,7 @@ class DownloadProgress:
             BarColumn(),
             DownloadColumn(),
             TransferSpeedColumn(),
-            console=Console(stderr=True),
+            console=_console(printer),
             transient=True,
         )
         self._tasks: dict[str, object] = {}
@@ -150,13 +240,12 @@ class LinkProgress:
         self._progress: object | None = None
         if printer.quiet or not sys.stderr.isatty() or total < 10:
             return
-        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         progress = Progress(
             TextColumn("[bold cyan]Installing[/]"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.description}"),
-            console=Console(stderr=True), transient=True,
+            console=_console(printer), transient=True,
         )
         self._task = progress.add_task("", total=total)
         self._progress = progress

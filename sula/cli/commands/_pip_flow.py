@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 
 def add_install_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags every installing command takes."""
+    from sula.cli.commands._pip_env import add_safety_arguments
+
+    add_safety_arguments(parser)
     group = parser.add_argument_group("installer options")
-    group.add_argument("--reinstall", action="store_true", help="Reinstall every package")
+    group.add_argument("--reinstall", "--force-reinstall", action="store_true",
+                       help="Reinstall every package (pip's --force-reinstall)")
     group.add_argument("--reinstall-package", metavar="NAME", action="append", default=[],
                        help="Reinstall one package (repeatable)")
     group.add_argument("--require-hashes", action="store_true",
@@ -33,6 +37,8 @@ def add_install_arguments(parser: argparse.ArgumentParser) -> None:
                        "(default: hardlink, falling back to copy)")
     group.add_argument("--compile-bytecode", "--compile", action="store_true",
                        help="Compile the installed Python files to bytecode")
+    group.add_argument("--trusted-host", metavar="HOST", action="append", default=[],
+                       help="Accepted for pip compatibility; no effect (a warning says so)")
     group.add_argument("--python-platform", metavar="TARGET", default=None,
                        help="Install wheels for another platform (e.g. x86_64-manylinux_2_28, "
                        "windows, macos) instead of the target interpreter's")
@@ -97,6 +103,11 @@ def settings_from_args(
     from sula.installer.plan import Reinstall
     from sula.resolver.options import index_for
 
+    if args.trusted_host:
+        from sula._warnings import warn_user
+
+        warn_user("pip's `--trusted-host` has no effect: sula reads `http://` indexes as they are "
+                  "and verifies TLS for `https://` ones (`SSL_CERT_FILE`, `--native-tls`)")
     index, client = index_settings(args, offline=ctx.options.offline, native_tls=ctx.options.native_tls)
     return InstallSettings(
         index=index_for(index, spec),
@@ -113,7 +124,7 @@ def settings_from_args(
         compile_bytecode=args.compile_bytecode,
         dry_run=args.dry_run,
         require_hashes=args.require_hashes or (spec is not None and spec.require_hashes),
-        prerelease=getattr(args, "prerelease", None),
+        prerelease=getattr(args, "prerelease", None) or ("allow" if getattr(args, "pre", False) else None),
         resolution=getattr(args, "resolution", "highest"),
         only_binary=tuple(getattr(args, "only_binary", ())),
         no_binary=tuple(getattr(args, "no_binary", ())),
@@ -180,16 +191,20 @@ class CliReporter:
 
 
 def print_summary(ctx: CliContext, summary: InstallSummary) -> None:
-    """The dry run's "Would…" lines, then `` - name==old`` / `` + name==new``."""
+    """uv's lines: a dry run's ``Would download|uninstall|install N``, then the changes."""
     from sula.cli.commands._pip_env import packages, print_changes
 
     printer = ctx.printer
     if summary.dry_run:
-        printer.info("Would make these changes:" if summary.changed else "Would make no changes")
-        if summary.downloaded:
-            printer.info(f"Would download {packages(summary.downloaded)}")
+        if not summary.changed:
+            printer.info("Would make no changes")
+        for verb, count in [("download", summary.downloaded), ("uninstall", len(summary.uninstalled)),
+                            ("install", len(summary.installed))]:
+            if count:
+                printer.info(f"Would {verb} {packages(count)}")
     print_changes(
         printer,
         [(d.name, d.version) for d in summary.uninstalled],
-        [(d.name, d.version) for d in summary.installed],
+        [(d.name, d.version, d.url) for d in summary.installed],
+        dry_run=summary.dry_run,
     )

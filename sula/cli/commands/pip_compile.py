@@ -88,7 +88,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--no-strip-extras", action="store_false", dest="strip_extras")
     out.add_argument("--custom-compile-command", metavar="COMMAND",
                      help="The command shown in the header instead of this one")
+    out.add_argument("--no-emit-package", "--unsafe-package", metavar="NAME", action="append",
+                     default=[], dest="no_emit_package",
+                     help="Leave NAME's pin out of the output, its dependencies stay (repeatable; "
+                     "pip-tools' --unsafe-package)")
+    tools = parser.add_argument_group("pip-tools options accepted with a warning (no effect)")
+    for flag in _NO_EFFECT:
+        if flag == "--resolver":
+            tools.add_argument(flag, choices=["backtracking", "legacy"], default=None)
+        else:
+            tools.add_argument(flag, action="store_true")
     add_index_arguments(parser)
+
+
+# pip-tools flags that change nothing in sula, and why (as uv words it).
+_NO_EFFECT = {
+    "--allow-unsafe": "sula can safely pin `pip` and other packages",
+    "--resolver": "sula always backtracks",
+    "--no-emit-trusted-host": "sula never emits trusted hosts",
+    "--no-reuse-hashes": "sula doesn't reuse hashes",
+    "--build-isolation": "sula isolates builds by default",
+}
+
+
+def _warn_no_effect(args: argparse.Namespace) -> None:
+    from sula._warnings import warn_user
+
+    for flag, why in _NO_EFFECT.items():
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value:
+            shown = f"{flag}={value}" if isinstance(value, str) else flag
+            warn_user(f"pip-compile's `{shown}` has no effect ({why})")
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -104,7 +134,10 @@ def _command_line(args: argparse.Namespace) -> str:
         rest = argv
     if rest[:2] == ["pip", "compile"]:
         rest = rest[2:]
-    return " ".join(["sula", "pip", "compile", *(shlex.quote(a) for a in rest)])
+    from sula.distribution.index import redact_url
+
+    # Passwords in index URLs are hidden in the header, as pip-compile does.
+    return " ".join(["sula", "pip", "compile", *(shlex.quote(redact_url(a)) for a in rest)])
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -113,6 +146,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.resolver.api import CompileRequest, compile_requirements
 
     t0 = time.perf_counter()
+    _warn_no_effect(args)
     if not args.src_file:
         from sula.errors import SulaError
 
@@ -142,6 +176,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         emit_index_url=bool(args.emit_index_url),
         emit_find_links=bool(args.emit_find_links),
         strip_extras=bool(args.strip_extras),
+        no_emit_packages=list(args.no_emit_package),
         command=_command_line(args),
         index_args=args,
         offline=ctx.options.offline,
@@ -150,9 +185,18 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     result = compile_requirements(request, cache=ctx.cache,
                                   build_context=_build_context_factory(args, ctx))
     if args.output_file:
-        from sula._fs import atomic_write_text
+        from sula._fs import write_user_file
+        from sula.errors import SulaError
 
-        atomic_write_text(Path(args.output_file), result.text)
+        out = Path(args.output_file)
+        try:
+            if out.is_dir():
+                raise IsADirectoryError(21, "It is a directory")
+            write_user_file(out, result.text)
+        except OSError as err:
+            # The cause names the path given, not the temporary file beside it.
+            cause = OSError(err.errno, err.strerror or str(err))
+            raise SulaError(f"Failed to write the output file `{out}`") from cause
     if not args.output_file or ctx.printer.quiet < 1:
         sys.stdout.write(result.text)
         sys.stdout.flush()

@@ -14,6 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sula.cli.commands._pip_env import add_target_arguments
 
     parser.add_argument("--exclude-editable", action="store_true", help="Leave editable packages out")
+    parser.add_argument("--all", action="store_true",
+                        help="Accepted for pip compatibility: pip, setuptools and wheel are always "
+                        "listed (as uv)")
     add_target_arguments(parser, install=False)
 
 

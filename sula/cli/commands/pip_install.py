@@ -26,7 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-U", "--upgrade", action="store_true",
                         help="Upgrade to the newest allowed versions instead of keeping installed ones")
     parser.add_argument("-P", "--upgrade-package", metavar="NAME", action="append", default=[],
-                        help="Allow upgrading one package (repeatable)")
+                        help="Allow upgrading one package, or pin it: `-P NAME==VERSION`, "
+                        "`-P 'NAME<X'` (repeatable)")
+    parser.add_argument("--pre", action="store_true",
+                        help="Allow pre-release versions (same as --prerelease allow)")
+    parser.add_argument("--exact", action="store_true",
+                        help="Also remove installed packages the resolution does not hold (as uv)")
+    parser.add_argument("--user", action="store_true", help="Refused: use a virtual environment")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install only the packages asked for, not their dependencies")
     parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
@@ -50,15 +56,27 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.dispatch.install import for_platform, install_spec
     from sula.errors import SulaError
     from sula.requirements import from_sources
+    from sula.requirements.sources import with_upgrade_packages
 
     if not (args.package or args.requirement or args.editable):
         raise SulaError("Give at least one package, `-r FILE` or `-e PATH` to install")
+    for text in args.package:
+        if text.endswith((".txt", ".in")) and "://" not in text and "@" not in text:
+            raise SulaError(
+                f"Requested package `{text}` looks like a requirements file but was passed as a "
+                "package name", hint=f"Did you mean `-r {text}`?",
+            )
     spec = from_sources(
         requirements=args.requirement, constraints=args.constraint, overrides=args.override,
         packages=args.package, editables=args.editable,
     )
+    if args.user:
+        raise SulaError("pip's `--user` is not supported: install into a virtual environment "
+                        "(`sula venv`) instead")
+    spec, released = with_upgrade_packages(spec, args.upgrade_package)
+    args.upgrade_package = [str(name) for name in released]
     env, layout = find_target(args, ctx)
-    settings = settings_from_args(args, ctx, spec, sync=False)
+    settings = settings_from_args(args, ctx, spec, sync=args.exact)
     interp = for_platform(env.interpreter, args.python_platform)
     summary = install_spec(
         spec, cache=ctx.cache, layout=layout, interp=interp, settings=settings,

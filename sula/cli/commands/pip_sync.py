@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("src_file", nargs="+", metavar="REQUIREMENTS",
                         help="requirements.txt files (`-` for standard input) that pin every package")
+    parser.add_argument("--allow-empty-requirements", action="store_true",
+                        help="Let files that pin nothing empty the environment (as uv)")
     parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
                         help="Build these packages from source instead of using wheels (`:all:` for every one)")
     parser.add_argument("--only-binary", metavar="NAMES", action="append", default=[],
@@ -37,6 +39,16 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     started = time.perf_counter()
     spec = from_sources(requirements=args.src_file)
     env, layout = find_target(args, ctx)
+    if not (spec.requirements or spec.editables or args.allow_empty_requirements):
+        # A file left empty by mistake must not wipe the environment (uv's answer, exit 0).
+        from sula._warnings import warn_user
+
+        files = ", ".join(f"`{f}`" for f in args.src_file)
+        warn_user(f"Requirements file {files} does not contain any dependencies")
+        ctx.printer.info(
+            "No requirements found (hint: use `--allow-empty-requirements` to clear the environment)"
+        )
+        return 0
     settings = settings_from_args(args, ctx, spec, sync=True)
     # Every line is a pin: the wanted set is the files' (no resolution).
     interp = for_platform(env.interpreter, args.python_platform)

@@ -22,14 +22,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Show the version constraint of each edge")
     parser.add_argument("--prune", action="append", default=[], metavar="NAME",
                         help="Leave NAME and its subtree out (repeatable)")
+    parser.add_argument("--no-dedupe", action="store_true",
+                        help="Expand a package's subtree every time it appears, not once")
+    parser.add_argument("--outdated", action="store_true",
+                        help="Show the newer version the index has: `six v1.0 (latest: v2.0)`")
     add_target_arguments(parser, install=False)
+    from sula.client.settings import add_index_arguments
+
+    add_index_arguments(parser)
 
 
 def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
     """``name -> [(dependency name, requirement text)]`` and ``name -> version``."""
     from packaging.utils import canonicalize_name
 
-    from sula.installer.check import requirements_of
+    from sula.installer.check import requirement_texts_of
     from sula.installer.site_packages import SitePackages
 
     assert isinstance(site, SitePackages)
@@ -38,10 +45,22 @@ def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[t
     for dist in site:
         versions.setdefault(str(dist.name), dist.version)
         deps = edges.setdefault(str(dist.name), [])
-        for req in requirements_of(dist, markers):
-            spec = str(req.specifier)
-            deps.append((str(canonicalize_name(req.name)), spec))
+        for text, req in requirement_texts_of(dist, markers):
+            deps.append((str(canonicalize_name(req.name)), spelled_specifier(text, req.name)))
     return edges, versions
+
+
+def spelled_specifier(text: str, name: str) -> str:
+    """A requirement's specifier as uv shows it: in the metadata's order, ``, ``-separated,
+    ``*`` when there is none (``mid<3,>=1`` stays ``<3, >=1``; packaging would sort it)."""
+    rest = text.split(";", 1)[0].strip()[len(name):].strip()
+    if rest.startswith("["):
+        rest = rest.partition("]")[2].strip()
+    if rest.startswith("@"):
+        return rest
+    rest = rest.strip("()")
+    parts = [p.strip().replace(" ", "") for p in rest.split(",") if p.strip()]
+    return ", ".join(parts) or "*"
 
 
 def render(
@@ -51,16 +70,22 @@ def render(
     depth: int,
     pruned: set[str],
     show_specifiers: bool = False,
+    dedupe: bool = True,
+    latest: dict[str, str] | None = None,
 ) -> list[str]:
-    """Lines of the tree; a package shown twice gets ``(*)`` and is not expanded again."""
+    """Lines of the tree; with ``dedupe`` a package shown twice gets ``(*)`` and is not
+    expanded again, and a legend line says so (as uv)."""
     lines: list[str] = []
     expanded: set[str] = set()
+    deduped: list[str] = []
 
     def label(name: str, spec: str | None) -> str:
         version = versions.get(name)
         text = f"{name} v{version}" if version is not None else f"{name} (missing)"
         if spec and show_specifiers:
             text += f" [required: {spec}]"
+        if latest and name in latest:
+            text += f" (latest: v{latest[name]})"
         return text
 
     def walk(name: str, prefix: str, level: int, path: tuple[str, ...]) -> None:
@@ -73,8 +98,9 @@ def render(
             if child in path:
                 lines.append(f"{prefix}{branch}{text} (cycle)")
                 continue
-            if repeat:
+            if repeat and dedupe:
                 lines.append(f"{prefix}{branch}{text} (*)")
+                deduped.append(child)
                 continue
             lines.append(f"{prefix}{branch}{text}")
             if level + 1 < depth:
@@ -89,6 +115,8 @@ def render(
         expanded.add(root)
         if depth > 0:
             walk(root, "", 0, (root,))
+    if deduped:
+        lines.append("(*) Package tree already displayed")
     return lines
 
 
@@ -117,6 +145,14 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         if not roots and versions:
             roots = sorted(versions)
     pruned = {str(canonicalize_name(p)) for p in args.prune}
-    for line in render(roots, edges, versions, args.depth, pruned, args.show_version_specifiers):
+    newer: dict[str, str] = {}
+    if args.outdated:
+        from sula.cli.commands._pip_env import latest_of
+
+        registry = [(str(d.name), d.version) for d in site if d.direct_url is None and not d.editable]
+        found = latest_of(args, ctx, env, registry)
+        newer = {name: version for name, (version, is_newer, _) in found.items() if is_newer}
+    for line in render(roots, edges, versions, args.depth, pruned, args.show_version_specifiers,
+                       dedupe=not args.no_dedupe, latest=newer):
         ctx.printer.out(line)
     return 0

@@ -12,13 +12,16 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from sula.cli.commands._pip_env import add_target_arguments
+    from sula.cli.commands._pip_env import add_safety_arguments, add_target_arguments
 
     parser.add_argument("package", nargs="*", help="Names of packages to uninstall")
     parser.add_argument("-r", "--requirement", metavar="FILE", action="append", default=[],
                         help="Uninstall the packages named in FILE (repeatable)")
     parser.add_argument("--dry-run", action="store_true", help="Show what would be removed")
+    parser.add_argument("-y", "--yes", action="store_true",
+                        help="Accepted for pip compatibility: sula never asks (as uv)")
     add_target_arguments(parser)
+    add_safety_arguments(parser)
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
@@ -66,7 +69,9 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
                 warn_user(f"Skipping `{name}` as it is not installed")
             dists.extend(found)
         if not dists:
-            raise SulaError("No packages to uninstall")
+            # pip and uv warn and succeed: the wanted state (not installed) holds.
+            warn_user("No packages to uninstall")
+            return 0
         if args.dry_run:
             ctx.printer.info(f"Would uninstall {packages(len(dists))}")
             print_changes(ctx.printer, [(d.name, d.version) for d in dists], [])

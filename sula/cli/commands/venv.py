@@ -127,6 +127,7 @@ def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
         clear=args.clear or _truthy("SULA_VENV_CLEAR"),
         allow_existing=args.allow_existing,
         relocatable=args.relocatable,
+        seed=seed,
     )
     if settings is not None:
         from sula.cli.commands._pip_env import print_changes

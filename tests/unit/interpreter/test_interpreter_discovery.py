@@ -195,7 +195,11 @@ def test_python_option_and_system_flag(
     tmp_path: Path, cache: Cache, require_python: Require, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     exe = require_python("3.12")
-    env = find_environment("3.12", system=False, cache=cache)
+    monkeypatch.chdir(tmp_path)
+    # A version names no environment: without --system only a venv of that version is used.
+    with pytest.raises(NoEnvironmentError, match=r"No virtual environment found for Python 3\.12"):
+        find_environment("3.12", system=False, cache=cache)
+    env = find_environment("3.12", system=True, cache=cache)
     assert env.interpreter.python_minor == "3.12"
     assert not env.interpreter.is_venv()
     # --system skips a venv that comes first on PATH.
@@ -208,6 +212,17 @@ def test_python_option_and_system_flag(
     system = find_environment(None, system=True, cache=cache)
     assert not system.interpreter.is_venv()
     assert system.interpreter.python_minor == "3.12"
+    assert find_environment("3.12", system=False, cache=cache).root == venv.root
+
+
+def test_python_option_names_an_environment_directory(
+    tmp_path: Path, cache: Cache, require_python: Require, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = find_interpreter(str(require_python("3.12")), cache=cache)
+    venv = create_venv(tmp_path / "v1", base)
+    monkeypatch.chdir(tmp_path)
+    # `--python v1`, without `./`: uv takes a directory of that name for an environment.
+    assert find_environment("v1", system=False, cache=cache).root == venv.root
 
 
 def test_target_and_prefix_environments(cache: Cache, require_python: Require, tmp_path: Path) -> None:

@@ -1,0 +1,14 @@
+"""Fixtures shared by the `pip` command tests."""
+
+from __future__ import annotations
+
+import pytest
+from _pip_helpers import USING_LINE
+from fixtures.cli import SulaRunner
+
+
+@pytest.fixture
+def without_using_line(run_sula: SulaRunner) -> None:
+    """``run_sula``'s redacted output without the `Using Python …` line (for a whole module:
+    ``pytestmark = pytest.mark.usefixtures("without_using_line")``)."""
+    run_sula.filters.append(USING_LINE)
