@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 if TYPE_CHECKING:
     from sula.distribution.filename import WheelFilename
+    from sula.resolver.pubgrub.range import Range
 
 __all__ = ["PythonTarget", "requires_python_floor", "retarget_tags", "satisfies_lower_bound"]
 
@@ -165,20 +166,37 @@ def requires_python_floor(requires_python: str) -> Version | None:
 
 
 def satisfies_lower_bound(requires_python: str, version: Version) -> bool:
-    """Whether ``version`` meets the lower bounds of ``requires_python``.
+    """Whether ``version`` meets the lower bound of ``requires_python``.
 
-    Upper bounds (``<4``, ``<=3.11``) are ignored as uv ignores them: they are usually
-    speculative and would make otherwise fine resolutions fail. Invalid values are ignored.
+    The lower bound is that of the whole specifier, as uv reads it: exclusions at the bound
+    move it (``>=3.9,!=3.9.0,!=3.9.1`` starts above 3.9.1, so 3.9 fails it; ``>=3.9,!=3.9.*``
+    starts at 3.10). Upper bounds (``<4``, ``<=3.11``), and exclusions above the lowest
+    allowed version, are ignored as uv ignores them: they are usually speculative and would
+    make otherwise fine resolutions fail. Invalid values are ignored.
     """
-    bounds = _lower_bounds(requires_python)
-    if not bounds:
-        return True
-    for op, bound in bounds:
-        if op == ">=" and version < bound:
-            return False
-        if op == ">" and version <= bound:
-            return False
-    return True
+    floor = _lower_range(requires_python)
+    return floor is None or version in floor
+
+
+@lru_cache(maxsize=4096)
+def _lower_range(requires_python: str) -> Range[Any] | None:
+    """Every version from the lowest one ``requires_python`` admits up; None: no lower bound
+    (or an invalid value)."""
+    from sula.resolver.pubgrub.pep440 import range_from_specifier
+    from sula.resolver.pubgrub.range import Range
+
+    try:
+        allowed = range_from_specifier(requires_python)
+    except ValueError:  # InvalidSpecifier, or `===` (no range)
+        return None
+    first = next(iter(allowed.segments()), None)
+    if first is None:
+        return Range.empty()
+    low = first[0]
+    if low is None:
+        return None
+    bound, inclusive = low
+    return Range.higher_than(bound) if inclusive else Range.strictly_higher_than(bound)
 
 
 _ARCH_ALIASES = {"arm64": "aarch64", "amd64": "x86_64"}
