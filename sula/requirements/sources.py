@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,8 @@ _SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
 
 
 def _kind(source: str) -> str:
+    from sula.requirements.script import is_script
+
     if source == "-":
         return "stdin"
     base = os.path.basename(source)
@@ -37,6 +40,8 @@ def _kind(source: str) -> str:
         return "pyproject"
     if base in _SOURCE_BUILD_FILES:
         return "setup"
+    if is_script(source):
+        return "script"
     return "txt"
 
 
@@ -49,6 +54,7 @@ def from_sources(
     editables: Sequence[str] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
+    groups: Sequence[str] = (),
     working_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
     stdin: TextIO | None = None,
@@ -57,7 +63,10 @@ def from_sources(
 
     ``requirements`` are files by kind: ``pyproject.toml`` (its dependencies and the chosen
     ``extras``/``all_extras``), ``setup.py``/``setup.cfg`` (rejected until source builds
-    exist), ``-`` (standard input, or ``stdin``) and anything else as a requirements.txt.
+    exist), a ``.py`` script (its PEP 723 ``dependencies``; its ``requires-python`` goes to
+    ``spec.requires_python``), ``-`` (standard input, or ``stdin``) and anything else as a
+    requirements.txt. ``groups`` are ``--group`` values (``NAME``, ``path/pyproject.toml:NAME``):
+    PEP 735 dependency groups, without the project's own dependencies.
     ``constraints`` and ``overrides`` are requirements.txt files whose entries must be named.
     ``packages`` are requirement strings from the command line (PEP 508, URLs, paths) and
     ``editables`` the values of ``-e``.
@@ -80,6 +89,7 @@ def from_sources(
         builder.add("requirement", _cli_entry(editable, cwd, editable=True))
 
     saw_pyproject = False
+    python_requirements: list[tuple[str, str]] = []
     for source in requirements:
         text = os.fspath(source)
         match _kind(text):
@@ -92,8 +102,18 @@ def from_sources(
                     builder.add("requirement", entry)
             case "setup":
                 raise SourceBuildNotSupportedError(text, "dependencies")
+            case "script":
+                from sula.requirements.script import read_script
+
+                entries, requires_python = read_script(cwd / text, display=text)
+                for entry in entries:
+                    builder.add("requirement", entry)
+                if requires_python is not None:
+                    python_requirements.append((text, requires_python))
             case _:
                 parser.parse_file(cwd / text, name=text)
+    for entry in _group_entries(groups, cwd):
+        builder.add("requirement", entry)
     if (extras or all_extras) and not saw_pyproject:
         raise RequirementsError(
             "Requesting extras requires a `pyproject.toml` input (`-r pyproject.toml`)"
@@ -102,7 +122,7 @@ def from_sources(
         for source in sources:
             text = os.fspath(source)
             kind = _kind(text)
-            if kind in ("pyproject", "setup"):
+            if kind in ("pyproject", "setup", "script"):
                 raise RequirementsError(
                     f"{role.capitalize()}s must be given in a requirements file, not `{text}`"
                 )
@@ -111,7 +131,26 @@ def from_sources(
                 parser.parse_text(read_stdin(), name="-", base_dir=cwd, role=role_)
             else:
                 parser.parse_file(cwd / text, name=text, role=role_)
-    return builder.freeze()
+    spec = builder.freeze()
+    if python_requirements:
+        spec = replace(spec, requires_python=tuple(python_requirements))
+    return spec
+
+
+def _group_entries(groups: Sequence[str], cwd: Path) -> list[RequirementEntry]:
+    """The entries of every ``--group``, file by file in the order first named."""
+    from sula.requirements.groups import parse_group_request, read_dependency_groups
+    from sula.requirements.pyproject import load_toml
+
+    by_file: dict[str, list[str]] = {}
+    for value in groups:
+        request = parse_group_request(value)
+        by_file.setdefault(request.path, []).append(request.name)
+    entries: list[RequirementEntry] = []
+    for path, names in by_file.items():
+        data, text = load_toml(cwd / path)
+        entries.extend(read_dependency_groups(cwd / path, names, display=path, data=data, text=text))
+    return entries
 
 
 def _role(name: str) -> Role:

@@ -148,6 +148,8 @@ class RequirementsSpec:
     Index options follow pip: the last ``--index-url`` wins; ``--extra-index-url`` and
     ``--find-links`` accumulate in order, without duplicates. ``no_binary``/``only_binary``
     hold normalized names or ``:all:``, with pip's mutual exclusion already applied.
+    ``requires_python`` holds ``(source, specifier)`` pairs of PEP 723 scripts'
+    ``requires-python``, which the target Python must satisfy.
     """
 
     requirements: tuple[RequirementEntry, ...] = ()
@@ -164,3 +166,4 @@ class RequirementsSpec:
     prefer_binary: bool = False
     require_hashes: bool = False
     trusted_hosts: tuple[str, ...] = ()
+    requires_python: tuple[tuple[str, str], ...] = ()

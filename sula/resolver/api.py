@@ -45,6 +45,7 @@ class CompileRequest:
     overrides: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
     all_extras: bool = False
+    groups: list[str] = field(default_factory=list)
     output_file: Path | None = None
     upgrade: bool = False
     upgrade_packages: list[str] = field(default_factory=list)
@@ -142,8 +143,13 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
             overrides=request.overrides,
             extras=request.extras,
             all_extras=request.all_extras,
+            groups=request.groups,
         )
     python = _target(request, cache)
+    if spec.requires_python:
+        from sula.requirements.script import check_requires_python
+
+        check_requires_python(spec, python.version)
     if request.universal:
         # Every environment from the Python version up: no interpreter's markers or tags.
         from packaging.version import Version

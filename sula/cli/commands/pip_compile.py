@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.epilog = _EPILOG
     parser.add_argument("src_file", nargs="*", metavar="SRC",
-                        help="requirements.in/.txt, pyproject.toml, or - for stdin")
+                        help="requirements.in/.txt, pyproject.toml, a .py script with inline "
+                        "metadata (PEP 723), or - for stdin")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="Constrain versions with a requirements file (repeatable)")
     parser.add_argument("--override", action="append", default=[], metavar="FILE",
@@ -32,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra", action="append", default=[], metavar="EXTRA",
                         help="Include an optional-dependency group of pyproject.toml (repeatable)")
     parser.add_argument("--all-extras", action="store_true", help="Include every extra")
+    parser.add_argument("--group", action="append", default=[], metavar="[PATH:]GROUP",
+                        help="Include a PEP 735 dependency group of ./pyproject.toml, or of "
+                        "PATH (a pyproject.toml), without the project itself (repeatable)")
     parser.add_argument("-o", "--output-file", metavar="FILE",
                         help="Write the result to FILE (its pins are kept as preferences)")
     res = parser.add_argument_group("resolution")
@@ -105,16 +109,18 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.resolver.api import CompileRequest, compile_requirements
 
     t0 = time.perf_counter()
-    if not args.src_file:
+    if not args.src_file and not args.group:
         from sula.errors import SulaError
 
-        raise SulaError("No requirements given: pass `requirements.in`, `pyproject.toml` or `-`")
+        raise SulaError("No requirements given: pass `requirements.in`, `pyproject.toml`, "
+                        "a script, `-` or `--group`")
     request = CompileRequest(
         sources=list(args.src_file),
         constraints=list(args.constraint),
         overrides=list(args.override),
         extras=list(args.extra),
         all_extras=bool(args.all_extras),
+        groups=list(args.group),
         output_file=Path(args.output_file) if args.output_file else None,
         upgrade=bool(args.upgrade),
         upgrade_packages=list(args.upgrade_package),

@@ -17,6 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("src_file", nargs="+", metavar="REQUIREMENTS",
                         help="requirements.txt files (`-` for standard input) that pin every package")
+    parser.add_argument("--group", metavar="[PATH:]GROUP", action="append", default=[],
+                        help="Also install a PEP 735 dependency group (pinned, like every "
+                        "requirement of sync) of ./pyproject.toml or PATH (repeatable)")
     add_install_arguments(parser)
     add_target_arguments(parser)
     add_index_arguments(parser)
@@ -29,7 +32,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.requirements import from_sources
 
     started = time.perf_counter()
-    spec = from_sources(requirements=args.src_file)
+    spec = from_sources(requirements=args.src_file, groups=args.group)
     env, layout = find_target(args, ctx)
     settings = settings_from_args(args, ctx, spec, sync=True)
     # Every line is a pin: the wanted set is the files' (no resolution).
