@@ -190,6 +190,10 @@ def wanted_from_spec(
     from sula.installer.plan import Wanted, same_version
     from sula.requirements.types import RegistryRequirement, UrlKind, UrlRequirement
 
+    if spec.lock is not None:  # a PEP 751 lock: chosen per package, not read as pins
+        from sula.dispatch.lock import wanted_from_lock
+
+        return wanted_from_lock(spec.lock, interp)
     env = interp.marker_environment()
     out: dict[str, Wanted] = {}
     for entry in [*spec.requirements, *spec.editables]:
@@ -417,6 +421,8 @@ async def _prepare(
     from sula.installer.plan import same_version
 
     async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
+        if want.source is not None:  # a lock file's wheel
+            return want, await db.get_wheel(want.source, want.hashes)
         if want.url is not None:
             return want, await db.get_wheel(direct_source(want), want.hashes)
         assert want.version is not None
@@ -520,6 +526,8 @@ def install_wanted(
         keys = _index_keys(index)
 
         def find_cached(want: Wanted) -> CachedWheel | None:
+            if want.source is not None:
+                return db.lookup(want.source, want.hashes)
             if want.url is not None:
                 try:
                     src = direct_source(want)
@@ -663,6 +671,11 @@ def install_spec(
     from sula.installer.site_packages import SitePackages
 
     started = time.perf_counter()
+    if spec.lock is not None:  # `install -r pylock.toml`: the lock's choice, no resolution
+        wanted = wanted_from_spec(spec, interp, require_hashes=False)
+        reporter.on_resolved(len(wanted), time.perf_counter() - started)
+        return install_wanted(wanted, cache=cache, layout=layout, interp=interp,
+                              settings=settings, spec=spec, reporter=reporter)
     site = SitePackages.from_layout(layout)
     reinstall = settings.reinstall
     if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages

@@ -31,6 +31,7 @@ _SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
 
 
 def _kind(source: str) -> str:
+    from sula.requirements.pylock import is_pylock
     from sula.requirements.script import is_script
 
     if source == "-":
@@ -42,6 +43,8 @@ def _kind(source: str) -> str:
         return "setup"
     if is_script(source):
         return "script"
+    if is_pylock(source):
+        return "pylock"
     return "txt"
 
 
@@ -72,6 +75,10 @@ def from_sources(
     ``editables`` the values of ``-e``.
     """
     cwd = working_dir or Path.cwd()
+    locks = [os.fspath(s) for s in requirements if _kind(os.fspath(s)) == "pylock"]
+    if locks:
+        return _lock_spec(locks, requirements, packages, editables, constraints, overrides,
+                          extras, groups, cwd)
     builder = SpecBuilder()
     parser = RequirementsParser(
         builder=builder, working_dir=cwd, environ=os.environ if environ is None else environ
@@ -135,6 +142,38 @@ def from_sources(
     if python_requirements:
         spec = replace(spec, requires_python=tuple(python_requirements))
     return spec
+
+
+def _lock_spec(
+    locks: list[str],
+    requirements: Sequence[str | os.PathLike[str]],
+    packages: Sequence[str],
+    editables: Sequence[str],
+    constraints: Sequence[str | os.PathLike[str]],
+    overrides: Sequence[str | os.PathLike[str]],
+    extras: Sequence[str],
+    groups: Sequence[str],
+    cwd: Path,
+) -> RequirementsSpec:
+    """A PEP 751 lock as the whole input: it pins everything, so nothing may be added to it;
+    ``--extra``/``--group`` name the lock's own extras and groups."""
+    from sula.requirements.pylock import LockSelection, read_pylock
+
+    others = len(requirements) - 1 + len(packages) + len(editables) + len(constraints) + len(
+        overrides)
+    if others:
+        raise RequirementsError(
+            f"A lock file (`{locks[0]}`) must be the only requirements input"
+        )
+    for group in groups:
+        if ":" in group:
+            raise RequirementsError(
+                f"With a lock file, `--group` names one of its groups, not `{group}`"
+            )
+    lock = read_pylock(cwd / locks[0], display=locks[0])
+    return RequirementsSpec(lock=LockSelection(
+        lock=lock, extras=tuple(extras), groups=tuple(groups) if groups else None,
+    ))
 
 
 def _group_entries(groups: Sequence[str], cwd: Path) -> list[RequirementEntry]:

@@ -15,6 +15,7 @@ _EPILOG = """\
 examples:
   sula pip compile requirements.in -o requirements.txt
   sula pip compile pyproject.toml --extra dev --generate-hashes
+  sula pip compile requirements.in -o pylock.toml
   echo "flask>=2" | sula pip compile - --python-version 3.11 --exclude-newer 2024-06-01
 """
 
@@ -68,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     help="Resolve for every platform and every Python from --python-version up; "
                     "pins carry the markers of the environments that need them")
     out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=["requirements.txt", "pylock.toml"], default=None,
+                     dest="output_format",
+                     help="The output format (default: pylock.toml when -o names a "
+                     "pylock.toml or pylock.NAME.toml, else requirements.txt)")
     out.add_argument("--generate-hashes", action="store_true",
                      help="Add --hash lines for every file of each pinned version")
     out.add_argument("--no-header", action="store_true", help="Leave out the header comment")
@@ -122,6 +127,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         all_extras=bool(args.all_extras),
         groups=list(args.group),
         output_file=Path(args.output_file) if args.output_file else None,
+        output_format=args.output_format,
         upgrade=bool(args.upgrade),
         upgrade_packages=list(args.upgrade_package),
         resolution=args.resolution,

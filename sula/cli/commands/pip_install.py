@@ -22,6 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Constrain versions with FILE (repeatable)")
     parser.add_argument("--override", metavar="FILE", action="append", default=[],
                         help="Override versions with FILE (repeatable)")
+    parser.add_argument("--extra", metavar="EXTRA", action="append", default=[],
+                        help="Include an extra of pyproject.toml, or of a pylock.toml "
+                        "(repeatable)")
     parser.add_argument("--group", metavar="[PATH:]GROUP", action="append", default=[],
                         help="Install a PEP 735 dependency group of ./pyproject.toml, or of PATH "
                         "(a pyproject.toml), without the project itself (repeatable)")
@@ -59,7 +62,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         raise SulaError("Give at least one package, `-r FILE`, `-e PATH` or `--group` to install")
     spec = from_sources(
         requirements=args.requirement, constraints=args.constraint, overrides=args.override,
-        packages=args.package, editables=args.editable, groups=args.group,
+        packages=args.package, editables=args.editable, extras=args.extra,
+        groups=args.group,
     )
     env, layout = find_target(args, ctx)
     if spec.requires_python:

@@ -16,7 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sula.client.settings import add_index_arguments
 
     parser.add_argument("src_file", nargs="+", metavar="REQUIREMENTS",
-                        help="requirements.txt files (`-` for standard input) that pin every package")
+                        help="requirements.txt files (`-` for standard input) that pin every "
+                        "package, or one PEP 751 pylock.toml")
+    parser.add_argument("--extra", metavar="EXTRA", action="append", default=[],
+                        help="Include an extra of pyproject.toml, or of a pylock.toml "
+                        "(repeatable)")
     parser.add_argument("--group", metavar="[PATH:]GROUP", action="append", default=[],
                         help="Also install a PEP 735 dependency group (pinned, like every "
                         "requirement of sync) of ./pyproject.toml or PATH (repeatable)")
@@ -32,7 +36,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.requirements import from_sources
 
     started = time.perf_counter()
-    spec = from_sources(requirements=args.src_file, groups=args.group)
+    spec = from_sources(requirements=args.src_file, extras=args.extra, groups=args.group)
     env, layout = find_target(args, ctx)
     settings = settings_from_args(args, ctx, spec, sync=True)
     # Every line is a pin: the wanted set is the files' (no resolution).
