@@ -247,3 +247,22 @@ def test_sdist_only_package_takes_the_registry_sdist_path(
                           "--index-url", server.url, input="srconly==1.0\n", cwd=tmp_path)
     assert r.exit_code == with_index.exit_code
     assert r.stderr.splitlines()[-1] == with_index.stderr.splitlines()[-1]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the index's platform wheel")
+def test_pips_lock_installs(run_sula: SulaRunner, index_server, dists_dir: Path,
+                            tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`pip lock` writes the lock with array-of-tables files and `name` keys; sula reads it."""
+    server = _index(index_server, dists_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "lock", "-q", "--index-url", server.url, "app[fast]",
+         "lib<2", "-o", "pylock.toml"], capture_output=True, text=True, env=env, cwd=tmp_path,
+        check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert 'created-by = "pip"' in (tmp_path / "pylock.toml").read_text()
+    venv = tmp_path / "venv"
+    make_venv(venv)
+    run_sula("pip", "sync", "pylock.toml", "--python", str(venv / "bin/python"),
+             cwd=tmp_path).check()
+    assert _freeze(venv) == ["app==1.0", "lib==1.0", "plat==1.0", "speed==3.0"]
