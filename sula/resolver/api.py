@@ -286,13 +286,11 @@ async def resolve_async(
 
 
 def _provider(manifest: Manifest, client: object, python: PythonTarget, options: ResolverOptions,
-              algebra: MarkerAlgebra | None,
-              fork_preferences: Mapping[NormalizedName, Version] | None = None
-              ) -> ResolverProvider:
+              algebra: MarkerAlgebra | None) -> ResolverProvider:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
 
-    selector = CandidateSelector.for_manifest(manifest, options, fork_preferences)
+    selector = CandidateSelector.for_manifest(manifest, options)
     return ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
                             python=python, selector=selector, algebra=algebra)
 
@@ -312,9 +310,11 @@ async def resolve_universal(
 
     Markers are kept, not evaluated: each dependency edge carries the environments it
     applies to and each pin the union of its paths from the root. The Python range is
-    split ("forked") at the Python-version bounds of the input markers, and of any
-    package required twice under Python markers that differ; each slice is solved on its
-    own and pins that differ between slices get a marker each. Markers on other
+    split ("forked") at the Python-version bounds of the input markers, of any package
+    required twice under Python markers that differ, and of newer versions' Requires-Python
+    (its true lower bound: ``>=3.9,!=3.9.0,!=3.9.1`` forks at 3.9.2); each slice is solved
+    on its own, taking the newest versions it allows, and pins that differ between slices
+    get a marker each. Markers on other
     variables (``sys_platform``...) never fork: one version must fit all of them.
     """
     from sula.resolver.manifest import Manifest
@@ -330,28 +330,27 @@ async def resolve_universal(
     for entry in (*spec.requirements, *spec.editables):
         cuts |= _python_cuts(algebra.from_marker(entry.requirement.marker))
     pieces: list[tuple[Range[Version], ResolutionGraph]] = []
-    newer_python: set[NormalizedName] = set()
     for _ in range(_MAX_FORK_ROUNDS):
         slices = _slices(whole, cuts)
         pieces = []
         found: set[Version] = set()
-        chosen: dict[NormalizedName, Version] = {}
         for rng in slices:
             sub = MarkerAlgebra(rng)
             manifest = Manifest.from_spec(spec, markers={}, preferences=preferences, algebra=sub)
             lowest = rng.lowest()
             assert lowest is not None
             target = PythonTarget(version=lowest, markers={}, tags=None)
-            # Versions of other forks are preferred (fewer versions), except for packages
-            # whose newer versions need a newer Python: those take the newest per fork.
-            prefer = {n: v for n, v in chosen.items() if n not in newer_python}
-            provider = _provider(manifest, client, target, options, sub, prefer)
+            # Each Python fork takes the newest versions it allows, as uv's default fork
+            # strategy (`requires-python`) does: preferring another fork's versions (fewer
+            # versions) pinned older ones where a fork allowed newer (pyopenssl 26.2.0
+            # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
+            # installed what uv's output installs, 300 of 300 without).
+            provider = _provider(manifest, client, target, options, sub)
             try:
                 with span("resolver.solve"):
                     graph = await Resolver(provider).resolve()
             except NoSolutionError as err:
                 more = _fork_cuts(provider, sub) - cuts
-                newer_python |= provider.python_cut_names
                 if more:
                     found |= more
                     break
@@ -360,10 +359,7 @@ async def resolve_universal(
             finally:
                 await provider.close()
             found |= _fork_cuts(provider, sub) - cuts
-            newer_python |= provider.python_cut_names
             pieces.append((rng, graph))
-            for name, version in graph.pins().items():
-                chosen.setdefault(name, version)
         if not found:
             break
         cuts |= found

@@ -131,38 +131,33 @@ def retarget_tags(tags: Sequence[str], have: tuple[int, ...], want: tuple[int, .
     return out
 
 
-@lru_cache(maxsize=4096)
-def _lower_bounds(requires_python: str) -> tuple[tuple[str, Version], ...] | None:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        spec = SpecifierSet(requires_python)
-    except InvalidSpecifier:
-        return None
-    bounds: list[tuple[str, Version]] = []
-    for s in spec:
-        op, text = s.operator, s.version
-        if op in ("<", "<=", "!=", "==="):
-            continue  # upper bounds are ignored, like uv does
-        if text.endswith(".*"):
-            text = text[:-2]
-            op = ">="
-        try:
-            v = Version(text)
-        except ValueError:
-            continue
-        if op in ("==", "~="):
-            op = ">="
-        bounds.append((op, v))
-    return tuple(bounds)
-
-
 def requires_python_floor(requires_python: str) -> Version | None:
-    """The lowest Python ``requires_python`` admits (``>=3.10`` -> 3.10), if it has one."""
-    bounds = _lower_bounds(requires_python)
-    if not bounds:
+    """The lowest Python release (``X.Y.Z``) ``requires_python`` admits, if it has a lower
+    bound: ``>=3.10`` -> 3.10, ``>3.9`` -> 3.9.1, ``>=3.9,!=3.9.0,!=3.9.1`` -> 3.9.2,
+    ``>=3.9,!=3.9.*`` -> 3.10. Universal resolution forks there, as uv does."""
+    from sula.resolver.pubgrub.pep440 import range_from_specifier
+
+    floor = _lower_range(requires_python)
+    segment = next(iter(floor.segments()), None) if floor is not None else None
+    if segment is None or segment[0] is None:
         return None
-    return max(v for _op, v in bounds)
+    bound, inclusive = segment[0]
+    base = bound if isinstance(bound, Version) else getattr(bound, "version", None)
+    if not isinstance(base, Version):
+        return None
+    if inclusive and isinstance(bound, Version):
+        candidate = Version(base.base_version)  # `3.10.dev0` (from `!=3.9.*`) -> 3.10
+    else:  # above `base` (and its local or post releases): the next patch release
+        major, minor, micro = (*base.release, 0, 0)[:3]
+        candidate = Version(f"{major}.{minor}.{micro + 1}")
+    allowed = range_from_specifier(requires_python)
+    first = candidate
+    for _ in range(100):  # skip excluded patch releases (`!=3.9.1`)
+        if candidate in allowed:
+            return candidate
+        major, minor, micro = (*candidate.release, 0, 0)[:3]
+        candidate = Version(f"{major}.{minor}.{micro + 1}")
+    return first
 
 
 def satisfies_lower_bound(requires_python: str, version: Version) -> bool:
