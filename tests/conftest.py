@@ -93,3 +93,21 @@ def sula_env(tmp_path: Path, cache_dir: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     return _sula_env(cache_dir, home=home)
+
+
+@pytest.fixture(scope="session")
+def backend_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real build backends and their dependencies as wheels (setuptools, wheel,
+    hatchling, flit-core, pdm-backend), downloaded once per session with the machine's pip
+    from its configured index: what build environments are filled from in tests."""
+    import subprocess
+
+    from fixtures.builds import BACKENDS
+
+    dest = tmp_path_factory.mktemp("backend-wheels")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+         "--only-binary", ":all:", "-d", str(dest), *BACKENDS],
+        check=True, capture_output=True, timeout=600,
+    )
+    return dest

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
 from sula._once import OnceMap
@@ -32,6 +32,11 @@ from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
 from sula.distribution import WheelFilename
+
+if TYPE_CHECKING:
+    from sula.context import BuildContext
+    from sula.database.source import SdistSource
+    from sula.distribution.metadata import Metadata
 
 __all__ = [
     "CachedWheel",
@@ -97,11 +102,13 @@ WheelSource = RegistryWheel | UrlWheel | PathWheel
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CachedWheel:
-    """An unpacked wheel in the cache; ``sha256`` is the archive's hex digest when known."""
+    """An unpacked wheel in the cache; ``sha256`` is the archive's hex digest when known
+    (for a wheel ``built`` from an sdist, the sdist's)."""
 
     filename: WheelFilename
     path: Path
     sha256: str | None
+    built: bool = False
 
 
 def parse_hashes(values: Sequence[str]) -> dict[str, set[str]]:
@@ -135,7 +142,9 @@ def _hashes_allow(allowed: Mapping[str, set[str]], digests: Mapping[str, str]) -
 
 
 class DistributionDatabase:
-    """Fetches and unpacks wheels into the cache; safe to share between tasks of one loop."""
+    """Fetches and unpacks wheels into the cache, and builds sdists' metadata and wheels
+    through ``build_context`` (none: sources are refused); safe to share between tasks of
+    one loop."""
 
     def __init__(
         self,
@@ -145,11 +154,15 @@ class DistributionDatabase:
         reporter: DownloadReporter | None = None,
         concurrency: int = 16,
         threads: int | None = None,
+        build_context: BuildContext | None = None,
     ) -> None:
         self.cache = cache
         self.client = client
         self.reporter = reporter
+        self.build_context = build_context
         self._once: OnceMap[Path, CachedWheel] = OnceMap()
+        self._built_once: OnceMap[Path, CachedWheel] = OnceMap()
+        self._meta_once: OnceMap[Path, Metadata] = OnceMap()
         self._downloads = asyncio.Semaphore(concurrency)
         self._pool = ThreadPoolExecutor(max_workers=threads or min(8, (os.cpu_count() or 2) + 2))
 
@@ -190,6 +203,37 @@ class DistributionDatabase:
             path = shard / stem
             if path.is_dir():
                 yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
+
+    def built_registry_entries(self, index: str, name: str, version: str) -> list[CachedWheel]:
+        """The wheels built from sdists of ``name`` at ``version`` from ``index`` (no network)."""
+        from sula.database.source import built_wheels
+        from sula.distribution import FilenameError, SdistFilename
+        from sula.distribution.version import same_version
+
+        shard = self.cache.shard(CacheBucket.BUILT_WHEELS, "index", cache_key(index), name)
+        try:
+            sdists = os.listdir(shard)
+        except OSError:
+            return []
+        out = []
+        for sdist in sdists:
+            try:
+                fn = SdistFilename.parse(sdist, name)
+            except FilenameError:
+                continue
+            if not same_version(fn.version_str, version):
+                continue
+            try:
+                revisions = os.listdir(shard / sdist)
+            except OSError:
+                continue
+            for rev in revisions:
+                if rev.startswith(".") or rev.endswith(".lock"):
+                    continue
+                for wfn, path in built_wheels(shard / sdist / rev):
+                    out.append(CachedWheel(filename=wfn, path=path, sha256=_read_sidecar(path),
+                                           built=True))
+        return out
 
     def lookup(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
         """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
@@ -269,19 +313,30 @@ class DistributionDatabase:
     async def _download(
         self, source: RegistryWheel | UrlWheel, archive: Path, allowed: Mapping[str, set[str]]
     ) -> dict[str, str]:
+        return await self._download_url(
+            source.url, archive, allowed, filename=source.filename.filename,
+            name=source.filename.name, expected=source.hashes,
+            size=source.size if isinstance(source, RegistryWheel) else None,
+        )
+
+    async def _download_url(
+        self, url: str, archive: Path, allowed: Mapping[str, set[str]], *, filename: str,
+        name: str, expected: Mapping[str, str], size: int | None,
+    ) -> dict[str, str]:
+        """Download ``url`` to ``archive``, checking the index's ``expected`` hashes; the
+        digests of every algorithm in ``allowed`` (and sha256) are returned."""
         if self.client is None:
-            raise DistributionError(f"Cannot download `{source.filename.filename}` without an index client")
+            raise DistributionError(f"Cannot download `{filename}` without an index client")
         # One pass of each algorithm over the bytes: the index's hashes are checked here
         # from the same digests (not a second time by the client).
-        expected = {a.lower(): v.lower() for a, v in source.hashes.items() if a.lower() in hashlib.algorithms_guaranteed}
-        hashers = {a: hashlib.new(a) for a in {"sha256", *expected, *allowed} if a in hashlib.algorithms_guaranteed}
-        name = source.filename.name
+        want = {a.lower(): v.lower() for a, v in expected.items() if a.lower() in hashlib.algorithms_guaranteed}
+        hashers = {a: hashlib.new(a) for a in {"sha256", *want, *allowed} if a in hashlib.algorithms_guaranteed}
         reporter = self.reporter
         async with self._downloads:
             if reporter is not None:
-                reporter.on_download_start(name, source.size if isinstance(source, RegistryWheel) else None)
+                reporter.on_download_start(name, size)
             with open(archive, "wb") as out:
-                async for chunk in self.client.stream_url(source.url):
+                async for chunk in self.client.stream_url(url):
                     out.write(chunk)
                     for h in hashers.values():
                         h.update(chunk)
@@ -290,15 +345,157 @@ class DistributionDatabase:
             if reporter is not None:
                 reporter.on_download_complete(name)
         digests = {algo: h.hexdigest() for algo, h in hashers.items()}
-        for algo, value in expected.items():
+        for algo, value in want.items():
             if digests[algo] != value:
-                raise HashMismatchError(source.filename.filename, algo, [value], digests[algo])
+                raise HashMismatchError(filename, algo, [value], digests[algo])
         return digests
 
+    # -- source distributions --------------------------------------------------------
 
-def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:
-    """Hash and unzip a local wheel, leaving the file where it is."""
-    # Always hashed: the digest goes into the sidecar and into `direct_url.json`, as pip writes it.
+    async def get_or_build_wheel_metadata(self, source: SdistSource) -> Metadata:
+        """The core metadata of ``source``: from the built-wheel cache, else read statically
+        from the archive where the sdist states it reliably, else from its build backend
+        (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it)."""
+        from sula.database.source import read_metadata, revision_dir
+
+        revision = revision_dir(self.cache, source)
+        meta = read_metadata(revision)
+        if meta is not None:
+            return meta
+
+        async def compute(key: Path) -> Metadata:
+            return await self._sdist_metadata(source, key)
+
+        return await self._meta_once.run(revision, compute)
+
+    async def _sdist_metadata(self, source: SdistSource, revision: Path) -> Metadata:
+        from sula.database.source import build, check_metadata, read_metadata, write_metadata
+        from sula.distribution.sdist import static_metadata
+
+        async with self._file_lock(revision):
+            meta = read_metadata(revision)
+            if meta is not None:
+                return meta
+            archive, sha = await self._sdist_archive(source, revision, {})
+            loop = asyncio.get_running_loop()
+            meta = await loop.run_in_executor(self._pool, static_metadata, archive, archive.name)
+            if meta is not None:
+                try:
+                    check_metadata(meta, source)
+                except DistributionError as err:
+                    _log.debug("Static metadata of `%s` not used: %s", source, err)
+                    meta = None
+            if meta is None:
+                context = self._context(source)
+                with span("build_metadata", sdist=str(source)):
+                    meta, _wheel = await build(archive, source, revision, context=context,
+                                               cache=self.cache, wheel=False, sha256=sha)
+            write_metadata(revision, meta)
+            return meta
+
+    def lookup_built(self, source: SdistSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
+        """A wheel already built from ``source`` for the build context's interpreter (no I/O
+        beyond listing the revision directory)."""
+        from sula.database.source import revision_dir
+
+        return self._built_hit(revision_dir(self.cache, source), parse_hashes(hashes))
+
+    async def get_or_build_wheel(self, source: SdistSource, hashes: Sequence[str] = ()) -> CachedWheel:
+        """A wheel of ``source`` for the build context's interpreter, unpacked in the cache:
+        built once, then reused by every later run."""
+        from sula.database.source import revision_dir
+
+        revision = revision_dir(self.cache, source)
+        allowed = parse_hashes(hashes)
+        hit = self._built_hit(revision, allowed)
+        if hit is not None:
+            return hit
+
+        async def compute(key: Path) -> CachedWheel:
+            return await self._build_wheel(source, key, allowed)
+
+        return await self._built_once.run(revision, compute)
+
+    async def _build_wheel(
+        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+    ) -> CachedWheel:
+        from sula.database.source import build, read_metadata, write_metadata
+
+        async with self._file_lock(revision):
+            hit = self._built_hit(revision, allowed)
+            if hit is not None:
+                return hit
+            archive, sha = await self._sdist_archive(source, revision, allowed)
+            context = self._context(source)
+            with span("build_wheel", sdist=str(source)):
+                meta, built = await build(archive, source, revision, context=context,
+                                          cache=self.cache, wheel=True, sha256=sha)
+            if read_metadata(revision) is None:
+                write_metadata(revision, meta)
+            assert built is not None
+            fn, path = built
+            return CachedWheel(filename=fn, path=path, sha256=sha, built=True)
+
+    def _built_hit(self, revision: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
+        from sula.database.select import tag_string
+        from sula.database.source import built_wheels
+
+        context = self.build_context
+        best: tuple[int, WheelFilename, Path] | None = None
+        for fn, path in built_wheels(revision):
+            rank = context.interpreter.wheel_priority(tag_string(fn)) if context is not None else 0
+            if rank is None:
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, fn, path)
+        if best is None:
+            return None
+        digest = _read_sidecar(best[2])
+        if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
+            return None
+        return CachedWheel(filename=best[1], path=best[2], sha256=digest, built=True)
+
+    def _context(self, source: SdistSource) -> BuildContext:
+        if self.build_context is None:
+            from sula.database.source import BuildUnavailableError
+
+            raise BuildUnavailableError(str(source), "this operation builds nothing")
+        return self.build_context
+
+    async def _sdist_archive(
+        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+    ) -> tuple[Path, str]:
+        """The archive of ``source`` (downloaded into ``revision`` once) and its sha256,
+        checked against ``allowed`` (the user's ``--hash`` values)."""
+        from sula.database.source import PathSdist, RegistrySdist
+
+        loop = asyncio.get_running_loop()
+        if isinstance(source, PathSdist):
+            digests = await loop.run_in_executor(self._pool, _hash_file, source.path, allowed)
+            archive = source.path
+        else:
+            filename = source.filename.filename if isinstance(source, RegistrySdist) else source.filename
+            archive = revision / filename
+            if archive.is_file():
+                digests = await loop.run_in_executor(self._pool, _hash_file, archive, allowed)
+            else:
+                revision.mkdir(parents=True, exist_ok=True)
+                with temp_dir_in(self.cache.temp_root, prefix="sdist-") as tmp:
+                    part = tmp / filename
+                    with span("download", sdist=filename):
+                        digests = await self._download_url(
+                            source.url, part, allowed, filename=filename, name=str(source.name),
+                            expected=source.hashes,
+                            size=source.size if isinstance(source, RegistrySdist) else None,
+                        )
+                    os.replace(part, archive)
+        if not _hashes_allow(allowed, digests):
+            algo = next(iter(allowed))
+            raise HashMismatchError(archive.name, algo, sorted(allowed[algo]), digests.get(algo, "?"))
+        return archive, digests["sha256"]
+
+
+def _hash_file(path: Path, allowed: Mapping[str, set[str]]) -> dict[str, str]:
     hashers = {a: hashlib.new(a) for a in {"sha256", *allowed} if a in hashlib.algorithms_guaranteed}
     try:
         with open(path, "rb") as f:
@@ -306,8 +503,14 @@ def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, se
                 for h in hashers.values():
                     h.update(chunk)
     except OSError as err:
-        raise DistributionError(f"Failed to read wheel `{path}`") from err
-    digests = {a: h.hexdigest() for a, h in hashers.items()}
+        raise DistributionError(f"Failed to read `{path}`") from err
+    return {a: h.hexdigest() for a, h in hashers.items()}
+
+
+def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:
+    """Hash and unzip a local wheel, leaving the file where it is."""
+    # Always hashed: the digest goes into the sidecar and into `direct_url.json`, as pip writes it.
+    digests = _hash_file(path, allowed)
     try:
         unzip_wheel(path, dest, filename)
     except FileNotFoundError as err:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
+    from sula.context import BuildContext, BuildOptions
     from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
+    from sula.database.source import SdistSource
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Plan, Reinstall, Wanted
@@ -98,6 +100,16 @@ class InstallSettings:
     only_binary: tuple[str, ...] = ()
     no_binary: tuple[str, ...] = ()
     no_build: bool = False
+    build: BuildOptions | None = None
+
+    def build_context(self, cache: Cache, interp: Interpreter) -> BuildContext:
+        """The context that builds sources for ``interp`` with these settings' indexes."""
+        from sula.context import BuildOptions
+        from sula.dispatch.build import InstallerBuildContext
+
+        return InstallerBuildContext(interpreter=interp, cache=cache,
+                                     build_options=self.build or BuildOptions(),
+                                     index=self.index, client=self.client)
 
 
 class InstallReporter(Protocol):
@@ -316,12 +328,20 @@ def resolve_wanted(
     index = index_for(settings.index, spec)
 
     async def resolve() -> ResolutionGraph:
+        from sula.database import DistributionDatabase
+
         async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
             if settings.no_deps:
                 from sula.dispatch.direct import resolve_direct
 
                 return await resolve_direct(manifest, client=client, python=python, options=options)
-            return await resolve_async(manifest, client=client, python=python, options=options)
+            db = DistributionDatabase(cache=cache, client=client,
+                                      build_context=replace(settings, index=index).build_context(cache, interp))
+            try:
+                return await resolve_async(manifest, client=client, python=python, options=options,
+                                           sources=db)
+            finally:
+                db.close()
 
     graph = asyncio.run(resolve())
     hashes: dict[str, tuple[str, ...]] = {}
@@ -347,13 +367,14 @@ def resolve_wanted(
 # -- acting on what is wanted ---------------------------------------------------------
 
 
-def direct_source(want: Wanted) -> WheelSource:
-    """The database source of a URL or path requirement (wheels only, for now)."""
+def direct_source(want: Wanted) -> WheelSource | SdistSource:
+    """The database source of a URL or path requirement: a wheel, or a source archive."""
     from pathlib import Path
     from urllib.parse import unquote, urlsplit
 
     from sula.database import PathWheel, UrlWheel
-    from sula.distribution import FilenameError, WheelFilename
+    from sula.database.source import PathSdist, UrlSdist
+    from sula.distribution import FilenameError, SdistFilename, WheelFilename
     from sula.installer.errors import SourceBuildRequiredError
 
     assert want.url is not None
@@ -361,20 +382,28 @@ def direct_source(want: Wanted) -> WheelSource:
         raise SourceBuildRequiredError(f"-e {want.url}")
     parts = urlsplit(want.url)
     filename = unquote(parts.path.rsplit("/", 1)[-1])
+    hashes: dict[str, str] = {}
+    for piece in parts.fragment.split("&"):
+        algo, sep, value = piece.partition("=")
+        if sep and algo in ("sha256", "sha384", "sha512", "md5", "sha1", "sha224"):
+            hashes[algo] = value
+    url = want.url.split("#", 1)[0]
     if not filename.endswith(".whl"):
-        raise SourceBuildRequiredError(str(want))
+        try:
+            SdistFilename.parse(filename, want.name)
+        except FilenameError as err:
+            # A directory, a git URL or an archive of another kind: not a source archive.
+            raise SourceBuildRequiredError(str(want)) from err
+        if parts.scheme == "file":
+            return PathSdist(name=want.name, path=Path(unquote(parts.path)))
+        return UrlSdist(name=want.name, filename=filename, url=url, hashes=hashes)
     try:
         fn = WheelFilename.parse(filename)
     except FilenameError as err:
         raise SourceBuildRequiredError(str(want)) from err
     if parts.scheme == "file":
         return PathWheel(filename=fn, path=Path(unquote(parts.path)))
-    hashes: dict[str, str] = {}
-    for piece in parts.fragment.split("&"):
-        algo, sep, value = piece.partition("=")
-        if sep and algo in ("sha256", "sha384", "sha512", "md5", "sha1", "sha224"):
-            hashes[algo] = value
-    return UrlWheel(filename=fn, url=want.url.split("#", 1)[0], hashes=hashes)
+    return UrlWheel(filename=fn, url=url, hashes=hashes)
 
 
 def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
@@ -389,8 +418,11 @@ def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | N
 
 
 def _cached_candidate(
-    db: DistributionDatabase, keys: list[str], want: Wanted, interp: Interpreter
+    db: DistributionDatabase, keys: list[str], want: Wanted, interp: Interpreter, *,
+    wheels: bool = True,
 ) -> CachedWheel | None:
+    """The best cached wheel of ``want`` for ``interp``: a downloaded one (unless ``wheels``
+    is false: ``--no-binary``) or, after those, one built from the version's sdist."""
     from sula.database import parse_hashes
     from sula.database.select import tag_string
     from sula.installer.plan import same_version
@@ -399,12 +431,17 @@ def _cached_candidate(
     allowed = parse_hashes(want.hashes).get("sha256", set()) if want.hashes else None
     best: tuple[int, CachedWheel] | None = None
     for key in keys:
-        for cw in db.registry_entries(key, want.name):
+        found = [*db.registry_entries(key, want.name)] if wheels else []
+        # Built wheels rank after every downloaded one.
+        found += db.built_registry_entries(key, want.name, want.version)
+        for cw in found:
             if not same_version(cw.filename.version_str, want.version):
                 continue
             rank = interp.wheel_priority(tag_string(cw.filename))
             if rank is None:
                 continue
+            if cw.built:
+                rank += 1 << 20
             if allowed is not None and cw.sha256 not in allowed:
                 continue
             if best is None or rank < best[0]:
@@ -413,36 +450,56 @@ def _cached_candidate(
 
 
 async def _prepare(
-    remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter
+    remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter,
+    policy: BinaryPolicy,
 ) -> list[tuple[Wanted, CachedWheel]]:
+    """Download or build a wheel for each of ``remote``, all at once: a compatible wheel of
+    the pinned version when the binary policy allows one, else the version's sdist, built."""
     from sula.database.select import registry_wheel, select_wheel
+    from sula.database.source import RegistrySdist
     from sula.distribution import SdistFilename
-    from sula.installer.errors import NoMatchingDistributionError, SourceBuildRequiredError
+    from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
 
+    async def get(source: WheelSource | SdistSource, hashes: Sequence[str]) -> CachedWheel:
+        from sula.database import PathWheel, RegistryWheel, UrlWheel
+
+        if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
+            return await db.get_wheel(source, hashes)
+        return await db.get_or_build_wheel(source, hashes)
+
     async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
-        if want.source is not None:  # a lock file's wheel
-            return want, await db.get_wheel(want.source, want.hashes)
+        if want.source is not None:  # a lock file's wheel or sdist
+            return want, await get(want.source, want.hashes)
         if want.url is not None:
-            return want, await db.get_wheel(direct_source(want), want.hashes)
+            return want, await get(direct_source(want), want.hashes)
         assert want.version is not None
         files = await client.files(want.name)
-        picked = select_wheel(files.files, want.version, interp.wheel_priority)
-        if picked is None:
-            of_version = [f for f in files.files if same_version(f.filename.version_str, want.version)]
-            if not files.files:
-                raise NoMatchingDistributionError(str(want), "the package is not on the index")
-            if not of_version:
-                raise NoMatchingDistributionError(str(want), "the index has no file of that version")
-            if all(isinstance(f.filename, SdistFilename) for f in of_version):
-                raise SourceBuildRequiredError(str(want))
+        picked = None
+        if policy.allows_wheel(want.name):
+            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+        if picked is not None:
+            return want, await db.get_wheel(registry_wheel(picked), want.hashes)
+        of_version = [f for f in files.files if same_version(f.filename.version_str, want.version)]
+        if not files.files:
+            raise NoMatchingDistributionError(str(want), "the package is not on the index")
+        if not of_version:
+            raise NoMatchingDistributionError(str(want), "the index has no file of that version")
+        sdists = [f for f in of_version if isinstance(f.filename, SdistFilename)]
+        if not sdists:
             raise NoMatchingDistributionError(
-                str(want),
-                f"no wheel is compatible with the target Python {interp.python_full_version}"
-                + (" (a source distribution exists, but source builds are not supported yet)"
-                   if any(isinstance(f.filename, SdistFilename) for f in of_version) else ""),
-            )
-        return want, await db.get_wheel(registry_wheel(picked), want.hashes)
+                str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
+        if not policy.allows_sdist(want.name):
+            raise NoMatchingDistributionError(
+                str(want), "it has no compatible wheel, and building from source is turned off "
+                "(`--no-build` or `--only-binary`)")
+        # `.tar.gz` (the standard's format) before legacy `.zip` archives.
+        sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
+        chosen = sdists[0]
+        assert isinstance(chosen.filename, SdistFilename)
+        source = RegistrySdist(filename=chosen.filename, url=chosen.file.url, index=chosen.index,
+                               hashes=dict(chosen.file.hashes), size=chosen.file.size)
+        return want, await db.get_or_build_wheel(source, want.hashes)
 
     return list(await asyncio.gather(*(one(w) for w in remote)))
 
@@ -521,33 +578,34 @@ def install_wanted(
     t_audit = time.perf_counter()
     index = index_for(settings.index, spec)
     site = SitePackages.from_layout(layout)
-    db = DistributionDatabase(cache=cache)
+    policy = binary_policy(settings, spec)
+    db = DistributionDatabase(cache=cache,
+                              build_context=replace(settings, index=index).build_context(cache, interp))
     try:
         keys = _index_keys(index)
 
         def find_cached(want: Wanted) -> CachedWheel | None:
-            if want.source is not None:
+            from sula.database import PathWheel, RegistryWheel, UrlWheel
+            from sula.errors import SulaError
+
+            if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
                 return db.lookup(want.source, want.hashes)
+            if want.source is not None:
+                return db.lookup_built(want.source, want.hashes)
             if want.url is not None:
                 try:
                     src = direct_source(want)
-                except Exception:
+                    if isinstance(src, RegistryWheel | UrlWheel | PathWheel):
+                        return db.lookup(src, want.hashes)
+                    return db.lookup_built(src, want.hashes)
+                except SulaError:
                     return None
-                return db.lookup(src, want.hashes)
-            return _cached_candidate(db, keys, want, interp)
+            return _cached_candidate(db, keys, want, interp, wheels=policy.allows_wheel(want.name))
 
         plan = plan_install(
             wanted, site, find_cached=find_cached, reinstall=settings.reinstall,
             remove_extraneous=settings.sync,
         )
-        # `--no-binary NAME`: a registry package to (re)install must come from its sdist,
-        # which needs a source build; refuse before anything is downloaded or removed.
-        policy = binary_policy(settings, spec)
-        for want in (*(w for w, _ in plan.cached), *plan.remote):
-            if want.url is None and not policy.allows_wheel(want.name):
-                from sula.installer.errors import SourceBuildRequiredError
-
-                raise SourceBuildRequiredError(str(want))
         if plan.extraneous:
             keep = _self_protection(site, layout, interp)
             kept = [d for d in plan.extraneous if d.name in keep]
@@ -584,7 +642,8 @@ def install_wanted(
 
                 async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
                     db.client = client
-                    return await _prepare(plan.remote, db=db, client=client, interp=interp)
+                    return await _prepare(plan.remote, db=db, client=client, interp=interp,
+                                          policy=policy)
 
             try:
                 prepared = asyncio.run(fetch())

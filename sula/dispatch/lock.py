@@ -5,8 +5,8 @@ the target; each package whose ``marker`` holds (with the chosen ``extras`` and
 ``dependency_groups``, PEP 751's lock-file marker variables) is wanted, once per name; of its
 wheels the one with the best tag for the interpreter is fetched from the URL or path the lock
 names and checked against the lock's hashes. A package without a fitting wheel but with an
-sdist takes the path of a registry sdist (a source build), and so do archives, directories
-and VCS entries (their own source paths).
+sdist has that sdist fetched the same way and built, as a registry sdist is; archives and
+directories take the paths of direct URL and path requirements.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sula.installer.plan import Wanted
 
 if TYPE_CHECKING:
     from sula.database import WheelSource
+    from sula.database.source import SdistSource
     from sula.interpreter import Interpreter
     from sula.requirements.pylock import LockedFile, LockedPackage, LockSelection, Pylock
 
@@ -78,6 +79,24 @@ def _wheel_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> WheelSourc
         return RegistryWheel(filename=filename, url=url, index=pkg.index,
                              hashes=dict(f.hashes), size=f.size)
     return UrlWheel(filename=filename, url=url, hashes=dict(f.hashes))
+
+
+def _sdist_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> SdistSource:
+    from sula.database.source import PathSdist, RegistrySdist, UrlSdist
+    from sula.distribution import FilenameError, SdistFilename
+
+    url, path = _location(lock, f)
+    if path is not None:
+        return PathSdist(name=pkg.name, path=path)
+    assert url is not None
+    filename = f.filename or ""
+    if pkg.index:
+        try:
+            return RegistrySdist(filename=SdistFilename.parse(filename, pkg.name), url=url,
+                                 index=pkg.index, hashes=dict(f.hashes), size=f.size)
+        except FilenameError:
+            pass
+    return UrlSdist(name=pkg.name, filename=filename, url=url, hashes=dict(f.hashes))
 
 
 def _best_wheel(pkg: LockedPackage, interp: Interpreter) -> LockedFile | None:
@@ -155,8 +174,9 @@ def _wanted(lock: Pylock, pkg: LockedPackage, interp: Interpreter, display: str)
                                    f"target (Python {interp.python_full_version}, "
                                    f"{interp.markers.get('sys_platform')}) and no sdist "
                                    "with a version")
-        # The same path as a registry sdist: fetched and built by the source-build step.
-        return Wanted(name=pkg.name, version=pkg.version, hashes=_hashes(pkg.sdist))
+        # Fetched from where the lock says and built, as a registry sdist is.
+        return Wanted(name=pkg.name, version=pkg.version, hashes=_hashes(pkg.sdist),
+                      source=_sdist_source(lock, pkg, pkg.sdist))
     if pkg.archive is not None:
         url, path = _location(lock, pkg.archive)
         return Wanted(name=pkg.name, url=url or (path.as_uri() if path else None),

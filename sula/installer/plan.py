@@ -17,6 +17,7 @@ from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:
     from sula.database import CachedWheel, WheelSource
+    from sula.database.source import SdistSource
 
 __all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
 
@@ -25,8 +26,8 @@ __all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
 class Wanted:
     """One distribution the environment must have: a registry pin or a direct URL/path.
 
-    ``source`` is the wheel to fetch for a registry pin when it is already chosen (a lock
-    file's); None: the index is asked.
+    ``source`` is the wheel or sdist to fetch for a registry pin when it is already chosen
+    (a lock file's); None: the index is asked.
     """
 
     name: NormalizedName
@@ -35,7 +36,7 @@ class Wanted:
     editable: bool = False
     hashes: tuple[str, ...] = ()
     requested: bool = True
-    source: WheelSource | None = None
+    source: WheelSource | SdistSource | None = None
 
     def __str__(self) -> str:
         if self.url is not None:

@@ -17,7 +17,7 @@ from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import BinaryPolicy, PrereleaseMode, ResolutionMode, ResolverOptions
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from packaging.utils import NormalizedName
     from packaging.version import Version
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
+    from sula.context import BuildContext
+    from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import MarkerAlgebra
-    from sula.resolver.provider import ResolverProvider
+    from sula.resolver.provider import ResolverProvider, SourceMetadata
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
@@ -79,7 +81,7 @@ class CompileResult:
     graph: ResolutionGraph
 
 
-def _target(request: CompileRequest, cache: Cache) -> PythonTarget:
+def _target(request: CompileRequest, cache: Cache) -> tuple[PythonTarget, Interpreter]:
     from sula.interpreter import find_interpreter
     from sula.resolver.python import PythonTarget, platform_target
 
@@ -89,10 +91,9 @@ def _target(request: CompileRequest, cache: Cache) -> PythonTarget:
     if request.python_platform:
         markers, tags = platform_target(request.python_platform, markers,
                                         request.python_version or interp.python_minor)
-        return PythonTarget.from_interpreter(markers=markers, tags=tags,
-                                             python_version=request.python_version)
-    return PythonTarget.from_interpreter(markers=markers, tags=tags,
-                                         python_version=request.python_version)
+    target = PythonTarget.from_interpreter(markers=markers, tags=tags,
+                                           python_version=request.python_version)
+    return target, interp
 
 
 def _index_settings(request: CompileRequest, spec: RequirementsSpec
@@ -131,8 +132,17 @@ def _options(request: CompileRequest, spec: RequirementsSpec, python: PythonTarg
     )
 
 
-def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileResult:
-    """Read the inputs, resolve, and render the output file's text."""
+def compile_requirements(
+    request: CompileRequest,
+    *,
+    cache: Cache,
+    build_context: Callable[[Interpreter, IndexSettings, ClientSettings], BuildContext] | None = None,
+) -> CompileResult:
+    """Read the inputs, resolve, and render the output file's text.
+
+    ``build_context`` makes the context that builds sdists whose metadata only their build
+    backend can tell (for the interpreter found); without it such sdists are an error.
+    """
     from sula.requirements import from_sources
     from sula.resolver.manifest import Manifest, read_preferences
     from sula.resolver.writer import AnnotationStyle, OutputOptions, render_requirements
@@ -146,7 +156,7 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
             all_extras=request.all_extras,
             groups=request.groups,
         )
-    python = _target(request, cache)
+    python, interp = _target(request, cache)
     if spec.requires_python:
         from sula.requirements.script import check_requires_python
 
@@ -179,21 +189,29 @@ def compile_requirements(request: CompileRequest, *, cache: Cache) -> CompileRes
 
     async def main() -> ResolutionGraph:
         from sula.client.registry import RegistryClient
+        from sula.database import DistributionDatabase
 
         async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
-            if request.universal:
-                graph = await resolve_universal(spec, client=client, python=python,
-                                                options=options, preferences=preferences)
-            else:
-                graph = await resolve_async(manifest, client=client, python=python,
-                                            options=options)
-            if request.generate_hashes or as_pylock:
-                await _url_hashes(graph, client)
-            if as_pylock:
-                from sula.resolver.pylock import missing_hashes
+            context = (build_context(interp, index, client_settings)
+                       if build_context is not None else None)
+            db = DistributionDatabase(cache=cache, client=client, build_context=context)
+            try:
+                if request.universal:
+                    graph = await resolve_universal(spec, client=client, python=python,
+                                                    options=options, preferences=preferences,
+                                                    sources=db)
+                else:
+                    graph = await resolve_async(manifest, client=client, python=python,
+                                                options=options, sources=db)
+                if request.generate_hashes or as_pylock:
+                    await _url_hashes(graph, client)
+                if as_pylock:
+                    from sula.resolver.pylock import missing_hashes
 
-                lock_hashes.update(await missing_hashes(
-                    graph, client, python=python, universal=request.universal))
+                    lock_hashes.update(await missing_hashes(
+                        graph, client, python=python, universal=request.universal))
+            finally:
+                db.close()
             return graph
 
     graph = asyncio.run(main())
@@ -273,11 +291,13 @@ async def resolve_async(
     client: object,
     python: PythonTarget,
     options: ResolverOptions,
+    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
-    """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``)."""
+    """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``);
+    ``sources`` gives sdists' metadata (building them where needed)."""
     from sula.resolver.resolver import Resolver
 
-    provider = _provider(manifest, client, python, options, None)
+    provider = _provider(manifest, client, python, options, None, sources=sources)
     try:
         with span("resolver.solve"):
             return await Resolver(provider).resolve()
@@ -286,13 +306,16 @@ async def resolve_async(
 
 
 def _provider(manifest: Manifest, client: object, python: PythonTarget, options: ResolverOptions,
-              algebra: MarkerAlgebra | None) -> ResolverProvider:
+              algebra: MarkerAlgebra | None,
+              *, sources: SourceMetadata | None = None,
+              ) -> ResolverProvider:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
 
     selector = CandidateSelector.for_manifest(manifest, options)
     return ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
-                            python=python, selector=selector, algebra=algebra)
+                            python=python, selector=selector, algebra=algebra,
+                            sources=sources)
 
 
 _MAX_FORK_ROUNDS = 4
@@ -305,6 +328,7 @@ async def resolve_universal(
     python: PythonTarget,
     options: ResolverOptions,
     preferences: Mapping[NormalizedName, Version] | None = None,
+    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
     """Resolve ``spec`` for every environment with a Python from ``python.version`` up.
 
@@ -345,7 +369,7 @@ async def resolve_universal(
             # versions) pinned older ones where a fork allowed newer (pyopenssl 26.2.0
             # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
             # installed what uv's output installs, 300 of 300 without).
-            provider = _provider(manifest, client, target, options, sub)
+            provider = _provider(manifest, client, target, options, sub, sources=sources)
             try:
                 with span("resolver.solve"):
                     graph = await Resolver(provider).resolve()

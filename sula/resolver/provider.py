@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from sula._once import OnceMap
-from sula.distribution.filename import SdistFilename, WheelFilename
+from sula.distribution.filename import SdistFilename
 from sula.resolver.dependencies import Dependency, DependencyBuilder, Pkg
 from sula.resolver.errors import SourceBuildRequiredError
 from sula.resolver.pubgrub.solver import NeedsData, Unavailable
@@ -28,6 +28,7 @@ from sula.resolver.version_map import VersionMap
 if TYPE_CHECKING:
     from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import PackageFiles
+    from sula.database.source import SdistSource
     from sula.distribution.metadata import Metadata
     from sula.resolver.candidate import Candidate, CandidateSelector
     from sula.resolver.manifest import Manifest
@@ -53,6 +54,12 @@ class IndexClient(Protocol):
     async def wheel_metadata(self, dist: ClientDistFile) -> Metadata: ...
 
 
+class SourceMetadata(Protocol):
+    """The part of ``sula.database.DistributionDatabase`` the resolver uses for sdists."""
+
+    async def get_or_build_wheel_metadata(self, source: SdistSource) -> Metadata: ...
+
+
 class ResolverProvider:
     """Answers the solver from fetched data; fetches ahead of it."""
 
@@ -65,8 +72,10 @@ class ResolverProvider:
         python: PythonTarget,
         selector: CandidateSelector,
         algebra: MarkerAlgebra | None = None,
+        sources: SourceMetadata | None = None,
     ) -> None:
         self.client = client
+        self.sources = sources
         self.manifest = manifest
         self.options = options
         self.python = python
@@ -215,12 +224,9 @@ class ResolverProvider:
             if file is None:
                 raise SourceBuildRequiredError(f"{name}=={version}")
         if isinstance(file.filename, SdistFilename):
-            url = self.urls.get(name)
-            if url is not None and url.url is not None:
-                raise SourceBuildRequiredError(url.url.url.given)
-            from sula.resolver.sdist_metadata import sdist_metadata
-
-            meta = await sdist_metadata(self.client, file, f"{name}=={version}")  # type: ignore[arg-type]
+            if self.sources is None:
+                raise SourceBuildRequiredError(f"{name}=={version}")
+            meta = await self.sources.get_or_build_wheel_metadata(_sdist_source(name, file))
         else:
             meta = await self.client.wheel_metadata(file)  # type: ignore[arg-type]
         self._meta[key] = meta
@@ -269,8 +275,27 @@ class ResolverProvider:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+def _sdist_source(name: NormalizedName, file: DistFile) -> SdistSource:
+    """The database's source for a chosen sdist: an index's file, a URL or a local archive."""
+    from urllib.parse import unquote, urlsplit
+
+    from sula.database.source import PathSdist, RegistrySdist, UrlSdist
+
+    assert isinstance(file.filename, SdistFilename)
+    if file.index != "url":
+        return RegistrySdist(filename=file.filename, url=file.file.url, index=file.index,
+                             hashes=dict(file.file.hashes), size=file.file.size)
+    parts = urlsplit(file.file.url)
+    if parts.scheme == "file":
+        from pathlib import Path
+
+        return PathSdist(name=name, path=Path(unquote(parts.path)))
+    return UrlSdist(name=name, filename=file.filename.filename, url=file.file.url,
+                    hashes=dict(file.file.hashes))
+
+
 def _url_dist(name: NormalizedName, url: Any) -> Any:
-    """A direct URL or path requirement as a one-file version list (wheels only for now)."""
+    """A direct URL or path requirement (a wheel or an sdist) as a one-file version list."""
     from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import File
     from sula.distribution.filename import FilenameError, parse_dist_filename
@@ -284,12 +309,11 @@ def _url_dist(name: NormalizedName, url: Any) -> Any:
             parsed = parse_dist_filename(filename, name)
         except FilenameError as err:
             raise SourceBuildRequiredError(given) from err
-        if isinstance(parsed, WheelFilename):
-            hashes: dict[str, str] = {}
-            if url.hash:
-                algo, _, digest = url.hash.partition(":")
-                hashes[algo] = digest
-            return ClientDistFile(parsed, File(filename=filename, url=base, hashes=hashes), "url")
+        hashes: dict[str, str] = {}
+        if url.hash:
+            algo, _, digest = url.hash.partition(":")
+            hashes[algo] = digest
+        return ClientDistFile(parsed, File(filename=filename, url=base, hashes=hashes), "url")
     raise SourceBuildRequiredError(given)
 
 

@@ -1,4 +1,4 @@
-"""`--no-binary NAME`: never install a wheel for NAME (its sdist would need a build)."""
+"""`--no-binary NAME`: never install a wheel for NAME; its sdist is built instead."""
 
 from __future__ import annotations
 
@@ -9,27 +9,30 @@ from fixtures.cli import SulaRunner
 from fixtures.dists import build_sdist, build_wheel
 
 
-def test_no_binary_refuses_the_wheel(
-    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+def _generator(site: Path, name: str) -> str:
+    wheel = next(site.glob(f"{name}-1.0.dist-info")) / "WHEEL"
+    return next(line for line in wheel.read_text().splitlines() if line.startswith("Generator:"))
+
+
+def test_no_binary_builds_the_sdist_instead_of_the_wheel(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path, backend_wheels: Path
 ) -> None:
     server = index_server()
+    server.add_dir(backend_wheels)
     server.add(build_wheel(dists_dir, "pkg", "1.0"))
     server.add(build_sdist(dists_dir, "pkg", "1.0"))
     server.add(build_wheel(dists_dir, "other", "1.0"))
+    server.add(build_sdist(dists_dir, "other", "1.0"))
     venv = tmp_path / "venv"
     site = make_venv(venv)
     py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
 
-    result = run_sula("pip", "install", "pkg", "other", "--no-binary", "pkg", *py)
-    assert result.exit_code == 1, result.stderr
-    assert "`pkg==1.0` needs building from source" in result.stderr
-    assert not list(site.glob("*.dist-info"))  # refused before anything was installed
+    run_sula("pip", "install", "pkg", "other", "--no-binary", "pkg", *py).check()
+    assert "setuptools" in _generator(site, "pkg")  # built here by the sdist's backend
+    assert "setuptools" not in _generator(site, "other")  # the index's wheel
 
+    # `--no-binary :all:` in a pinned file: the sdist of `other` is built too.
     (tmp_path / "pins.txt").write_text("--no-binary :all:\nother==1.0\n")
-    synced = run_sula("pip", "sync", str(tmp_path / "pins.txt"), *py)
-    assert synced.exit_code == 1
-    assert "`other==1.0` needs building from source" in synced.stderr
-
-    # Without the option the wheel is used.
-    run_sula("pip", "install", "pkg", *py).check()
-    assert (site / "pkg-1.0.dist-info").is_dir()
+    run_sula("pip", "sync", str(tmp_path / "pins.txt"), "--reinstall", *py).check()
+    assert "setuptools" in _generator(site, "other")
+    assert not list(site.glob("pkg-*.dist-info"))

@@ -227,26 +227,31 @@ def test_lock_errors(run_sula: SulaRunner, dists_dir: Path, tmp_path: Path) -> N
             assert "Traceback" not in r.stderr
 
 
-def test_sdist_only_package_takes_the_registry_sdist_path(
-    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+def test_sdist_only_package_is_built_from_the_locks_sdist(
+    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path, backend_wheels: Path
 ) -> None:  # type: ignore[no-untyped-def]
     server = index_server()
-    sdist = build_sdist(dists_dir, "srconly", "1.0")
+    server.add_dir(backend_wheels)  # what the build environment is filled from
+    sdist = Path(build_sdist(dists_dir, "srconly", "1.0"))
     server.add(sdist)
-    (tmp_path / "pylock.toml").write_text(
-        'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "srconly"\n'
-        f'version = "1.0"\nindex = "{server.url}"\n'
-        f'sdist = {{ url = "{server.file_url(Path(sdist).name)}", '
-        f'hashes = {{ sha256 = "{_sha256(Path(sdist))}" }} }}\n')
+    lock = ('lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "srconly"\n'
+            f'version = "1.0"\nindex = "{server.url}"\n'
+            f'sdist = {{ url = "{server.file_url(sdist.name)}", '
+            f'hashes = {{ sha256 = "{_sha256(sdist)}" }} }}\n')
+    (tmp_path / "pylock.toml").write_text(lock)
     venv = tmp_path / "venv"
     make_venv(venv)
-    r = run_sula("pip", "sync", "pylock.toml", "--python", str(venv / "bin/python"),
-                 "--index-url", server.url, cwd=tmp_path)
-    # Until source builds land this is the registry sdist's error; then it builds.
-    with_index = run_sula("pip", "sync", "-", "--python", str(venv / "bin/python"),
-                          "--index-url", server.url, input="srconly==1.0\n", cwd=tmp_path)
-    assert r.exit_code == with_index.exit_code
-    assert r.stderr.splitlines()[-1] == with_index.stderr.splitlines()[-1]
+    py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
+    server.clear_log()
+    run_sula("pip", "sync", "pylock.toml", *py, cwd=tmp_path).check()
+    assert _freeze(venv) == ["srconly==1.0"]
+    # The sdist came from the lock's URL: the project's index page was never read.
+    assert not [r for r in server.requests if r.path.startswith("/simple/srconly")]
+    # A wrong hash in the lock stops the build before anything is installed.
+    (tmp_path / "pylock.toml").write_text(lock.replace(_sha256(sdist), "ab" * 32))
+    bad = run_sula("pip", "sync", "pylock.toml", "--reinstall", *py, cwd=tmp_path)
+    assert bad.exit_code == 1 and "Traceback" not in bad.stderr
+    assert "hash" in bad.stderr.lower()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the index's platform wheel")

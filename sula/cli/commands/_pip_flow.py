@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sula.cli.commands._pip_env import DownloadProgress, LinkProgress
     from sula.cli.main import CliContext
     from sula.cli.printer import Printer
+    from sula.context import BuildOptions
     from sula.database import DownloadReporter
     from sula.dispatch.install import InstallSettings, InstallSummary
     from sula.requirements.types import RequirementsSpec
@@ -35,6 +36,53 @@ def add_install_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--python-platform", metavar="TARGET", default=None,
                        help="Install wheels for another platform (e.g. x86_64-manylinux_2_28, "
                        "windows, macos) instead of the target interpreter's")
+    add_build_arguments(parser)
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of every command that may build a source distribution."""
+    group = parser.add_argument_group("build options")
+    group.add_argument("-C", "--config-settings", "--config-setting", metavar="KEY=VALUE",
+                       action="append", default=[],
+                       help="Settings passed to the build backend (repeatable)")
+    group.add_argument("--no-build-isolation", action="store_true",
+                       help="Build in the target environment, with the build requirements already "
+                       "installed there, instead of in an isolated environment")
+    group.add_argument("--no-build-isolation-package", metavar="NAME", action="append", default=[],
+                       help="Build this package without isolation (repeatable)")
+    group.add_argument("--build-constraints", "--build-constraint", "-b", metavar="FILE",
+                       action="append", default=[],
+                       help="Constrain the versions of build requirements with FILE (repeatable)")
+
+
+def build_options_from_args(args: argparse.Namespace, ctx: CliContext) -> BuildOptions:
+    """The build options of a command line."""
+    from packaging.utils import canonicalize_name
+
+    from sula.context import BuildOptions
+    from sula.dispatch.build import read_build_constraints
+    from sula.errors import SulaError
+
+    settings: dict[str, str | list[str]] = {}
+    for item in getattr(args, "config_settings", ()):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SulaError(f"Invalid `--config-settings` value `{item}`: expected `KEY=VALUE`")
+        have = settings.get(key)
+        if have is None:
+            settings[key] = value
+        elif isinstance(have, list):
+            have.append(value)
+        else:
+            settings[key] = [have, value]
+    return BuildOptions(
+        config_settings=settings,
+        no_build_isolation=bool(getattr(args, "no_build_isolation", False)),
+        no_build_isolation_packages=frozenset(
+            canonicalize_name(n) for n in getattr(args, "no_build_isolation_package", ())),
+        build_constraints=read_build_constraints(getattr(args, "build_constraints", ())),
+        verbose=ctx.options.verbose > 0,
+    )
 
 
 def settings_from_args(
@@ -69,6 +117,7 @@ def settings_from_args(
         only_binary=tuple(getattr(args, "only_binary", ())),
         no_binary=tuple(getattr(args, "no_binary", ())),
         no_build=getattr(args, "no_build", False),
+        build=build_options_from_args(args, ctx),
     )
 
 

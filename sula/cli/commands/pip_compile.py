@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sula.cli.main import CliContext
+    from sula.client.settings import ClientSettings, IndexSettings
+    from sula.context import BuildContext
+    from sula.interpreter import Interpreter
 
 _EPILOG = """\
 examples:
@@ -53,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     res.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
                      help="Ignore the existing pin of NAME (repeatable)")
     res.add_argument("--no-build", action="store_true", help="Never use source distributions")
+    from sula.cli.commands._pip_flow import add_build_arguments
+
+    add_build_arguments(parser)
     res.add_argument("--only-binary", action="append", default=[], metavar="NAMES",
                      help="Only wheels for these packages (`:all:` for every package)")
     res.add_argument("--no-binary", action="append", default=[], metavar="NAMES",
@@ -151,7 +159,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
         offline=ctx.options.offline,
         native_tls=ctx.options.native_tls,
     )
-    result = compile_requirements(request, cache=ctx.cache)
+    result = compile_requirements(request, cache=ctx.cache,
+                                  build_context=_build_context_factory(args, ctx))
     if args.output_file:
         from sula._fs import atomic_write_text
 
@@ -163,6 +172,21 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     ctx.printer.info(f"Resolved {result.count} package{'s' if result.count != 1 else ''} "
                      f"in {_fmt_time(elapsed)}")
     return 0
+
+
+def _build_context_factory(args: argparse.Namespace, ctx: CliContext) -> Callable[
+        [Interpreter, IndexSettings, ClientSettings], BuildContext]:
+    from sula.cli.commands._pip_flow import build_options_from_args
+
+    options = build_options_from_args(args, ctx)
+
+    def make(interp: Interpreter, index: IndexSettings, client: ClientSettings) -> BuildContext:
+        from sula.dispatch.build import InstallerBuildContext
+
+        return InstallerBuildContext(interpreter=interp, cache=ctx.cache, build_options=options,
+                                     index=index, client=client)
+
+    return make
 
 
 def _fmt_time(seconds: float) -> str:

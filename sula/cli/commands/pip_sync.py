@@ -18,6 +18,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("src_file", nargs="+", metavar="REQUIREMENTS",
                         help="requirements.txt files (`-` for standard input) that pin every "
                         "package, or one PEP 751 pylock.toml")
+    parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
+                        help="Build these packages from source instead of using wheels (`:all:` for every one)")
+    parser.add_argument("--only-binary", metavar="NAMES", action="append", default=[],
+                        help="Use only wheels for these packages (`:all:` for every one)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="Never build from source (same as --only-binary :all:)")
     parser.add_argument("--extra", metavar="EXTRA", action="append", default=[],
                         help="Include an extra of pyproject.toml, or of a pylock.toml "
                         "(repeatable)")

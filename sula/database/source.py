@@ -1,0 +1,265 @@
+"""Source distributions: their metadata and the wheels built from them, in ``built-wheels-v1/``.
+
+Cache entries (one *revision* directory per archive)::
+
+    built-wheels-v1/index/<cache_key(index URL)>/<package>/<sdist filename>/<sha256>/
+    built-wheels-v1/url/<cache_key(URL)>/<package>/<sha256 of the URL's hash, or "latest">/
+    built-wheels-v1/path/<cache_key(path, mtime, size)>/<package>/
+
+and inside a revision::
+
+    metadata.msgpack      the core metadata (read statically from the sdist, or built)
+    <sdist filename>      the archive, kept so that a later wheel build downloads nothing
+    <wheel-stem>/         a wheel built from it, unpacked (one per set of tags built for)
+    <wheel-stem>.sha256   the sdist's sha256 (what ``--hash`` and ``direct_url.json`` name)
+
+A registry sdist is identified by its index, filename and sha256: once its metadata is known
+it is never computed again, whatever caching headers the index sends. Every file appears by an
+atomic rename, so a reader sees an entry's parts whole or not at all; one flight per revision in
+a process (``OnceMap``) and a file lock between processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+from packaging.utils import NormalizedName, canonicalize_name
+
+from sula._fs import atomic_write_bytes, atomic_write_text, persist_dir, temp_dir_in
+from sula.cache import CacheBucket, cache_key
+from sula.database.errors import DistributionError
+from sula.distribution import SdistFilename, WheelFilename
+from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
+
+if TYPE_CHECKING:
+    from sula.cache import Cache
+    from sula.context import BuildContext
+
+__all__ = [
+    "BuildUnavailableError",
+    "PathSdist",
+    "RegistrySdist",
+    "SdistSource",
+    "UrlSdist",
+    "built_wheels",
+    "revision_dir",
+]
+
+_log = logging.getLogger(__name__)
+
+_METADATA = "metadata.msgpack"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistrySdist:
+    """A source distribution listed by an index (or a find-links location)."""
+
+    filename: SdistFilename
+    url: str
+    index: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+    size: int | None = None
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.filename.name
+
+    def __str__(self) -> str:
+        return f"{self.filename.name}=={self.filename.version_str}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UrlSdist:
+    """A source archive named by a direct URL (``name @ https://…/name-1.0.tar.gz``)."""
+
+    name: NormalizedName
+    filename: str
+    url: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.url}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathSdist:
+    """A source archive on disk (``name @ file:///…/name-1.0.tar.gz``); read in place."""
+
+    name: NormalizedName
+    path: Path
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.path.as_uri()}"
+
+
+SdistSource = RegistrySdist | UrlSdist | PathSdist
+
+
+class BuildUnavailableError(DistributionError):
+    """A source distribution would have to be built, but this run builds nothing."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"`{what}` has no usable wheel and would have to be built from source: {reason}")
+        self.what = what
+
+
+def _sdist_filename(source: SdistSource) -> str:
+    return source.filename.filename if isinstance(source, RegistrySdist) else source.filename
+
+
+def revision_dir(cache: Cache, source: SdistSource) -> Path:
+    """The revision directory of ``source`` in the built-wheel cache."""
+    match source:
+        case RegistrySdist():
+            revision = source.hashes.get("sha256") or cache_key(source.url)
+            return cache.shard(CacheBucket.BUILT_WHEELS, "index", cache_key(source.index),
+                               source.name, source.filename.filename, revision)
+        case UrlSdist():
+            digest = source.hashes.get("sha256")
+            return cache.shard(CacheBucket.BUILT_WHEELS, "url", cache_key(source.url),
+                               source.name, digest or "latest")
+        case PathSdist():
+            path = source.path.absolute()
+            try:
+                st = path.stat()
+            except OSError as err:
+                raise DistributionError(f"Failed to read `{path}`") from err
+            key = cache_key(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
+            return cache.shard(CacheBucket.BUILT_WHEELS, "path", key, source.name)
+
+
+def read_metadata(revision: Path) -> Metadata | None:
+    """The metadata stored in ``revision``, if any."""
+    try:
+        data = (revision / _METADATA).read_bytes()
+    except OSError:
+        return None
+    try:
+        return msgspec.msgpack.decode(data, type=Metadata)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def write_metadata(revision: Path, meta: Metadata) -> None:
+    atomic_write_bytes(revision / _METADATA, msgspec.msgpack.encode(meta))
+
+
+def built_wheels(revision: Path) -> list[tuple[WheelFilename, Path]]:
+    """The unpacked wheels in ``revision`` (no particular order)."""
+    try:
+        names = os.listdir(revision)
+    except OSError:
+        return []
+    from sula.distribution import FilenameError
+
+    out = []
+    for stem in names:
+        if stem.startswith(".") or stem.endswith((".sha256", ".lock", ".msgpack")):
+            continue
+        try:
+            fn = WheelFilename.parse(stem + ".whl")
+        except FilenameError:
+            continue
+        path = revision / stem
+        if path.is_dir():
+            out.append((fn, path))
+    return out
+
+
+def check_metadata(meta: Metadata, source: SdistSource) -> None:
+    """A build must produce the distribution it was asked for (name, and version for the
+    index's files, whose name states it)."""
+    if canonicalize_name(meta.name) != source.name:
+        raise DistributionError(
+            f"The metadata of `{source}` names another package: `{meta.name}`")
+    if isinstance(source, RegistrySdist):
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            same = Version(meta.version) == Version(source.filename.version_str)
+        except InvalidVersion:
+            same = meta.version == source.filename.version_str
+        if not same:
+            raise DistributionError(
+                f"The metadata of `{source}` states another version: `{meta.version}`")
+
+
+def dist_info_metadata(dist_info: Path) -> Metadata:
+    try:
+        return parse_metadata((dist_info / "METADATA").read_bytes())
+    except OSError as err:
+        raise DistributionError(f"The build left no `METADATA` in `{dist_info.name}`") from err
+    except InvalidMetadataError as err:
+        raise DistributionError(f"Invalid `METADATA` in `{dist_info.name}`") from err
+
+
+def unpacked_metadata(unpacked: Path) -> Metadata:
+    """The METADATA of an unpacked wheel."""
+    for entry in os.listdir(unpacked):
+        if entry.endswith(".dist-info"):
+            return dist_info_metadata(unpacked / entry)
+    raise DistributionError(f"The built wheel in `{unpacked.name}` has no `.dist-info` directory")
+
+
+async def build(
+    archive: Path,
+    source: SdistSource,
+    revision: Path,
+    *,
+    context: BuildContext,
+    cache: Cache,
+    wheel: bool,
+    sha256: str | None,
+) -> tuple[Metadata, tuple[WheelFilename, Path] | None]:
+    """Extract ``archive`` and ask its backend for metadata (``wheel=False``: only the
+    ``prepare_metadata_for_build_wheel`` hook when the backend has it) or a wheel, which is
+    unpacked into ``revision``. Returns the metadata and the unpacked wheel when one was built."""
+    from sula._archive import extract_sdist
+    from sula.context import BuildKind
+    from sula.database.unzip import unzip_wheel
+
+    what = str(source)
+    with temp_dir_in(cache.temp_root, prefix="build-") as tmp:
+        tree = await asyncio.to_thread(extract_sdist, archive, tmp / "src")
+        handle = await context.setup_build(tree, package=what, name=source.name, kind=BuildKind.WHEEL)
+        try:
+            if not wheel:
+                out = tmp / "metadata"
+                out.mkdir()
+                dist_info = await handle.metadata(out)
+                if dist_info is not None:
+                    meta = dist_info_metadata(dist_info)
+                    check_metadata(meta, source)
+                    return meta, None
+            out = tmp / "wheel"
+            out.mkdir()
+            built = await handle.wheel(out)
+        finally:
+            await handle.close()
+        from sula.distribution import FilenameError
+
+        try:
+            fn = WheelFilename.parse(built.name)
+        except FilenameError as err:
+            raise DistributionError(f"The backend of `{what}` built `{built.name}`, not a wheel") from err
+        unpacked = tmp / "unpacked"
+        unpacked.mkdir()
+        await asyncio.to_thread(unzip_wheel, built, unpacked, built.name)
+        meta = unpacked_metadata(unpacked)
+        check_metadata(meta, source)
+        dest = revision / fn.stem
+        if sha256:
+            atomic_write_text(revision / (fn.stem + ".sha256"), sha256 + "\n")
+        persist_dir(unpacked, dest)
+        return meta, (fn, dest)
