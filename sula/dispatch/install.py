@@ -190,6 +190,10 @@ def wanted_from_spec(
     from sula.installer.plan import Wanted, same_version
     from sula.requirements.types import RegistryRequirement, UrlKind, UrlRequirement
 
+    if spec.lock is not None:  # a PEP 751 lock: chosen per package, not read as pins
+        from sula.dispatch.lock import wanted_from_lock
+
+        return wanted_from_lock(spec.lock, interp)
     env = interp.marker_environment()
     out: dict[str, Wanted] = {}
     for entry in [*spec.requirements, *spec.editables]:
@@ -453,6 +457,8 @@ async def _prepare(
         return await db.get_or_build_wheel(source, hashes)
 
     async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
+        if want.source is not None:  # a lock file's wheel or sdist
+            return want, await get(want.source, want.hashes)
         if want.url is not None:
             return want, await get(direct_source(want), want.hashes)
         assert want.version is not None
@@ -642,6 +648,10 @@ def install_wanted(
             from sula.database import PathWheel, RegistryWheel, UrlWheel
             from sula.errors import SulaError
 
+            if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
+                return db.lookup(want.source, want.hashes)
+            if want.source is not None:
+                return db.lookup_built(want.source, want.hashes)
             if want.url is not None:
                 try:
                     src = direct_source(want)
@@ -790,6 +800,11 @@ def install_spec(
     from sula.installer.site_packages import SitePackages
 
     started = time.perf_counter()
+    if spec.lock is not None:  # `install -r pylock.toml`: the lock's choice, no resolution
+        wanted = wanted_from_spec(spec, interp, require_hashes=False)
+        reporter.on_resolved(len(wanted), time.perf_counter() - started)
+        return install_wanted(wanted, cache=cache, layout=layout, interp=interp,
+                              settings=settings, spec=spec, reporter=reporter)
     site = SitePackages.from_layout(layout)
     reinstall = settings.reinstall
     if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages

@@ -16,14 +16,19 @@ from sula.distribution.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:
-    from sula.database import CachedWheel
+    from sula.database import CachedWheel, WheelSource
+    from sula.database.source import SdistSource
 
 __all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Wanted:
-    """One distribution the environment must have: a registry pin or a direct URL/path."""
+    """One distribution the environment must have: a registry pin or a direct URL/path.
+
+    ``source`` is the wheel or sdist to fetch for a registry pin when it is already chosen
+    (a lock file's); None: the index is asked.
+    """
 
     name: NormalizedName
     version: str | None = None
@@ -31,6 +36,7 @@ class Wanted:
     editable: bool = False
     hashes: tuple[str, ...] = ()
     requested: bool = True
+    source: WheelSource | SdistSource | None = None
 
     def __str__(self) -> str:
         if self.url is not None:

@@ -12,11 +12,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DynamicDependenciesError",
     "IncludeCycleError",
+    "InputError",
     "RequirementSyntaxError",
     "RequirementsError",
     "RequirementsFileError",
     "RequirementsParseError",
     "SourceBuildNotSupportedError",
+    "UndefinedNameError",
     "UnknownExtraError",
 ]
 
@@ -97,13 +99,21 @@ class IncludeCycleError(RequirementsParseError):
         self.chain = chain
 
 
-class RequirementsFileError(RequirementsError):
-    """A requirements input that cannot be read (missing, a directory, not text)."""
+class InputError(RequirementsError):
+    """An input file that is wrong as a whole: ``template`` says how (``{path}``, ``{reason}``)."""
+
+    template = "Invalid `{path}`: {reason}"
 
     def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"Failed to read requirements file `{path}`: {reason}")
+        super().__init__(self.template.format(path=path, reason=reason))
         self.path = path
         self.reason = reason
+
+
+class RequirementsFileError(InputError):
+    """A requirements input that cannot be read (missing, a directory, not text)."""
+
+    template = "Failed to read requirements file `{path}`: {reason}"
 
 
 class SourceBuildNotSupportedError(RequirementsError):
@@ -126,14 +136,26 @@ class DynamicDependenciesError(SourceBuildNotSupportedError):
         self.fields = fields
 
 
-class UnknownExtraError(RequirementsError):
-    """An ``--extra`` that the project does not define."""
+class UndefinedNameError(RequirementsError):
+    """A requested name (``what``: extra, dependency group) that the file does not define."""
 
-    def __init__(self, path: Path | str, extra: str, known: list[str]) -> None:
+    what = "name"
+
+    def __init__(self, path: Path | str, name: str, known: list[str]) -> None:
         listed = ", ".join(f"`{e}`" for e in known) or "none"
         super().__init__(
-            f"Requested extra `{extra}` is not defined in `{path}` (defined: {listed})"
+            f"Requested {self.what} `{name}` is not defined in `{path}` (defined: {listed})"
         )
         self.path = path
-        self.extra = extra
+        self.name = name
         self.known = known
+
+
+class UnknownExtraError(UndefinedNameError):
+    """An ``--extra`` that the project does not define."""
+
+    what = "extra"
+
+    @property
+    def extra(self) -> str:
+        return self.name

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sula.requirements._requirement import LocatedError, parse_requirement
 from sula.requirements.errors import (
     DynamicDependenciesError,
-    RequirementsError,
+    InputError,
     RequirementsFileError,
     RequirementsParseError,
     SourceBuildNotSupportedError,
@@ -29,29 +29,30 @@ if TYPE_CHECKING:
 
     from sula.requirements.types import Requirement
 
-__all__ = ["read_pyproject"]
+__all__ = ["entry_for", "load_toml", "parse_dependency", "read_input", "read_pyproject"]
 
 
-class PyprojectError(RequirementsError):
+class PyprojectError(InputError):
     """A ``pyproject.toml`` that is not valid TOML or whose ``[project]`` table is malformed."""
 
-    def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"Invalid `{path}`: {reason}")
-        self.path = path
-        self.reason = reason
+
+def read_input(path: Path, display: str) -> str:
+    """The text of an input file; missing, unreadable or non-UTF-8 files are clear errors."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RequirementsFileError(display, "no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RequirementsFileError(display, str(err)) from err
 
 
-def _load_toml(path: Path) -> tuple[dict[str, object], str]:
+def load_toml(path: Path) -> tuple[dict[str, object], str]:
+    """A TOML file's table and its text; unreadable files and invalid TOML are clear errors."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RequirementsFileError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RequirementsFileError(path, str(err)) from err
+    text = read_input(path, str(path))
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as err:
@@ -82,7 +83,7 @@ def read_pyproject(
 
     path = Path(path)
     display = name if name is not None else str(path)
-    data, text = _load_toml(path)
+    data, text = load_toml(path)
     project = data.get("project")
     if project is None:
         raise SourceBuildNotSupportedError(display, "dependencies without a `[project]` table")
@@ -124,12 +125,12 @@ def read_pyproject(
 
     def add(deps: list[str]) -> None:
         for dep in deps:
-            req = _parse_dep(dep, text, display, base_dir)
+            req = parse_dependency(dep, text, display, base_dir)
             if own is not None and req.name == own:
                 # `all = ["me[a,b]"]`: a self-reference adds extras (its marker is ignored).
                 pending.extend(e for e in sorted(req.extras) if e in optional)
                 continue
-            entries.append(_entry(req, display, path, text, dep))
+            entries.append(entry_for(req, display, path, text, dep))
 
     add(_string_list(project.get("dependencies", []), "project.dependencies", path))
     while pending:
@@ -140,15 +141,17 @@ def read_pyproject(
     return RequirementsSpec(requirements=tuple(entries))
 
 
-def _entry(req: Requirement, display: str, path: Path, text: str, dep: str) -> RequirementEntry:
+def entry_for(req: Requirement, display: str, path: Path, text: str, dep: str) -> RequirementEntry:
+    """The entry of ``dep`` (parsed as ``req``), with the line of ``text`` it is written on."""
     return RequirementEntry(
         requirement=req,
         origin=Origin(name=display, line=_line_of(text, dep), path=path),
     )
 
 
-def _parse_dep(dep: str, text: str, display: str, base_dir: Path) -> Requirement:
-    """Parse one PEP 508 string; bare URLs and paths are not PEP 508 and are rejected."""
+def parse_dependency(dep: str, text: str, display: str, base_dir: Path) -> Requirement:
+    """Parse one PEP 508 string of a TOML file; bare URLs and paths are not PEP 508 and are
+    rejected. Errors name ``display`` and the line of ``text`` where ``dep`` is written."""
     try:
         req = parse_requirement(dep, working_dir=base_dir)
         if isinstance(req, UrlRequirement) and req.name is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,9 @@ _SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
 
 
 def _kind(source: str) -> str:
+    from sula.requirements.pylock import is_pylock
+    from sula.requirements.script import is_script
+
     if source == "-":
         return "stdin"
     base = os.path.basename(source)
@@ -39,6 +43,10 @@ def _kind(source: str) -> str:
         return "pyproject"
     if base in _SOURCE_BUILD_FILES:
         return "setup"
+    if is_script(source):
+        return "script"
+    if is_pylock(source):
+        return "pylock"
     return "txt"
 
 
@@ -53,6 +61,7 @@ def from_sources(
     editables: Sequence[str] = (),
     extras: Sequence[str] = (),
     all_extras: bool = False,
+    groups: Sequence[str] = (),
     working_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
     stdin: TextIO | None = None,
@@ -61,13 +70,20 @@ def from_sources(
 
     ``requirements`` are files by kind: ``pyproject.toml`` (its dependencies and the chosen
     ``extras``/``all_extras``), ``setup.py``/``setup.cfg`` (rejected until source builds
-    exist), ``-`` (standard input, or ``stdin``) and anything else as a requirements.txt.
+    exist), a ``.py`` script (its PEP 723 ``dependencies``; its ``requires-python`` goes to
+    ``spec.requires_python``), ``-`` (standard input, or ``stdin``) and anything else as a
+    requirements.txt. ``groups`` are ``--group`` values (``NAME``, ``path/pyproject.toml:NAME``):
+    PEP 735 dependency groups, without the project's own dependencies.
     ``constraints`` and ``overrides`` are requirements.txt files whose entries must be named.
     ``packages`` are requirement strings from the command line (PEP 508, URLs, paths),
     ``constraint_packages``/``override_packages`` named requirement strings used as
     constraints/overrides (``sula.resolve``'s), and ``editables`` the values of ``-e``.
     """
     cwd = working_dir or Path.cwd()
+    locks = [os.fspath(s) for s in requirements if _kind(os.fspath(s)) == "pylock"]
+    if locks:
+        return _lock_spec(locks, requirements, packages, editables, constraints, overrides,
+                          extras, groups, cwd)
     builder = SpecBuilder()
     parser = RequirementsParser(
         builder=builder, working_dir=cwd, environ=os.environ if environ is None else environ
@@ -85,6 +101,7 @@ def from_sources(
         builder.add("requirement", _cli_entry(editable, cwd, editable=True))
 
     saw_pyproject = False
+    python_requirements: list[tuple[str, str]] = []
     for source in requirements:
         text = os.fspath(source)
         match _kind(text):
@@ -97,8 +114,18 @@ def from_sources(
                     builder.add("requirement", entry)
             case "setup":
                 raise SourceBuildNotSupportedError(text, "dependencies")
+            case "script":
+                from sula.requirements.script import read_script
+
+                entries, requires_python = read_script(cwd / text, display=text)
+                for entry in entries:
+                    builder.add("requirement", entry)
+                if requires_python is not None:
+                    python_requirements.append((text, requires_python))
             case _:
                 parser.parse_file(cwd / text, name=text)
+    for entry in _group_entries(groups, cwd):
+        builder.add("requirement", entry)
     if (extras or all_extras) and not saw_pyproject:
         raise RequirementsError(
             "Requesting extras requires a `pyproject.toml` input (`-r pyproject.toml`)"
@@ -107,7 +134,7 @@ def from_sources(
         for source in sources:
             text = os.fspath(source)
             kind = _kind(text)
-            if kind in ("pyproject", "setup"):
+            if kind in ("pyproject", "setup", "script"):
                 raise RequirementsError(
                     f"{role.capitalize()}s must be given in a requirements file, not `{text}`"
                 )
@@ -129,7 +156,58 @@ def from_sources(
                     err.headline, name=None, line_number=None, line=text.strip(), span=err.span
                 ) from err.cause
             builder.add(role_, entry)
-    return builder.freeze()
+    spec = builder.freeze()
+    if python_requirements:
+        spec = replace(spec, requires_python=tuple(python_requirements))
+    return spec
+
+
+def _lock_spec(
+    locks: list[str],
+    requirements: Sequence[str | os.PathLike[str]],
+    packages: Sequence[str],
+    editables: Sequence[str],
+    constraints: Sequence[str | os.PathLike[str]],
+    overrides: Sequence[str | os.PathLike[str]],
+    extras: Sequence[str],
+    groups: Sequence[str],
+    cwd: Path,
+) -> RequirementsSpec:
+    """A PEP 751 lock as the whole input: it pins everything, so nothing may be added to it;
+    ``--extra``/``--group`` name the lock's own extras and groups."""
+    from sula.requirements.pylock import LockSelection, read_pylock
+
+    others = len(requirements) - 1 + len(packages) + len(editables) + len(constraints) + len(
+        overrides)
+    if others:
+        raise RequirementsError(
+            f"A lock file (`{locks[0]}`) must be the only requirements input"
+        )
+    for group in groups:
+        if ":" in group:
+            raise RequirementsError(
+                f"With a lock file, `--group` names one of its groups, not `{group}`"
+            )
+    lock = read_pylock(cwd / locks[0], display=locks[0])
+    return RequirementsSpec(lock=LockSelection(
+        lock=lock, extras=tuple(extras), groups=tuple(groups) if groups else None,
+    ))
+
+
+def _group_entries(groups: Sequence[str], cwd: Path) -> list[RequirementEntry]:
+    """The entries of every ``--group``, file by file in the order first named."""
+    from sula.requirements.groups import parse_group_request, read_dependency_groups
+    from sula.requirements.pyproject import load_toml
+
+    by_file: dict[str, list[str]] = {}
+    for value in groups:
+        request = parse_group_request(value)
+        by_file.setdefault(request.path, []).append(request.name)
+    entries: list[RequirementEntry] = []
+    for path, names in by_file.items():
+        data, text = load_toml(cwd / path)
+        entries.extend(read_dependency_groups(cwd / path, names, display=path, data=data, text=text))
+    return entries
 
 
 def _role(name: str) -> Role:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
+    from sula.requirements.pylock import LockSelection
+
 __all__ = [
     "Origin",
     "RegistryRequirement",
@@ -148,6 +150,9 @@ class RequirementsSpec:
     Index options follow pip: the last ``--index-url`` wins; ``--extra-index-url`` and
     ``--find-links`` accumulate in order, without duplicates. ``no_binary``/``only_binary``
     hold normalized names or ``:all:``, with pip's mutual exclusion already applied.
+    ``requires_python`` holds ``(source, specifier)`` pairs of PEP 723 scripts'
+    ``requires-python``, which the target Python must satisfy. ``lock`` is a PEP 751 lock
+    file given as the requirements (it is then the only source).
     """
 
     requirements: tuple[RequirementEntry, ...] = ()
@@ -164,3 +169,5 @@ class RequirementsSpec:
     prefer_binary: bool = False
     require_hashes: bool = False
     trusted_hosts: tuple[str, ...] = ()
+    requires_python: tuple[tuple[str, str], ...] = ()
+    lock: LockSelection | None = None

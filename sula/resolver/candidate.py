@@ -50,16 +50,12 @@ class CandidateSelector:
     explicit_prereleases: frozenset[NormalizedName] = frozenset()
     preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
     allowed_yanks: Mapping[NormalizedName, frozenset[Version]] = field(default_factory=dict)
-    # Universal resolution: versions chosen in other forks, preferred unless the
-    # resolution mode asks for the lowest version of this package.
-    fork_preferences: Mapping[NormalizedName, Version] = field(default_factory=dict)
 
     @classmethod
     def for_manifest(
         cls,
         manifest: Manifest,
         options: ResolverOptions,
-        fork_preferences: Mapping[NormalizedName, Version] | None = None,
     ) -> CandidateSelector:
         """The selector for ``manifest``'s direct requirements, pins and yanks under ``options``."""
         return cls(
@@ -69,7 +65,6 @@ class CandidateSelector:
             explicit_prereleases=manifest.explicit_prereleases(),
             preferences=manifest.preferences,
             allowed_yanks=manifest.allowed_yanks(),
-            fork_preferences=dict(fork_preferences or {}),
         )
 
     def allows_prerelease(self, name: NormalizedName, vmap: VersionMap) -> bool | None:
@@ -106,13 +101,6 @@ class CandidateSelector:
         lowest = self.resolution is ResolutionMode.LOWEST or (
             self.resolution is ResolutionMode.LOWEST_DIRECT and name in self.direct
         )
-        if self.fork_preferences and not lowest:
-            pref = self.fork_preferences.get(name)
-            if pref is not None and contains(pref) and (allow is not False or not pref.is_prerelease):
-                entry = vmap.get(pref)
-                file = self._usable(name, entry, vmap) if entry is not None else None
-                if entry is not None and file is not None:
-                    return Candidate(name, entry.version, file)
         entries = reversed(vmap.entries) if lowest else iter(vmap.entries)
         fallback: Candidate | None = None
         for entry in entries:

@@ -12,6 +12,8 @@ from packaging.utils import NormalizedName
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from sula.client.types import DistFile
+
 __all__ = ["ResolutionGraph", "ResolvedDist", "SourceAnnotation", "SourceKind"]
 
 
@@ -63,6 +65,8 @@ class ResolvedDist:
     hashes: list[str] = field(default_factory=list)
     marker: str | None = None
     requires_python: str | None = None
+    # Every file of the pinned version (client DistFiles), for a pylock.toml's wheels and sdist.
+    files: list[DistFile] = field(default_factory=list)
     # Universal resolution: the environments that need this pin (a markers.Dnf).
     environments: object = None
 

@@ -41,6 +41,8 @@ def build_graph(decisions: Mapping[Pkg, Version], provider: ResolverProvider) ->
         if vmap is not None:
             entry = vmap.get(version)
             if entry is not None:
+                # The version map's files are the client's DistFiles (its Protocol says less).
+                dist.files = list(entry.files)  # type: ignore[arg-type]
                 hashes: set[str] = set()
                 for f in entry.files:
                     h = f.file.hashes.get("sha256")

@@ -138,7 +138,9 @@ def _source(entry: RequirementEntry, kind: SourceKind, project_names: Mapping[st
     origin = entry.origin
     if origin.name in ("-", "command line", "<stdin>") and origin.path is None:
         return None
-    if kind is SourceKind.REQUIREMENT and origin.name.endswith("pyproject.toml"):
+    # `pyproject.toml`, or one of its dependency groups (`pyproject.toml:test`).
+    in_pyproject = origin.path is not None and origin.path.name == "pyproject.toml"
+    if kind is SourceKind.REQUIREMENT and (in_pyproject or origin.name.endswith("pyproject.toml")):
         project = project_names.get(origin.name) or _project_name(origin.path)
         if project:
             return SourceAnnotation(SourceKind.PROJECT, origin.name, project)

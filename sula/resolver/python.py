@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 if TYPE_CHECKING:
     from sula.distribution.filename import WheelFilename
+    from sula.resolver.pubgrub.range import Range
 
 __all__ = ["PythonTarget", "requires_python_floor", "retarget_tags", "satisfies_lower_bound"]
 
@@ -130,55 +131,67 @@ def retarget_tags(tags: Sequence[str], have: tuple[int, ...], want: tuple[int, .
     return out
 
 
-@lru_cache(maxsize=4096)
-def _lower_bounds(requires_python: str) -> tuple[tuple[str, Version], ...] | None:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        spec = SpecifierSet(requires_python)
-    except InvalidSpecifier:
-        return None
-    bounds: list[tuple[str, Version]] = []
-    for s in spec:
-        op, text = s.operator, s.version
-        if op in ("<", "<=", "!=", "==="):
-            continue  # upper bounds are ignored, like uv does
-        if text.endswith(".*"):
-            text = text[:-2]
-            op = ">="
-        try:
-            v = Version(text)
-        except ValueError:
-            continue
-        if op in ("==", "~="):
-            op = ">="
-        bounds.append((op, v))
-    return tuple(bounds)
-
-
 def requires_python_floor(requires_python: str) -> Version | None:
-    """The lowest Python ``requires_python`` admits (``>=3.10`` -> 3.10), if it has one."""
-    bounds = _lower_bounds(requires_python)
-    if not bounds:
+    """The lowest Python release (``X.Y.Z``) ``requires_python`` admits, if it has a lower
+    bound: ``>=3.10`` -> 3.10, ``>3.9`` -> 3.9.1, ``>=3.9,!=3.9.0,!=3.9.1`` -> 3.9.2,
+    ``>=3.9,!=3.9.*`` -> 3.10. Universal resolution forks there, as uv does."""
+    from sula.resolver.pubgrub.pep440 import range_from_specifier
+
+    floor = _lower_range(requires_python)
+    segment = next(iter(floor.segments()), None) if floor is not None else None
+    if segment is None or segment[0] is None:
         return None
-    return max(v for _op, v in bounds)
+    bound, inclusive = segment[0]
+    base = bound if isinstance(bound, Version) else getattr(bound, "version", None)
+    if not isinstance(base, Version):
+        return None
+    if inclusive and isinstance(bound, Version):
+        candidate = Version(base.base_version)  # `3.10.dev0` (from `!=3.9.*`) -> 3.10
+    else:  # above `base` (and its local or post releases): the next patch release
+        major, minor, micro = (*base.release, 0, 0)[:3]
+        candidate = Version(f"{major}.{minor}.{micro + 1}")
+    allowed = range_from_specifier(requires_python)
+    first = candidate
+    for _ in range(100):  # skip excluded patch releases (`!=3.9.1`)
+        if candidate in allowed:
+            return candidate
+        major, minor, micro = (*candidate.release, 0, 0)[:3]
+        candidate = Version(f"{major}.{minor}.{micro + 1}")
+    return first
 
 
 def satisfies_lower_bound(requires_python: str, version: Version) -> bool:
-    """Whether ``version`` meets the lower bounds of ``requires_python``.
+    """Whether ``version`` meets the lower bound of ``requires_python``.
 
-    Upper bounds (``<4``, ``<=3.11``) are ignored as uv ignores them: they are usually
-    speculative and would make otherwise fine resolutions fail. Invalid values are ignored.
+    The lower bound is that of the whole specifier, as uv reads it: exclusions at the bound
+    move it (``>=3.9,!=3.9.0,!=3.9.1`` starts above 3.9.1, so 3.9 fails it; ``>=3.9,!=3.9.*``
+    starts at 3.10). Upper bounds (``<4``, ``<=3.11``), and exclusions above the lowest
+    allowed version, are ignored as uv ignores them: they are usually speculative and would
+    make otherwise fine resolutions fail. Invalid values are ignored.
     """
-    bounds = _lower_bounds(requires_python)
-    if not bounds:
-        return True
-    for op, bound in bounds:
-        if op == ">=" and version < bound:
-            return False
-        if op == ">" and version <= bound:
-            return False
-    return True
+    floor = _lower_range(requires_python)
+    return floor is None or version in floor
+
+
+@lru_cache(maxsize=4096)
+def _lower_range(requires_python: str) -> Range[Any] | None:
+    """Every version from the lowest one ``requires_python`` admits up; None: no lower bound
+    (or an invalid value)."""
+    from sula.resolver.pubgrub.pep440 import range_from_specifier
+    from sula.resolver.pubgrub.range import Range
+
+    try:
+        allowed = range_from_specifier(requires_python)
+    except ValueError:  # InvalidSpecifier, or `===` (no range)
+        return None
+    first = next(iter(allowed.segments()), None)
+    if first is None:
+        return Range.empty()
+    low = first[0]
+    if low is None:
+        return None
+    bound, inclusive = low
+    return Range.higher_than(bound) if inclusive else Range.strictly_higher_than(bound)
 
 
 _ARCH_ALIASES = {"arm64": "aarch64", "amd64": "x86_64"}

@@ -307,3 +307,25 @@ def test_universal_markers_and_python_forks(run_sula, index_server, wheel_factor
         "winonly==1.0 ; sys_platform == 'win32'\n"
     )
     assert "Resolved 6 packages" in r.stderr
+
+
+def test_requires_python_lower_bound_counts_exclusions(run_sula, index_server, wheel_factory,
+                                                       tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Requires-Python `!=3.9.0,!=3.9.1,>=3.9` starts above 3.9.1, as uv reads it: with
+    `--python-version 3.9` (3.9.0) the older version whose range starts at 3.8 is pinned; the
+    exclusions of `>=2.7,!=3.0.*` above the bound are ignored like any upper bound."""
+    server = index_server()
+    server.add(wheel_factory("crypt", "47.0.0"), requires_python=">=3.8")
+    server.add(wheel_factory("crypt", "50.0.2"), requires_python="!=3.9.0,!=3.9.1,>=3.9")
+    server.add(wheel_factory("legacy", "1.0"), requires_python=">=2.7,!=3.0.*,!=3.1.*")
+    (tmp_path / "requirements.in").write_text("crypt\nlegacy\n")
+
+    def pins(version: str) -> list[str]:
+        r = run_sula("pip", "compile", "requirements.in", "--python-version", version,
+                     "--index-url", server.url, "--no-header", "--no-annotate",
+                     cwd=tmp_path).check()
+        return r.stdout.split()
+
+    assert pins("3.9") == ["crypt==47.0.0", "legacy==1.0"]
+    assert pins("3.9.2") == ["crypt==50.0.2", "legacy==1.0"]
+    assert pins("3.10") == ["crypt==50.0.2", "legacy==1.0"]

@@ -20,6 +20,7 @@ _EPILOG = """\
 examples:
   sula pip compile requirements.in -o requirements.txt
   sula pip compile pyproject.toml --extra dev --generate-hashes
+  sula pip compile requirements.in -o pylock.toml
   echo "flask>=2" | sula pip compile - --python-version 3.11 --exclude-newer 2024-06-01
 """
 
@@ -29,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.epilog = _EPILOG
     parser.add_argument("src_file", nargs="*", metavar="SRC",
-                        help="requirements.in/.txt, pyproject.toml, or - for stdin")
+                        help="requirements.in/.txt, pyproject.toml, a .py script with inline "
+                        "metadata (PEP 723), or - for stdin")
     parser.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                         help="Constrain versions with a requirements file (repeatable)")
     parser.add_argument("--override", action="append", default=[], metavar="FILE",
@@ -37,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extra", action="append", default=[], metavar="EXTRA",
                         help="Include an optional-dependency group of pyproject.toml (repeatable)")
     parser.add_argument("--all-extras", action="store_true", help="Include every extra")
+    parser.add_argument("--group", action="append", default=[], metavar="[PATH:]GROUP",
+                        help="Include a PEP 735 dependency group of ./pyproject.toml, or of "
+                        "PATH (a pyproject.toml), without the project itself (repeatable)")
     parser.add_argument("-o", "--output-file", metavar="FILE",
                         help="Write the result to FILE (its pins are kept as preferences)")
     res = parser.add_argument_group("resolution")
@@ -72,6 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     help="Resolve for every platform and every Python from --python-version up; "
                     "pins carry the markers of the environments that need them")
     out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=["requirements.txt", "pylock.toml"], default=None,
+                     dest="output_format",
+                     help="The output format (default: pylock.toml when -o names a "
+                     "pylock.toml or pylock.NAME.toml, else requirements.txt)")
     out.add_argument("--generate-hashes", action="store_true",
                      help="Add --hash lines for every file of each pinned version")
     out.add_argument("--no-header", action="store_true", help="Leave out the header comment")
@@ -147,17 +156,20 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
 
     t0 = time.perf_counter()
     _warn_no_effect(args)
-    if not args.src_file:
+    if not args.src_file and not args.group:
         from sula.errors import SulaError
 
-        raise SulaError("No requirements given: pass `requirements.in`, `pyproject.toml` or `-`")
+        raise SulaError("No requirements given: pass `requirements.in`, `pyproject.toml`, "
+                        "a script, `-` or `--group`")
     request = CompileRequest(
         sources=list(args.src_file),
         constraints=list(args.constraint),
         overrides=list(args.override),
         extras=list(args.extra),
         all_extras=bool(args.all_extras),
+        groups=list(args.group),
         output_file=Path(args.output_file) if args.output_file else None,
+        output_format=args.output_format,
         upgrade=bool(args.upgrade),
         upgrade_packages=list(args.upgrade_package),
         resolution=args.resolution,

@@ -16,11 +16,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("package", nargs="*", help="Requirements to install (PEP 508, URLs, paths)")
     parser.add_argument("-r", "--requirement", metavar="FILE", action="append", default=[],
-                        help="Install the requirements in FILE (repeatable)")
+                        help="Install the requirements in FILE: requirements.txt, pyproject.toml, "
+                        "a .py script with inline metadata, pylock.toml (repeatable)")
     parser.add_argument("-c", "--constraint", metavar="FILE", action="append", default=[],
                         help="Constrain versions with FILE (repeatable)")
     parser.add_argument("--override", metavar="FILE", action="append", default=[],
                         help="Override versions with FILE (repeatable)")
+    parser.add_argument("--extra", metavar="EXTRA", action="append", default=[],
+                        help="Include an extra of pyproject.toml, or of a pylock.toml "
+                        "(repeatable)")
+    parser.add_argument("--group", metavar="[PATH:]GROUP", action="append", default=[],
+                        help="Install a PEP 735 dependency group of ./pyproject.toml, or of PATH "
+                        "(a pyproject.toml), without the project itself (repeatable)")
     parser.add_argument("-e", "--editable", metavar="PATH", action="append", default=[],
                         help="Install a local project in editable mode (needs a source build)")
     parser.add_argument("-U", "--upgrade", action="store_true",
@@ -58,8 +65,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.requirements import from_sources
     from sula.requirements.sources import with_upgrade_packages
 
-    if not (args.package or args.requirement or args.editable):
-        raise SulaError("Give at least one package, `-r FILE` or `-e PATH` to install")
+    if not (args.package or args.requirement or args.editable or args.group):
+        raise SulaError("Give at least one package, `-r FILE`, `-e PATH` or `--group` to install")
     for text in args.package:
         if text.endswith((".txt", ".in")) and "://" not in text and "@" not in text:
             raise SulaError(
@@ -68,7 +75,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
             )
     spec = from_sources(
         requirements=args.requirement, constraints=args.constraint, overrides=args.override,
-        packages=args.package, editables=args.editable,
+        packages=args.package, editables=args.editable, extras=args.extra,
+        groups=args.group,
     )
     if args.user:
         raise SulaError("pip's `--user` is not supported: install into a virtual environment "
@@ -76,6 +84,12 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     spec, released = with_upgrade_packages(spec, args.upgrade_package)
     args.upgrade_package = [str(name) for name in released]
     env, layout = find_target(args, ctx)
+    if spec.requires_python:
+        from packaging.version import Version
+
+        from sula.requirements.script import check_requires_python
+
+        check_requires_python(spec, Version(env.interpreter.python_full_version))
     settings = settings_from_args(args, ctx, spec, sync=args.exact)
     interp = for_platform(env.interpreter, args.python_platform)
     summary = install_spec(

@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sula.client.settings import add_index_arguments
 
     parser.add_argument("src_file", nargs="+", metavar="REQUIREMENTS",
-                        help="requirements.txt files (`-` for standard input) that pin every package")
+                        help="requirements.txt files (`-` for standard input) that pin every "
+                        "package, or one PEP 751 pylock.toml")
     parser.add_argument("--allow-empty-requirements", action="store_true",
                         help="Let files that pin nothing empty the environment (as uv)")
     parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
@@ -25,6 +26,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Use only wheels for these packages (`:all:` for every one)")
     parser.add_argument("--no-build", action="store_true",
                         help="Never build from source (same as --only-binary :all:)")
+    parser.add_argument("--extra", metavar="EXTRA", action="append", default=[],
+                        help="Include an extra of pyproject.toml, or of a pylock.toml "
+                        "(repeatable)")
+    parser.add_argument("--group", metavar="[PATH:]GROUP", action="append", default=[],
+                        help="Also install a PEP 735 dependency group (pinned, like every "
+                        "requirement of sync) of ./pyproject.toml or PATH (repeatable)")
     add_install_arguments(parser)
     add_target_arguments(parser)
     add_index_arguments(parser)
@@ -37,7 +44,7 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     from sula.requirements import from_sources
 
     started = time.perf_counter()
-    spec = from_sources(requirements=args.src_file)
+    spec = from_sources(requirements=args.src_file, extras=args.extra, groups=args.group)
     env, layout = find_target(args, ctx)
     if not (spec.requirements or spec.editables or args.allow_empty_requirements):
         # A file left empty by mistake must not wipe the environment (uv's answer, exit 0).

@@ -1,0 +1,99 @@
+"""`pip compile --universal` against uv's on a fixture index with Python- and platform-split
+dependencies: both outputs, evaluated in 30 environments, install the same pins."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures.cli import SulaRunner
+from fixtures.dists import build_wheel
+from packaging.markers import Marker
+
+UV = shutil.which("uv", path=str(Path(sys.executable).parent))
+
+PLATFORMS = {
+    "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+                     "platform_machine": "x86_64"},
+    "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+                      "platform_machine": "aarch64"},
+    "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
+                    "platform_machine": "arm64"},
+    "macos-x86_64": {"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
+                     "platform_machine": "x86_64"},
+    "windows": {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
+                "platform_machine": "AMD64"},
+}
+
+
+def environments() -> list[dict[str, str]]:
+    """CPython 3.9 to 3.14 (a late patch release) on five platforms."""
+    out = []
+    for minor in range(9, 15):
+        full = f"3.{minor}.12"
+        for plat in PLATFORMS.values():
+            out.append({**plat, "python_version": f"3.{minor}", "python_full_version": full,
+                        "implementation_name": "cpython", "implementation_version": full,
+                        "platform_python_implementation": "CPython", "platform_release": "",
+                        "platform_version": "", "extra": ""})
+    return out
+
+
+def installs(text: str, env: dict[str, str]) -> set[str]:
+    """The `name==version` lines of a universal requirements file whose markers hold in env."""
+    out = set()
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pin, _, marker = line.partition(" ; ")
+        if not marker or Marker(marker).evaluate(env):
+            out.add(pin.strip())
+    return out
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server,
+                                             dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server = index_server()
+
+    def add(name: str, version: str, requires: list[str] = (), rp: str | None = None,  # type: ignore[assignment]
+            ) -> None:
+        server.add(build_wheel(dists_dir, name, version, requires=list(requires)),
+                   requires_python=rp)
+
+    # trio.in's shape: the newest `crypt` needs Python above 3.9.1 (a fork at 3.9.2); `ossl`
+    # 26.4.0 needs that `crypt`, so the 3.9.0 fork takes 26.2.0, and the later fork must not
+    # keep it (it would pull the older `crypt` 48.0.1 in, where uv pins 50.0.2).
+    add("crypt", "47.0.0", rp=">=3.8")
+    add("crypt", "48.0.1", rp=">=3.8")
+    add("crypt", "50.0.2", rp="!=3.9.0,!=3.9.1,>=3.9")
+    add("ossl", "26.2.0", ["crypt>=47,<49"])
+    add("ossl", "26.4.0", ["crypt>=50"])
+    # Platform-split dependencies.
+    add("top", "1.0", ['winonly ; sys_platform == "win32"', 'armlib ; platform_machine == "aarch64"',
+                       'tomlish ; python_version < "3.11"'])
+    add("winonly", "1.0", ['colors ; os_name == "nt"'])
+    add("colors", "0.4")
+    add("armlib", "2.0")
+    add("tomlish", "2.2")
+    (tmp_path / "requirements.in").write_text("ossl\ntop\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    uv = subprocess.run([UV or "uv", "pip", "compile", "requirements.in", *flags, "--cache-dir",
+                         str(tmp_path / "uv-cache")], capture_output=True, text=True, env=env,
+                        cwd=tmp_path, check=False)
+    assert uv.returncode == 0, uv.stderr
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    differ = [(e["python_full_version"], e["sys_platform"], e["platform_machine"],
+               sorted(installs(uv.stdout, e) ^ installs(ours.stdout, e)))
+              for e in environments()]
+    differ = [d for d in differ if d[3]]
+    assert differ == [], ours.stdout + "\n-- uv --\n" + uv.stdout
+    assert "crypt==50.0.2 ; python_full_version >= '3.9.2'" in ours.stdout
+    assert "ossl==26.4.0 ; python_full_version >= '3.9.2'" in ours.stdout
