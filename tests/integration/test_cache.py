@@ -152,7 +152,7 @@ with cache.lock_shared():
 def test_clean_waits_for_a_process_using_the_cache(run_sula: SulaRunner, cache_dir: Path) -> None:
     _fill(cache_dir)
     holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(cache_dir), "1.5"], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", _HOLDER, str(cache_dir), "5"], stdout=subprocess.PIPE, text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"

@@ -94,6 +94,11 @@ def test_compile_writes_a_valid_lock(run_sula: SulaRunner, index_server, dists_d
 
 @needs_uv
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the index's platform wheel")
+def _errors(stderr: str) -> list[str]:
+    """The lines of ``stderr`` after the ``Using Python … environment at`` line."""
+    return [line for line in stderr.splitlines() if not line.startswith("Using Python ")]
+
+
 def test_locks_interchange_with_uv(run_sula: SulaRunner, index_server, dists_dir: Path,
                                    tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     server = _index(index_server, dists_dir)
@@ -187,7 +192,7 @@ def test_sync_chooses_by_marker_extra_group_and_tag(run_sula: SulaRunner, dists_
     assert _freeze(venv) == ["lib==1.0", "speed==3.0", "tool==2.0"]
     unknown = run_sula("pip", "sync", "pylock.toml", "--group", "docs", *py, cwd=tmp_path)
     assert unknown.exit_code == 1
-    assert unknown.stderr.splitlines()[0] == (
+    assert _errors(unknown.stderr)[0] == (
         "error: Cannot install from `pylock.toml`: it defines no dependency group `docs` "
         "(defined: `dev`)")
     # A hash that does not match the file is an error, before anything changes.
@@ -223,7 +228,7 @@ def test_lock_errors(run_sula: SulaRunner, dists_dir: Path, tmp_path: Path) -> N
         for cmd in (["sync", "pylock.toml"], ["install", "-r", "pylock.toml"]):
             r = run_sula("pip", *cmd, *py, cwd=tmp_path)
             assert r.exit_code == 1, r.stderr
-            assert r.stderr.splitlines()[0].startswith(message), r.stderr
+            assert _errors(r.stderr)[0].startswith(message), r.stderr
             assert "Traceback" not in r.stderr
 
 

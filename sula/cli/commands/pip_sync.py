@@ -46,7 +46,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     started = time.perf_counter()
     spec = from_sources(requirements=args.src_file, extras=args.extra, groups=args.group)
     env, layout = find_target(args, ctx)
-    if not (spec.requirements or spec.editables or args.allow_empty_requirements):
+    if not (spec.requirements or spec.editables or spec.lock is not None
+            or args.allow_empty_requirements):
         # A file left empty by mistake must not wipe the environment (uv's answer, exit 0).
         from sula._warnings import warn_user
 
