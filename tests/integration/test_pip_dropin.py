@@ -37,11 +37,11 @@ def _freeze(run_sula: SulaRunner, python: str) -> list[str]:
 def test_long_options_are_never_abbreviated_and_pre_is_accepted(
     run_sula: SulaRunner, server: IndexServer, python: str
 ) -> None:
-    # argparse took `--extra` for `--extra-index-url` and `--pre` was ambiguous.
-    result = run_sula("pip", "install", "six", "--extra", "dev", "--python", python, "-i", server.url)
+    # argparse took `--extra-ind` for `--extra-index-url` and `--pre` was ambiguous.
+    result = run_sula("pip", "install", "six", "--extra-ind", "dev", "--python", python, "-i", server.url)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "error: unrecognized arguments: --extra dev",
+        "error: unrecognized arguments: --extra-ind dev",
         "",
         "For more information, try `sula pip install --help`",
     ]

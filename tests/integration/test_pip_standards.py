@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from _pip_helpers import make_venv, real_pip
@@ -119,7 +120,7 @@ def test_compile_and_install_a_script(run_sula: SulaRunner, index_server, dists_
                                          str(venv / "bin/python")]):
         bad = run_sula("pip", *cmd, "--index-url", server.url, cwd=tmp_path)
         assert bad.exit_code == 1
-        assert bad.stderr.startswith("error: The script `new.py` requires Python `>=3.99`, "
+        assert re.sub(r"(?m)^Using Python .*\n", "", bad.stderr).startswith("error: The script `new.py` requires Python `>=3.99`, "
                                      "but the target Python is 3."), bad.stderr
     (tmp_path / "plain.py").write_text("print(1)\n")
     plain = run_sula("pip", "compile", "plain.py", "--index-url", server.url, cwd=tmp_path)
