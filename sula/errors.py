@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ResolveError", "SulaError", "format_chain", "iter_chain"]
+__all__ = ["ResolveError", "SourceBuildRequiredError", "SulaError", "format_chain", "iter_chain"]
 
 from collections.abc import Iterator
 
@@ -81,3 +81,17 @@ def format_chain(err: BaseException) -> list[str]:
             lines.append(f"  Caused by: {first}")
             lines.extend(f"  {line}" if line else line for line in rest)
     return lines
+
+
+class SourceBuildRequiredError(SulaError):
+    """A requirement that only a build of a source tree could use: a local directory, a git
+    repository or an editable. sdists (from an index, a URL or a file) are built; these are not
+    yet. The one error for it, whichever step meets it (``sula.resolver.errors`` and
+    ``sula.installer.errors`` re-export it)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"`{what}` would have to be built from a source tree (a directory, a git repository "
+            "or an editable), which sula does not support yet"
+        )
+        self.what = what

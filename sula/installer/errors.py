@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sula.errors import SulaError
+from sula.errors import SourceBuildRequiredError, SulaError
 
 __all__ = [
     "InstallError",
@@ -70,16 +70,6 @@ class MissingHashError(InstallError):
         )
         self.requirement = requirement
         self.origin = origin
-
-
-class SourceBuildRequiredError(InstallError):
-    """Only a source distribution (or a source tree) is available; builds come later."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"`{what}` needs building from source, which sula does not support yet"
-        )
-        self.what = what
 
 
 class NoMatchingDistributionError(InstallError):

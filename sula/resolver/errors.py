@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from sula.errors import ResolveError
+from sula.errors import ResolveError, SourceBuildRequiredError
 
 __all__ = [
     "ResolveError",
     "SourceBuildRequiredError",
     "UnnamedRequirementError",
 ]
-
-
-class SourceBuildRequiredError(ResolveError):
-    """A requirement that can only be used by building it from source (not supported yet)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-    def __str__(self) -> str:
-        return f"`{self.what}` requires building from source, which is not supported yet"
 
 
 class UnnamedRequirementError(ResolveError):

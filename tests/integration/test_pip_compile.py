@@ -153,8 +153,9 @@ def test_emit_index_url_and_find_links(run_sula, index, tmp_path: Path) -> None:
 def test_source_requirements_are_a_clear_error(run_sula, index, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = compile_(run_sula, index, tmp_path, "srconly @ git+https://example.invalid/srconly\n")
     assert r.exit_code == 1 and "Traceback" not in r.stderr
-    assert r.stderr == ("error: `git+https://example.invalid/srconly` requires building from "
-                        "source, which is not supported yet\n")
+    assert r.stderr == ("error: `git+https://example.invalid/srconly` would have to be built from "
+                        "a source tree (a directory, a git repository or an editable), which sula "
+                        "does not support yet\n")
 
 
 UNSAT = {

@@ -42,3 +42,15 @@ def test_lock_timeout_is_a_sula_error(tmp_path: Path) -> None:
 def test_no_solution_is_a_resolve_error() -> None:
     assert issubclass(NoSolutionError, ResolveError)
     assert issubclass(ResolveError, SulaError)
+
+
+def test_one_source_build_required_error() -> None:
+    # The resolver and the installer meet source trees at different steps; one error says it.
+    from sula.errors import SourceBuildRequiredError
+    from sula.installer.errors import SourceBuildRequiredError as FromInstaller
+    from sula.resolver.errors import SourceBuildRequiredError as FromResolver
+
+    assert FromInstaller is SourceBuildRequiredError is FromResolver
+    err = SourceBuildRequiredError("pkg @ git+https://example.invalid/pkg")
+    assert isinstance(err, SulaError) and err.what == "pkg @ git+https://example.invalid/pkg"
+    assert "would have to be built from a source tree" in str(err)
