@@ -73,10 +73,12 @@ def install(
 
     Raises :class:`sula.errors.SulaError` subclasses for every failure the user can fix.
     """
+    import argparse
+
     from packaging.utils import canonicalize_name
 
     from sula.cache import Cache
-    from sula.client.settings import ClientSettings, IndexSettings
+    from sula.client.settings import settings_from_args
     from sula.dispatch.install import SILENT, InstallSettings, install_spec
     from sula.errors import SulaError
     from sula.installer import Layout
@@ -96,14 +98,16 @@ def install(
         mode = LinkMode(link_mode) if link_mode is not None else None
     except ValueError as err:
         raise SulaError(f"Unknown link mode `{link_mode}`") from err
+    # The same rules as the commands and `sula.resolve`: arguments, then `SULA_*`, then sula.toml.
+    index, client = settings_from_args(argparse.Namespace(
+        index_url=index_url,
+        extra_index_url=list(extra_index_urls) or None,
+        find_links=[os.fspath(f) for f in find_links] or None,
+        no_index=no_index,
+    ), offline=offline)
     settings = InstallSettings(
-        index=IndexSettings(
-            index_url=index_url,
-            extra_index_urls=tuple(extra_index_urls),
-            no_index=no_index,
-            find_links=tuple(os.fspath(f) for f in find_links),
-        ),
-        client=ClientSettings.from_env(offline=offline),
+        index=index,
+        client=client,
         reinstall=Reinstall(
             all=reinstall is True,
             packages=frozenset(canonicalize_name(n) for n in ([] if isinstance(reinstall, bool) else reinstall)),

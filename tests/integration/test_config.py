@@ -38,7 +38,7 @@ def test_bad_config_is_a_one_line_error(run_sula: Any, tmp_path: Path) -> None:
 
 
 def test_extra_index_url_and_find_links_from_sula_toml(
-    index_server: Any, wheel_factory: Any, run_sula: Any, tmp_path: Path
+    index_server: Any, wheel_factory: Any, run_sula: Any, tmp_path: Path, sula_env: dict[str, str]
 ) -> None:
     from _pip_helpers import make_venv
     from fixtures.index import write_find_links_dir
@@ -66,6 +66,19 @@ def test_extra_index_url_and_find_links_from_sula_toml(
                       str(tmp_path / "env" / "bin" / "python"), cwd=sub)
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in site.glob("*.dist-info")) == [
+        "base-1.0.dist-info", "fromextra-1.0.dist-info", "local-1.0.dist-info"]
+
+    # So does the Python API, `sula.install`.
+    import subprocess
+    import sys
+
+    api_site = make_venv(tmp_path / "api-env")
+    code = ("import sula; sula.install(['base', 'fromextra', 'local'], "
+            f"python={str(tmp_path / 'api-env' / 'bin' / 'python')!r})")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=sub, env=sula_env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in api_site.glob("*.dist-info")) == [
         "base-1.0.dist-info", "fromextra-1.0.dist-info", "local-1.0.dist-info"]
 
     # The command line's --extra-index-url replaces the file's.
