@@ -114,10 +114,6 @@ class BuildUnavailableError(DistributionError):
         self.what = what
 
 
-def _sdist_filename(source: SdistSource) -> str:
-    return source.filename.filename if isinstance(source, RegistrySdist) else source.filename
-
-
 def revision_dir(cache: Cache, source: SdistSource) -> Path:
     """The revision directory of ``source`` in the built-wheel cache."""
     match source:
