@@ -48,6 +48,13 @@ def add_install_arguments(parser: argparse.ArgumentParser) -> None:
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of every command that may build a source distribution."""
     group = parser.add_argument_group("build options")
+    group.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
+                       help="Build these packages from their sdists instead of using wheels "
+                       "(`:all:` for every one)")
+    group.add_argument("--only-binary", metavar="NAMES", action="append", default=[],
+                       help="Use only wheels for these packages (`:all:` for every one)")
+    group.add_argument("--no-build", action="store_true",
+                       help="Never build from source (same as --only-binary :all:)")
     group.add_argument("-C", "--config-settings", "--config-setting", metavar="KEY=VALUE",
                        action="append", default=[],
                        help="Settings passed to the build backend (repeatable)")

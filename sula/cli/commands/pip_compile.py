@@ -57,14 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="Ignore the pins of the existing output file")
     res.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
                      help="Ignore the existing pin of NAME (repeatable)")
-    res.add_argument("--no-build", action="store_true", help="Never use source distributions")
     from sula.cli.commands._pip_flow import add_build_arguments
 
     add_build_arguments(parser)
-    res.add_argument("--only-binary", action="append", default=[], metavar="NAMES",
-                     help="Only wheels for these packages (`:all:` for every package)")
-    res.add_argument("--no-binary", action="append", default=[], metavar="NAMES",
-                     help="Never wheels for these packages (`:all:` for every package)")
     py = parser.add_argument_group("target")
     py.add_argument("-p", "--python", metavar="PYTHON",
                     help="Interpreter (path, version or name) whose environment to resolve for")

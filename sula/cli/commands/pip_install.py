@@ -42,11 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", action="store_true", help="Refused: use a virtual environment")
     parser.add_argument("--no-deps", action="store_true",
                         help="Install only the packages asked for, not their dependencies")
-    parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
-                        help="Do not use wheels for these packages (`:all:` for every one)")
-    parser.add_argument("--only-binary", metavar="NAMES", action="append", default=[],
-                        help="Use only wheels for these packages (`:all:` for every one)")
-    parser.add_argument("--no-build", action="store_true", help="Use only wheels (same as --only-binary :all:)")
     parser.add_argument("--prerelease", choices=["disallow", "allow", "if-necessary", "explicit",
                                                  "if-necessary-or-explicit"], default=None,
                         help="When to consider pre-release versions")

@@ -20,12 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "package, or one PEP 751 pylock.toml")
     parser.add_argument("--allow-empty-requirements", action="store_true",
                         help="Let files that pin nothing empty the environment (as uv)")
-    parser.add_argument("--no-binary", metavar="NAMES", action="append", default=[],
-                        help="Build these packages from source instead of using wheels (`:all:` for every one)")
-    parser.add_argument("--only-binary", metavar="NAMES", action="append", default=[],
-                        help="Use only wheels for these packages (`:all:` for every one)")
-    parser.add_argument("--no-build", action="store_true",
-                        help="Never build from source (same as --only-binary :all:)")
     parser.add_argument("--extra", metavar="EXTRA", action="append", default=[],
                         help="Include an extra of pyproject.toml, or of a pylock.toml "
                         "(repeatable)")
