@@ -125,6 +125,27 @@ def parse_hashes(values: Sequence[str]) -> dict[str, set[str]]:
     return out
 
 
+def unpacked_wheels(directory: Path) -> list[tuple[WheelFilename, Path]]:
+    """The unpacked wheels in a cache directory, by their stems (sidecars, locks and other
+    files skipped; no particular order)."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    out = []
+    for stem in names:
+        if stem.startswith(".") or stem.endswith((".sha256", ".lock", ".msgpack")):
+            continue
+        try:
+            fn = WheelFilename.parse(stem + ".whl")
+        except FilenameError:
+            continue
+        path = directory / stem
+        if path.is_dir():
+            out.append((fn, path))
+    return out
+
+
 def _sidecar(entry: Path) -> Path:
     return entry.with_name(entry.name + ".sha256")
 
@@ -191,25 +212,12 @@ class DistributionDatabase:
     def registry_entries(self, index: str, name: str) -> Iterator[CachedWheel]:
         """The unpacked wheels cached for ``name`` from ``index`` (no network)."""
         shard = self.cache.shard(CacheBucket.WHEELS, cache_key(index), name)
-        try:
-            names = os.listdir(shard)
-        except OSError:
-            return
-        for stem in names:
-            if stem.startswith(".") or stem.endswith((".sha256", ".lock", ".msgpack")):
-                continue
-            try:
-                fn = WheelFilename.parse(stem + ".whl")
-            except FilenameError:
-                continue
-            path = shard / stem
-            if path.is_dir():
-                yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
+        for fn, path in unpacked_wheels(shard):
+            yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
 
     def built_registry_entries(self, index: str, name: str, version: str) -> list[CachedWheel]:
         """The wheels built from sdists of ``name`` at ``version`` from ``index`` (no network)."""
-        from sula.database.source import built_wheels
-        from sula.distribution import FilenameError, SdistFilename
+        from sula.distribution import SdistFilename
         from sula.distribution.version import same_version
 
         shard = self.cache.shard(CacheBucket.BUILT_WHEELS, "index", cache_key(index), name)
@@ -232,7 +240,7 @@ class DistributionDatabase:
             for rev in revisions:
                 if rev.startswith(".") or rev.endswith(".lock"):
                     continue
-                for wfn, path in built_wheels(shard / sdist / rev):
+                for wfn, path in unpacked_wheels(shard / sdist / rev):
                     out.append(CachedWheel(filename=wfn, path=path, sha256=_read_sidecar(path),
                                            built=True))
         return out
@@ -448,11 +456,10 @@ class DistributionDatabase:
 
     def _built_hit(self, revision: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
         from sula.database.select import tag_string
-        from sula.database.source import built_wheels
 
         context = self.build_context
         best: tuple[int, WheelFilename, Path] | None = None
-        for fn, path in built_wheels(revision):
+        for fn, path in unpacked_wheels(revision):
             rank = context.interpreter.wheel_priority(tag_string(fn)) if context is not None else 0
             if rank is None:
                 continue

@@ -48,7 +48,6 @@ __all__ = [
     "RegistrySdist",
     "SdistSource",
     "UrlSdist",
-    "built_wheels",
     "revision_dir",
 ]
 
@@ -149,28 +148,6 @@ def read_metadata(revision: Path) -> Metadata | None:
 
 def write_metadata(revision: Path, meta: Metadata) -> None:
     atomic_write_bytes(revision / _METADATA, msgspec.msgpack.encode(meta))
-
-
-def built_wheels(revision: Path) -> list[tuple[WheelFilename, Path]]:
-    """The unpacked wheels in ``revision`` (no particular order)."""
-    try:
-        names = os.listdir(revision)
-    except OSError:
-        return []
-    from sula.distribution import FilenameError
-
-    out = []
-    for stem in names:
-        if stem.startswith(".") or stem.endswith((".sha256", ".lock", ".msgpack")):
-            continue
-        try:
-            fn = WheelFilename.parse(stem + ".whl")
-        except FilenameError:
-            continue
-        path = revision / stem
-        if path.is_dir():
-            out.append((fn, path))
-    return out
 
 
 def check_metadata(meta: Metadata, source: SdistSource) -> None:

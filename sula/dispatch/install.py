@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -416,25 +416,28 @@ def _cached_candidate(
     from sula.installer.plan import same_version
 
     assert want.version is not None
+    version = want.version
     allowed = parse_hashes(want.hashes).get("sha256", set()) if want.hashes else None
-    best: tuple[int, CachedWheel] | None = None
-    for key in keys:
-        found = [*db.registry_entries(key, want.name)] if wheels else []
-        # Built wheels rank after every downloaded one.
-        found += db.built_registry_entries(key, want.name, want.version)
+
+    def best_of(found: Iterable[CachedWheel]) -> CachedWheel | None:
+        best: tuple[int, CachedWheel] | None = None
         for cw in found:
-            if not same_version(cw.filename.version_str, want.version):
+            if not same_version(cw.filename.version_str, version):
                 continue
             rank = interp.wheel_priority(tag_string(cw.filename))
             if rank is None:
                 continue
-            if cw.built:
-                rank += 1 << 20
             if allowed is not None and cw.sha256 not in allowed:
                 continue
             if best is None or rank < best[0]:
                 best = (rank, cw)
-    return best[1] if best is not None else None
+        return best[1] if best is not None else None
+
+    # Built wheels only when no downloaded one fits (a warm install lists no sdist builds).
+    hit = best_of(cw for key in keys for cw in db.registry_entries(key, want.name)) if wheels else None
+    if hit is None:
+        hit = best_of(cw for key in keys for cw in db.built_registry_entries(key, want.name, version))
+    return hit
 
 
 async def _prepare(
