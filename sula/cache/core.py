@@ -11,7 +11,7 @@ Layout (``<root>`` is ``--cache-dir``, ``SULA_CACHE_DIR`` or the platform user c
       wheels-v1/<index-key>/<package>/<wheel-stem>.msgpack     wheel metadata (range reads, PEP 658)
       built-wheels-v1/<source-kind>/<package>/<source-id>/
       interpreters-v2/<key>.marshal
-      git-v1/db/<repo-key>/ and git-v1/checkouts/<repo-key>/<commit>/
+      git-v1/db/<repo-key>/ and git-v1/checkouts/<repo-key>/<commit>/   (layout: sula.git.source)
 
 Buckets are sharded by normalized package name so that ``sula cache clean NAME`` removes
 one directory per bucket and listing a package never reads another's entries.

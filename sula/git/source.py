@@ -10,7 +10,7 @@ URL without credentials, see :func:`sula.git.url.canonical_repository`)::
     <git>/db/<key>.lock               the repository's lock, shared by every sula process
     <git>/checkouts/<key>/<commit>/   work tree of that commit, with a .git whose objects are the
                                       db's (``clone --shared``: setuptools-scm and the like can
-                                      read the history and tags)
+                                      read the history and tags), submodules checked out
 
 A checkout is cloned in ``<root>/.tmp/`` and renamed into place, so a reader sees a whole
 checkout or none; the db is only fetched into and created under the lock.
@@ -44,7 +44,13 @@ from sula.git.errors import (
     GitOfflineError,
     GitReferenceNotFoundError,
 )
-from sula.git.url import canonical_repository, is_full_commit, is_hex, redact_text
+from sula.git.url import (
+    canonical_repository,
+    is_full_commit,
+    is_hex,
+    redact_text,
+    strip_credentials,
+)
 
 __all__ = ["GitCheckout", "GitFetcher"]
 
@@ -256,7 +262,24 @@ class GitFetcher:
             self._git(repository, ["clone", "--shared", "--no-checkout", "--quiet", "--",
                                    str(db), str(work)])
             self._git(repository, ["-C", str(work), "checkout", "--quiet", "--detach", commit])
+            if (work / ".gitmodules").is_file():
+                self._update_submodules(repository, work, commit)
             persist_dir(work, path)
+
+    def _update_submodules(self, repository: str, work: Path, commit: str) -> None:
+        """Check the submodules out, as pip does (they are other repositories: not counted)."""
+        what = f"the submodules of `{redact_url(repository)}` at `{commit}`"
+        if self.offline:
+            raise GitError(f"Fetching {what} needs the network (offline mode)", repository)
+        # Relative submodule URLs (``../lib.git``) are relative to the repository's own URL,
+        # not to the db the checkout was cloned from.
+        self._git(repository, ["-C", str(work), "remote", "set-url", "origin",
+                               strip_credentials(repository)])
+        try:
+            self._git(repository, ["-C", str(work), "submodule", "update", "--init",
+                                   "--recursive", "--quiet"])
+        except GitCommandError as err:
+            raise GitError(f"Failed to fetch {what}", repository) from err
 
     def _git(
         self, repository: str, args: list[str], *, git_dir: Path | None = None, check: bool = True,

@@ -255,3 +255,21 @@ def test_cache_clean_and_prune_with_git_entries(cache: Cache, repo: GitRepo) -> 
     assert checkout.path.is_dir()
     removed = clean_all(cache)  # read-only pack files included
     assert removed.num_files > 10 and not bucket.exists()
+
+
+def test_submodules_are_checked_out(cache: Cache, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # git refuses file:// submodules unless told (CVE-2022-39253); the test says so through
+    # the environment, as a user's configuration would.
+    for name, value in {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "protocol.file.allow",
+                        "GIT_CONFIG_VALUE_0": "always"}.items():
+        monkeypatch.setenv(name, value)
+    make_git_repo(tmp_path / "lib", {"lib.txt": "from the submodule\n"})
+    top = make_git_repo(tmp_path / "top", {"top.txt": "top\n"})
+    top.git("submodule", "--quiet", "add", "../lib", "vendor/lib")  # a relative URL
+    top.commit({}, "add the submodule")
+    checkout = GitFetcher(cache).fetch_sync(top.url, "main")
+    assert (checkout.path / "vendor" / "lib" / "lib.txt").read_text() == "from the submodule\n"
+    shutil.rmtree(checkout.path)
+    with pytest.raises(GitError, match=r"^Fetching the submodules of `file://.*` needs the network"):
+        GitFetcher(cache, offline=True).fetch_sync(top.url, "main")
