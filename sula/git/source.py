@@ -29,7 +29,7 @@ import os
 import subprocess
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sula._fs import lock, persist_dir, temp_dir_in
@@ -113,9 +113,14 @@ class GitFetcher:
         self._memo: dict[tuple[str, str | None], GitCheckout] = {}
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        # One single-flight map per event loop: build environments run on loops of their own.
+        # Per event loop (build environments run on loops of their own): one flight per
+        # repository and reference, and one worker thread per repository at a time, so that
+        # callers queued behind a fetch wait on the loop, not in the thread pool.
         self._once: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, OnceMap[tuple[str, str | None], GitCheckout]
+        ] = weakref.WeakKeyDictionary()
+        self._async_locks: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, asyncio.Lock]
         ] = weakref.WeakKeyDictionary()
 
     @property
@@ -127,10 +132,17 @@ class GitFetcher:
         """Resolve ``reference`` of ``repository`` to a commit and check it out (in a worker
         thread); concurrent callers for the same repository and reference share one flight."""
         loop = asyncio.get_running_loop()
+        key = cache_key(canonical_repository(repository))
         with self._guard:
             once = self._once.setdefault(loop, OnceMap())
-        key = (cache_key(canonical_repository(repository)), reference)
-        return await once.run(key, lambda _: asyncio.to_thread(self.fetch_sync, repository, reference))
+            repo_lock = self._async_locks.setdefault(loop, {}).setdefault(key, asyncio.Lock())
+
+        async def run(_: tuple[str, str | None]) -> GitCheckout:
+            async with repo_lock:
+                return await asyncio.to_thread(self.fetch_sync, repository, reference)
+
+        found = await once.run((key, reference), run)
+        return found if found.repository == repository else replace(found, repository=repository)
 
     def fetch_sync(self, repository: str, reference: str | None = None) -> GitCheckout:
         """:meth:`fetch`, blocking."""
@@ -143,7 +155,8 @@ class GitFetcher:
             if found is None or not found.path.is_dir():  # (gone: a clean between two calls)
                 found = self._checkout(repository, canonical, key, reference)
                 self._memo[(key, reference)] = found
-            return found
+        # The same repository may be spelled with other credentials or a trailing slash.
+        return found if found.repository == repository else replace(found, repository=repository)
 
     # ------------------------------------------------------------------------- internals
 

@@ -97,6 +97,10 @@ def test_two_subdirectories_fetch_once(cache: Cache, repo: GitRepo) -> None:
     assert a.parent == b.parent == head
     assert (tagged / "version.txt").read_text() == "1\n"
     assert fetcher.fetch_count == 1
+    # Another spelling of the same repository (credentials, trailing slash) shares the fetch
+    # and the checkout, and keeps its own spelling.
+    other = fetcher.fetch_sync("file://user@" + repo.url.removeprefix("file://") + "/", "main")
+    assert other.repository.startswith("file://user@") and other.path == a.parent
     assert len(checkouts_of(cache, repo.url)) == 2
 
 
