@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
     from sula.context import BuildContext
     from sula.database.source import SdistSource
+    from sula.database.tree import GitSource, TreeSource
     from sula.distribution.metadata import Metadata
+    from sula.git import GitFetcher
 
 __all__ = [
     "CachedWheel",
@@ -178,8 +180,12 @@ class DistributionDatabase:
         concurrency: int = 16,
         threads: int | None = None,
         build_context: BuildContext | None = None,
+        git: GitFetcher | None = None,
+        offline: bool = False,
     ) -> None:
         self.cache = cache
+        self._git = git
+        self._offline = offline
         self.client = client
         self.reporter = reporter
         self.build_context = build_context
@@ -370,12 +376,15 @@ class DistributionDatabase:
 
     # -- source distributions --------------------------------------------------------
 
-    async def get_or_build_wheel_metadata(self, source: SdistSource) -> Metadata:
+    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata:
         """The core metadata of ``source``: from the built-wheel cache, else read statically
         from the archive where the sdist states it reliably, else from its build backend
         (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it)."""
         from sula.database.source import read_metadata, revision_dir
+        from sula.database.tree import TreeSource
 
+        if isinstance(source, TreeSource):
+            return await self._tree_metadata(source)
         revision = revision_dir(self.cache, source)
         meta = read_metadata(revision)
         if meta is not None:
@@ -411,18 +420,25 @@ class DistributionDatabase:
             write_metadata(revision, meta)
             return meta
 
-    def lookup_built(self, source: SdistSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
+    def lookup_built(self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
         """A wheel already built from ``source`` for the build context's interpreter (no I/O
         beyond listing the revision directory)."""
         from sula.database.source import revision_dir
+        from sula.database.tree import TreeSource
 
+        if isinstance(source, TreeSource):
+            found = self._tree_revision(source)
+            return self._built_hit(found, {}) if found is not None else None
         return self._built_hit(revision_dir(self.cache, source), parse_hashes(hashes))
 
-    async def get_or_build_wheel(self, source: SdistSource, hashes: Sequence[str] = ()) -> CachedWheel:
+    async def get_or_build_wheel(self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()) -> CachedWheel:
         """A wheel of ``source`` for the build context's interpreter, unpacked in the cache:
         built once, then reused by every later run."""
         from sula.database.source import revision_dir
+        from sula.database.tree import TreeSource
 
+        if isinstance(source, TreeSource):
+            return await self._tree_wheel(source)
         revision = revision_dir(self.cache, source)
         allowed = parse_hashes(hashes)
         hit = self._built_hit(revision, allowed)
@@ -472,7 +488,129 @@ class DistributionDatabase:
             return None
         return CachedWheel(filename=best[1], path=best[2], sha256=digest, built=True)
 
-    def _context(self, source: SdistSource) -> BuildContext:
+    # -- source trees (local projects, editables, git checkouts) -------------------------
+
+    async def checkout(self, source: GitSource) -> TreeSource:
+        """The tree of a git requirement: its reference resolved to a full commit and checked
+        out in ``git-v1/`` (one fetch per repository for this database's whole run)."""
+        from sula.database.tree import GitPin, TreeSource
+
+        if self._git is None:
+            from sula.git import GitFetcher
+
+            self._git = GitFetcher(self.cache, offline=self._offline)
+        co = await self._git.fetch(source.repository, source.reference)
+        path = co.source_tree(source.subdirectory)
+        pin = GitPin(repository=source.repository, commit=co.commit, reference=source.reference,
+                     subdirectory=source.subdirectory)
+        return TreeSource(path=path, name=source.name, git=pin)
+
+    def _tree_revision(self, source: TreeSource) -> Path | None:
+        """The revision directory of ``source`` that holds its metadata, if one is cached
+        (an unnamed tree: the one package directory under its stamp)."""
+        from sula.database.tree import tree_base
+
+        base = tree_base(self.cache, source)
+        if source.name is not None:
+            return base / source.name if (base / source.name / "metadata.msgpack").is_file() else None
+        try:
+            names = [n for n in os.listdir(base) if not n.startswith(".") and not n.endswith(".lock")]
+        except OSError:
+            return None
+        for name in sorted(names):
+            if (base / name / "metadata.msgpack").is_file():
+                return base / name
+        return None
+
+    async def _tree_metadata(self, source: TreeSource) -> Metadata:
+        from sula.database.source import read_metadata
+
+        found = self._tree_revision(source)
+        if found is not None:
+            meta = read_metadata(found)
+            if meta is not None:
+                return meta
+        from sula.database.tree import tree_base
+
+        base = tree_base(self.cache, source)
+
+        async def compute(key: Path) -> Metadata:
+            return await self._build_tree_metadata(source, key)
+
+        return await self._meta_once.run(base, compute)
+
+    async def _build_tree_metadata(self, source: TreeSource, base: Path) -> Metadata:
+        from packaging.utils import canonicalize_name
+
+        from sula.context import BuildKind
+        from sula.database.source import build_tree, read_metadata, write_metadata
+        from sula.database.tree import check_tree_metadata
+        from sula.distribution.sdist import static_tree_metadata
+
+        async with self._file_lock(base):
+            found = self._tree_revision(source)
+            if found is not None and (meta := read_metadata(found)) is not None:
+                return meta
+            loop = asyncio.get_running_loop()
+            meta = await loop.run_in_executor(self._pool, static_tree_metadata, source.path)
+            if meta is None:
+                context = self._context(source)
+                kind = BuildKind.EDITABLE if source.editable else BuildKind.WHEEL
+                with span("build_metadata", tree=str(source)), \
+                        temp_dir_in(self.cache.temp_root, prefix="build-") as tmp:
+                    meta, _wheel = await build_tree(
+                        await _build_dir(source, tmp), tmp, str(source),
+                        lambda m: base / canonicalize_name(m.name),
+                        context=context, kind=kind, wheel=False, sha256=None,
+                        check=lambda m: check_tree_metadata(m.name, source), name=source.name)
+            check_tree_metadata(meta.name, source)
+            revision = base / canonicalize_name(meta.name)
+            revision.mkdir(parents=True, exist_ok=True)
+            write_metadata(revision, meta)
+            return meta
+
+    async def _tree_wheel(self, source: TreeSource) -> CachedWheel:
+        found = self._tree_revision(source)
+        if found is not None:
+            hit = self._built_hit(found, {})
+            if hit is not None:
+                return hit
+        from sula.database.tree import tree_base
+
+        base = tree_base(self.cache, source)
+
+        async def compute(key: Path) -> CachedWheel:
+            return await self._build_tree_wheel(source, key)
+
+        return await self._built_once.run(base, compute)
+
+    async def _build_tree_wheel(self, source: TreeSource, base: Path) -> CachedWheel:
+        from packaging.utils import canonicalize_name
+
+        from sula.context import BuildKind
+        from sula.database.source import build_tree, read_metadata, write_metadata
+        from sula.database.tree import check_tree_metadata
+
+        async with self._file_lock(base):
+            found = self._tree_revision(source)
+            if found is not None and (hit := self._built_hit(found, {})) is not None:
+                return hit
+            context = self._context(source)
+            kind = BuildKind.EDITABLE if source.editable else BuildKind.WHEEL
+            with span("build_wheel", tree=str(source)), \
+                    temp_dir_in(self.cache.temp_root, prefix="build-") as tmp:
+                meta, built = await build_tree(
+                    await _build_dir(source, tmp), tmp, str(source), lambda m: base / canonicalize_name(m.name),
+                    context=context, kind=kind, wheel=True, sha256=None,
+                    check=lambda m: check_tree_metadata(m.name, source), name=source.name)
+            assert built is not None
+            fn, path = built
+            revision = path.parent
+            if read_metadata(revision) is None:
+                write_metadata(revision, meta)
+            return CachedWheel(filename=fn, path=path, sha256=None, built=True)
+
+    def _context(self, source: SdistSource | TreeSource) -> BuildContext:
         if self.build_context is None:
             from sula.database.source import BuildUnavailableError
 
@@ -510,6 +648,21 @@ class DistributionDatabase:
             algo = next(iter(allowed))
             raise HashMismatchError(archive.name, algo, sorted(allowed[algo]), digests.get(algo, "?"))
         return archive, digests["sha256"]
+
+
+async def _build_dir(source: TreeSource, tmp: Path) -> Path:
+    """Where ``source`` is built: a local directory in place (as pip and uv build it), a git
+    checkout from a copy, since the checkout is shared by every run and must stay as checked
+    out (backends write ``build/`` and ``*.egg-info`` into the tree)."""
+    if source.git is None or source.editable:
+        return source.path
+    import shutil
+
+    dest = tmp / "src"
+    # `.git` comes along (it borrows the cached repository's objects): setuptools-scm and
+    # hatch-vcs read the version from it.
+    await asyncio.to_thread(shutil.copytree, source.path, dest, symlinks=True)
+    return dest
 
 
 def _listed_sha256(source: WheelSource) -> str | None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +40,7 @@ from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_met
 
 if TYPE_CHECKING:
     from sula.cache import Cache
-    from sula.context import BuildContext
+    from sula.context import BuildContext, BuildKind
 
 __all__ = [
     "BuildUnavailableError",
@@ -200,39 +200,63 @@ async def build(
     unpacked into ``revision``. Returns the metadata and the unpacked wheel when one was built."""
     from sula._archive import extract_sdist
     from sula.context import BuildKind
-    from sula.database.unzip import unzip_wheel
 
-    what = str(source)
     with temp_dir_in(cache.temp_root, prefix="build-") as tmp:
         tree = await asyncio.to_thread(extract_sdist, archive, tmp / "src")
-        handle = await context.setup_build(tree, package=what, name=source.name, kind=BuildKind.WHEEL)
-        try:
-            if not wheel:
-                out = tmp / "metadata"
-                out.mkdir()
-                dist_info = await handle.metadata(out)
-                if dist_info is not None:
-                    meta = dist_info_metadata(dist_info)
-                    check_metadata(meta, source)
-                    return meta, None
-            out = tmp / "wheel"
-            out.mkdir()
-            built = await handle.wheel(out)
-        finally:
-            await handle.close()
-        from sula.distribution import FilenameError
+        return await build_tree(tree, tmp, str(source), revision, context=context, kind=BuildKind.WHEEL,
+                                wheel=wheel, sha256=sha256,
+                                check=lambda meta: check_metadata(meta, source),
+                                name=source.name)
 
-        try:
-            fn = WheelFilename.parse(built.name)
-        except FilenameError as err:
-            raise DistributionError(f"The backend of `{what}` built `{built.name}`, not a wheel") from err
-        unpacked = tmp / "unpacked"
-        unpacked.mkdir()
-        await asyncio.to_thread(unzip_wheel, built, unpacked, built.name)
-        meta = unpacked_metadata(unpacked)
-        check_metadata(meta, source)
-        dest = revision / fn.stem
-        if sha256:
-            atomic_write_text(revision / (fn.stem + ".sha256"), sha256 + "\n")
-        persist_dir(unpacked, dest)
-        return meta, (fn, dest)
+
+async def build_tree(
+    tree: Path,
+    tmp: Path,
+    what: str,
+    revision: Path | Callable[[Metadata], Path],
+    *,
+    context: BuildContext,
+    kind: BuildKind,
+    wheel: bool,
+    sha256: str | None,
+    check: Callable[[Metadata], None],
+    name: NormalizedName | None,
+) -> tuple[Metadata, tuple[WheelFilename, Path] | None]:
+    """Build the source tree ``tree`` (in place) with scratch space ``tmp``: its metadata
+    (``wheel=False``, when the backend has the hook) or a wheel (``kind``: regular or
+    editable), unpacked into ``revision`` (or the directory it names for the metadata)."""
+    from sula.database.unzip import unzip_wheel
+
+    handle = await context.setup_build(tree, package=what, name=name, kind=kind)
+    try:
+        if not wheel:
+            out = tmp / "metadata"
+            out.mkdir()
+            dist_info = await handle.metadata(out)
+            if dist_info is not None:
+                meta = dist_info_metadata(dist_info)
+                check(meta)
+                return meta, None
+        out = tmp / "wheel"
+        out.mkdir()
+        built = await handle.wheel(out)
+    finally:
+        await handle.close()
+    from sula.distribution import FilenameError
+
+    try:
+        fn = WheelFilename.parse(built.name)
+    except FilenameError as err:
+        raise DistributionError(f"The backend of `{what}` built `{built.name}`, not a wheel") from err
+    unpacked = tmp / "unpacked"
+    unpacked.mkdir()
+    await asyncio.to_thread(unzip_wheel, built, unpacked, built.name)
+    meta = unpacked_metadata(unpacked)
+    check(meta)
+    target = revision if isinstance(revision, Path) else revision(meta)
+    target.mkdir(parents=True, exist_ok=True)
+    dest = target / fn.stem
+    if sha256:
+        atomic_write_text(target / (fn.stem + ".sha256"), sha256 + "\n")
+    persist_dir(unpacked, dest)  # False: another process built the same wheel first
+    return meta, (fn, dest)

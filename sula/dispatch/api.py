@@ -33,6 +33,7 @@ def _split(requirements: Sequence[str | os.PathLike[str]]) -> tuple[list[str], l
 def install(
     requirements: Sequence[str | os.PathLike[str]] = (),
     *,
+    editables: Sequence[str | os.PathLike[str]] = (),
     constraints: Sequence[str | os.PathLike[str]] = (),
     overrides: Sequence[str | os.PathLike[str]] = (),
     python: str | os.PathLike[str] | None = None,
@@ -62,7 +63,8 @@ def install(
 
     ``requirements``: strings are requirements as on the command line (``"flask>=3"``, a URL,
     a wheel path); ``os.PathLike`` values are requirements files (a wheel or directory path
-    is taken as the distribution itself). ``python``: an interpreter path, a venv directory,
+    is taken as the distribution itself). ``editables``: project directories to install in
+    editable mode (``-e``). ``python``: an interpreter path, a venv directory,
     a version (``"3.12"``) or a name; default: the active virtual environment, then ``.venv``.
     ``target``/``prefix``: install into that directory/scheme instead (pip's options).
     ``sync=True`` makes the environment hold exactly the resolution, removing everything
@@ -90,9 +92,10 @@ def install(
     if isinstance(requirements, (str, os.PathLike)):
         requirements = [requirements]
     packages, files = _split(requirements)
-    if not (packages or files):
+    if not (packages or files or editables):
         raise SulaError("Give at least one requirement to install")
-    spec = from_sources(requirements=files, constraints=constraints, overrides=overrides, packages=packages)
+    spec = from_sources(requirements=files, constraints=constraints, overrides=overrides, packages=packages,
+                        editables=[os.fspath(e) for e in editables])
     mode: LinkMode | None
     try:
         mode = LinkMode(link_mode) if link_mode is not None else None

@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     from sula.context import BuildContext, BuildOptions
     from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
     from sula.database.source import SdistSource
+    from sula.database.tree import GitSource, TreeSource
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Plan, Reinstall, Wanted
     from sula.installer.site_packages import SitePackages
     from sula.interpreter import Interpreter
-    from sula.requirements.types import RequirementsSpec
+    from sula.requirements.types import RequirementEntry, RequirementsSpec
     from sula.resolver.options import BinaryPolicy
 
 __all__ = [
@@ -175,10 +176,13 @@ SILENT: InstallReporter = _Silent()
 
 
 def wanted_from_spec(
-    spec: RequirementsSpec, interp: Interpreter, *, require_hashes: bool
+    spec: RequirementsSpec, interp: Interpreter, *, require_hashes: bool,
+    cache: Cache | None = None, settings: InstallSettings | None = None,
 ) -> list[Wanted]:
     """Pinned requirements as they are, without resolution (``pip sync``): markers evaluated,
-    extras ignored; an unpinned registry requirement is an error."""
+    extras ignored; an unpinned registry requirement is an error. Directories and git
+    requirements (with ``cache`` and ``settings``) are named and located from their
+    metadata: a git reference resolved to its commit, a project's metadata from its backend."""
     from packaging.utils import canonicalize_name
 
     from sula.installer.errors import (
@@ -194,12 +198,18 @@ def wanted_from_spec(
         from sula.dispatch.lock import wanted_from_lock
 
         return wanted_from_lock(spec.lock, interp)
+    from sula.resolver.sources import is_tree
+
     env = interp.marker_environment()
     out: dict[str, Wanted] = {}
+    trees: list[RequirementEntry] = []
     for entry in [*spec.requirements, *spec.editables]:
         req = entry.requirement
         marker = req.marker
         if marker is not None and not marker.evaluate(dict(env)):
+            continue
+        if is_tree(req) and cache is not None and settings is not None:
+            trees.append(entry)
             continue
         origin = str(entry.origin)
         if require_hashes and not entry.hashes and not (isinstance(req, UrlRequirement) and req.kind is UrlKind.PATH):
@@ -224,7 +234,52 @@ def wanted_from_spec(
         if prev is not None and (prev.url != want.url or not same_version(prev.version or "", want.version or "")):
             raise InstallError(f"`{name}` is pinned twice, as `{prev}` and as `{want}`")
         out[name] = want
+    if trees:
+        assert cache is not None and settings is not None
+        for want in _tree_wants(trees, spec, cache=cache, interp=interp, settings=settings):
+            prev = out.get(want.name)
+            if prev is not None:
+                raise InstallError(f"`{want.name}` is pinned twice, as `{prev}` and as `{want}`")
+            out[want.name] = want
     return list(out.values())
+
+
+def _tree_wants(
+    entries: Sequence[RequirementEntry], spec: RequirementsSpec, *, cache: Cache, interp: Interpreter,
+    settings: InstallSettings,
+) -> list[Wanted]:
+    """The wanted distributions of directory and git requirements (``pip sync``): each tree
+    checked out (git) and named from its metadata, without resolving its dependencies."""
+    from sula.database import DistributionDatabase
+    from sula.database.tree import fresh_after
+    from sula.installer.plan import Wanted
+    from sula.requirements.types import UrlRequirement
+    from sula.resolver.options import index_for
+    from sula.resolver.sources import tree_of
+
+    index = index_for(settings.index, spec)
+
+    async def main() -> list[Wanted]:
+        from packaging.utils import canonicalize_name
+
+        db = DistributionDatabase(cache=cache, offline=settings.client.offline,
+                                  build_context=replace(settings, index=index).build_context(cache, interp))
+        try:
+            async def one(entry: RequirementEntry) -> Wanted:
+                req = entry.requirement
+                assert isinstance(req, UrlRequirement)
+                tree = await tree_of(req, db, editable=entry.editable)
+                meta = await db.get_or_build_wheel_metadata(tree)
+                name = canonicalize_name(meta.name)
+                tree = replace(tree, name=name)
+                return Wanted(name=name, url=tree.url, editable=tree.editable, source=tree,
+                              fresh_after=fresh_after(tree))
+
+            return list(await asyncio.gather(*(one(e) for e in entries)))
+        finally:
+            db.close()
+
+    return asyncio.run(main())
 
 
 def requested_satisfied(
@@ -312,40 +367,62 @@ def resolve_wanted(
         binary=binary_policy(settings, spec),
         python_version=python.version,
     )
-    manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
     index = index_for(settings.index, spec)
+    named_spec = spec
 
     async def resolve() -> ResolutionGraph:
+        nonlocal named_spec
         from sula.database import DistributionDatabase
+        from sula.resolver.sources import name_sources
 
         async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
-            if settings.no_deps:
-                from sula.dispatch.direct import resolve_direct
-
-                return await resolve_direct(manifest, client=client, python=python, options=options)
-            db = DistributionDatabase(cache=cache, client=client,
+            db = DistributionDatabase(cache=cache, client=client, offline=settings.client.offline,
                                       build_context=replace(settings, index=index).build_context(cache, interp))
             try:
+                named_spec = await name_sources(spec, db)
+                manifest = Manifest.from_spec(named_spec, markers=python.markers, preferences=preferences)
+                if settings.no_deps:
+                    from sula.dispatch.direct import resolve_direct
+
+                    return await resolve_direct(manifest, client=client, python=python, options=options,
+                                                sources=db)
                 return await resolve_async(manifest, client=client, python=python, options=options,
                                            sources=db)
             finally:
                 db.close()
 
     graph = asyncio.run(resolve())
+    spec = named_spec
+    from sula.resolver.sources import drop_projects
+
+    drop_projects(graph, spec)
     hashes: dict[str, tuple[str, ...]] = {}
     requested: set[str] = set()
+    editable: set[str] = set()
     for entry in [*spec.requirements, *spec.editables]:
         if entry.name is not None:
             requested.add(canonicalize_name(entry.name))
             if entry.hashes:
                 hashes[entry.name] = entry.hashes
+            if entry.editable:
+                editable.add(canonicalize_name(entry.name))
     wanted: list[Wanted] = []
     for pinned in graph.sorted():
         url = (pinned.file_url or pinned.url) if pinned.url is not None else None
+        if pinned.tree is not None:
+            from sula.database.tree import TreeSource, fresh_after
+
+            tree = pinned.tree
+            assert isinstance(tree, TreeSource)
+            tree = replace(tree, name=pinned.name, editable=pinned.name in editable)
+            wanted.append(Wanted(name=pinned.name, url=tree.url, editable=tree.editable, source=tree,
+                                 requested=pinned.name in requested, fresh_after=fresh_after(tree)))
+            continue
         wanted.append(Wanted(
             name=pinned.name,
             version=None if url is not None else str(pinned.version),
             url=url,
+            editable=pinned.name in editable,
             hashes=hashes.get(pinned.name, ()),
             requested=pinned.name in requested,
         ))
@@ -395,7 +472,12 @@ def direct_source(want: Wanted) -> WheelSource | SdistSource:
 
 
 def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
-    """PEP 610 ``direct_url.json`` for URL and path installs; None for registry ones."""
+    """PEP 610 ``direct_url.json`` for URL, path, directory and git installs; None for
+    registry ones."""
+    from sula.database.tree import TreeSource
+
+    if isinstance(want.source, TreeSource):
+        return want.source.direct_url()
     if want.url is None:
         return None
     archive: dict[str, object] = {}
@@ -448,19 +530,25 @@ async def _prepare(
     the pinned version when the binary policy allows one, else the version's sdist, built."""
     from sula.database.select import registry_wheel, select_wheel
     from sula.database.source import RegistrySdist
+    from sula.database.tree import GitSource
     from sula.distribution import SdistFilename
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
 
-    async def get(source: WheelSource | SdistSource, hashes: Sequence[str]) -> CachedWheel:
+    async def get(source: WheelSource | SdistSource | TreeSource | GitSource,
+                  hashes: Sequence[str]) -> CachedWheel:
         from sula.database import PathWheel, RegistryWheel, UrlWheel
 
         if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
             return await db.get_wheel(source, hashes)
+        assert not isinstance(source, GitSource)
         return await db.get_or_build_wheel(source, hashes)
 
     async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
-        if want.source is not None:  # a lock file's wheel or sdist
+        if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out
+            tree = replace(await db.checkout(want.source), name=want.name)
+            return replace(want, source=tree), await db.get_or_build_wheel(tree, want.hashes)
+        if want.source is not None:  # a lock file's wheel or sdist, or a source tree
             return want, await get(want.source, want.hashes)
         if want.url is not None:
             return want, await get(direct_source(want), want.hashes)
@@ -642,17 +730,20 @@ def install_wanted(
         env_lock.enter_context(lock(layout.lock_path()))
     site = SitePackages.from_layout(layout)
     policy = binary_policy(settings, spec)
-    db = DistributionDatabase(cache=cache,
+    db = DistributionDatabase(cache=cache, offline=settings.client.offline,
                               build_context=replace(settings, index=index).build_context(cache, interp))
     try:
         keys = _index_keys(index)
 
         def find_cached(want: Wanted) -> CachedWheel | None:
             from sula.database import PathWheel, RegistryWheel, UrlWheel
+            from sula.database.tree import GitSource
             from sula.errors import SulaError
 
             if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
                 return db.lookup(want.source, want.hashes)
+            if isinstance(want.source, GitSource):
+                return None  # checked out (from the cache when known) when prepared
             if want.source is not None:
                 return db.lookup_built(want.source, want.hashes)
             if want.url is not None:
@@ -700,7 +791,7 @@ def install_wanted(
         if plan.remote:
             # Fail on inputs that need a build before anything is downloaded or removed.
             for want in plan.remote:
-                if want.url is not None:
+                if want.url is not None and want.source is None:
                     direct_source(want)
             t = time.perf_counter()
             db.reporter = reporter.on_download_start(len(plan.remote))

@@ -182,14 +182,29 @@ def _wanted(lock: Pylock, pkg: LockedPackage, interp: Interpreter, display: str)
         return Wanted(name=pkg.name, url=url or (path.as_uri() if path else None),
                       hashes=_hashes(pkg.archive))
     if pkg.directory is not None:
+        from sula.database.tree import TreeSource, fresh_after
+
         base = lock.path.parent if lock.path is not None else Path.cwd()
         target = (base / str(pkg.directory["path"])).resolve()
-        return Wanted(name=pkg.name, url=target.as_uri(),
-                      editable=bool(pkg.directory.get("editable", False)))
+        subdirectory = pkg.directory.get("subdirectory")
+        if isinstance(subdirectory, str) and subdirectory:
+            target = target / subdirectory
+        tree = TreeSource(path=target, name=pkg.name, editable=bool(pkg.directory.get("editable", False)))
+        return Wanted(name=pkg.name, url=tree.url, editable=tree.editable, source=tree,
+                      fresh_after=fresh_after(tree))
     assert pkg.vcs is not None
-    from sula.installer.errors import SourceBuildRequiredError
+    from sula.database.tree import GitSource
+    from sula.installer.errors import InstallError
 
-    raise SourceBuildRequiredError(f"{pkg.name} @ {pkg.vcs.get('type')}+{pkg.vcs.get('url')}")
+    vcs = pkg.vcs
+    repository, commit = vcs.get("url"), vcs.get("commit-id")
+    if vcs.get("type") != "git" or not isinstance(repository, str) or not isinstance(commit, str):
+        raise InstallError(f"`{pkg.name}` in the lock is a `{vcs.get('type')}` source without a url and "
+                           "commit-id; only git sources with both can be installed")
+    subdirectory = vcs.get("subdirectory")
+    source = GitSource(repository=repository, reference=commit, name=pkg.name,
+                       subdirectory=subdirectory if isinstance(subdirectory, str) else None)
+    return Wanted(name=pkg.name, url=str(source).split(" @ ", 1)[-1], source=source)
 
 
 def _wheel_version(f: LockedFile) -> str:

@@ -23,7 +23,7 @@ import zipfile
 from sula.distribution.egg_info import and_marker
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 
-__all__ = ["metadata_from_sdist_bytes", "static_metadata"]
+__all__ = ["metadata_from_sdist_bytes", "static_metadata", "static_tree_metadata"]
 
 _log = logging.getLogger(__name__)
 _MAX_MEMBER = 8 * 1024 * 1024
@@ -121,3 +121,14 @@ def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
                     requires_python=rp if isinstance(rp, str) else None, provides_extra=extras,
                     metadata_version="2.2")
 
+
+
+def static_tree_metadata(project_dir: str | os.PathLike[str]) -> Metadata | None:
+    """The metadata a project directory states statically in its ``pyproject.toml`` (PEP 621
+    name, version and dependencies, none dynamic), or ``None`` when only its backend can tell."""
+    try:
+        with open(os.path.join(project_dir, "pyproject.toml"), "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    return _from_pyproject(data, None)

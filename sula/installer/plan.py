@@ -18,6 +18,7 @@ from sula.installer.site_packages import InstalledDist, SitePackages
 if TYPE_CHECKING:
     from sula.database import CachedWheel, WheelSource
     from sula.database.source import SdistSource
+    from sula.database.tree import GitSource, TreeSource
 
 __all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
 
@@ -27,7 +28,9 @@ class Wanted:
     """One distribution the environment must have: a registry pin or a direct URL/path.
 
     ``source`` is the wheel or sdist to fetch for a registry pin when it is already chosen
-    (a lock file's); None: the index is asked.
+    (a lock file's), or the source tree of a directory or git requirement; None: the index is
+    asked. ``fresh_after``: for a local directory, the newest modification time (ns) that its
+    build depends on; an installed copy older than that is rebuilt and reinstalled.
     """
 
     name: NormalizedName
@@ -36,7 +39,8 @@ class Wanted:
     editable: bool = False
     hashes: tuple[str, ...] = ()
     requested: bool = True
-    source: WheelSource | SdistSource | None = None
+    source: WheelSource | SdistSource | TreeSource | GitSource | None = None
+    fresh_after: int | None = None
 
     def __str__(self) -> str:
         if self.url is not None:
@@ -79,12 +83,43 @@ def _normalize_url(url: str) -> str:
     return url.split("#", 1)[0].rstrip("/")
 
 
+def _git_satisfies(dist: InstalledDist, want: Wanted) -> bool | None:
+    """A git install satisfies a git pin when repository, commit and subdirectory match."""
+    from sula.database.tree import GitPin, GitSource
+
+    pin = getattr(want.source, "git", None)
+    if isinstance(want.source, GitSource) and want.source.reference is not None:
+        # A lock's git package: its reference is the full commit.
+        src = want.source
+        pin = GitPin(repository=src.repository, commit=src.reference or "", subdirectory=src.subdirectory)
+    if pin is None:
+        return None
+    info = dist.direct_url or {}
+    vcs = info.get("vcs_info")
+    return (isinstance(vcs, dict) and vcs.get("commit_id") == pin.commit
+            and _normalize_url(str(info.get("url", ""))) == _normalize_url(pin.recorded_repository)
+            and (info.get("subdirectory") or None) == (pin.subdirectory or None)
+            and dist.editable == want.editable)
+
+
+def _installed_after(dist: InstalledDist, when: int) -> bool:
+    try:
+        return dist.path.stat().st_mtime_ns >= when
+    except OSError:
+        return False
+
+
 def _satisfies(dist: InstalledDist, want: Wanted) -> bool:
+    git = _git_satisfies(dist, want)
+    if git is not None:
+        return git
     if want.url is not None:
         if dist.url is None or _normalize_url(dist.url) != _normalize_url(want.url):
             return False
         if want.editable != dist.editable:
             return False
+        if want.fresh_after is not None and not _installed_after(dist, want.fresh_after):
+            return False  # the project changed since it was installed
         return want.version is None or same_version(dist.version, want.version)
     if dist.direct_url is not None or dist.editable:
         # Installed from a URL, path or editable source; a registry pin wants the registry's.

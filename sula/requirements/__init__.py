@@ -39,13 +39,11 @@ from __future__ import annotations
 
 from sula.requirements._requirement import is_url
 from sula.requirements.errors import (
-    DynamicDependenciesError,
     IncludeCycleError,
     RequirementsError,
     RequirementsFileError,
     RequirementsParseError,
     RequirementSyntaxError,
-    SourceBuildNotSupportedError,
     UnknownExtraError,
 )
 from sula.requirements.pyproject import PyprojectError, read_pyproject
@@ -65,7 +63,6 @@ from sula.requirements.types import (
 parse_requirement = parse_requirement_string
 
 __all__ = [
-    "DynamicDependenciesError",
     "IncludeCycleError",
     "Origin",
     "PyprojectError",
@@ -77,7 +74,6 @@ __all__ = [
     "RequirementsFileError",
     "RequirementsParseError",
     "RequirementsSpec",
-    "SourceBuildNotSupportedError",
     "UnknownExtraError",
     "UrlKind",
     "UrlRequirement",

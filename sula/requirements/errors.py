@@ -10,14 +10,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
-    "DynamicDependenciesError",
     "IncludeCycleError",
     "InputError",
     "RequirementSyntaxError",
     "RequirementsError",
     "RequirementsFileError",
     "RequirementsParseError",
-    "SourceBuildNotSupportedError",
     "UndefinedNameError",
     "UnknownExtraError",
 ]
@@ -114,26 +112,6 @@ class RequirementsFileError(InputError):
     """A requirements input that cannot be read (missing, a directory, not text)."""
 
     template = "Failed to read requirements file `{path}`: {reason}"
-
-
-class SourceBuildNotSupportedError(RequirementsError):
-    """An input that only a source build could read (``setup.py``, ``setup.cfg``, dynamic deps)."""
-
-    def __init__(self, path: Path | str, what: str) -> None:
-        super().__init__(
-            f"Cannot read {what} from `{path}`: that needs a source build, which is not supported yet"
-        )
-        self.path = path
-        self.what = what
-
-
-class DynamicDependenciesError(SourceBuildNotSupportedError):
-    """``pyproject.toml`` lists ``dependencies`` or ``optional-dependencies`` in ``project.dynamic``."""
-
-    def __init__(self, path: Path | str, fields: list[str]) -> None:
-        names = ", ".join(f"`{f}`" for f in fields)
-        super().__init__(path, f"dynamic {names}")
-        self.fields = fields
 
 
 class UndefinedNameError(RequirementsError):

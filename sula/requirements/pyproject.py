@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING
 
 from sula.requirements._requirement import LocatedError, parse_requirement
 from sula.requirements.errors import (
-    DynamicDependenciesError,
     InputError,
     RequirementsFileError,
     RequirementsParseError,
-    SourceBuildNotSupportedError,
     UnknownExtraError,
 )
 from sula.requirements.types import (
@@ -76,8 +74,9 @@ def read_pyproject(
     ``optional-dependencies`` of the chosen ``extras`` (or all of them with ``all_extras``).
 
     A dependency on the project itself with extras (``all = ["me[a,b]"]``) pulls in those
-    extras' dependencies, as pip and uv do. Dependencies declared ``dynamic`` need a build
-    and raise :class:`DynamicDependenciesError`.
+    extras' dependencies, as pip and uv do. Dependencies declared ``dynamic`` (or no
+    ``[project]`` table) need the backend: the spec then holds one ``dependencies_only``
+    entry on the project directory (see :func:`project_entry`).
     """
     from packaging.utils import canonicalize_name
 
@@ -86,7 +85,7 @@ def read_pyproject(
     data, text = load_toml(path)
     project = data.get("project")
     if project is None:
-        raise SourceBuildNotSupportedError(display, "dependencies without a `[project]` table")
+        return RequirementsSpec(requirements=(project_entry(path, display, extras, all_extras),))
     if not isinstance(project, dict):
         raise PyprojectError(display, "`project` must be a table")
     dynamic = project.get("dynamic", [])
@@ -95,7 +94,7 @@ def read_pyproject(
         if f in ("dependencies", "optional-dependencies")
     ]
     if dynamic_fields:
-        raise DynamicDependenciesError(display, dynamic_fields)
+        return RequirementsSpec(requirements=(project_entry(path, display, extras, all_extras),))
     project_name = project.get("name")
     own = canonicalize_name(project_name) if isinstance(project_name, str) else None
 
@@ -139,6 +138,23 @@ def read_pyproject(
             done.add(extra)
             add(optional[extra][1])
     return RequirementsSpec(requirements=tuple(entries))
+
+
+def project_entry(path: Path, display: str, extras: Sequence[str], all_extras: bool) -> RequirementEntry:
+    """The project whose ``path`` (``pyproject.toml``, ``setup.py``, ``setup.cfg``) only its
+    backend can read: an unnamed requirement on its directory, for its dependencies only."""
+    from packaging.utils import canonicalize_name
+
+    from sula.requirements.types import Origin, UrlKind, UrlRequirement, VerbatimUrl
+
+    directory = path.parent.absolute()
+    req = UrlRequirement(
+        name=None, extras=frozenset(canonicalize_name(e) for e in extras), marker=None,
+        kind=UrlKind.DIRECTORY, url=VerbatimUrl(url=directory.as_uri(), given=str(directory)),
+        path=directory,
+    )
+    return RequirementEntry(requirement=req, origin=Origin(name=display, path=path),
+                            dependencies_only=True, all_extras=all_extras)
 
 
 def entry_for(req: Requirement, display: str, path: Path, text: str, dep: str) -> RequirementEntry:

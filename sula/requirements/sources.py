@@ -14,7 +14,6 @@ from sula.requirements._requirement import LocatedError, parse_requirement
 from sula.requirements.errors import (
     RequirementsError,
     RequirementsParseError,
-    SourceBuildNotSupportedError,
 )
 from sula.requirements.pyproject import read_pyproject
 from sula.requirements.txt import RequirementsParser, Role, SpecBuilder
@@ -113,7 +112,12 @@ def from_sources(
                 for entry in spec.requirements:
                     builder.add("requirement", entry)
             case "setup":
-                raise SourceBuildNotSupportedError(text, "dependencies")
+                from sula.requirements.pyproject import project_entry
+
+                saw_pyproject = True
+                if not (cwd / text).is_file():
+                    raise RequirementsError(f"File not found: `{text}`")
+                builder.add("requirement", project_entry(cwd / text, text, extras, all_extras))
             case "script":
                 from sula.requirements.script import read_script
 

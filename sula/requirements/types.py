@@ -130,6 +130,8 @@ class RequirementEntry:
 
     ``hashes`` are ``algo:digest`` strings in the order written; ``config_settings`` are
     ``(key, value)`` pairs in the order written (a key may repeat, as pip allows).
+    ``dependencies_only``: a project input whose metadata only its backend can tell; the
+    resolution follows its dependencies (and ``extras``) but leaves it out of the output.
     """
 
     requirement: Requirement
@@ -137,6 +139,11 @@ class RequirementEntry:
     hashes: tuple[str, ...] = ()
     config_settings: tuple[tuple[str, str], ...] = ()
     origin: Origin
+    # A project given as an input file (a `pyproject.toml` with dynamic dependencies, a
+    # `setup.py`, a `setup.cfg`): resolved for its dependencies, never pinned itself. With
+    # `all_extras`, every extra its metadata provides is added once that is known.
+    dependencies_only: bool = False
+    all_extras: bool = False
 
     @property
     def name(self) -> NormalizedName | None:

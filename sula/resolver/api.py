@@ -197,7 +197,6 @@ def compile_requirements(
             preferences = read_preferences(request.output_file)
         for name in released:
             preferences.pop(name, None)
-    manifest = Manifest.from_spec(spec, markers=python.markers, preferences=preferences)
     options = _options(request, spec, python)
     index, client_settings = _index_settings(request, spec)
 
@@ -210,15 +209,24 @@ def compile_requirements(
         async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
             context = (build_context(interp, index, client_settings)
                        if build_context is not None else None)
-            db = DistributionDatabase(cache=cache, client=client, build_context=context)
+            db = DistributionDatabase(cache=cache, client=client, build_context=context,
+                                      offline=client_settings.offline)
             try:
+                from sula.resolver.sources import name_sources
+
+                named = await name_sources(spec, db)
                 if request.universal:
-                    graph = await resolve_universal(spec, client=client, python=python,
+                    graph = await resolve_universal(named, client=client, python=python,
                                                     options=options, preferences=preferences,
                                                     sources=db)
                 else:
+                    manifest = Manifest.from_spec(named, markers=python.markers,
+                                                  preferences=preferences)
                     graph = await resolve_async(manifest, client=client, python=python,
                                                 options=options, sources=db)
+                from sula.resolver.sources import drop_projects
+
+                drop_projects(graph, named)
                 if request.generate_hashes or as_pylock:
                     await _url_hashes(graph, client)
                 if as_pylock:

@@ -59,6 +59,10 @@ class ResolvedDist:
     version: Version
     extras: set[NormalizedName] = field(default_factory=set)
     url: str | None = None
+    editable: bool = False
+    local: bool = False
+    # A directory or git requirement: the database's TreeSource it resolved to.
+    tree: object = None
     file_url: str | None = None
     filename: str | None = None
     index: str | None = None
@@ -105,8 +109,10 @@ class ResolutionGraph:
         return [self.dists[n] for n in sorted(self.dists)]
 
     def all_sorted(self) -> list[ResolvedDist]:
-        """Every pin, forked versions included, by name then version (the output order)."""
-        return sorted([*self.dists.values(), *self.forked], key=lambda d: (d.name, d.version))
+        """Every pin, forked versions included: editables first (as uv writes them), then by
+        name and version (the output order)."""
+        return sorted([*self.dists.values(), *self.forked],
+                      key=lambda d: (not d.editable, d.name, d.version))
 
     def count(self) -> int:
         """Pins in the output (a package resolved differently per fork counts once per version)."""

@@ -21,6 +21,7 @@ __all__ = ["build_graph"]
 
 def build_graph(decisions: Mapping[Pkg, Version], provider: ResolverProvider) -> ResolutionGraph:
     """The graph of a solution: every decided distribution with its file, extras and parents."""
+    from sula.requirements.types import UrlKind
     from sula.resolver.provider import ROOT, Unavailable
 
     graph = ResolutionGraph()
@@ -33,7 +34,13 @@ def build_graph(decisions: Mapping[Pkg, Version], provider: ResolverProvider) ->
         vmap = provider.version_map(pkg.name)
         url_req = provider.urls.get(pkg.name)
         if url_req is not None and url_req.url is not None:
-            dist.url = url_req.url.url.given
+            tree = provider.trees.get(pkg.name)
+            # A git requirement is pinned to the commit its reference resolved to.
+            dist.url = tree.url if tree is not None and tree.git is not None else url_req.url.url.given
+            dist.editable = url_req.editable
+            dist.tree = tree
+            # Local paths are written as given, without `name @`, as uv writes them.
+            dist.local = url_req.url.kind in (UrlKind.PATH, UrlKind.DIRECTORY)
         if file is not None:
             dist.file_url = file.file.url
             dist.filename = file.file.filename

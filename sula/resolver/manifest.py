@@ -40,6 +40,7 @@ class ManifestRequirement:
     extras: frozenset[NormalizedName] = frozenset()
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     url: UrlRequirement | None = None
+    editable: bool = False
     marker_text: str | None = None
     source: SourceAnnotation | None = None
     # Universal resolution: the environments the marker selects (a markers.Dnf), else None.
@@ -192,8 +193,8 @@ def _convert(
     if req.name is None:
         raise UnnamedRequirementError(req.url.given)
     return ManifestRequirement(
-        name=req.name, extras=req.extras, url=req, marker_text=marker_text, source=source,
-        environments=environments,
+        name=req.name, extras=req.extras, url=req, editable=entry.editable, marker_text=marker_text,
+        source=source, environments=environments,
     )
 
 

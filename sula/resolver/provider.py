@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import PackageFiles
     from sula.database.source import SdistSource
+    from sula.database.tree import GitSource, TreeSource
     from sula.distribution.metadata import Metadata
     from sula.resolver.candidate import Candidate, CandidateSelector
-    from sula.resolver.manifest import Manifest
+    from sula.resolver.manifest import Manifest, ManifestRequirement
     from sula.resolver.markers import MarkerAlgebra
     from sula.resolver.options import ResolverOptions
     from sula.resolver.python import PythonTarget
@@ -58,7 +59,11 @@ class IndexClient(Protocol):
 class SourceMetadata(Protocol):
     """The part of ``sula.database.DistributionDatabase`` the resolver uses for sdists."""
 
-    async def get_or_build_wheel_metadata(self, source: SdistSource) -> Metadata: ...
+    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata: ...
+
+    async def checkout(self, source: GitSource) -> TreeSource:
+        """The tree of a git requirement: its reference resolved to a commit, checked out."""
+        ...
 
 
 class ResolverProvider:
@@ -93,6 +98,8 @@ class ResolverProvider:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefetched: set[NormalizedName] = set()
         self.not_found: set[NormalizedName] = set()
+        # Directory and git requirements: the tree each resolved to (a git one at its commit).
+        self.trees: dict[NormalizedName, TreeSource] = {}
         # Universal: Python versions where a newer candidate's Requires-Python starts.
         self.python_cuts: set[Version] = set()
         self.python_cut_names: set[NormalizedName] = set()
@@ -199,6 +206,8 @@ class ResolverProvider:
 
     async def _load_versions(self, name: NormalizedName) -> VersionMap:
         url = self.urls.get(name)
+        if url is not None and url.url is not None and _is_tree(url.url):
+            return await self._tree_versions(name, url)
         if url is not None and url.url is not None:
             sources: list[list[Any]] = [[_url_dist(name, url.url)]]
         else:
@@ -207,6 +216,28 @@ class ResolverProvider:
                 self.not_found.add(name)
             sources = [files.files]
         vmap = VersionMap(name, sources, python=self.python, binary=self.options.binary)
+        self._maps[name] = vmap
+        return vmap
+
+    async def _tree_versions(self, name: NormalizedName, req: ManifestRequirement) -> VersionMap:
+        """A directory or git requirement: one version, the project's own, whose metadata
+        (static, cached, or from its backend) is known from the start."""
+        from sula.client.types import DistFile as ClientDistFile
+        from sula.client.types import File
+        from sula.resolver.sources import tree_of
+
+        assert req.url is not None
+        if self.sources is None:
+            raise SourceBuildRequiredError(str(req.url))
+        tree = await tree_of(req.url, self.sources, editable=req.editable)
+        meta = await self.sources.get_or_build_wheel_metadata(tree)
+        self.trees[name] = tree
+        filename = f"{name}-{meta.version}.tar.gz"
+        fn = SdistFilename(filename, name, meta.version, ".tar.gz")
+        file = ClientDistFile(fn, File(filename=filename, url=tree.url,
+                                       requires_python=meta.requires_python), "url")
+        vmap = VersionMap(name, [[file]], python=self.python, binary=self.options.binary)
+        self._meta[(name, Version(meta.version))] = meta
         self._maps[name] = vmap
         return vmap
 
@@ -293,6 +324,12 @@ def _sdist_source(name: NormalizedName, file: DistFile) -> SdistSource:
         return PathSdist(name=name, path=Path(unquote(parts.path)))
     return UrlSdist(name=name, filename=file.filename.filename, url=file.file.url,
                     hashes=dict(file.file.hashes))
+
+
+def _is_tree(url: Any) -> bool:
+    from sula.resolver.sources import is_tree
+
+    return is_tree(url)
 
 
 def _url_dist(name: NormalizedName, url: Any) -> Any:

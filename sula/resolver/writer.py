@@ -46,7 +46,11 @@ def _requirement_line(dist: ResolvedDist, opts: OutputOptions) -> str:
     extras = ""
     if not opts.strip_extras and dist.extras:
         extras = "[" + ",".join(sorted(dist.extras)) + "]"
-    if dist.url is not None:
+    if dist.url is not None and dist.editable:
+        line = f"-e {dist.url}"
+    elif dist.url is not None and dist.local and not extras:
+        line = dist.url
+    elif dist.url is not None:
         line = f"{dist.name}{extras} @ {dist.url}"
     else:
         line = f"{dist.name}{extras}=={dist.version}"

@@ -29,7 +29,9 @@ def freeze_line(dist: InstalledDist) -> str:
         info = dist.direct_url or {}
         vcs = info.get("vcs_info")
         if isinstance(vcs, dict) and vcs.get("vcs") and vcs.get("commit_id"):
-            return f"{dist.display_name} @ {vcs['vcs']}+{dist.url}@{vcs['commit_id']}"
+            sub = info.get("subdirectory")
+            frag = f"#subdirectory={sub}" if isinstance(sub, str) and sub else ""
+            return f"{dist.display_name} @ {vcs['vcs']}+{dist.url}@{vcs['commit_id']}{frag}"
         return f"{dist.display_name} @ {dist.url}"
     return f"{dist.display_name}=={dist.version}"
 

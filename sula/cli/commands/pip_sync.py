@@ -54,7 +54,8 @@ def run(args: argparse.Namespace, ctx: CliContext) -> int:
     settings = settings_from_args(args, ctx, spec, sync=True)
     # Every line is a pin: the wanted set is the files' (no resolution).
     interp = for_platform(env.interpreter, args.python_platform)
-    wanted = wanted_from_spec(spec, interp, require_hashes=settings.require_hashes)
+    wanted = wanted_from_spec(spec, interp, require_hashes=settings.require_hashes,
+                              cache=ctx.cache, settings=settings)
     reporter = CliReporter(ctx.printer)
     reporter.on_resolved(len(wanted), time.perf_counter() - started)
     summary = install_wanted(

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from sula.requirements import (
-    DynamicDependenciesError,
     PyprojectError,
     RegistryRequirement,
     RequirementsError,
-    SourceBuildNotSupportedError,
     UnknownExtraError,
     UrlKind,
     UrlRequirement,
@@ -73,22 +71,22 @@ def test_pyproject_unknown_extra() -> None:
 
 
 @pytest.mark.parametrize("field", ["dependencies", "optional-dependencies"])
-def test_pyproject_dynamic_dependencies_need_a_build(tmp_path: Path, field: str) -> None:
+def test_pyproject_dynamic_dependencies_become_the_project_itself(tmp_path: Path, field: str) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text(f'[project]\nname = "x"\nversion = "1"\ndynamic = ["{field}"]\n')
-    with pytest.raises(DynamicDependenciesError) as info:
-        read_pyproject(path)
-    assert str(info.value) == (
-        f"Cannot read dynamic `{field}` from `{path}`: that needs a source build,"
-        " which is not supported yet"
-    )
+    spec = read_pyproject(path, ["dev"])
+    (entry,) = spec.requirements
+    req = entry.requirement
+    assert isinstance(req, UrlRequirement) and req.kind is UrlKind.DIRECTORY
+    assert req.name is None and req.path == tmp_path and req.extras == {"dev"}
+    assert entry.dependencies_only and not entry.all_extras and entry.origin.path == path
 
 
 def test_pyproject_without_project_table(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text("[tool.poetry]\nname = 'x'\n")
-    with pytest.raises(SourceBuildNotSupportedError):
-        read_pyproject(path)
+    (entry,) = read_pyproject(path, all_extras=True).requirements
+    assert entry.dependencies_only and entry.all_extras
 
 
 def test_pyproject_invalid_toml_and_bad_types(tmp_path: Path) -> None:
@@ -159,13 +157,16 @@ def test_from_sources_stdin(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["setup.py", "setup.cfg", "sub/setup.py"])
-def test_from_sources_rejects_setup_files(tmp_path: Path, name: str) -> None:
-    with pytest.raises(SourceBuildNotSupportedError) as info:
-        from_sources(requirements=[name], working_dir=tmp_path)
-    assert str(info.value) == (
-        f"Cannot read dependencies from `{name}`: that needs a source build,"
-        " which is not supported yet"
-    )
+def test_from_sources_reads_setup_files_as_their_project(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_text("")
+    spec = from_sources(requirements=[name], extras=["more"], working_dir=tmp_path)
+    (entry,) = spec.requirements
+    req = entry.requirement
+    assert isinstance(req, UrlRequirement) and req.path == (tmp_path / name).parent
+    assert entry.dependencies_only and req.extras == {"more"} and entry.origin.name == name
+    with pytest.raises(RequirementsError, match="File not found"):
+        from_sources(requirements=["other/setup.py"], working_dir=tmp_path)
 
 
 def test_from_sources_extras_need_a_pyproject(tmp_path: Path) -> None:
