@@ -236,3 +236,31 @@ def test_pylock_git_and_directory_packages_install(
     assert "+ " not in again.stderr and "~ " not in again.stderr
     assert subprocess.run([py, "-c", "import pkg_b, proj; print(proj.VERSION)"], capture_output=True,
                           text=True, check=True).stdout.strip() == "0.3"
+
+
+@pytest.mark.parametrize("plugin", ["setuptools-scm", "hatch-vcs"])
+def test_versions_from_git_tags(run_sula: SulaRunner, build_index: IndexServer, tmp_path: Path,
+                                plugin: str) -> None:
+    """setuptools-scm and hatch-vcs read the version from the checkout's tags (the copy a build
+    runs on keeps its `.git`), and from a local project that is a git work tree."""
+    if plugin == "setuptools-scm":
+        pyproject = ('[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+                     'build-backend = "setuptools.build_meta"\n\n'
+                     '[project]\nname = "scmpkg"\ndynamic = ["version"]\n\n[tool.setuptools_scm]\n')
+    else:
+        pyproject = ('[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
+                     'build-backend = "hatchling.build"\n\n'
+                     '[project]\nname = "scmpkg"\ndynamic = ["version"]\n\n[tool.hatch.version]\n'
+                     'source = "vcs"\n\n[tool.hatch.build.targets.wheel]\npackages = ["scmpkg"]\n')
+    repo = make_git_repo(tmp_path / "scm", {"pyproject.toml": pyproject, "scmpkg/__init__.py": ""})
+    repo.tag("v1.2.3")
+    venv = tmp_path / "venv"
+    make_venv(venv)
+    common = ["--python", str(venv / "bin" / "python"), "--index-url", build_index.url]
+    r = run_sula("pip", "install", f"git+{repo.url}@v1.2.3", *common).check()
+    assert "+ scmpkg==1.2.3" in r.stderr
+    local = tmp_path / "local"
+    make_venv(local)
+    r = run_sula("pip", "install", "-e", str(repo.path), "--python", str(local / "bin" / "python"),
+                 "--index-url", build_index.url).check()
+    assert "+ scmpkg==1.2.3" in r.stderr
