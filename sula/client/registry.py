@@ -585,6 +585,30 @@ class RegistryClient:
             if h.hexdigest() != expected:
                 raise HashMismatchError(url, algo, expected, h.hexdigest())
 
+    async def fetch_revalidated(
+        self, url: str, dest: Path, policy: CachePolicy | None
+    ) -> tuple[CachePolicy, str | None]:
+        """Download ``url`` to ``dest`` unless ``policy`` (of a copy fetched before) says the
+        copy is still good: fresh by its caching headers, or a conditional request answered
+        304. Returns the new policy and the sha256 of what was downloaded (None: keep the copy).
+        Offline, a known copy is kept as it is."""
+        if policy is not None and (policy.is_fresh() or self.settings.offline):
+            return policy, None
+        if self.settings.offline:
+            raise OfflineError(f"`{url.rsplit('/', 1)[-1]}`", url)
+        headers = {"Accept-Encoding": "identity"}
+        if policy is not None:
+            headers.update(policy.revalidation_headers())
+        sha = hashlib.sha256()
+        async with self.http.open(url, headers=headers, ok=frozenset({200, 304})) as resp:
+            if resp.status == 304 and policy is not None:
+                return policy.after_not_modified(resp.headers), None
+            with open(dest, "wb") as out:
+                async for chunk in resp.iter_chunks():
+                    sha.update(chunk)
+                    out.write(chunk)
+            return CachePolicy.from_headers(resp.headers), sha.hexdigest()
+
     async def download(self, file: File, dest: Path) -> dict[str, str]:
         """Download ``file`` to ``dest`` atomically; returns its sha256 (and verified hashes)."""
         from sula._fs import atomic_writer

@@ -36,8 +36,9 @@ from sula.distribution import FilenameError, WheelFilename
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+    from sula.client.cache_policy import CachePolicy
     from sula.context import BuildContext
-    from sula.database.source import SdistSource
+    from sula.database.source import SdistSource, UrlSdist
     from sula.database.tree import GitSource, TreeSource
     from sula.distribution.metadata import Metadata
     from sula.git import GitFetcher
@@ -61,6 +62,10 @@ class WheelStreamer(Protocol):
     """What the database needs from the index client: the bytes of a URL, hash-checked."""
 
     def stream_url(self, url: str, *, hashes: dict[str, str] | None = None) -> AsyncIterator[bytes]: ...
+
+    async def fetch_revalidated(
+        self, url: str, dest: Path, policy: CachePolicy | None
+    ) -> tuple[CachePolicy, str | None]: ...
 
 
 class DownloadReporter(Protocol):
@@ -192,6 +197,7 @@ class DistributionDatabase:
         self._once: OnceMap[Path, CachedWheel] = OnceMap()
         self._built_once: OnceMap[Path, CachedWheel] = OnceMap()
         self._meta_once: OnceMap[Path, Metadata] = OnceMap()
+        self._url_once: OnceMap[str, Path] = OnceMap()
         self._downloads = asyncio.Semaphore(concurrency)
         self._pool = ThreadPoolExecutor(max_workers=threads or min(8, (os.cpu_count() or 2) + 2))
 
@@ -380,12 +386,12 @@ class DistributionDatabase:
         """The core metadata of ``source``: from the built-wheel cache, else read statically
         from the archive where the sdist states it reliably, else from its build backend
         (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it)."""
-        from sula.database.source import read_metadata, revision_dir
+        from sula.database.source import read_metadata
         from sula.database.tree import TreeSource
 
         if isinstance(source, TreeSource):
             return await self._tree_metadata(source)
-        revision = revision_dir(self.cache, source)
+        revision = await self._revision(source)
         meta = read_metadata(revision)
         if meta is not None:
             return meta
@@ -439,7 +445,11 @@ class DistributionDatabase:
 
         if isinstance(source, TreeSource):
             return await self._tree_wheel(source)
+        # A URL sdist is revalidated where its metadata is read (every resolution); a build
+        # takes the revision that found, without asking the server again.
         revision = revision_dir(self.cache, source)
+        if revision.name == "latest":
+            revision = await self._revision(source)
         allowed = parse_hashes(hashes)
         hit = self._built_hit(revision, allowed)
         if hit is not None:
@@ -487,6 +497,47 @@ class DistributionDatabase:
         if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
             return None
         return CachedWheel(filename=best[1], path=best[2], sha256=digest, built=True)
+
+    async def _revision(self, source: SdistSource) -> Path:
+        """The revision directory of ``source``; a URL sdist without a ``#sha256=`` is first
+        revalidated by HTTP (once per run)."""
+        from sula.database.source import UrlSdist, revision_dir
+
+        if not isinstance(source, UrlSdist) or source.hashes.get("sha256") or self.client is None:
+            return revision_dir(self.cache, source)
+
+        async def compute(url: str) -> Path:
+            return await self._url_revision(source)
+
+        return await self._url_once.run(source.url, compute)
+
+    async def _url_revision(self, source: UrlSdist) -> Path:
+        from sula.database.source import read_url_pointer, url_base, write_url_pointer
+
+        assert self.client is not None
+        base = url_base(self.cache, source)
+        async with self._file_lock(base):
+            policy, known = read_url_pointer(self.cache, source)
+            with temp_dir_in(self.cache.temp_root, prefix="sdist-") as tmp:
+                part = tmp / source.filename
+                with span("revalidate", sdist=source.filename):
+                    new_policy, sha = await self.client.fetch_revalidated(
+                        source.url, part, policy if known is not None else None)
+                if sha is None:  # still the known archive
+                    assert known is not None
+                    sha = known
+                else:
+                    for algo, value in source.hashes.items():
+                        if algo.lower() in hashlib.algorithms_guaranteed:
+                            digest = _hash_file(part, {algo.lower(): {value.lower()}})[algo.lower()]
+                            if digest != value.lower():
+                                raise HashMismatchError(source.filename, algo, [value], digest)
+                    revision = base / sha
+                    revision.mkdir(parents=True, exist_ok=True)
+                    if not (revision / source.filename).is_file():
+                        os.replace(part, revision / source.filename)
+            write_url_pointer(self.cache, source, sha, new_policy)
+            return base / sha
 
     # -- source trees (local projects, editables, git checkouts) -------------------------
 

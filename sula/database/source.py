@@ -3,7 +3,7 @@
 Cache entries (one *revision* directory per archive)::
 
     built-wheels-v1/index/<cache_key(index URL)>/<package>/<sdist filename>/<sha256>/
-    built-wheels-v1/url/<cache_key(URL)>/<package>/<sha256 of the URL's hash, or "latest">/
+    built-wheels-v1/url/<cache_key(URL)>/<package>/<sha256 of the archive>/
     built-wheels-v1/path/<cache_key(path, mtime, size)>/<package>/
 
 and inside a revision::
@@ -14,7 +14,10 @@ and inside a revision::
     <wheel-stem>.sha256   the sdist's sha256 (what ``--hash`` and ``direct_url.json`` name)
 
 A registry sdist is identified by its index, filename and sha256: once its metadata is known
-it is never computed again, whatever caching headers the index sends. Every file appears by an
+it is never computed again, whatever caching headers the index sends. A URL sdist named with a
+``#sha256=`` fragment is identified by it; one without is revalidated by HTTP once per run
+(``latest.msgpack`` beside its revisions records the last archive's sha256 and caching
+headers): a fresh answer or a 304 keeps the revision, new bytes make a new one. Every file appears by an
 atomic rename, so a reader sees an entry's parts whole or not at all; one flight per revision in
 a process (``OnceMap``) and a file lock between processes.
 """
@@ -34,6 +37,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from sula._fs import atomic_write_bytes, atomic_write_text, persist_dir, temp_dir_in
 from sula.cache import CacheBucket, cache_key
+from sula.client.cache_policy import CachePolicy
 from sula.database.errors import DistributionError
 from sula.distribution import SdistFilename, WheelFilename
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
@@ -121,9 +125,8 @@ def revision_dir(cache: Cache, source: SdistSource) -> Path:
             return cache.shard(CacheBucket.BUILT_WHEELS, "index", cache_key(source.index),
                                source.name, source.filename.filename, revision)
         case UrlSdist():
-            digest = source.hashes.get("sha256")
-            return cache.shard(CacheBucket.BUILT_WHEELS, "url", cache_key(source.url),
-                               source.name, digest or "latest")
+            digest = source.hashes.get("sha256") or read_url_pointer(cache, source)[1]
+            return url_base(cache, source) / (digest or "latest")
         case PathSdist():
             path = source.path.absolute()
             try:
@@ -132,6 +135,39 @@ def revision_dir(cache: Cache, source: SdistSource) -> Path:
                 raise DistributionError(f"Failed to read `{path}`") from err
             key = cache_key(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
             return cache.shard(CacheBucket.BUILT_WHEELS, "path", key, source.name)
+
+
+_POINTER = "latest.msgpack"
+
+
+class UrlPointer(msgspec.Struct, frozen=True):
+    """Which revision of a URL sdist (named without a ``#sha256=``) was fetched last: its
+    archive's sha256 and the caching headers it came with, for revalidation."""
+
+    sha256: str
+    policy: CachePolicy
+
+
+def url_base(cache: Cache, source: UrlSdist) -> Path:
+    """The directory holding the revisions (one per archive sha256) of a URL sdist."""
+    return cache.shard(CacheBucket.BUILT_WHEELS, "url", cache_key(source.url), source.name)
+
+
+def read_url_pointer(cache: Cache, source: UrlSdist) -> tuple[CachePolicy | None, str | None]:
+    """The policy and sha256 of the URL sdist's last fetched revision, if any is cached."""
+    try:
+        data = (url_base(cache, source) / _POINTER).read_bytes()
+        pointer = msgspec.msgpack.decode(data, type=UrlPointer)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return None, None
+    if not (url_base(cache, source) / pointer.sha256 / source.filename).is_file():
+        return None, None
+    return pointer.policy, pointer.sha256
+
+
+def write_url_pointer(cache: Cache, source: UrlSdist, sha256: str, policy: CachePolicy) -> None:
+    atomic_write_bytes(url_base(cache, source) / _POINTER,
+                       msgspec.msgpack.encode(UrlPointer(sha256=sha256, policy=policy)))
 
 
 def read_metadata(revision: Path) -> Metadata | None:

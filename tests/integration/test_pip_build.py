@@ -216,3 +216,41 @@ def test_sdist_with_an_escaping_member_is_refused(
     assert r.exit_code == 1
     assert "evil-1.0.tar.gz" in r.stderr and "evil-1.0/escape" in r.stderr
     assert not (tmp_path / "log").exists()
+
+
+def test_url_sdist_is_revalidated_by_http_and_rebuilt_only_when_it_changes(
+        run_sula: SulaRunner, build_index: IndexServer, tmp_path: Path) -> None:
+    log = tmp_path / "backend.log"
+    # Files with validators but no freshness (the default index sends no caching headers at
+    # all; with `immutable` a copy would be used without asking).
+    build_index.file_cache_control = None
+    build_index.add(build_wheel(tmp_path / "dists", "dep", "1.0"))
+    build_index.add(build_wheel(tmp_path / "dists", "newdep", "1.0"))
+    served = tmp_path / "served"
+    sdist = make_sdist(served, "byurl", "1.0", setup_py("byurl", "1.0", log=log, requires=["dep"]))
+    build_index.add(sdist, name="unlisted")
+    url = build_index.file_url(sdist.name)
+    (tmp_path / "in.txt").write_text(f"byurl @ {url}\n")
+    args = ["pip", "compile", str(tmp_path / "in.txt"), "--python", sys.executable,
+            "--index-url", build_index.url, "--no-header", "--no-annotate"]
+    assert run_sula(*args).check().stdout == f"byurl @ {url}\ndep==1.0\n"
+    runs = _runs(log)
+    assert runs > 0
+
+    def file_requests() -> list[object]:
+        return [r for r in build_index.requests if r.path.endswith(sdist.name)]
+
+    before = len(file_requests())
+    # Unchanged: one conditional request answered 304, no backend run.
+    assert run_sula(*args).check().stdout == f"byurl @ {url}\ndep==1.0\n"
+    assert _runs(log) == runs
+    assert [r.status for r in file_requests()[before:]] == [304]  # type: ignore[attr-defined]
+    # New bytes at the same URL: a new revision, its metadata built again.
+    make_sdist(served, "byurl", "1.0", setup_py("byurl", "1.0", log=log, requires=["newdep"]))
+    build_index.add(sdist, name="unlisted")
+    assert run_sula(*args).check().stdout == f"byurl @ {url}\nnewdep==1.0\n"
+    assert _runs(log) > runs
+    # Offline, the known revision is used without asking.
+    count = len(file_requests())
+    assert run_sula(*args, "--offline").check().stdout == f"byurl @ {url}\nnewdep==1.0\n"
+    assert len(file_requests()) == count
