@@ -537,6 +537,10 @@ class DistributionDatabase:
                     if not (revision / source.filename).is_file():
                         os.replace(part, revision / source.filename)
             write_url_pointer(self.cache, source, sha, new_policy)
+            if known is not None and known != sha:
+                # The server says the archive changed: the old revision's builds go (linked
+                # environments keep their files through the hard links).
+                remove_tree(base / known)
             return base / sha
 
     # -- source trees (local projects, editables, git checkouts) -------------------------

@@ -248,9 +248,48 @@ def test_url_sdist_is_revalidated_by_http_and_rebuilt_only_when_it_changes(
     # New bytes at the same URL: a new revision, its metadata built again.
     make_sdist(served, "byurl", "1.0", setup_py("byurl", "1.0", log=log, requires=["newdep"]))
     build_index.add(sdist, name="unlisted")
+    revisions = list((tmp_path / "cache").glob("built-wheels-v1/url/*/byurl/*/"))
+    assert len(revisions) == 1
     assert run_sula(*args).check().stdout == f"byurl @ {url}\nnewdep==1.0\n"
     assert _runs(log) > runs
+    # The old revision is gone; the new one is there.
+    after = list((tmp_path / "cache").glob("built-wheels-v1/url/*/byurl/*/"))
+    assert len(after) == 1 and after != revisions
     # Offline, the known revision is used without asking.
     count = len(file_requests())
     assert run_sula(*args, "--offline").check().stdout == f"byurl @ {url}\nnewdep==1.0\n"
     assert len(file_requests()) == count
+
+
+_SCM_PYPROJECTS = {
+    "setuptools-scm": ('[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+                       'build-backend = "setuptools.build_meta"\n\n[project]\nname = "{name}"\n'
+                       'dynamic = ["version"]\ndependencies = ["dep"]\n\n[tool.setuptools_scm]\n'),
+    "hatch-vcs": ('[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n\n'
+                  '[project]\nname = "{name}"\ndynamic = ["version"]\ndependencies = ["dep"]\n\n'
+                  '[tool.hatch.version]\nsource = "vcs"\n\n'
+                  '[tool.hatch.build.targets.wheel]\npackages = ["{name}"]\n'),
+    "pdm-backend": ('[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n\n'
+                    '[project]\nname = "{name}"\nversion = "2.0"\ndependencies = ["dep"]\n'),
+}
+
+
+@pytest.mark.parametrize("backend", ["setuptools", "hatchling", "flit", *_SCM_PYPROJECTS])
+def test_sdists_of_each_backend_install_and_import(
+        run_sula: SulaRunner, build_index: IndexServer, tmp_path: Path, venv: Path, backend: str) -> None:
+    """Registry sdists built by each backend (setuptools-scm and hatch-vcs take the version
+    from the sdist's PKG-INFO, as they do outside a git work tree)."""
+    from fixtures.dists import build_sdist
+
+    name = "viabackend"
+    dists = tmp_path / "dists"
+    build_index.add(build_wheel(dists, "dep", "1.0"))
+    files = {f"{name}/__init__.py": 'KIND = "from the sdist"\n'}
+    pyproject = _SCM_PYPROJECTS[backend].format(name=name) if backend in _SCM_PYPROJECTS else None
+    sdist = build_sdist(dists, name, "2.0", backend="setuptools" if pyproject else backend,
+                        files=files, requires=["dep"], pyproject=pyproject, metadata_version="2.1")
+    build_index.add(sdist)
+    r = run_sula("pip", "install", name, "--python", str(venv / "bin" / "python"),
+                 "--index-url", build_index.url).check()
+    assert f"+ {name}==2.0" in r.stderr and "+ dep==1.0" in r.stderr
+    assert _python(venv, f"import {name}; print({name}.KIND)") == "from the sdist"
