@@ -139,6 +139,7 @@ class SourceBuild:
         root = temp_root if temp_root is not None else context.cache.temp_root
         root.mkdir(parents=True, exist_ok=True)
         temp_dir = Path(tempfile.mkdtemp(prefix="build-", dir=root))
+        runner: HookRunner | None = None
         try:
             environment: Path | None = None
             site_dirs: list[str] = []
@@ -167,6 +168,10 @@ class SourceBuild:
             if isolated:
                 await build._fill_environment(context)
         except BaseException:
+            # Cancelled (Ctrl-C) or failed while a hook runs: stop it, or the process would
+            # wait for the backend to finish before it can exit.
+            if runner is not None:
+                runner.kill()
             remove_tree(temp_dir)
             raise
         return build

@@ -113,6 +113,7 @@ class GitFetcher:
         self._memo: dict[tuple[str, str | None], GitCheckout] = {}
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
+        self._running: set[subprocess.Popen[str]] = set()  # git commands in flight
         # Per event loop (build environments run on loops of their own): one flight per
         # repository and reference, and one worker thread per repository at a time, so that
         # callers queued behind a fetch wait on the loop, not in the thread pool.
@@ -139,7 +140,13 @@ class GitFetcher:
 
         async def run(_: tuple[str, str | None]) -> GitCheckout:
             async with repo_lock:
-                return await asyncio.to_thread(self.fetch_sync, repository, reference)
+                try:
+                    return await asyncio.to_thread(self.fetch_sync, repository, reference)
+                except asyncio.CancelledError:
+                    # Interrupted (Ctrl-C): stop git, or the process would wait for it in the
+                    # worker thread before it can exit. Its work is in scratch directories.
+                    self._kill_running()
+                    raise
 
         found = await once.run((key, reference), run)
         return found if found.repository == repository else replace(found, repository=repository)
@@ -294,6 +301,12 @@ class GitFetcher:
         except GitCommandError as err:
             raise GitError(f"Failed to fetch {what}", repository) from err
 
+    def _kill_running(self) -> None:
+        with self._guard:
+            for proc in self._running:
+                if proc.poll() is None:
+                    proc.kill()
+
     def _git(
         self, repository: str, args: list[str], *, git_dir: Path | None = None, check: bool = True,
     ) -> subprocess.CompletedProcess[str]:
@@ -306,8 +319,16 @@ class GitFetcher:
         env["LC_ALL"] = "C"  # git's messages in the language of sula's
         command = ["git", *(["--git-dir", str(git_dir)] if git_dir is not None else []), *args]
         try:
-            out = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                                 env=env, stdin=subprocess.DEVNULL, check=False)
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    errors="replace", env=env, stdin=subprocess.DEVNULL)
+            with self._guard:
+                self._running.add(proc)
+            try:
+                stdout, stderr = proc.communicate()
+            finally:
+                with self._guard:
+                    self._running.discard(proc)
+            out = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
         except FileNotFoundError:
             raise GitNotInstalledError(repository) from None
         except OSError as err:
