@@ -174,7 +174,8 @@ class CliContext:
             self._exit = None
         cache = self._cache
         # Only a writer imports sula.cache.usage: a read-only command loads nothing more here.
-        if cache is None or "sula.cache.usage" not in sys.modules:
+        usage = sys.modules.get("sula.cache.usage")
+        if cache is None or usage is None or not usage.wrote_this_run():
             return
         from sula.cache.evict import enforce_budget
         from sula.cache.usage import format_size

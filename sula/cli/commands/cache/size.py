@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import TYPE_CHECKING
+from sula.cli._quickparse import Option, add_options, quick_parse
 
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from types import SimpleNamespace
+
     from sula.cli.main import CliContext
+
+# `sula cache size` is a file read: argparse and typing would be most of its time.
+OPTIONS = (
+    Option("--human", help="Print the size in binary units (`1.2 GiB`) instead of bytes"),
+    Option("--exact", help="Walk the cache and repair the running totals (waits for other "
+                           "sula processes that hold the cache lock)"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--human", action="store_true",
-                        help="Print the size in binary units (`1.2 GiB`) instead of bytes")
-    parser.add_argument("--exact", action="store_true",
-                        help="Walk the cache and repair the running totals (waits for other "
-                             "sula processes that hold the cache lock)")
+    add_options(parser, OPTIONS)
     parser.epilog = (
         "The size is what `du -sb` finds in the cache's buckets, a file linked into\n"
         "environments counted once. It comes from totals the commands that write to the cache\n"
@@ -22,7 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, ctx: CliContext) -> int:
+def parse_quick(args: Sequence[str]) -> SimpleNamespace | None:
+    """The arguments without argparse when they use only plain spellings, else None."""
+    ns = quick_parse(args, OPTIONS, positional="extra")
+    return ns if ns is not None and ns.extra is None else None
+
+
+def run(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) -> int:
     from sula.cache import usage
     from sula.cli.commands.cache import resolve_cache
 
