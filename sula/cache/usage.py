@@ -233,7 +233,9 @@ def read_totals(cache: Cache) -> dict[str, int] | None:
     if not data.startswith(HEADER.encode("ascii")):
         return None
     totals: dict[str, int] = {}
-    for line in data[len(HEADER) :].split(b"\n"):
+    body = data[len(HEADER) :]
+    body = body[: body.rfind(b"\n") + 1]  # a last line without its newline was cut short by a crash
+    for line in body.split(b"\n"):
         name, _, num = line.partition(b" ")
         try:
             value = int(num)

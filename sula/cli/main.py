@@ -177,10 +177,17 @@ class CliContext:
         usage = sys.modules.get("sula.cache.usage")
         if cache is None or usage is None or not usage.wrote_this_run():
             return
-        from sula.cache.evict import enforce_budget
+        from sula.cache import CacheError
+        from sula.cache.evict import InvalidMaxSizeError, enforce_budget
         from sula.cache.usage import format_size
 
-        done = enforce_budget(cache, offline=self.options.offline)
+        try:
+            done = enforce_budget(cache, offline=self.options.offline)
+        except InvalidMaxSizeError:
+            raise
+        except CacheError as err:  # the command itself succeeded: say so, and go on
+            self.printer.warn(f"Failed to keep the cache within its size limit: {err}")
+            return
         if done is not None and done.removed:
             n = len(done.removed)
             self.printer.info(

@@ -190,6 +190,17 @@ def test_budget_from_the_environment_evicts_after_a_writing_command(
     assert (cache_dir / LEDGER).read_bytes() == before
 
 
+def test_no_eviction_offline(run_sula: SulaRunner, index, cache_dir: Path, tmp_path: Path) -> None:
+    _install(run_sula, tmp_path / "a", index.url, *NAMES)
+    make_venv(tmp_path / "b")
+    # Writes (the new environment's interpreter entry), but what it would evict could not come back.
+    result = run_sula("--offline", "pip", "install", *NAMES, "--python", tmp_path / "b" / "bin" / "python",
+                      "--index-url", index.url, env={"SULA_CACHE_MAX_SIZE": "1"}).check()
+    assert "Evicted" not in result.stderr
+    assert all(_wheel_entry(cache_dir, index.url, n).exists() for n in NAMES)
+    _imports(tmp_path / "b", *NAMES)
+
+
 def test_budget_from_sula_toml(run_sula: SulaRunner, index, cache_dir: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -288,3 +299,30 @@ def test_concurrent_installs_during_eviction_succeed(
     assert _size(run_sula) == _size(run_sula, "--exact")
     for entry in cache_dir.glob("wheels-v1/*/*/*-py3-none-any"):
         assert (entry / f"{entry.name.split('-')[0]}-1.0.dist-info" / "RECORD").is_file()
+
+
+def test_a_built_wheels_revision_is_one_entry(
+    run_sula: SulaRunner, index, cache_dir: Path, tmp_path: Path, dists_dir: Path,
+) -> None:
+    from fixtures.dists import build_sdist
+
+    index.add(build_sdist(dists_dir, "src1", "1.0", metadata_version="2.2"))
+    (tmp_path / "req.in").write_text("src1\nbig0\n")
+    run_sula("pip", "compile", tmp_path / "req.in", "--index-url", index.url).check()
+    revisions = [p for p in cache_dir.glob("built-wheels-v1/index/*/src1/src1-1.0.tar.gz/*") if p.is_dir()]
+    assert len(revisions) == 1
+    assert {p.name for p in revisions[0].iterdir()} == {"metadata.msgpack", "src1-1.0.tar.gz"}
+    assert _size(run_sula) == sum(exact_totals(Cache(cache_dir)).values())
+    run_sula("cache", "prune", "--max-size", "0").check()
+    # The revision went whole, with its lock beside it and the directories above it.
+    assert list((cache_dir / "built-wheels-v1").iterdir()) == []
+    assert _size(run_sula) == sum(exact_totals(Cache(cache_dir)).values())
+
+
+def test_clean_keeps_the_totals_right(run_sula: SulaRunner, index, cache_dir: Path, tmp_path: Path) -> None:
+    _install(run_sula, tmp_path / "a", index.url, *NAMES[:3])
+    run_sula("cache", "clean", "big1").check()
+    assert _size(run_sula) == sum(exact_totals(Cache(cache_dir)).values())
+    run_sula("cache", "clean").check()
+    assert read_totals(Cache(cache_dir)) == {}
+    assert _size(run_sula) == 0
