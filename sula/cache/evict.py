@@ -318,8 +318,9 @@ def enforce_budget(cache: Cache, *, offline: bool = False) -> Eviction | None:
         with cache.lock_exclusive(timeout=0):
             if over and budget is not None:
                 result = evict(cache, int(budget * AUTO_LOW_WATER) if budget else 0)
-            else:
-                usage.write_totals(cache, usage.exact_totals(cache))
+            else:  # no appender can run now: the lines summed are the totals
+                totals = usage.read_totals(cache)
+                usage.write_totals(cache, usage.exact_totals(cache) if totals is None else totals)
                 return None
     except CacheLockedError:
         _log.debug("cache in use by another process: not evicting now")

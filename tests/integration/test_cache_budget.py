@@ -326,3 +326,14 @@ def test_clean_keeps_the_totals_right(run_sula: SulaRunner, index, cache_dir: Pa
     run_sula("cache", "clean").check()
     assert read_totals(Cache(cache_dir)) == {}
     assert _size(run_sula) == 0
+
+
+def test_a_long_totals_file_is_compacted_by_a_writing_command(
+    run_sula: SulaRunner, index, cache_dir: Path, tmp_path: Path,
+) -> None:
+    _install(run_sula, tmp_path / "a", index.url, "big0")
+    with open(cache_dir / LEDGER, "a") as f:  # as thousands of writes leave it
+        f.write("simple-v1 7\nsimple-v1 -7\n" * 5000)
+    _install(run_sula, tmp_path / "b", index.url, "big1")  # no budget set: compaction only
+    assert (cache_dir / LEDGER).stat().st_size < 200
+    assert read_totals(Cache(cache_dir)) == exact_totals(Cache(cache_dir))
