@@ -60,8 +60,6 @@ _log = logging.getLogger(__name__)
 # After a command, the cache is brought to this share of the budget, not just under it, so
 # that the next few commands do not each walk the cache to evict one entry.
 AUTO_LOW_WATER = 0.9
-# Compact the running totals (see ``sula.cache.usage``) once their file is this large.
-COMPACT_AT = 64 * 1024
 _HOUR = 3600.0
 
 
@@ -307,7 +305,7 @@ def enforce_budget(cache: Cache, *, offline: bool = False) -> Eviction | None:
     if cache.temporary or not usage.wrote_this_run():
         return None
     budget = budget_setting()
-    compact = usage.ledger_bytes(cache) >= COMPACT_AT
+    compact = usage.ledger_bytes(cache) >= usage.COMPACT_AT
     over = False
     if budget is not None and not offline:
         totals = usage.read_totals(cache)

@@ -35,6 +35,7 @@ import stat
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from threading import Lock
 
     from sula.cache.core import Cache
 
@@ -52,15 +53,19 @@ __all__ = [
     "reset_totals",
     "touch",
     "tree_bytes",
+    "upkeep_due",
     "write_totals",
     "wrote_this_run",
 ]
 
 LEDGER = ".sizes"
 HEADER = "sula-cache-sizes 1\n"
+# Compact the totals file (one line per bucket) once it is this large.
+COMPACT_AT = 64 * 1024
 
 _wrote = False
 _touched: set[str] = set()
+_short_writes: Lock | None = None
 
 
 def wrote_this_run() -> bool:
@@ -214,12 +219,21 @@ def begin_write(cache: Cache, path: str | os.PathLike[str], *, sidecar: bool = F
 def record_write(cache: Cache, path: str | os.PathLike[str], *, sidecar: bool = False) -> Iterator[None]:
     """Around the write of one cache entry at ``path`` (with its ``<path>.sha256`` sidecar when
     ``sidecar``): afterwards, whether the block succeeded or not, the bucket's total changes by
-    what the entry's bytes did. The caller holds the entry's lock, if it has one."""
-    write = begin_write(cache, path, sidecar=sidecar)
-    try:
-        yield
-    finally:
-        write.commit()
+    what the entry's bytes did. For short writes (a page, a metadata file): blocks of one
+    process run one at a time. The caller holds the entry's lock, if it has one."""
+    global _short_writes
+    if _short_writes is None:
+        import threading
+
+        _short_writes = threading.Lock()
+    # One short write at a time in this process: two threads adding files to one directory
+    # would each see it grow by the same block and count that block twice.
+    with _short_writes:
+        write = begin_write(cache, path, sidecar=sidecar)
+        try:
+            yield
+        finally:
+            write.commit()
 
 
 def read_totals(cache: Cache) -> dict[str, int] | None:
@@ -245,6 +259,19 @@ def read_totals(cache: Cache) -> dict[str, int] | None:
         totals[key] = totals.get(key, 0) + value
     # A bucket removed whole (another format version, by prune) may never have been added.
     return {k: max(v, 0) for k, v in totals.items()}
+
+
+def upkeep_due(cache: Cache) -> bool:
+    """Whether, after a run that wrote, ``sula.cache.evict.enforce_budget`` has anything to do:
+    a budget is set or the totals file wants compacting. Cheap, so that a writing run without a
+    budget does not import the eviction code."""
+    if cache.temporary or not _wrote:
+        return False
+    if os.environ.get("SULA_CACHE_MAX_SIZE", "").strip() or ledger_bytes(cache) >= COMPACT_AT:
+        return True
+    from sula.config import load_config
+
+    return load_config().cache_max_size is not None
 
 
 def ledger_bytes(cache: Cache) -> int:

@@ -173,9 +173,10 @@ class CliContext:
             self._exit.close()
             self._exit = None
         cache = self._cache
-        # Only a writer imports sula.cache.usage: a read-only command loads nothing more here.
+        # Only a writer imports sula.cache.usage: a read-only command loads nothing more here,
+        # and a writer without a budget only a stat.
         usage = sys.modules.get("sula.cache.usage")
-        if cache is None or usage is None or not usage.wrote_this_run():
+        if cache is None or usage is None or not usage.upkeep_due(cache):
             return
         from sula.cache import CacheError
         from sula.cache.evict import InvalidMaxSizeError, enforce_budget
