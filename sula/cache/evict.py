@@ -53,6 +53,7 @@ __all__ = [
     "list_entries",
     "parse_max_size",
     "plan_eviction",
+    "walk_cache",
 ]
 
 _log = logging.getLogger(__name__)
@@ -135,50 +136,83 @@ def _scandir(path: str) -> list[os.DirEntry[str]]:
         return []
 
 
+def _own_size(path: str) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
 class _Lister:
+    """One walk of the cache that finds the entries and, from the same stats, each bucket's
+    size (what ``sula.cache.usage.exact_totals`` would walk again): the entries, plus the
+    directories between them, plus whatever else lies there (locks, leftovers)."""
+
     def __init__(self) -> None:
         self.seen: set[tuple[int, int]] = set()
         self.found: list[EvictableEntry] = []
+        self.skeleton: dict[str, int] = {}
+        self.rest: list[tuple[str, str]] = []  # (bucket, path) that no entry is made of
+        self.claimed: set[str] = set()  # sidecars an entry counts
+
+    def own(self, bucket: CacheBucket, directory: str) -> None:
+        self.skeleton[bucket.value] = self.skeleton.get(bucket.value, 0) + _own_size(directory)
 
     def add(self, path: str, bucket: CacheBucket, kind: EntryKind, last_used: float,
             sidecars: tuple[str, ...] = ()) -> None:
         size = usage.tree_bytes(path, self.seen)
         present = tuple(Path(s) for s in sidecars if os.path.lexists(s))
         size += sum(usage.tree_bytes(str(s), self.seen) for s in present)
+        self.claimed.update(sidecars)
         self.found.append(EvictableEntry(
             path=Path(path), bucket=bucket.value, kind=kind, last_used=last_used, size=size,
             sidecars=present,
         ))
 
     def walk(self, bucket: CacheBucket, directory: str, depth: int, kind_word: str) -> None:
+        self.own(bucket, directory)
         for e in _scandir(directory):
             is_dir = e.is_dir(follow_symlinks=False)
             if is_dir and is_key_segment(e.name, depth):
                 self.walk(bucket, e.path, depth + 1, e.name if depth == 1 else kind_word)
-            elif bucket is CacheBucket.SIMPLE:
-                if not is_dir and e.name.endswith(".msgpack"):
-                    self.add(e.path, bucket, EntryKind.PAGE, _mtime(e.path))
-            elif is_dir and bucket is CacheBucket.WHEELS:
+            elif bucket is CacheBucket.SIMPLE and not is_dir and e.name.endswith(".msgpack"):
+                self.add(e.path, bucket, EntryKind.PAGE, _mtime(e.path))
+            elif is_dir and not e.name.startswith(".") and bucket is CacheBucket.WHEELS:
                 self._wheels(e.path)
-            elif is_dir and bucket is CacheBucket.BUILT_WHEELS:
+            elif is_dir and not e.name.startswith(".") and bucket is CacheBucket.BUILT_WHEELS:
                 self._built(e.path, kind_word)
+            else:
+                self.rest.append((bucket.value, e.path))
 
     def _wheels(self, package: str) -> None:
+        self.own(CacheBucket.WHEELS, package)
         for e in _scandir(package):
             if e.name.startswith("."):
-                continue
-            if e.is_dir(follow_symlinks=False):
+                self.rest.append((CacheBucket.WHEELS.value, e.path))
+            elif e.is_dir(follow_symlinks=False):
                 self.add(e.path, CacheBucket.WHEELS, EntryKind.WHEEL, _mtime(e.path),
                          (e.path + ".sha256", e.path + ".lock"))
             elif e.name.endswith(".msgpack"):
                 self.add(e.path, CacheBucket.WHEELS, EntryKind.METADATA, _mtime(e.path))
+            else:
+                self.rest.append((CacheBucket.WHEELS.value, e.path))
+
+    def _revisions(self, directory: str) -> list[str]:
+        """The revision directories in ``directory``; what else is there is not an entry."""
+        self.own(CacheBucket.BUILT_WHEELS, directory)
+        found = []
+        for e in _scandir(directory):
+            if e.is_dir(follow_symlinks=False) and not e.name.startswith("."):
+                found.append(e.path)
+            else:
+                self.rest.append((CacheBucket.BUILT_WHEELS.value, e.path))
+        return found
 
     def _built(self, package: str, kind_word: str) -> None:
         if kind_word == "index":  # <package>/<sdist>/<revision>/
-            revisions = [r.path for s in _scandir(package) if s.is_dir(follow_symlinks=False)
-                         for r in _scandir(s.path) if r.is_dir(follow_symlinks=False)]
+            revisions = [r for s in self._revisions(package) for r in self._revisions(s)]
         elif kind_word == "url":  # <package>/<revision>/
-            revisions = [r.path for r in _scandir(package) if r.is_dir(follow_symlinks=False)]
+            revisions = self._revisions(package)
         else:  # path, and kinds of later sulas: the package directory is the revision
             revisions = [package]
         for rev in revisions:
@@ -186,13 +220,48 @@ class _Lister:
             last = max([_mtime(rev), *(_mtime(c.path) for c in _scandir(rev))])
             self.add(rev, CacheBucket.BUILT_WHEELS, EntryKind.BUILT, last, (rev + ".lock",))
 
+    def totals(self) -> dict[str, int]:
+        totals = dict(self.skeleton)
+        for entry in self.found:
+            totals[entry.bucket] = totals.get(entry.bucket, 0) + entry.size
+        for bucket, path in self.rest:
+            if path not in self.claimed:
+                totals[bucket] = totals.get(bucket, 0) + usage.tree_bytes(path, self.seen)
+        return totals
+
+
+_SHARDED = (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.BUILT_WHEELS)
+
+
+def walk_cache(cache: Cache) -> tuple[list[EvictableEntry], dict[str, int]]:
+    """Every evictable entry of the cache (see the module docstring), sizes measured, and each
+    bucket's size (as :func:`sula.cache.usage.exact_totals`), from one walk."""
+    from sula.cache.core import is_bucket_dir_name
+
+    lister = _Lister()
+    others = []
+    try:
+        names = sorted(os.listdir(cache.root_dir))
+    except OSError:
+        names = []
+    sharded = {b.value: b for b in _SHARDED}
+    for name in names:
+        path = os.path.join(cache.root_dir, name)
+        if not (is_bucket_dir_name(name) and os.path.isdir(path)):
+            continue
+        if name in sharded:
+            lister.walk(sharded[name], path, 1, "")
+        else:
+            others.append((name, path))
+    totals = lister.totals()
+    for name, path in others:  # interpreters, git checkouts, buckets of other versions
+        totals[name] = usage.tree_bytes(path, lister.seen)
+    return lister.found, totals
+
 
 def list_entries(cache: Cache) -> list[EvictableEntry]:
     """Every evictable entry of the cache (see the module docstring), sizes measured."""
-    lister = _Lister()
-    for bucket in (CacheBucket.SIMPLE, CacheBucket.WHEELS, CacheBucket.BUILT_WHEELS):
-        lister.walk(bucket, cache.shard_str(bucket), 1, "")
-    return lister.found
+    return walk_cache(cache)[0]
 
 
 def plan_eviction(
@@ -258,14 +327,14 @@ def evict(
     """Remove least-recently-used entries until the cache is at most ``max_bytes``, and rewrite
     the running totals from the walk. The caller holds the cache lock exclusively and calls
     :meth:`Eviction.discard` once it has released it."""
-    totals = usage.exact_totals(cache)
+    entries, totals = walk_cache(cache)
     total = sum(totals.values())
     result = Eviction(total_before=total, total_after=total)
     if total <= max_bytes:
         if not dry_run:
             usage.write_totals(cache, totals)
         return result
-    victims = plan_eviction(list_entries(cache), total, max_bytes, now=now)
+    victims = plan_eviction(entries, total, max_bytes, now=now)
     if dry_run:
         result.removed = victims
         result.total_after = total - sum(v.size for v in victims)

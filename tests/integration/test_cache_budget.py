@@ -20,6 +20,7 @@ from fixtures.cli import SulaRunner, sula_env
 from fixtures.dists import build_wheel
 
 from sula.cache import Cache, CacheBucket, cache_key
+from sula.cache.evict import walk_cache
 from sula.cache.usage import LEDGER, exact_totals, read_totals, tree_bytes
 
 NAMES = tuple(f"big{i}" for i in range(6))
@@ -69,6 +70,11 @@ def _du(path: Path) -> int:
                               check=True).stdout.split()[0])
 
 
+def _walks_agree(cache_dir: Path) -> None:
+    """The eviction's one walk finds each bucket's size as `du` would (exact_totals)."""
+    assert walk_cache(Cache(cache_dir))[1] == exact_totals(Cache(cache_dir))
+
+
 def _imports(venv: Path, *names: str) -> None:
     code = "; ".join(f"import {n}; assert {n}.NAME == {n!r}" for n in names)
     subprocess.run([str(venv / "bin" / "python"), "-c", code], check=True)
@@ -93,6 +99,7 @@ def test_size_from_the_running_totals_matches_a_walk_and_du(
     now = _size(run_sula)
     assert now == _size(run_sula, "--exact")
     assert _du(cache_dir) == now + _bookkeeping(cache_dir)
+    _walks_agree(cache_dir)
     assert run_sula("cache", "size", "--human").check().stdout == f"{now / 1024:.1f} KiB\n"
     # `--exact` compacts the totals to one line per bucket.
     lines = (cache_dir / LEDGER).read_text().splitlines()
@@ -121,6 +128,7 @@ def test_prune_max_size_evicts_least_recently_used_first(
     entries = {n: _wheel_entry(cache_dir, index.url, n) for n in NAMES}
     wheel_size = tree_bytes(str(entries["big0"]))
     total = _size(run_sula)
+    _walks_agree(cache_dir)
     budget = total - 2 * wheel_size - 1024  # room for all but about three wheels
     dry = run_sula("cache", "prune", "--max-size", str(budget), "--dry-run").check()
     assert "Would evict" in dry.stderr
@@ -313,6 +321,7 @@ def test_a_built_wheels_revision_is_one_entry(
     assert len(revisions) == 1
     assert {p.name for p in revisions[0].iterdir()} == {"metadata.msgpack", "src1-1.0.tar.gz"}
     assert _size(run_sula) == sum(exact_totals(Cache(cache_dir)).values())
+    _walks_agree(cache_dir)
     run_sula("cache", "prune", "--max-size", "0").check()
     # The revision went whole, with its lock beside it and the directories above it.
     assert list((cache_dir / "built-wheels-v1").iterdir()) == []
