@@ -311,7 +311,7 @@ def _remove_empty_parents(path: Path, stop: Path) -> int:
     freed = 0
     parent = path.parent
     while parent != stop and stop in parent.parents:
-        size = usage.tree_bytes(str(parent))
+        size = _own_size(str(parent))  # only an empty directory goes: its own size is all
         try:
             os.rmdir(parent)
         except OSError:
