@@ -10,10 +10,12 @@ only (``O_APPEND``: one ``write()`` of a short line lands whole, whoever else ap
 
 A bucket's size is the sum of its lines. Without the header the file does not start from a
 known state (a cache made before this file existed, or cleaned by hand): the size is then
-walked once and the file rewritten. It is rewritten (compacted to one line per bucket) only
-under the exclusive cache lock, when no process can be appending: by ``sula cache size
---exact``, ``clean``, ``prune`` and the eviction of ``SULA_CACHE_MAX_SIZE``, which walk the
-cache and so also repair whatever drift concurrent writers of one page may have caused.
+walked once and the file rewritten. It is rewritten (one line per bucket) only under the
+exclusive cache lock, when no process can be appending: from a walk by ``sula cache size
+--exact`` and by every eviction (``prune --max-size``, ``SULA_CACHE_MAX_SIZE``), which so repair
+any drift (a process killed between a write and its line; two processes growing one directory
+at once); as zeros by ``clean``; by summing its lines when a writing command ends and the file
+has grown past ``COMPACT_AT``. ``clean PACKAGE`` and ``prune`` append what they removed.
 
 Sizes are apparent sizes as ``du -sb`` counts them: every file, directory and symlink below
 the bucket directories (the bucket directories included), and a file hard-linked several
