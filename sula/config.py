@@ -15,6 +15,7 @@ Project values win over user values. Every value is a default: command-line flag
     extra-index-url = ["https://…/simple"]         # used when no --extra-index-url is given
     find-links = ["./wheels"]                      # relative to the file's directory
     cache-dir = "~/.cache/sula"                    # relative to the file's directory
+    cache-max-size = "10G"                         # evict least-recently-used entries beyond
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sula.errors import SulaError
 
 __all__ = ["Config", "ConfigError", "configure", "load_config"]
 
-_KEYS = {"index-url", "extra-index-url", "find-links", "cache-dir"}
+_KEYS = {"index-url", "extra-index-url", "find-links", "cache-dir", "cache-max-size"}
 
 
 class ConfigError(SulaError):
@@ -35,13 +36,14 @@ class ConfigError(SulaError):
 class Config:
     """The merged settings of the configuration files (None / empty where unset)."""
 
-    __slots__ = ("cache_dir", "extra_index_url", "files", "find_links", "index_url")
+    __slots__ = ("cache_dir", "cache_max_size", "extra_index_url", "files", "find_links", "index_url")
 
     def __init__(self) -> None:
         self.index_url: str | None = None
         self.extra_index_url: tuple[str, ...] = ()
         self.find_links: tuple[str, ...] = ()
         self.cache_dir: str | None = None
+        self.cache_max_size: str | None = None  # parsed by sula.cache.evict (``10G``)
         self.files: tuple[str, ...] = ()
 
 
@@ -90,7 +92,13 @@ def _apply(config: Config, table: dict[str, object], path: str) -> None:
         if key not in _KEYS:
             known = ", ".join(f"`{k}`" for k in sorted(_KEYS))
             raise ConfigError(f"Unknown key `{key}` in {where}; known keys: {known}")
-        if key in ("index-url", "cache-dir"):
+        if key == "cache-max-size":
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                value = str(value)
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"`{key}` in {where} must be a size such as \"10G\" or a number of bytes")
+            config.cache_max_size = value
+        elif key in ("index-url", "cache-dir"):
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"`{key}` in {where} must be a non-empty string")
             if key == "index-url":

@@ -2,7 +2,7 @@
 
 Every function here expects the caller to hold the cache lock exclusively
 (``Cache.lock_exclusive``); the CLI does. They count what they remove so that the CLI can say
-``Removed 12 files (3.4 MiB)``.
+``Removed 12 files (3.4 MiB)``, and take it off the cache's size totals (``sula.cache.usage``).
 
 What ``prune`` removes (and why each is safe):
 
@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sula.cache import usage
 from sula.cache.core import (
     Cache,
     CacheBucket,
@@ -58,8 +59,8 @@ _log = logging.getLogger(__name__)
 # A temporary file, lock or empty dir untouched this long belongs to no running sula.
 STALE_AFTER = 3600.0
 EMPTY_DIR = "empty directory"
-# Files in the cache root that clean keeps: the tag, the ignore file, the cache lock.
-_ROOT_KEEP = frozenset({"CACHEDIR.TAG", ".gitignore", ".lock"})
+# Files in the cache root that clean keeps: the tag, the ignore file, the cache lock, the sizes.
+_ROOT_KEEP = frozenset({"CACHEDIR.TAG", ".gitignore", ".lock", usage.LEDGER})
 
 
 class InvalidPackageNameError(CacheError):
@@ -100,14 +101,7 @@ class Removal:
         return self.num_files == 0 and self.num_dirs == 0
 
 
-def format_size(num_bytes: int) -> str:
-    """``1536`` → ``1.5 KiB``, like uv's summary lines (binary units, one decimal)."""
-    size = float(num_bytes)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{num_bytes} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
+format_size = usage.format_size  # ``1536`` → ``1.5 KiB``, like uv's summary lines
 
 
 def measure(path: Path) -> Removal:
@@ -159,7 +153,18 @@ def clean_all(cache: Cache) -> Removal:
             continue
         total += remove_counted(cache.root / name)
     cache.init()  # the tag and ignore file stay (or come back, if someone deleted them)
+    usage.write_totals(cache, {})
     return total
+
+
+def _uncount(cache: Cache, path: Path, size: int | None = None) -> None:
+    """Take what ``path`` holds (``size``, else measured now) off its bucket's size total."""
+    try:
+        rel = path.relative_to(cache.root)
+    except ValueError:
+        return
+    if rel.parts and is_bucket_dir_name(rel.parts[0]):
+        usage.add_bytes(cache, rel.parts[0], -(usage.tree_bytes(str(path)) if size is None else size))
 
 
 def _walk_shards(directory: Path, depth: int) -> Iterator[tuple[Path, bool]]:
@@ -200,6 +205,7 @@ def clean_package(cache: Cache, package: str) -> Removal:
     """Remove ``package``'s shards from every bucket (its index pages, wheels, built wheels)."""
     total = Removal()
     for path in package_shards(cache, package):
+        _uncount(cache, path)
         total += remove_counted(path)
     return total
 
@@ -385,21 +391,27 @@ def prune(
 ) -> tuple[Removal, list[PruneCandidate]]:
     """Remove what no sula process can use any more (see the module docstring)."""
     candidates = plan_prune(cache, min_age=min_age, now=now)
-    return remove_candidates(candidates), candidates
+    return remove_candidates(candidates, cache), candidates
 
 
-def remove_candidates(candidates: Iterable[PruneCandidate]) -> Removal:
+def remove_candidates(candidates: Iterable[PruneCandidate], cache: Cache | None = None) -> Removal:
+    """Remove what :func:`plan_prune` found (taking it off ``cache``'s size totals)."""
     total = Removal()
     for c in candidates:
         if c.path.name.endswith(".lock") and _is_locked(c.path):
             continue  # taken since it was planned
         if c.reason == EMPTY_DIR:
             # Only if still empty: something skipped above, or written since, stays.
+            size = usage.tree_bytes(str(c.path))
             try:
                 os.rmdir(c.path)
             except OSError:
                 continue
+            if cache is not None:
+                _uncount(cache, c.path, size)
             total += Removal(num_dirs=1)
             continue
+        if cache is not None:
+            _uncount(cache, c.path)
         total += remove_counted(c.path)
     return total

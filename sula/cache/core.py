@@ -5,6 +5,7 @@ Layout (``<root>`` is ``--cache-dir``, ``SULA_CACHE_DIR`` or the platform user c
     <root>/
       CACHEDIR.TAG                       marks the tree for backup tools
       .gitignore                         "*"
+      .sizes                             running size totals per bucket (sula.cache.usage)
       .tmp/                              scratch space for atomic writes (same filesystem)
       simple-v1/<index-key>/<package>.msgpack
       wheels-v1/<index-key|url|path>/<package>/<wheel-stem>/   unzipped wheel, ready to link
@@ -22,6 +23,10 @@ depth, or one of the kind words in ``KEY_WORDS`` (``url``, ``path``, ``git``…)
 the bucket. The first segment that is not a key is the package: a directory ``<package>/``
 or a file ``<package>.<ext>``. Names starting with ``.`` are never packages (``.flat-index.msgpack``,
 ``.lock``). Sidecars beside an entry (``<stem>.lock``, ``<stem>.sha256``) live in the package dir.
+
+Sizes: ``<root>/.sizes`` holds the running size totals per bucket (``sula.cache.usage``);
+``sula.cache.evict`` keeps the cache within ``SULA_CACHE_MAX_SIZE`` by removing the least
+recently used entries, under the exclusive cache lock.
 
 Locks: ``<root>/.lock`` is the cache lock. ``sula cache clean`` and ``prune`` hold it
 exclusively; a process that reads or writes entries may hold it shared (``lock_shared``) so
@@ -236,6 +241,9 @@ class Cache:
 
                 atomic_write_text(self.root / "CACHEDIR.TAG", CACHEDIR_TAG)
                 atomic_write_text(self.root / ".gitignore", "*\n")
+                from sula.cache.usage import reset_totals
+
+                reset_totals(self)  # a new cache: its size totals start from zero
         except OSError as err:
             raise CacheError(f"Failed to initialize the cache at `{self.root}`") from err
         return self

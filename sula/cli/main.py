@@ -76,6 +76,7 @@ COMMANDS: dict[str, CommandInfo | dict[str, CommandInfo]] = {
         "dir": CommandInfo("sula.cli.commands.cache.dir", "Show the cache directory"),
         "clean": CommandInfo("sula.cli.commands.cache.clean", "Remove all, or some packages', cache entries"),
         "prune": CommandInfo("sula.cli.commands.cache.prune", "Remove unused and temporary cache entries"),
+        "size": CommandInfo("sula.cli.commands.cache.size", "Show the size of the cache"),
     },
     "venv": CommandInfo("sula.cli.commands.venv", "Create a virtual environment"),
     "help": CommandInfo("sula.cli.commands.help", "Show help for a command"),
@@ -164,6 +165,36 @@ class CliContext:
 
     def elapsed(self) -> float:
         return time.perf_counter() - _START
+
+    def finish(self) -> None:
+        """After a command succeeded: release the cache, then keep it within its budget
+        (``SULA_CACHE_MAX_SIZE``) if the command wrote to it."""
+        if self._exit is not None:
+            self._exit.close()
+            self._exit = None
+        cache = self._cache
+        # Only a writer imports sula.cache.usage: a read-only command loads nothing more here,
+        # and a writer without a budget only a stat.
+        usage = sys.modules.get("sula.cache.usage")
+        if cache is None or usage is None or not usage.upkeep_due(cache):
+            return
+        from sula.cache import CacheError
+        from sula.cache.evict import InvalidMaxSizeError, enforce_budget
+        from sula.cache.usage import format_size
+
+        try:
+            done = enforce_budget(cache, offline=self.options.offline)
+        except InvalidMaxSizeError:
+            raise
+        except CacheError as err:  # the command itself succeeded: say so, and go on
+            self.printer.warn(f"Failed to keep the cache within its size limit: {err}")
+            return
+        if done is not None and done.removed:
+            n = len(done.removed)
+            self.printer.info(
+                f"Evicted {n} cache {'entry' if n == 1 else 'entries'} ({format_size(done.freed)}) "
+                f"to keep the cache within its size limit"
+            )
 
     def close(self) -> None:
         if self._exit is not None:
@@ -468,7 +499,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns is None:
             parser, module = build_parser(path, info)
             ns = parser.parse_args(args)
-        return module.run(ns, ctx)
+        code = module.run(ns, ctx)
+        if code == 0:
+            ctx.finish()
+        return code
     except KeyboardInterrupt:
         sys.stderr.write("error: Interrupted\n")
         return 130

@@ -37,6 +37,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from sula._once import OnceMap
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
+from sula.cache.usage import record_write, touch
 from sula.client._heap import HeapFreezer
 from sula.client.auth import AuthStore
 from sula.client.cache_policy import CachePolicy
@@ -139,11 +140,12 @@ def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
         return None
 
 
-def _write_cached(path: Path, value: object) -> None:
+def _write_cached(cache: Cache, path: Path, value: object) -> None:
     from sula._fs import atomic_write_bytes
 
     try:
-        atomic_write_bytes(path, _encoder.encode(value))
+        with record_write(cache, path):  # the cache's size totals
+            atomic_write_bytes(path, _encoder.encode(value))
     except OSError as err:
         _log.debug("Cannot write cache entry `%s`: %s", path, err)
 
@@ -200,17 +202,18 @@ def _read_page(path: Path) -> _PageEntry | None:
     return _PageEntry(path, data, head, 8 + size)
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
+def _write_bytes(cache: Cache, path: Path, data: bytes) -> None:
     from sula._fs import atomic_write_bytes
 
     try:
-        atomic_write_bytes(path, data)
+        with record_write(cache, path):  # the cache's size totals
+            atomic_write_bytes(path, data)
     except OSError as err:
         _log.debug("Cannot write cache entry `%s`: %s", path, err)
 
 
-def _write_page(path: Path, head: CachedPage, rows: list[DistRow]) -> None:
-    _write_bytes(path, _page_bytes(head, _encoder.encode(rows)))
+def _write_page(cache: Cache, path: Path, head: CachedPage, rows: list[DistRow]) -> None:
+    _write_bytes(cache, path, _page_bytes(head, _encoder.encode(rows)))
 
 
 def _same_freshness(a: CachePolicy, b: CachePolicy) -> bool:
@@ -379,6 +382,7 @@ class RegistryClient:
             if self.settings.offline or (not refresh and policy.is_fresh()):
                 rows = entry.rows()
                 if rows is not None:
+                    touch(path)  # its last use, for the cache's eviction order
                     return rows
                 entry = None
             elif policy.revalidation_headers():
@@ -408,7 +412,7 @@ class RegistryClient:
             new_head = msgspec.structs.replace(
                 head, policy=head.policy.after_not_modified(resp.headers)
             )
-            await asyncio.to_thread(_write_bytes, path, entry.with_head(new_head))
+            await asyncio.to_thread(_write_bytes, self.cache, path, entry.with_head(new_head))
             return rows
         content_type = resp.headers.get("Content-Type", "text/html")
         body = resp.body
@@ -433,7 +437,7 @@ class RegistryClient:
                     _log.debug("`%s` is unchanged; using its parsed cache entry", redact_url(url))
                     if not policy.no_store and not _same_freshness(head.policy, policy):
                         new_head = msgspec.structs.replace(head, policy=policy)
-                        await asyncio.to_thread(_write_bytes, path, entry.with_head(new_head))
+                        await asyncio.to_thread(_write_bytes, self.cache, path, entry.with_head(new_head))
                     return rows
         files = parse_page(body, resp.url, content_type)
         userinfo = False
@@ -445,7 +449,7 @@ class RegistryClient:
         if not policy.no_store:
             # Encoding and writing a big page takes milliseconds: off the event loop.
             head = CachedPage(policy, resp.url, content_type, digest, PARSER_VERSION, userinfo)
-            await asyncio.to_thread(_write_page, path, head, rows)
+            await asyncio.to_thread(_write_page, self.cache, path, head, rows)
         return rows
 
     def _strip_file_credentials(self, f: File) -> File:
@@ -512,6 +516,7 @@ class RegistryClient:
                 and not self.settings.must_refresh(wheel.name)
             )
         ):
+            touch(path)  # its last use, for the cache's eviction order
             return cached.metadata
         with span("client.wheel_metadata", wheel=file.filename):
             raw = await self._fetch_wheel_metadata(wheel, file)
@@ -519,7 +524,7 @@ class RegistryClient:
             metadata = parse_metadata(raw)
         except InvalidMetadataError as err:
             raise MetadataError(file.filename, str(err)) from None
-        await asyncio.to_thread(_write_cached, path, CachedMetadata(file.url, want_hash, metadata))
+        await asyncio.to_thread(_write_cached, self.cache, path, CachedMetadata(file.url, want_hash, metadata))
         return metadata
 
     async def _fetch_wheel_metadata(self, wheel: WheelFilename, file: File) -> bytes:

@@ -300,6 +300,9 @@ class DistributionDatabase:
     async def _file_lock(self, entry: Path) -> AsyncIterator[BaseFileLock]:
         from filelock import FileLock
 
+        from sula.cache.usage import begin_write
+
+        made = begin_write(self.cache, entry.with_name(entry.name + ".lock"))  # dirs, lock file
         entry.parent.mkdir(parents=True, exist_ok=True)
         # Acquired in a pool thread (waiting blocks), released on the loop's thread: with
         # filelock's default thread-local state that release does nothing, and the file stays
@@ -307,9 +310,12 @@ class DistributionDatabase:
         lock = FileLock(str(entry.with_name(entry.name + ".lock")), thread_local=False)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, lock.acquire)
+        made.commit()
+        written = begin_write(self.cache, entry, sidecar=True)  # to the cache's size totals
         try:
             yield lock
         finally:
+            written.commit()
             lock.release()
 
     async def _fetch(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
@@ -394,6 +400,9 @@ class DistributionDatabase:
         revision = await self._revision(source)
         meta = read_metadata(revision)
         if meta is not None:
+            from sula.cache.usage import touch
+
+            touch(revision)  # its last use, for the cache's eviction order
             return meta
 
         async def compute(key: Path) -> Metadata:

@@ -43,11 +43,14 @@ def install_wheels(
 
     ``on_installed(name)`` is called after each one (the CLI's progress bar).
     """
+    from sula.cache.usage import touch
+
     remove_stale_temp(layout)
     linker = Linker(link_mode)
     done: list[InstalledWheel] = []
     with span("install_wheels", count=len(wheels)):
         for wheel, options in wheels:
+            touch(wheel.root)  # the cache entry's last use, for the eviction order
             install_wheel(wheel, layout, linker, options)
             done.append(InstalledWheel(wheel.name, wheel.version))
             if on_installed is not None:

@@ -136,7 +136,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
                 debug(__name__, "interpreter cache hit for %s", exe)
                 return cached
     interpreter = run_probe(exe)
-    if entry_path is not None:
+    if entry_path is not None and cache is not None:
         from pathlib import Path
 
         from sula._fs import atomic_write_bytes
@@ -149,8 +149,11 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
             target_mtime_ns=target_mtime,
             probe_digest=probe_digest(),
         )
+        from sula.cache.usage import record_write
+
         try:
-            atomic_write_bytes(Path(entry_path), data)
+            with record_write(cache, entry_path):  # the cache's size totals
+                atomic_write_bytes(Path(entry_path), data)
         except OSError as err:  # a read-only cache must not fail the query
             debug(__name__, "could not write interpreter cache entry %s: %s", entry_path, err)
     return interpreter

@@ -64,7 +64,7 @@ exit_code: 0
 Clearing cache at: `[CACHE]`
 Removed 6 files (3.3 KiB)
 """
-    assert sorted(os.listdir(cache_dir)) == [".gitignore", ".lock", "CACHEDIR.TAG"]
+    assert sorted(os.listdir(cache_dir)) == [".gitignore", ".lock", ".sizes", "CACHEDIR.TAG"]
     assert run_sula("cache", "clean", "-q").snapshot() == "exit_code: 0\n----- stdout -----\n----- stderr -----\n"
 
 

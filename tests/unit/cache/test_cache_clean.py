@@ -119,7 +119,7 @@ def test_clean_all_keeps_tag_and_lock(tmp_path: Path) -> None:
     cache.lock_path.touch()
     removal = clean_all(cache)
     assert removal.num_files == 14
-    assert sorted(os.listdir(cache.root)) == [".gitignore", ".lock", "CACHEDIR.TAG"]
+    assert sorted(os.listdir(cache.root)) == [".gitignore", ".lock", ".sizes", "CACHEDIR.TAG"]
     assert clean_all(cache).is_empty
     assert clean_all(Cache(root=tmp_path / "missing")) == Removal()
 
