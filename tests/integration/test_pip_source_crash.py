@@ -144,8 +144,8 @@ def test_concurrent_processes_build_one_sdist_once(build_index: IndexServer, tmp
     assert _partial_built_entries(cache) == []
 
 
-def _slow_git(tmp_path: Path, hold: Path) -> dict[str, str]:
-    """A `git` first on PATH that waits while `hold` exists before each fetch."""
+def _slow_git(tmp_path: Path, hold: Path, command: str) -> dict[str, str]:
+    """A `git` first on PATH that waits while `hold` exists before each `command`."""
     real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout.strip()
     bindir = tmp_path / "slowbin"
     bindir.mkdir()
@@ -153,7 +153,7 @@ def _slow_git(tmp_path: Path, hold: Path) -> dict[str, str]:
     script.write_text(textwrap.dedent(f"""\
         #!/bin/sh
         for a in "$@"; do
-          if [ "$a" = fetch ]; then
+          if [ "$a" = {command} ]; then
             touch {hold}.seen
             while [ -e {hold} ]; do sleep 0.05; done
             break
@@ -165,8 +165,9 @@ def _slow_git(tmp_path: Path, hold: Path) -> dict[str, str]:
     return {"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}"}
 
 
+@pytest.mark.parametrize("command", ["init", "fetch", "clone", "checkout"])
 def test_killed_during_a_git_fetch_then_the_next_run_completes(
-        build_index: IndexServer, tmp_path: Path) -> None:
+        build_index: IndexServer, tmp_path: Path, command: str) -> None:
     repo = make_git_repo(tmp_path / "repo", {
         "pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
                           '[project]\nname = "fetched"\nversion = "1.0"\n'
@@ -175,7 +176,7 @@ def test_killed_during_a_git_fetch_then_the_next_run_completes(
     })
     hold = tmp_path / "hold"
     cache = tmp_path / "cache"
-    env = sula_env(cache, extra=_slow_git(tmp_path, hold))
+    env = sula_env(cache, extra=_slow_git(tmp_path, hold, command))
     venv = tmp_path / "venv"
     site = make_venv(venv)
     for sig in (signal.SIGKILL, signal.SIGINT):
