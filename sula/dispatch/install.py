@@ -6,7 +6,6 @@ and draws progress bars from it) and return an :class:`InstallSummary`; nothing 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import time
@@ -283,6 +282,8 @@ def resolve_wanted(
 ) -> list[Wanted]:
     """Resolve ``spec`` for ``interp``, preferring installed versions (unless upgrading),
     into the distributions the environment must hold. ``no_deps``: the requirements alone."""
+    import asyncio
+
     from packaging.utils import canonicalize_name
     from packaging.version import Version
 
@@ -446,6 +447,8 @@ async def _prepare(
 ) -> list[tuple[Wanted, CachedWheel]]:
     """Download or build a wheel for each of ``remote``, all at once: a compatible wheel of
     the pinned version when the binary policy allows one, else the version's sdist, built."""
+    import asyncio
+
     from sula.database.select import registry_wheel, select_wheel
     from sula.database.source import RegistrySdist
     from sula.distribution import SdistFilename
@@ -502,6 +505,8 @@ async def _confirm_cached(
     """The cached registry wheels that the index the strategy picks still serves, with the
     sha256 it lists (``--index-strategy first-index`` must not link another index's file);
     the rest are fetched. Index pages come through the HTTP cache like a resolution's."""
+    import asyncio
+
     from sula.client.registry import RegistryClient
     from sula.database.select import registry_wheel, select_wheel
     from sula.distribution import SdistFilename
@@ -686,7 +691,9 @@ def install_wanted(
             reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
 
-        # Only now the linker and the uninstaller (a no-op sync never loads them).
+        # Only now the linker and the uninstaller (a no-op sync never loads them), and asyncio.
+        import asyncio
+
         from sula.installer.install import InstallOptions
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula.requirements._names import is_pylock, is_script
 from sula.requirements._requirement import LocatedError, parse_requirement
 from sula.requirements.errors import (
     RequirementsError,
@@ -33,9 +34,6 @@ _SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
 
 
 def _kind(source: str) -> str:
-    from sula.requirements.pylock import is_pylock
-    from sula.requirements.script import is_script
-
     if source == "-":
         return "stdin"
     base = os.path.basename(source)

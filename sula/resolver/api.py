@@ -266,7 +266,7 @@ def is_pylock_output(request: CompileRequest) -> bool:
     an output file named ``pylock.toml`` or ``pylock.NAME.toml``."""
     if request.output_format is not None:
         return request.output_format == "pylock.toml"
-    from sula.requirements.pylock import is_pylock
+    from sula.requirements._names import is_pylock
 
     return request.output_file is not None and is_pylock(request.output_file.name)
 
