@@ -29,7 +29,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 import msgspec
 from packaging.utils import NormalizedName, canonicalize_name
@@ -255,6 +254,8 @@ def _read_local_page(url: str, name: NormalizedName) -> list[DistRow] | None:
 def _local_path(location: str) -> Path | None:
     """The filesystem path of a find-links location or a ``file://`` URL; None for http(s)."""
     if location.startswith("file:"):
+        from urllib.request import url2pathname  # ~30 ms with http.client and email
+
         parts = urlsplit(location)
         return Path(url2pathname(unquote(parts.path)))
     if "://" in location:

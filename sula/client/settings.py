@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula._record import dataclass, field, replace
 from sula.distribution.index import IndexUrl, default_index_url
 from sula.errors import SulaError
 
@@ -142,7 +142,7 @@ class ClientSettings:
         )
 
     def with_(self, **changes: object) -> ClientSettings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def add_index_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,12 +19,12 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
 from sula._once import OnceMap
+from sula._record import dataclass, field
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError

@@ -11,8 +11,9 @@ a link step: no download, no backend call.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from sula._record import replace
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,8 +10,9 @@ import contextlib
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
+
+from sula._record import dataclass, field, replace
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName

@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula._record import dataclass, field
 from sula.distribution.egg_info import parse_requires_txt
 from sula.installer.layout import Layout
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass, field
 from sula.requirements._names import is_pylock
 from sula.requirements.errors import RequirementsError
 

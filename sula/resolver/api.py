@@ -6,11 +6,11 @@ import argparse
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass, field
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import (

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
+
+from sula._record import dataclass, field
 
 if TYPE_CHECKING:
     from packaging.version import Version
