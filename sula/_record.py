@@ -10,9 +10,10 @@ sula uses (``frozen``, ``slots``, ``kw_only``, ``order``, ``eq``, ``unsafe_hash`
 ``operator.attrgetter`` of the compared fields. mypy reads the classes as dataclasses
 (``dataclass_transform``).
 
-What it does not do: ``dataclasses.fields()``/``asdict()``/``is_dataclass()`` do not know these
-classes (none of sula's callers use them; :func:`replace` takes both kinds), ``InitVar``,
-``field(init=False)``, ``match_args=False`` and recursive ``repr`` guards.
+``__dataclass_fields__`` is made (with ``dataclasses``) only when something asks for it: msgspec
+encoding or decoding one of these classes, ``dataclasses.fields``/``replace``/``asdict``.
+What it does not do: ``InitVar``, ``field(init=False)``, ``match_args=False`` and recursive
+``repr`` guards.
 """
 
 from __future__ import annotations
@@ -236,6 +237,7 @@ def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: b
     for name, value in methods.items():
         setattr(cls, name, value)
     cls.__record_fields__ = fields  # type: ignore[attr-defined]
+    cls.__dataclass_fields__ = _DataclassFields()  # type: ignore[attr-defined]
     if frozen:
         cls = _rebind_class(cls)
     return cls
@@ -265,6 +267,7 @@ def _slotted(cls: type[T], fields: dict[str, Field], methods: dict[str, object],
     namespace.pop("__weakref__", None)
     namespace.update(methods)
     namespace["__record_fields__"] = fields
+    namespace["__dataclass_fields__"] = _DataclassFields()
     if frozen:
         names = tuple(fields)
 
@@ -281,6 +284,31 @@ def _slotted(cls: type[T], fields: dict[str, Field], methods: dict[str, object],
     new: type[T] = meta(cls.__name__, cls.__bases__, namespace)
     new.__qualname__ = cls.__qualname__
     return _rebind_class(new) if frozen else new
+
+
+class _DataclassFields:
+    """``__dataclass_fields__``, made of real ``dataclasses.Field`` objects on first use, so
+    that msgspec encodes and decodes these classes as dataclasses (sula's cache holds
+    them) and ``dataclasses.fields``/``replace``/``asdict``/``is_dataclass`` take them. Each
+    class holds its own (a subclass must not see its base's)."""
+
+    def __get__(self, obj: object, owner: type) -> dict[str, Any]:
+        import dataclasses
+
+        fields: dict[str, Any] = {}
+        for name, f in owner.__dict__["__record_fields__"].items():
+            real: Any = dataclasses.field(
+                default=f.default if f.default is not MISSING else dataclasses.MISSING,
+                default_factory=(f.default_factory if f.default_factory is not MISSING
+                                 else dataclasses.MISSING),
+                compare=f.compare, repr=f.repr, hash=f.hash, kw_only=f.kw_only,
+            )
+            real.name = name
+            real.type = owner.__dict__.get("__annotations__", {}).get(name)  # noqa: RUF063
+            real._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+            fields[name] = real
+        type.__setattr__(owner, "__dataclass_fields__", fields)
+        return fields
 
 
 def _rebind_class(cls: type[T]) -> type[T]:
