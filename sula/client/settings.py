@@ -15,6 +15,7 @@ from sula.errors import SulaError
 
 if TYPE_CHECKING:
     import argparse
+    from types import SimpleNamespace
 
 __all__ = [
     "ClientSettings",
@@ -178,7 +179,7 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(
-    ns: argparse.Namespace, *, offline: bool = False, native_tls: bool = False
+    ns: argparse.Namespace | SimpleNamespace, *, offline: bool = False, native_tls: bool = False
 ) -> tuple[IndexSettings, ClientSettings]:
     """Build the settings from a namespace filled by :func:`add_index_arguments` and the env."""
     from sula.config import load_config

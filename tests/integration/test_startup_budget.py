@@ -15,9 +15,10 @@ from fixtures.cli import SulaRunner
 from fixtures.dists import build_wheel
 
 # Imported by neither command: what only a download, a build, an install or another input
-# format needs (asyncio is only the resolver's here, sula.builder only a source build's).
+# format needs (asyncio is only the resolver's here, sula.builder only a source build's), and
+# argparse (a plain line is parsed by sula.cli._quickparse.Recorder).
 NEITHER = (
-    "aiohttp", "filelock", "rich", "platformdirs", "email", "email.parser", "json", "shutil",
+    "argparse", "aiohttp", "filelock", "rich", "platformdirs", "email", "email.parser", "json", "shutil",
     "tempfile", "zipfile", "bz2", "lzma", "urllib.request", "http.client", "html",
     "sula.builder", "sula.venv", "sula.git", "sula.installer.install", "sula.installer.installer",
     "sula.installer.wheel", "sula.installer.uninstall", "sula.requirements.pylock",
