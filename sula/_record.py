@@ -5,9 +5,9 @@
 frozen slotted class on the shared machine): a no-op ``pip sync`` made ~36 classes, an offline
 ``pip compile`` ~56, about 50 ms in all. This decorator takes the same spellings for the subset
 sula uses (``frozen``, ``slots``, ``kw_only``, ``order``, ``eq``, ``unsafe_hash``; fields with
-``default``, ``default_factory``, ``compare``, ``repr``; ``__post_init__``) and compiles one
-``__init__`` per class; equality, hashing, ordering and ``repr`` go through an
-``operator.attrgetter`` of the compared fields. mypy reads the classes as dataclasses
+``default``, ``default_factory``, ``compare``, ``repr``; ``__post_init__``) and compiles
+``__init__``, ``__repr__``, ``__eq__`` and ``__hash__`` in one ``exec`` (~0.2 ms a class), as
+fast per call as the dataclasses' own. mypy reads the classes as dataclasses
 (``dataclass_transform``).
 
 ``__dataclass_fields__`` is made (with ``dataclasses``) only when something asks for it: msgspec
@@ -141,7 +141,15 @@ def _collect(cls: type, kw_only: bool) -> dict[str, Field]:
     return fields
 
 
-def _make_init(cls: type, fields: dict[str, Field], frozen: bool) -> Callable[..., None]:
+def _tuple(obj: str, names: tuple[str, ...]) -> str:
+    return "(" + "".join(f"{obj}.{n}," for n in names) + ")"
+
+
+def _compile(cls: type, fields: dict[str, Field], frozen: bool, *, shown: tuple[str, ...] | None,
+             compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
+             ) -> dict[str, Any]:
+    """``__init__`` (and ``__repr__``, ``__eq__``, ``__hash__`` where given fields) from one
+    ``exec``: as fast per call as the dataclasses' methods, for a fraction of their making."""
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -169,11 +177,21 @@ def _make_init(cls: type, fields: dict[str, Field], frozen: bool) -> Callable[..
     if "__post_init__" in {k for c in cls.__mro__ for k in c.__dict__}:
         body.append("self.__post_init__()")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    source = f"def __init__({params}) -> None:\n    " + ("\n    ".join(body) or "pass") + "\n"
-    exec(source, scope)
-    init: Callable[..., None] = scope["__init__"]  # type: ignore[assignment]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
+    source = [f"def __init__({params}):\n    " + ("\n    ".join(body) or "pass")]
+    if shown is not None:
+        args = ", ".join(f"{n}={{self.{n}!r}}" for n in shown)
+        source.append(f"def __repr__(self):\n    return f'{{self.__class__.__qualname__}}({args})'")
+    if compared is not None:
+        source.append("def __eq__(self, other):\n    if other.__class__ is self.__class__:\n"
+                      f"        return {_tuple('self', compared)} == {_tuple('other', compared)}\n"
+                      "    return NotImplemented")
+    if hashed is not None:
+        source.append(f"def __hash__(self):\n    return hash({_tuple('self', hashed)})")
+    exec("\n".join(source) + "\n", scope)  # our own field names: identifiers
+    made: dict[str, Any] = {k: scope[k] for k in ("__init__", "__repr__", "__eq__", "__hash__") if k in scope}
+    for name, fn in made.items():
+        fn.__qualname__ = f"{cls.__qualname__}.{name}"
+    return made
 
 
 def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: bool, eq: bool,
@@ -184,46 +202,25 @@ def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: b
     for name in names:
         if not name.isidentifier():  # pragma: no cover - annotations are identifiers
             raise TypeError(f"bad field name {name!r}")
-    methods: dict[str, object] = {}
-    methods["__init__"] = _make_init(cls, fields, frozen)
-    shown = tuple(n for n, f in fields.items() if f.repr)
-
-    def __repr__(self: object) -> str:
-        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
-        return f"{type(self).__qualname__}({args})"
-
-    if "__repr__" not in own:
-        methods["__repr__"] = __repr__
     compared = tuple(n for n, f in fields.items() if f.compare)
-    key: Callable[[object], tuple[object, ...]] = (
-        attrgetter(*compared) if len(compared) > 1
-        else (lambda self, _g=attrgetter(compared[0]): (_g(self),)) if compared  # type: ignore[misc]
-        else (lambda self: ())
+    hashed = tuple(n for n, f in fields.items() if (f.compare if f.hash is None else f.hash))
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    make_hash = unsafe_hash or (eq and frozen and not explicit_hash)
+    methods: dict[str, object] = _compile(
+        cls, fields, frozen,
+        shown=None if "__repr__" in own else tuple(n for n, f in fields.items() if f.repr),
+        compared=compared if eq and "__eq__" not in own else None,
+        hashed=hashed if make_hash else None,
     )
-    if eq and "__eq__" not in own:
-
-        def __eq__(self: object, other: object) -> bool:
-            if other.__class__ is self.__class__:
-                return key(self) == key(other)
-            return NotImplemented
-
-        methods["__eq__"] = __eq__
+    if eq and not frozen and not explicit_hash and not make_hash:
+        methods["__hash__"] = None
     if order:
+        key = attrgetter(*compared) if len(compared) > 1 else (
+            lambda self: tuple(getattr(self, n) for n in compared))
         for op in ("__lt__", "__le__", "__gt__", "__ge__"):
             if op in own:
                 raise TypeError(f"cannot overwrite attribute {op} in class {cls.__name__}")
             methods[op] = _ordering(op, key)
-    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    hashed = tuple(n for n, f in fields.items() if (f.compare if f.hash is None else f.hash))
-    hkey = key if hashed == compared else (lambda self: tuple(getattr(self, n) for n in hashed))
-    if unsafe_hash or (eq and frozen and not explicit_hash):
-
-        def __hash__(self: object) -> int:
-            return hash(hkey(self))
-
-        methods["__hash__"] = __hash__
-    elif eq and not frozen and not explicit_hash:
-        methods["__hash__"] = None
     if "__match_args__" not in own:
         methods["__match_args__"] = tuple(n for n, f in fields.items() if not f.kw_only)
     if slots:
