@@ -48,9 +48,7 @@ from sula.client.errors import (
     OfflineError,
 )
 from sula.client.http import HttpClient
-from sula.client.remote_zip import read_metadata_from_zipfile, read_remote_metadata
 from sula.client.settings import ClientSettings, IndexSettings, IndexStrategy
-from sula.client.simple import ACCEPT, parse_html_page, parse_page
 from sula.client.types import (
     DistFile,
     DistRow,
@@ -248,6 +246,8 @@ def _read_local_page(url: str, name: NormalizedName) -> list[DistRow] | None:
         return None
     except OSError as err:
         raise InvalidIndexPageError(url, f"cannot read `{page}`: {err.strerror or err}") from err
+    from sula.client.simple import parse_html_page  # page parsers: only for a page not cached
+
     return parse_dist_rows(name, parse_html_page(body, base.rstrip("/") + "/"), url)
 
 
@@ -389,6 +389,8 @@ class RegistryClient:
                     entry = None
         if self.settings.offline:
             raise OfflineError(what, url)
+        from sula.client.simple import ACCEPT, parse_page
+
         headers = {"Accept": ACCEPT}
         if entry is not None and rows is not None:
             headers.update(entry.head.policy.revalidation_headers())
@@ -524,6 +526,8 @@ class RegistryClient:
         return metadata
 
     async def _fetch_wheel_metadata(self, wheel: WheelFilename, file: File) -> bytes:
+        from sula.client.remote_zip import read_metadata_from_zipfile, read_remote_metadata
+
         local = _local_path(file.url) if file.url.startswith("file:") else None
         if local is not None:
             return await asyncio.to_thread(
@@ -617,6 +621,8 @@ def _list_local(path: Path, location: str) -> list[File]:
                 out.append(File(filename=entry.name, url=Path(entry.path).as_uri()))
         return out
     if path.is_file():
+        from sula.client.simple import parse_html_page
+
         return parse_html_page(path.read_bytes(), path.as_uri())
     raise ClientError(f"Find-links location `{redact_url(location)}` does not exist")
 

@@ -32,8 +32,10 @@ SYNC_ALSO = (
     "sula.client.http", "sula.client.simple", "sula.resolver.api", "sula.resolver.resolver",
     "sula.resolver.pubgrub", "sula.resolver.provider", "sula.installer.check",
 )
-# An offline compile resolves from the cache: nothing of the installer.
-COMPILE_ALSO = ("sula.installer", "sula.dispatch.install", "sula.interpreter.environment")
+# An offline compile resolves from the cache: nothing of the installer, and no page parser or
+# remote-zip reader (the cache holds parsed pages and metadata).
+COMPILE_ALSO = ("sula.installer", "sula.dispatch.install", "sula.interpreter.environment",
+                "sula.client.simple", "sula.client.remote_zip")
 
 
 def _imported(stderr: str) -> set[str]:
