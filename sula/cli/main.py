@@ -524,8 +524,12 @@ def _run(info: CommandInfo, path: list[str], args: list[str], ctx: CliContext) -
         from sula.cli._quickparse import Recorder
 
         recorder = Recorder()
-        module.add_arguments(recorder)  # type: ignore[arg-type]  # argparse's subset
-        ns = recorder.parse(args)
+        try:
+            module.add_arguments(recorder)  # type: ignore[arg-type]  # argparse's subset
+        except AttributeError:  # a part of argparse the recorder lacks: argparse's line
+            ns = None
+        else:
+            ns = recorder.parse(args)
     if ns is None:
         parser, module = build_parser(path, info)
         ns = parser.parse_args(args)
