@@ -13,9 +13,7 @@ from sula.errors import SulaError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from typing import BinaryIO
-
-    from filelock import BaseFileLock
+    from typing import Any, BinaryIO
 
 __all__ = [
     "LockTimeoutError",
@@ -137,17 +135,73 @@ def remove_tree(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def lock(path: Path, timeout: float = -1) -> Iterator[BaseFileLock]:
-    """Hold an exclusive inter-process lock on ``path`` (created if missing)."""
+def lock(path: Path, timeout: float = -1) -> Iterator[None]:
+    """Hold an exclusive inter-process lock on ``path`` (created if missing), waiting at most
+    ``timeout`` seconds (negative: as long as it takes; 0: one try).
+
+    On POSIX this is ``flock`` on the file, as filelock's ``UnixFileLock`` does (the two
+    exclude each other), without importing filelock: a no-op ``pip sync`` takes this lock and
+    filelock's import is ~15 ms. Elsewhere, and on a file system without ``flock``, filelock.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        with _filelock(path, timeout):
+            yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            _flock(fcntl, fd, timeout)
+        except LockTimeoutError:
+            raise LockTimeoutError(f"Timed out waiting for lock `{path}`") from None
+        except OSError as err:
+            import errno
+
+            if err.errno not in (errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK):
+                raise
+            os.close(fd)
+            fd = -1
+            with _filelock(path, timeout):
+                yield
+            return
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # closing the descriptor releases the lock
+
+
+def _flock(fcntl: Any, fd: int, timeout: float) -> None:
+    if timeout < 0:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    import time
+
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockTimeoutError() from None
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 0.1)
+
+
+@contextlib.contextmanager
+def _filelock(path: Path, timeout: float) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     fl = FileLock(str(path), timeout=timeout)
     try:
         fl.acquire()
     except Timeout as err:
         raise LockTimeoutError(f"Timed out waiting for lock `{path}`") from err
     try:
-        yield fl
+        yield
     finally:
         fl.release()

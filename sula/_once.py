@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -30,6 +32,8 @@ class OnceMap(Generic[K, V]):
         return None
 
     async def run(self, key: K, fn: Callable[[K], Awaitable[V]]) -> V:
+        import asyncio  # loaded already (a coroutine runs); not at import: a no-op sync needs none
+
         while (fut := self._futures.get(key)) is not None:
             try:
                 return await asyncio.shield(fut)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from sula._record import dataclass, field
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from sula._record import dataclass
 from sula.builder.errors import InvalidBuildSystemError, NotAPythonProjectError
 
 __all__ = ["LEGACY_BACKEND", "LEGACY_REQUIRES", "BuildSystem", "read_build_system"]

@@ -35,9 +35,9 @@ import enum
 import logging
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from sula._record import dataclass, field
 from sula.cache import usage
 from sula.cache.core import Cache, CacheBucket, CacheError, CacheLockedError, is_key_segment
 

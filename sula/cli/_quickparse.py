@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Final
 
-__all__ = ["Option", "add_options", "quick_parse"]
+__all__ = ["Option", "Recorder", "add_options", "hidden", "quick_parse"]
 
 
 class Option:
@@ -122,3 +122,178 @@ def quick_parse(
     else:
         values[positional] = words[0] if words else default
     return SimpleNamespace(**values)
+
+
+# -- any command: its argparse declarations, recorded and applied without argparse ---------
+
+_SUPPRESS = "==SUPPRESS=="  # argparse.SUPPRESS's value (argparse compares it by identity)
+
+
+def hidden(parser: object) -> str:
+    """``help=`` for an option left out of ``--help``: argparse's own ``SUPPRESS`` object for a
+    real parser, so that a command need not import argparse to declare one."""
+    import sys
+
+    argparse = sys.modules.get("argparse")
+    if argparse is not None and isinstance(parser, argparse.ArgumentParser | argparse._ArgumentGroup):
+        return str(argparse.SUPPRESS)
+    return _SUPPRESS
+
+
+class _Action:
+    __slots__ = ("action", "choices", "default", "dest", "flags", "nargs", "type")
+
+    def __init__(self, flags: tuple[str, ...], kw: dict[str, object]) -> None:
+        self.flags = flags
+        self.action = kw.get("action") or "store"
+        self.nargs = kw.get("nargs")
+        self.choices = kw.get("choices")
+        self.type = kw.get("type")
+        positional = not flags[0].startswith("-")
+        long = next((f for f in flags if f.startswith("--")), flags[0])
+        dest = kw.get("dest") or (flags[0] if positional else long.lstrip("-").replace("-", "_"))
+        self.dest: str = str(dest)
+        default = kw.get("default")
+        if "default" not in kw:
+            default = {"store_true": False, "store_false": True}.get(str(self.action))
+        self.default = default
+
+
+class Recorder:
+    """Stands in for the ``argparse.ArgumentParser`` of one command: records what the
+    command's ``add_arguments`` declares (options, positionals, groups, epilog) and parses a
+    plain line (:meth:`parse`) the way argparse would, or answers None for anything else
+    (then the CLI builds the real parser, with its help and its errors).
+
+    Understood: ``store``, ``store_true``, ``store_false``, ``append``, ``count``; ``choices``,
+    ``type``, ``default``, ``dest``; one positional with ``nargs`` None, ``?``, ``*`` or ``+``.
+    Anything else declared (a mutually exclusive group, ``set_defaults``, another ``nargs``)
+    makes every line go to argparse."""
+
+    def __init__(self) -> None:
+        self.epilog: str | None = None
+        self.description: str | None = None
+        self._options: dict[str, _Action] = {}
+        self._actions: list[_Action] = []
+        self._positionals: list[_Action] = []
+        self._unsupported = False
+
+    def add_argument(self, *flags: str, **kw: object) -> None:
+        act = _Action(flags, kw)
+        if act.action not in ("store", "store_true", "store_false", "append", "count"):
+            self._unsupported = True
+        if flags[0].startswith("-"):
+            if act.nargs is not None:
+                self._unsupported = True
+            for flag in flags:
+                self._options[flag] = act
+        else:
+            if act.nargs not in (None, "?", "*", "+"):
+                self._unsupported = True
+            self._positionals.append(act)
+        self._actions.append(act)
+
+    def add_argument_group(self, title: str | None = None, description: str | None = None) -> Recorder:
+        return self  # groups only arrange --help
+
+    def add_mutually_exclusive_group(self, **_kw: object) -> Recorder:
+        self._unsupported = True
+        return self
+
+    def set_defaults(self, **_kw: object) -> None:
+        self._unsupported = True
+
+    def parse(self, args: Sequence[str]) -> SimpleNamespace | None:
+        """``args`` parsed as argparse would, or None when the line is not plain."""
+        if self._unsupported or len(self._positionals) > 1:
+            return None
+        values: dict[str, object] = {}
+        for act in self._actions:
+            if act.default != _SUPPRESS and act.dest not in values:
+                values[act.dest] = act.default
+        given: set[str] = set()
+        words: list[str] = []
+        run_ended = False  # argparse takes one run of positional words (not intermixed)
+        i = 0
+        while i < len(args):
+            token = args[i]
+            i += 1
+            if token == "-" or not token.startswith("-"):
+                if run_ended:
+                    return None
+                words.append(token)
+                continue
+            if words:
+                run_ended = True
+            name, eq, value = token.partition("=") if token.startswith("--") else (token, "", "")
+            found = self._options.get(name)
+            if found is None or token in ("-h", "--help"):
+                return None
+            act = found
+            if act.action in ("store_true", "store_false", "count"):
+                if eq:
+                    return None
+                if act.action == "count":
+                    previous = values.get(act.dest)
+                    values[act.dest] = (previous if isinstance(previous, int) else 0) + 1
+                else:
+                    values[act.dest] = act.action == "store_true"
+                given.add(act.dest)
+                continue
+            if not eq:
+                if i >= len(args) or (args[i].startswith("-") and args[i] != "-"):
+                    return None
+                value = args[i]
+                i += 1
+            converted = self._convert(act, value)
+            if converted is _INVALID:
+                return None
+            if act.action == "append":
+                previous = values.get(act.dest) if act.dest in given else act.default
+                values[act.dest] = [*(previous if isinstance(previous, list) else []), converted]
+            else:
+                values[act.dest] = converted
+            given.add(act.dest)
+        for act in self._actions:  # argparse converts string defaults with ``type``
+            if (act.dest not in given and act.type is not None and isinstance(act.default, str)
+                    and act.default != _SUPPRESS):
+                converted = self._convert(act, act.default)
+                if converted is _INVALID:
+                    return None
+                values[act.dest] = converted
+        if self._positionals:
+            pos = self._positionals[0]
+            if pos.nargs is None:
+                if len(words) != 1:
+                    return None
+                values[pos.dest] = self._convert(pos, words[0])
+            elif pos.nargs == "?":
+                if len(words) > 1:
+                    return None
+                values[pos.dest] = self._convert(pos, words[0]) if words else pos.default
+            else:
+                if pos.nargs == "+" and not words:
+                    return None
+                items = [self._convert(pos, w) for w in words]
+                values[pos.dest] = items if items or pos.default is None else pos.default
+            got = values[pos.dest]
+            if got is _INVALID or (isinstance(got, list) and _INVALID in got):
+                return None
+        elif words:
+            return None
+        return SimpleNamespace(**values)
+
+    @staticmethod
+    def _convert(act: _Action, value: str) -> object:
+        result: object = value
+        if callable(act.type):
+            try:
+                result = act.type(value)
+            except (TypeError, ValueError):
+                return _INVALID
+        if act.choices is not None and result not in act.choices:  # type: ignore[operator]
+            return _INVALID
+        return result
+
+
+_INVALID = object()

@@ -487,22 +487,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _setup_logging(opts.verbose, printer)
     _warnings.set_sink(printer.warn)
+    # Spans are kept for `-v`'s phase line and for SULA_TRACE; otherwise _span (with logging
+    # and threading) is left to the modules that time something.
+    trace = os.environ.get("SULA_TRACE") or None
+    timed = bool(trace) or opts.verbose > 0
     ctx = CliContext(options=opts, printer=printer)
     try:
-        import importlib
+        if not timed:
+            return _run(info, path, args, ctx)
+        from sula import _span
 
-        module: CommandModule = importlib.import_module(info.module)
-        # A command may parse plain lines without argparse (sula.cli._quickparse); None means
-        # "not plain": argparse parses it, with its help and errors.
-        parse_quick = getattr(module, "parse_quick", None)
-        ns = parse_quick(args) if parse_quick is not None else None
-        if ns is None:
-            parser, module = build_parser(path, info)
-            ns = parser.parse_args(args)
-        code = module.run(ns, ctx)
-        if code == 0:
-            ctx.finish()
-        return code
+        _span.record()
+        with _span.span("sula " + " ".join(path)):
+            return _run(info, path, args, ctx)
     except KeyboardInterrupt:
         sys.stderr.write("error: Interrupted\n")
         return 130
@@ -522,3 +519,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code if isinstance(err, SulaError) else 2
     finally:
         ctx.close()
+        if timed:
+            _report_spans(ctx, trace)
+
+
+def _report_spans(ctx: CliContext, trace: str | None) -> None:
+    """With ``-v``, one line of phase times; with ``SULA_TRACE``, the trace file."""
+    from sula import _span
+
+    if ctx.options.verbose > 0:
+        phases = _span.phase_times()
+        if phases:
+            ctx.printer.info("Phases: " + ", ".join(
+                f"{name} {seconds * 1000:.0f} ms" for name, seconds in phases.items()))
+    if trace:
+        try:
+            _span.write_trace(trace)
+        except OSError as err:
+            ctx.printer.warn(f"Could not write the trace to `{trace}`: {err.strerror or err}")
+
+
+def _run(info: CommandInfo, path: list[str], args: list[str], ctx: CliContext) -> int:
+    """Import the command, parse its arguments and run it."""
+    import importlib
+
+    module: CommandModule = importlib.import_module(info.module)
+    # Plain lines are parsed without argparse (~12 ms of import, and a formatter per
+    # option): by the command's own ``parse_quick``, else by recording what its
+    # ``add_arguments`` declares (sula.cli._quickparse). None means "not plain": argparse
+    # parses it, with its help and errors.
+    parse_quick = getattr(module, "parse_quick", None)
+    if parse_quick is not None:
+        ns = parse_quick(args)
+    else:
+        from sula.cli._quickparse import Recorder
+
+        recorder = Recorder()
+        try:
+            module.add_arguments(recorder)  # type: ignore[arg-type]  # argparse's subset
+        except AttributeError:  # a part of argparse the recorder lacks: argparse's line
+            ns = None
+        else:
+            ns = recorder.parse(args)
+    if ns is None:
+        parser, module = build_parser(path, info)
+        ns = parser.parse_args(args)
+    code = module.run(ns, ctx)
+    if code == 0:
+        ctx.finish()  # the cache budget, once the command has succeeded
+    return code

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from sula._record import dataclass
 
 __all__ = ["AuthStore", "Credentials", "split_credentials", "strip_credentials"]
 

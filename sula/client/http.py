@@ -12,9 +12,9 @@ import logging
 import os
 import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass, field
 from sula.client.auth import AuthStore
 from sula.client.errors import ClientError, HttpStatusError, NetworkError, OfflineError
 from sula.client.settings import ClientSettings

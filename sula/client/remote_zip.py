@@ -13,12 +13,11 @@ import hashlib
 import logging
 import re
 import struct
-import tempfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from sula._record import dataclass
 from sula.client.errors import HashMismatchError, HttpStatusError, MetadataError
 from sula.client.http import HttpClient, StreamResponse
 
@@ -32,7 +31,7 @@ _EOCD64_LOCATOR = b"PK\x06\x07"
 _EOCD64 = b"PK\x06\x06"
 _CDH = b"PK\x01\x02"
 _LFH = b"PK\x03\x04"
-_METADATA_RE = re.compile(r"^[^/]+\.dist-info/METADATA$")
+_METADATA_RE = r"^[^/]+\.dist-info/METADATA$"  # compiled on first use (re caches it)
 _IDENTITY = {"Accept-Encoding": "identity"}
 
 
@@ -52,7 +51,8 @@ def find_metadata_name(names: list[str], project: str) -> str | None:
     directory names ``project``."""
     from packaging.utils import canonicalize_name
 
-    found = [n for n in names if _METADATA_RE.match(n)]
+    metadata_re = re.compile(_METADATA_RE)
+    found = [n for n in names if metadata_re.match(n)]
     if len(found) <= 1:
         return found[0] if found else None
     want = canonicalize_name(project)
@@ -252,6 +252,8 @@ async def _metadata_from_full_response(
 ) -> bytes:
     hasher = hashlib.new(expected_hash[0]) if expected_hash else None
     # A plain temporary file: SpooledTemporaryFile is not seekable() for zipfile before 3.11.
+    import tempfile  # with shutil, bz2 and lzma: only when a whole wheel is spooled
+
     with tempfile.TemporaryFile() as spool:
         async for chunk in resp.iter_chunks():
             if hasher is not None:

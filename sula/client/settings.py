@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula._record import dataclass, field, replace
 from sula.distribution.index import IndexUrl, default_index_url
 from sula.errors import SulaError
 
 if TYPE_CHECKING:
     import argparse
+    from types import SimpleNamespace
 
 __all__ = [
     "ClientSettings",
@@ -142,7 +143,7 @@ class ClientSettings:
         )
 
     def with_(self, **changes: object) -> ClientSettings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def add_index_arguments(parser: argparse.ArgumentParser) -> None:
@@ -178,7 +179,7 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(
-    ns: argparse.Namespace, *, offline: bool = False, native_tls: bool = False
+    ns: argparse.Namespace | SimpleNamespace, *, offline: bool = False, native_tls: bool = False
 ) -> tuple[IndexSettings, ClientSettings]:
     """Build the settings from a namespace filled by :func:`add_index_arguments` and the env."""
     from sula.config import load_config

@@ -138,11 +138,10 @@ def parse_json_page(body: bytes, url: str) -> list[File]:
     return out
 
 
-_BASE_RE = re.compile(rb"<base\s[^>]*?href\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
-_ANCHOR_RE = re.compile(rb"<a\s([^>]*)>", re.I)
-_ATTR_RE = re.compile(
-    rb"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?"
-)
+# Compiled on the first HTML page (``re`` keeps them): a JSON index or an offline run needs none.
+_BASE_RE = rb"<base\s[^>]*?href\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))"
+_ANCHOR_RE = rb"<a\s([^>]*)>"
+_ATTR_RE = rb"([^\s=/>\"']+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?"
 
 
 def _unescape(value: bytes) -> str:
@@ -172,14 +171,15 @@ def parse_html_page(body: bytes, url: str) -> list[File]:
     is the URL's last path segment; links whose name is not a file are dropped later.
     """
     base = url
-    m = _BASE_RE.search(body)
+    m = re.search(_BASE_RE, body, re.I)
     if m is not None:
         base = urljoin(url, _unescape(m[1] or m[2] or m[3] or b""))
     joiner = _Joiner(base)
     out: list[File] = []
-    for anchor in _ANCHOR_RE.finditer(body):
+    attr_re = re.compile(_ATTR_RE)
+    for anchor in re.finditer(_ANCHOR_RE, body, re.I):
         attrs: dict[bytes, bytes] = {}
-        for a in _ATTR_RE.finditer(anchor[1]):
+        for a in attr_re.finditer(anchor[1]):
             key = a[1].lower()
             if key not in attrs:
                 val = a[2] if a[2] is not None else a[3] if a[3] is not None else a[4]

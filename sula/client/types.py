@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import msgspec
 from packaging.utils import NormalizedName
 
+from sula._record import dataclass
 from sula.distribution.filename import (
     SDIST_EXTENSIONS,
     DistFilename,

@@ -14,19 +14,17 @@ entry inside a process (``OnceMap``) and a file lock between processes.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
 from sula._once import OnceMap
+from sula._record import dataclass, field
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
@@ -34,6 +32,9 @@ from sula.database.unzip import unzip_wheel
 from sula.distribution import FilenameError, WheelFilename
 
 if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     from filelock import BaseFileLock
 
     from sula.client.cache_policy import CachePolicy
@@ -171,6 +172,12 @@ def _hashes_allow(allowed: Mapping[str, set[str]], digests: Mapping[str, str]) -
     return any(digests.get(algo) in values for algo, values in allowed.items())
 
 
+def _running_loop() -> asyncio.AbstractEventLoop:
+    import asyncio  # already loaded: only coroutines call this
+
+    return asyncio.get_running_loop()
+
+
 class DistributionDatabase:
     """Fetches and unpacks wheels into the cache, and builds sdists' metadata and wheels
     through ``build_context`` (none: sources are refused); safe to share between tasks of
@@ -198,11 +205,32 @@ class DistributionDatabase:
         self._built_once: OnceMap[Path, CachedWheel] = OnceMap()
         self._meta_once: OnceMap[Path, Metadata] = OnceMap()
         self._url_once: OnceMap[str, Path] = OnceMap()
-        self._downloads = asyncio.Semaphore(concurrency)
-        self._pool = ThreadPoolExecutor(max_workers=threads or min(8, (os.cpu_count() or 2) + 2))
+        # Made on first use: a no-op sync creates a database, finds everything installed and
+        # never imports asyncio or concurrent.futures.
+        self._concurrency = concurrency
+        self._threads = threads or min(8, (os.cpu_count() or 2) + 2)
+        self._semaphore: asyncio.Semaphore | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def _downloads(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            import asyncio
+
+            self._semaphore = asyncio.Semaphore(self._concurrency)
+        return self._semaphore
+
+    @property
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=self._threads)
+        return self._executor
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
 
     def entry_path(self, source: WheelSource) -> Path:
         """Where ``source`` lives (or will live) in the cache."""
@@ -308,7 +336,7 @@ class DistributionDatabase:
         # filelock's default thread-local state that release does nothing, and the file stays
         # locked until the lock object is collected. One state for all threads.
         lock = FileLock(str(entry.with_name(entry.name + ".lock")), thread_local=False)
-        loop = asyncio.get_running_loop()
+        loop = _running_loop()
         await loop.run_in_executor(self._pool, lock.acquire)
         made.commit()
         written = begin_write(self.cache, entry, sidecar=True)  # to the cache's size totals
@@ -319,7 +347,7 @@ class DistributionDatabase:
             lock.release()
 
     async def _fetch(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
-        loop = asyncio.get_running_loop()
+        loop = _running_loop()
         filename = source.filename.filename
         with temp_dir_in(self.cache.temp_root, prefix="wheel-") as tmp:
             unpacked = tmp / "unpacked"
@@ -419,7 +447,7 @@ class DistributionDatabase:
             if meta is not None:
                 return meta
             archive, sha = await self._sdist_archive(source, revision, {})
-            loop = asyncio.get_running_loop()
+            loop = _running_loop()
             meta = await loop.run_in_executor(self._pool, static_metadata, archive, archive.name)
             if meta is not None:
                 try:
@@ -688,7 +716,7 @@ class DistributionDatabase:
         checked against ``allowed`` (the user's ``--hash`` values)."""
         from sula.database.source import PathSdist, RegistrySdist
 
-        loop = asyncio.get_running_loop()
+        loop = _running_loop()
         if isinstance(source, PathSdist):
             digests = await loop.run_in_executor(self._pool, _hash_file, source.path, allowed)
             archive = source.path

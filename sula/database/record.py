@@ -13,8 +13,9 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from sula._record import dataclass
 
 __all__ = [
     "RecordEntry",

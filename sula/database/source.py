@@ -28,7 +28,6 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,7 @@ import msgspec
 from packaging.utils import NormalizedName, canonicalize_name
 
 from sula._fs import atomic_write_bytes, atomic_write_text, persist_dir, temp_dir_in
+from sula._record import dataclass, field
 from sula.cache import CacheBucket, cache_key
 from sula.client.cache_policy import CachePolicy
 from sula.database.errors import DistributionError

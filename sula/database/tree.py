@@ -17,9 +17,9 @@ so only the three project files decide. A git checkout never changes: its commit
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass
 from sula.cache import CacheBucket, cache_key
 from sula.database.errors import DistributionError
 

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import os
 import posixpath
-import zipfile
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -41,6 +40,8 @@ def _b64(digest: bytes) -> str:
 
 def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
     """Extract ``archive`` into the existing directory ``dest`` and write a verified RECORD."""
+    import zipfile
+
     try:
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as err:

@@ -10,10 +10,10 @@ a link step: no download, no backend call.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from sula._record import replace
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,6 +69,8 @@ class InstallerBuildContext:
     ) -> None:
         # The install runs its own event loop (resolution, downloads, nested builds) in a
         # worker thread, so that it never blocks the loop of the run that asked for the build.
+        import asyncio
+
         await asyncio.to_thread(self._install, list(requirements), venv, package)
 
     def _install(self, requirements: list[str], venv: Path, package: str) -> None:

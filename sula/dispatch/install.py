@@ -6,13 +6,13 @@ and draws progress bars from it) and return an :class:`InstallSummary`; nothing 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
+
+from sula._record import dataclass, field, replace
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -250,6 +250,8 @@ def _tree_wants(
 ) -> list[Wanted]:
     """The wanted distributions of directory and git requirements (``pip sync``): each tree
     checked out (git) and named from its metadata, without resolving its dependencies."""
+    import asyncio
+
     from sula.database import DistributionDatabase
     from sula.database.tree import fresh_after
     from sula.installer.plan import Wanted
@@ -338,6 +340,8 @@ def resolve_wanted(
 ) -> list[Wanted]:
     """Resolve ``spec`` for ``interp``, preferring installed versions (unless upgrading),
     into the distributions the environment must hold. ``no_deps``: the requirements alone."""
+    import asyncio
+
     from packaging.utils import canonicalize_name
     from packaging.version import Version
 
@@ -528,6 +532,8 @@ async def _prepare(
 ) -> list[tuple[Wanted, CachedWheel]]:
     """Download or build a wheel for each of ``remote``, all at once: a compatible wheel of
     the pinned version when the binary policy allows one, else the version's sdist, built."""
+    import asyncio
+
     from sula.database.select import registry_wheel, select_wheel
     from sula.database.source import RegistrySdist
     from sula.database.tree import GitSource
@@ -590,6 +596,8 @@ async def _confirm_cached(
     """The cached registry wheels that the index the strategy picks still serves, with the
     sha256 it lists (``--index-strategy first-index`` must not link another index's file);
     the rest are fetched. Index pages come through the HTTP cache like a resolution's."""
+    import asyncio
+
     from sula.client.registry import RegistryClient
     from sula.database.select import registry_wheel, select_wheel
     from sula.distribution import SdistFilename
@@ -777,7 +785,9 @@ def install_wanted(
             reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
 
-        # Only now the linker and the uninstaller (a no-op sync never loads them).
+        # Only now the linker and the uninstaller (a no-op sync never loads them), and asyncio.
+        import asyncio
+
         from sula.installer.install import InstallOptions
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from sula._record import dataclass
 
 if TYPE_CHECKING:
     from sula.cache import Cache

@@ -10,8 +10,9 @@ they are older than the index's, and uv has none either.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from sula._record import dataclass
 
 if TYPE_CHECKING:
     from sula.cache import Cache

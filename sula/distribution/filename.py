@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula._record import dataclass
 from sula.errors import SulaError
 
 if TYPE_CHECKING:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from sula._record import dataclass
 from sula.errors import SulaError
 
 __all__ = ["IndexUrl", "NoDefaultIndexError", "default_index_url", "redact_url"]

@@ -29,11 +29,11 @@ import os
 import subprocess
 import threading
 import weakref
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sula._fs import lock, persist_dir, temp_dir_in
 from sula._once import OnceMap
+from sula._record import dataclass, replace
 from sula.cache.core import Cache, CacheBucket, cache_key
 from sula.distribution.index import redact_url
 from sula.git.errors import (

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass
 from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:

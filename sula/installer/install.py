@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from sula._fs import remove_tree
+from sula._record import dataclass
 from sula._span import span
 from sula._warnings import warn_user
 from sula.database.record import RecordEntry, format_record, hash_bytes, hash_file, parse_record

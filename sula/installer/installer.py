@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
+from sula._record import dataclass
 from sula._span import span
 from sula.installer.errors import InstallError
 from sula.installer.install import InstallOptions, install_wheel, remove_stale_temp

@@ -11,7 +11,6 @@ import enum
 import errno
 import logging
 import os
-import shutil
 import stat
 import sys
 
@@ -107,6 +106,8 @@ class Linker:
         except FileNotFoundError:
             return False
         if stat.S_ISDIR(st.st_mode):
+            import shutil  # shutil imports bz2 and lzma: only when a directory is in the way
+
             shutil.rmtree(dst)
             self.conflicts.append(dst)
             return False

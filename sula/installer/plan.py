@@ -7,11 +7,11 @@ and separate code uninstalls, fetches and links.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
+from sula._record import dataclass, field
 from sula.distribution.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 

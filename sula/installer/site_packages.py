@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import enum
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
-from email.parser import HeaderParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula._record import dataclass, field
 from sula.distribution.egg_info import parse_requires_txt
 from sula.installer.layout import Layout
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 __all__ = ["InstalledDist", "InstalledKind", "SitePackages", "read_metadata"]
 
@@ -29,6 +30,8 @@ class InstalledKind(enum.Enum):
 
 def read_metadata(path: Path) -> Message:
     """The headers of a METADATA / PKG-INFO file (the body, a long description, is skipped)."""
+    from email.parser import HeaderParser  # email costs ~10 ms: only commands that read metadata
+
     with open(path, encoding="utf-8", errors="replace") as f:
         lines: list[str] = []
         for line in f:
@@ -167,11 +170,18 @@ def _read_dist_info(site: Path, entry: str) -> InstalledDist | None:
                   "(reinstall it to repair it)")
     direct_url: dict[str, object] | None = None
     try:
-        loaded = json.loads((path / "direct_url.json").read_text(encoding="utf-8"))
+        text = (path / "direct_url.json").read_text(encoding="utf-8")
+    except OSError:
+        text = None
+    if text is not None:  # most installs from an index have none: json is imported for the rest
+        import json
+
+        try:
+            loaded = json.loads(text)
+        except ValueError:
+            loaded = None
         if isinstance(loaded, dict):
             direct_url = loaded
-    except (OSError, ValueError):
-        pass
     return InstalledDist(
         name=canonicalize_name(name),
         display_name=str(name),

@@ -12,10 +12,10 @@ import contextlib
 import errno
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from sula._fs import remove_tree
+from sula._record import dataclass
 from sula._span import span
 from sula.installer.errors import UninstallError, UnsafePathError
 from sula.installer.install import TEMP_PREFIX

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from sula._record import dataclass
 from sula.database.record import RecordEntry, parse_record
 from sula.installer.errors import InvalidWheelError
 

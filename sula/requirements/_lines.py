@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+
+from sula._record import dataclass
 
 # pip's rules (pip/_internal/req/req_file.py): a comment starts at a `#` at the start of a
 # line or after whitespace, so `https://host/x.whl#sha256=…` keeps its fragment.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from sula._record import dataclass
 from sula.distribution.filename import SDIST_EXTENSIONS, FilenameError, SdistFilename, WheelFilename
 from sula.requirements.errors import RequirementSyntaxError
 from sula.requirements.types import (

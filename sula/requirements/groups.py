@@ -9,10 +9,10 @@ read: an include cycle or an unknown name among them is an error.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass
 from sula.requirements.errors import InputError, RequirementsError, UndefinedNameError
 
 if TYPE_CHECKING:

@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass, field
+from sula.requirements._names import is_pylock
 from sula.requirements.errors import RequirementsError
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ __all__ = [
     "render_pylock",
 ]
 
-_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 _HASH_ALGORITHMS = ("sha256", "sha384", "sha512", "sha224", "sha1", "md5")
 
 
@@ -140,11 +140,6 @@ class LockSelection:
     lock: Pylock
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] | None = None
-
-
-def is_pylock(source: str) -> bool:
-    """Whether a file name is a PEP 751 lock file's (``pylock.toml``, ``pylock.dev.toml``)."""
-    return bool(_NAME.match(Path(source).name))
 
 
 # -- reading ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula.requirements._names import is_script
 from sula.requirements.errors import InputError, RequirementsError
 
 if TYPE_CHECKING:
@@ -50,11 +51,6 @@ class ScriptPythonError(RequirementsError):
         self.path = path
         self.requires_python = requires_python
         self.version = version
-
-
-def is_script(source: str) -> bool:
-    """Whether a requirements source names a Python script (``.py``, ``.pyw``)."""
-    return source.endswith((".py", ".pyw")) and Path(source).name != "setup.py"
 
 
 def read_script(path: Path, *, display: str) -> tuple[list[RequirementEntry], str | None]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._record import replace
+from sula.requirements._names import is_pylock, is_script
 from sula.requirements._requirement import LocatedError, parse_requirement
 from sula.requirements.errors import (
     RequirementsError,
@@ -32,9 +33,6 @@ _SOURCE_BUILD_FILES = frozenset({"setup.py", "setup.cfg"})
 
 
 def _kind(source: str) -> str:
-    from sula.requirements.pylock import is_pylock
-    from sula.requirements.script import is_script
-
     if source == "-":
         return "stdin"
     base = os.path.basename(source)
@@ -239,8 +237,6 @@ def with_upgrade_packages(
     """``-P``/``--upgrade-package`` values (``flask``, ``flask==3.0.1``, ``"flask<3"``): the
     names whose pins are released, and ``spec`` constrained by the values that carry a
     specifier, as pip-tools and uv read them."""
-    import dataclasses
-
     from sula.requirements.types import RegistryRequirement
 
     cwd = working_dir or Path.cwd()
@@ -255,7 +251,7 @@ def with_upgrade_packages(
         if isinstance(req, RegistryRequirement) and (len(req.specifier) or req.marker is not None):
             added.append(entry)
     if added:
-        spec = dataclasses.replace(spec, constraints=(*spec.constraints, *added))
+        spec = replace(spec, constraints=(*spec.constraints, *added))
     return spec, names
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from sula._record import dataclass, field
 from sula._span import span as timed
 from sula.requirements._lines import (
     LogicalLine,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._record import dataclass, field
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 from sula.resolver.options import (
@@ -22,7 +21,9 @@ from sula.resolver.options import (
 )
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Callable, Mapping
+    from types import SimpleNamespace
 
     from packaging.utils import NormalizedName
     from packaging.version import Version
@@ -79,7 +80,7 @@ class CompileRequest:
     strip_extras: bool = True
     no_emit_packages: list[str] = field(default_factory=list)
     command: str = "sula pip compile"
-    index_args: argparse.Namespace | None = None
+    index_args: argparse.Namespace | SimpleNamespace | None = None
     offline: bool = False
     native_tls: bool = False
 
@@ -108,9 +109,11 @@ def _target(request: CompileRequest, cache: Cache) -> tuple[PythonTarget, Interp
 
 def _index_settings(request: CompileRequest, spec: RequirementsSpec
                     ) -> tuple[IndexSettings, ClientSettings]:
+    from types import SimpleNamespace
+
     from sula.client.settings import settings_from_args
 
-    ns = request.index_args or argparse.Namespace()
+    ns = request.index_args or SimpleNamespace()
     index, client = settings_from_args(ns, offline=request.offline, native_tls=request.native_tls)
     return index_for(index, spec), client
 
@@ -274,7 +277,7 @@ def is_pylock_output(request: CompileRequest) -> bool:
     an output file named ``pylock.toml`` or ``pylock.NAME.toml``."""
     if request.output_format is not None:
         return request.output_format == "pylock.toml"
-    from sula.requirements.pylock import is_pylock
+    from sula.requirements._names import is_pylock
 
     return request.output_file is not None and is_pylock(request.output_file.name)
 
@@ -539,7 +542,9 @@ def resolve(
     packages, sources = _strings_and_files(requirements)
     constraint_packages, constraint_files = _strings_and_files(constraints)
     override_packages, override_files = _strings_and_files(overrides)
-    ns = argparse.Namespace(
+    from types import SimpleNamespace
+
+    ns = SimpleNamespace(
         index_url=index_url,
         extra_index_url=list(extra_index_urls) or None,
         find_links=list(find_links) or None,

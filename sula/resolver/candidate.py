@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
+from sula._record import dataclass, field
 from sula.resolver.options import PrereleaseMode, ResolutionMode
 
 if TYPE_CHECKING:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
+
+from sula._record import dataclass, field
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -90,6 +91,12 @@ class ResolutionGraph:
     # Universal resolution with forks: further versions of packages in ``dists``, each
     # with its own marker (``dists`` holds one version per name).
     forked: list[ResolvedDist] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        # Short: asyncio.run() formats the repr of its main task, and so of the graph it
+        # returned, on the way out (signal.getsignal on the SIGINT handler): the full repr
+        # of a 190-package graph took ~40 ms of an offline compile.
+        return f"ResolutionGraph({len(self.dists)} dists, {len(self.forked)} forked)"
 
     def __len__(self) -> int:
         return len(self.dists)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
+
+from sula._record import dataclass, field
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -120,7 +121,7 @@ def index_for(index: IndexSettings, spec: RequirementsSpec | None) -> IndexSetti
     line's first, duplicates dropped (so merging twice changes nothing); ``--no-index`` in
     either applies.
     """
-    from dataclasses import replace
+    from sula._record import replace
 
     if spec is None:
         return index

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
+
+from sula._record import dataclass, field
 
 if TYPE_CHECKING:
     from sula.distribution.filename import WheelFilename

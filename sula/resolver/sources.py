@@ -4,9 +4,9 @@ before the resolution starts, as uv's named-requirements step does."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from sula._record import replace
 
 if TYPE_CHECKING:
     from sula.database.tree import GitSource, TreeSource
@@ -71,6 +71,8 @@ async def name_sources(spec: RequirementsSpec, sources: SourceMetadata | None) -
         first = todo[0].requirement
         assert isinstance(first, UrlRequirement)
         raise UnnamedRequirementError(first.url.given)
+
+    import asyncio
 
     async def name_of(entry: RequirementEntry) -> RequirementEntry:
         from packaging.utils import canonicalize_name

@@ -12,7 +12,6 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
+from sula._record import dataclass
 from sula.distribution.filename import SdistFilename, WheelFilename
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from sula._record import dataclass
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 
 __all__ = ["AnnotationStyle", "OutputOptions", "render_requirements"]

@@ -3,12 +3,13 @@ the download progress bar and the `+`/`-` change list."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from rich.console import Console
 
     from sula.cli.main import CliContext

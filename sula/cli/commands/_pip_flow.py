@@ -4,10 +4,11 @@ that prints uv's summary lines and progress bars. The work is in :mod:`sula.disp
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from sula.cli.commands._pip_env import DownloadProgress, LinkProgress
     from sula.cli.main import CliContext
     from sula.cli.printer import Printer

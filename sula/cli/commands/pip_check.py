@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from sula.cli.main import CliContext
     from sula.installer import Layout
     from sula.interpreter import Interpreter

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Callable
 
     from sula.cli.main import CliContext
@@ -26,6 +26,7 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from sula.cli._quickparse import hidden
     from sula.client.settings import add_index_arguments
 
     parser.epilog = _EPILOG
@@ -52,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                               "if-necessary-or-explicit"],
                      default=None,
                      help="When to accept pre-releases (default: if-necessary, as uv)")
-    res.add_argument("--pre", action="store_true", help=argparse.SUPPRESS)
+    res.add_argument("--pre", action="store_true", help=hidden(parser))
     res.add_argument("-U", "--upgrade", action="store_true",
                      help="Ignore the pins of the existing output file")
     res.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from sula.cli.main import CliContext
     from sula.installer.site_packages import InstalledDist
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+
     from sula.cli.main import CliContext
 
 

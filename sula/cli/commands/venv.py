@@ -146,7 +146,7 @@ def _seed_settings(args: argparse.Namespace | SimpleNamespace, ctx: CliContext) 
     from sula.installer.linker import LinkMode
 
     index, client = settings_from_args(
-        args, offline=ctx.options.offline, native_tls=ctx.options.native_tls  # type: ignore[arg-type]
+        args, offline=ctx.options.offline, native_tls=ctx.options.native_tls
     )
     return SeedSettings(
         index=index,

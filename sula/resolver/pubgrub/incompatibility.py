@@ -14,8 +14,9 @@ __all__ = [
 ]
 
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
+
+from sula._record import dataclass
 
 from .range import Range
 from .term import Term

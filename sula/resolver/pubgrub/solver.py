@@ -28,8 +28,9 @@ __all__ = [
 
 import logging
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
+
+from sula._record import dataclass
 
 from .incompatibility import DependencyCause, Incompatibility
 from .partial import ALMOST, CONTRADICTED, SATISFIED, PartialSolution

@@ -1,0 +1,93 @@
+"""The start-up budget of the two commands that are mostly start-up (issue 13): an offline
+`pip compile` from a warm cache and a no-op `pip sync --offline`. Checked by the modules they
+import (``PYTHONPROFILEIMPORTTIME``), not by a timing: each name below was measured to cost
+milliseconds (docs/performance.md) and is needed only on another path (a download, a build,
+a change to the environment, another input format). Adding one back to these paths needs a
+reason, and a line in docs/performance.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _pip_helpers import make_venv
+from fixtures.cli import SulaRunner
+from fixtures.dists import build_wheel
+
+# Imported by neither command: what only a download, a build, an install or another input
+# format needs (asyncio is only the resolver's here, sula.builder only a source build's), and
+# argparse (a plain line is parsed by sula.cli._quickparse.Recorder).
+NEITHER = (
+    "argparse", "aiohttp", "filelock", "rich", "platformdirs", "email", "email.parser", "json", "shutil",
+    "tempfile", "zipfile", "bz2", "lzma", "urllib.request", "http.client", "html",
+    "sula.builder", "sula.venv", "sula.git", "sula.installer.install", "sula.installer.installer",
+    "sula.installer.wheel", "sula.installer.uninstall", "sula.requirements.pylock",
+    "sula.requirements.script", "sula.resolver.pylock", "sula.dispatch.lock",
+    "sula.database.source", "sula.database.select",
+)
+# A no-op sync reads the files and site-packages and stops: no event loop, no index client,
+# no resolver, no msgspec.
+SYNC_ALSO = (
+    "asyncio", "ssl", "socket", "concurrent.futures", "msgspec", "sula.client.registry",
+    "sula.client.http", "sula.client.simple", "sula.resolver.api", "sula.resolver.resolver",
+    "sula.resolver.pubgrub", "sula.resolver.provider", "sula.installer.check",
+)
+# An offline compile resolves from the cache: nothing of the installer, and no page parser or
+# remote-zip reader (the cache holds parsed pages and metadata).
+COMPILE_ALSO = ("sula.installer", "sula.dispatch.install", "sula.interpreter.environment",
+                "sula.client.simple", "sula.client.remote_zip")
+
+
+def _imported(stderr: str) -> set[str]:
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line and "self [us]" not in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def _forbidden(loaded: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in loaded
+                  if any(m == n or m.startswith(n + ".") for n in names))
+
+
+@pytest.fixture
+def warm(run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> Path:
+    """A requirements file whose resolution is in the cache; returns it."""
+    server = index_server()
+    server.add(build_wheel(dists_dir, "alpha", "1.0", requires=["beta>=1"]))
+    server.add(build_wheel(dists_dir, "beta", "1.0"))
+    reqs = tmp_path / "requirements.in"
+    reqs.write_text("alpha\n")
+    run_sula.env["SULA_INDEX_URL"] = server.url
+    result = run_sula("pip", "compile", reqs)
+    assert result.exit_code == 0, result.stderr
+    return reqs
+
+
+def test_offline_compile_imports_only_the_resolver(run_sula: SulaRunner, warm: Path) -> None:
+    result = run_sula("pip", "compile", warm, "--offline", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.exit_code == 0, result.stderr
+    assert "alpha==1.0" in result.stdout and "beta==1.0" in result.stdout
+    loaded = _imported(result.stderr)
+    assert "sula.resolver.resolver" in loaded  # the import log is read at all
+    assert _forbidden(loaded, NEITHER + COMPILE_ALSO) == []
+
+
+def test_noop_sync_imports_no_event_loop_and_no_resolver(
+    run_sula: SulaRunner, warm: Path, tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    make_venv(venv)
+    pins = tmp_path / "requirements.txt"
+    pins.write_text("alpha==1.0\nbeta==1.0\n")
+    python = str(venv / "bin" / "python")
+    first = run_sula("pip", "sync", pins, "--python", python)
+    assert first.exit_code == 0, first.stderr
+    result = run_sula("pip", "sync", pins, "--python", python, "--offline",
+                      env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.exit_code == 0, result.stderr
+    assert "Audited 2 packages" in result.stderr
+    loaded = _imported(result.stderr)
+    assert "sula.installer.site_packages" in loaded
+    assert _forbidden(loaded, NEITHER + SYNC_ALSO) == []
