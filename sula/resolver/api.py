@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
     from sula.resolver.manifest import Manifest
-    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.markers import Dnf, MarkerAlgebra
     from sula.resolver.provider import ResolverProvider, SourceMetadata
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
@@ -365,11 +365,12 @@ async def resolve_universal(
     required twice under Python markers that differ, and of newer versions' Requires-Python
     (its true lower bound: ``>=3.9,!=3.9.0,!=3.9.1`` forks at 3.9.2); each slice is solved
     on its own, taking the newest versions it allows, and pins that differ between slices
-    get a marker each. Markers on other
-    variables (``sys_platform``...) never fork: one version must fit all of them.
+    get a marker each. On other variables (``sys_platform``...) a slice forks when its
+    resolution fails on one package required with different versions under different
+    markers: it is solved again within each alternative's environments and the rest.
     """
     from sula.resolver.manifest import Manifest
-    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.markers import TRUE, MarkerAlgebra
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
@@ -380,41 +381,109 @@ async def resolve_universal(
     cuts: set[Version] = set()
     for entry in (*spec.requirements, *spec.editables):
         cuts |= _python_cuts(algebra.from_marker(entry.requirement.marker))
-    pieces: list[tuple[Range[Version], ResolutionGraph]] = []
-    for _ in range(_MAX_FORK_ROUNDS):
-        slices = _slices(whole, cuts)
-        pieces = []
-        found: set[Version] = set()
-        for rng in slices:
-            sub = MarkerAlgebra(rng)
-            manifest = Manifest.from_spec(spec, markers={}, preferences=preferences, algebra=sub)
-            lowest = rng.lowest()
-            assert lowest is not None
-            target = PythonTarget(version=lowest, markers={}, tags=None)
-            # Each Python fork takes the newest versions it allows, as uv's default fork
-            # strategy (`requires-python`) does: preferring another fork's versions (fewer
-            # versions) pinned older ones where a fork allowed newer (pyopenssl 26.2.0
-            # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
-            # installed what uv's output installs, 300 of 300 without).
-            provider = _provider(manifest, client, target, options, sub, sources=sources)
-            try:
-                with span("resolver.solve"):
-                    graph = await Resolver(provider).resolve()
-            except NoSolutionError as err:
-                more = _fork_cuts(provider, sub) - cuts
-                if more:
-                    found |= more
-                    break
+    pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]] = []
+    found: set[Version] = set()
+
+    async def solve(rng: Range[Version], restrict: Dnf, depth: int,
+                    prefer: Mapping[NormalizedName, Version]) -> list[
+            tuple[Range[Version], Dnf, ResolutionGraph]]:
+        """One fork: a Python slice, within ``restrict`` (other markers) when a conflict
+        between requirements under disjoint markers split it. ``prefer``: the versions
+        earlier forks of the same slice chose, which this one keeps where it can (as uv's
+        forks do), after the output file's own pins."""
+        sub = MarkerAlgebra(rng, restrict)
+        manifest = Manifest.from_spec(spec, markers={}, preferences={**prefer, **(preferences or {})},
+                                      algebra=sub)
+        lowest = rng.lowest()
+        assert lowest is not None
+        target = PythonTarget(version=lowest, markers={}, tags=None)
+        # Each Python fork takes the newest versions it allows, as uv's default fork
+        # strategy (`requires-python`) does: preferring another fork's versions (fewer
+        # versions) pinned older ones where a fork allowed newer (pyopenssl 26.2.0
+        # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
+        # installed what uv's output installs, 300 of 300 without).
+        provider = _provider(manifest, client, target, options, sub, sources=sources)
+        try:
+            with span("resolver.solve"):
+                graph = await Resolver(provider).resolve()
+        except NoSolutionError as err:
+            more = _fork_cuts(provider, sub) - cuts
+            if more:
+                raise _NeedCuts(more) from None
+            splits = _marker_splits(err, provider, sub) if depth < _MAX_MARKER_FORKS else None
+            if not splits:
                 _fork_hint(err, provider, sub)
                 raise
-            finally:
-                await provider.close()
-            found |= _fork_cuts(provider, sub) - cuts
-            pieces.append((rng, graph))
+        else:
+            found.update(_fork_cuts(provider, sub) - cuts)
+            return [(rng, restrict, graph)]
+        finally:
+            await provider.close()
+        out: list[tuple[Range[Version], Dnf, ResolutionGraph]] = []
+        chosen: dict[NormalizedName, Version] = dict(prefer)
+        for piece in splits:
+            done = await solve(rng, piece, depth + 1, chosen)
+            out.extend(done)
+            for _rng, _env, graph in done:
+                chosen.update((d.name, d.version) for d in graph.dists.values())
+        return out
+
+    for _ in range(_MAX_FORK_ROUNDS):
+        pieces = []
+        found.clear()
+        try:
+            for rng in _slices(whole, cuts):
+                pieces.extend(await solve(rng, TRUE, 0, {}))
+        except _NeedCuts as need:
+            found |= need.cuts
         if not found:
             break
         cuts |= found
     return _merge_forks(pieces, algebra)
+
+
+_MAX_MARKER_FORKS = 4
+
+
+class _NeedCuts(Exception):
+    """A slice's conflict needs more Python forks: the round starts again with ``cuts``."""
+
+    def __init__(self, cuts: set[Version]) -> None:
+        super().__init__()
+        self.cuts = cuts
+
+
+def _marker_splits(err: NoSolutionError, provider: ResolverProvider, algebra: MarkerAlgebra
+                   ) -> list[Dnf] | None:
+    """Where a conflict comes from one package required with different versions under
+    different markers, the disjoint environments to resolve apart (each alternative's
+    markers, first come first, and the rest), as uv forks on them; None when there is none."""
+    from sula.resolver.markers import FALSE
+
+    names = {getattr(c, "package", None) for c in err.incompatibility.iter_external()}
+    names |= {getattr(c, "dependency", None) for c in err.incompatibility.iter_external()}
+    for (_parent, pkg), alternatives in sorted(provider.deps.forks.items(), key=str):
+        if pkg not in names:
+            continue
+        pieces: list[Dnf] = []
+        covered: Dnf = FALSE
+        for _spec, env in alternatives:
+            rest = algebra.not_(covered)
+            if rest is None:
+                return None
+            piece = algebra.and_(env, rest)  # type: ignore[arg-type]
+            if not algebra.is_false(piece):
+                pieces.append(piece)
+            covered = algebra.or_(covered, env)  # type: ignore[arg-type]
+        remainder = algebra.not_(covered)
+        if remainder is None:
+            return None
+        remainder = algebra.and_(remainder, algebra.restrict)
+        if not algebra.is_false(remainder):
+            pieces.append(remainder)
+        if len(pieces) >= 2:
+            return pieces
+    return None
 
 
 def _python_cuts(dnf: object) -> set[Version]:
@@ -464,11 +533,10 @@ def _fork_hint(err: NoSolutionError, provider: ResolverProvider, algebra: Marker
         ways = "; ".join(f"`{pkg}{spec}` where `{algebra.to_text(env) or 'always'}`"  # type: ignore[arg-type]
                          for spec, env in alternatives)
         err.hints.append(f"`{pkg}` is required with different versions under different markers "
-                         f"({ways}); sula's universal resolution forks only on the Python "
-                         "version, so one version must satisfy all of them")
+                         f"({ways}), and no split of the environments between them resolves")
 
 
-def _merge_forks(pieces: list[tuple[Range[Version], ResolutionGraph]],
+def _merge_forks(pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]],
                  algebra: MarkerAlgebra) -> ResolutionGraph:
     """One graph from the slices' graphs: equal pins joined, their markers united."""
     import copy
@@ -476,12 +544,13 @@ def _merge_forks(pieces: list[tuple[Range[Version], ResolutionGraph]],
     from sula.resolver.markers import FALSE
 
     if len(pieces) == 1:
-        return pieces[0][1]
+        return pieces[0][2]
     out = ResolutionGraph()
     by_pin: dict[tuple[NormalizedName, Version], ResolvedDist] = {}
-    for rng, graph in pieces:
+    for rng, restrict, graph in pieces:
         for dist in graph.dists.values():
-            env = algebra.and_(algebra.python_range(rng), dist.environments)  # type: ignore[arg-type]
+            env = algebra.and_(algebra.and_(algebra.python_range(rng), restrict),
+                               dist.environments)  # type: ignore[arg-type]
             have = by_pin.get((dist.name, dist.version))
             if have is None:
                 have = by_pin[(dist.name, dist.version)] = copy.copy(dist)

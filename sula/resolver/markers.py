@@ -137,8 +137,11 @@ def _union(key: str, a: Constraint, b: Constraint) -> Constraint | None:
 class MarkerAlgebra:
     """Markers over the Python versions in ``python`` (a Range of full versions)."""
 
-    def __init__(self, python: Range[Any]) -> None:
+    def __init__(self, python: Range[Any], restrict: Dnf = TRUE) -> None:
         self.python = python
+        # A fork on other markers (``sys_platform == 'win32'``): every marker is read within it,
+        # so requirements whose markers exclude it are false here.
+        self.restrict = restrict
         self._cache: dict[tuple[str, str], Dnf] = {}
 
     # -- building ---------------------------------------------------------------------
@@ -150,8 +153,29 @@ class MarkerAlgebra:
         key = (str(marker), extra)
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._cache[key] = self._expr(marker._markers, extra)  # type: ignore[attr-defined]
+            hit = self._expr(marker._markers, extra)  # type: ignore[attr-defined]
+            if self.restrict != TRUE:
+                hit = self.and_(hit, self.restrict)
+            self._cache[key] = hit
         return hit
+
+    def not_(self, dnf: Dnf) -> Dnf | None:
+        """The environments where ``dnf`` does not hold; None when it holds an atom kept as
+        text (its negation is not expressible here)."""
+        out: Dnf = TRUE
+        for conj in dnf:
+            negated: Dnf = FALSE
+            for key, cons in conj:
+                if key.startswith("~"):
+                    return None
+                if key == _PY:
+                    part = self._conj({_PY: cons.complement()})
+                else:
+                    kind, values = cons
+                    part = ((((key, ("not" if kind == "in" else "in", values)),)),)
+                negated = self.or_(negated, part)
+            out = self.and_(out, negated)
+        return out
 
     def _expr(self, items: list[Any], extra: str) -> Dnf:
         result: Dnf = FALSE

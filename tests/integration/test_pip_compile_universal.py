@@ -97,3 +97,29 @@ def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server
     assert differ == [], ours.stdout + "\n-- uv --\n" + uv.stdout
     assert "crypt==50.0.2 ; python_full_version >= '3.9.2'" in ours.stdout
     assert "ossl==26.4.0 ; python_full_version >= '3.9.2'" in ours.stdout
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_conflicts_under_disjoint_platform_markers_fork(run_sula: SulaRunner, index_server,
+                                                        dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A package required with versions that exclude each other under disjoint platform
+    markers: resolved in a fork per platform (and one for the rest), as uv resolves it."""
+    server = index_server()
+    for version in ("1.0", "2.0", "3.0"):
+        server.add(build_wheel(dists_dir, "split", version))
+    server.add(build_wheel(dists_dir, "app", "1.0", requires=[
+        'split<2 ; sys_platform == "win32"', 'split>=2,<3 ; sys_platform == "linux"']))
+    (tmp_path / "requirements.in").write_text("app\nsplit\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    uv = subprocess.run([UV or "uv", "pip", "compile", "requirements.in", *flags, "--cache-dir",
+                         str(tmp_path / "uv-cache")], capture_output=True, text=True, env=env,
+                        cwd=tmp_path, check=False)
+    assert uv.returncode == 0, uv.stderr
+    for e in environments():
+        assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
+    windows = next(e for e in environments() if e["sys_platform"] == "win32")
+    assert installs(ours.stdout, windows) == {"app==1.0", "split==1.0"}
