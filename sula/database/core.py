@@ -643,7 +643,7 @@ class DistributionDatabase:
             found = self._tree_revision(source)
             if found is not None and (meta := read_metadata(found)) is not None:
                 return meta
-            loop = asyncio.get_running_loop()
+            loop = _running_loop()
             meta = await loop.run_in_executor(self._pool, static_tree_metadata, source.path)
             if meta is None:
                 context = self._context(source)
@@ -753,6 +753,8 @@ async def _build_dir(source: TreeSource, tmp: Path) -> Path:
     dest = tmp / "src"
     # `.git` comes along (it borrows the cached repository's objects): setuptools-scm and
     # hatch-vcs read the version from it.
+    import asyncio
+
     await asyncio.to_thread(shutil.copytree, source.path, dest, symlinks=True)
     return dest
 
