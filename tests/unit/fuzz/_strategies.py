@@ -67,3 +67,25 @@ BATCH = 4
 
 def batches(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
     return st.lists(strategy, min_size=BATCH, max_size=BATCH)
+
+
+MARKER_VALUES = ['"3.11"', '"3"', '"3.11.7"', '"abc"', '"linux"', "'win32'", '"1.0"', '"3.*"',
+                 '"~"', '""', '"x"', '"cpython"', '"3.8.0a1"', '"1!2"', '"6.1"', '"posix"']
+MARKER_OPS = ["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in"]
+
+
+def marker_text() -> st.SearchStrategy[str]:
+    """Well-formed-looking markers: atoms (either side a variable) joined by and/or, some in
+    parentheses, with the odd token of garbage."""
+    var = st.sampled_from(MARKER_VARS)
+    value = st.sampled_from(MARKER_VALUES)
+    op = st.sampled_from(MARKER_OPS)
+    atom = st.one_of(
+        st.tuples(var, op, value).map(" ".join),
+        st.tuples(value, op, var).map(" ".join),
+        st.tuples(var, op, var).map(" ".join),
+        st.tuples(value, op, value).map(" ".join),
+    )
+    joined = st.lists(st.tuples(atom, st.sampled_from([" and ", " or ", " and (", ") or ", ")"])),
+                      min_size=1, max_size=4)
+    return joined.map(lambda parts: "".join(a + j for a, j in parts).rstrip(" andor("))
