@@ -14,15 +14,20 @@ from sula.errors import SulaError
 # this module, but the resolver's sdist path does, once per build.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from zipfile import ZipFile, ZipInfo
 
 __all__ = [
     "ArchiveError",
+    "ArchiveLimitError",
     "CorruptArchiveError",
     "UnsafeArchiveMemberError",
     "UnsupportedArchiveError",
+    "check_expansion",
     "extract_sdist",
+    "undecodable_name",
+    "unpack_limits",
+    "utf8_problem",
 ]
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar")
@@ -68,6 +73,97 @@ class UnsupportedArchiveError(ArchiveError):
         )
 
 
+# --- limits against archive bombs ----------------------------------------------------------
+
+# A small archive must not fill the disk: the sizes members declare (zip central directory,
+# tar headers) are summed before anything is written, and both readers stop a member at its
+# declared size, so the declared sum bounds what extraction writes. The largest real wheels
+# unpack to a few GiB at ratios under 10:1; the defaults leave a wide margin.
+DEFAULT_MAX_UNPACKED_SIZE = 16 << 30
+DEFAULT_MAX_UNPACKED_RATIO = 200
+# The ratio check applies only above this many unpacked bytes (a tiny zip of zeros is fine).
+RATIO_FLOOR = 256 << 20
+MAX_SIZE_ENV = "SULA_MAX_UNPACKED_SIZE"
+MAX_RATIO_ENV = "SULA_MAX_UNPACKED_RATIO"
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+          "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40,
+          "tib": 1 << 40}
+
+
+class ArchiveLimitError(SulaError):
+    """A limit variable (``SULA_MAX_UNPACKED_SIZE``, ``SULA_MAX_UNPACKED_RATIO``) that does not parse."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"Invalid `{variable}={value}`: expected {expected}")
+        self.variable = variable
+        self.value = value
+
+
+def unpack_limits() -> tuple[int, int]:
+    """``(max unpacked bytes, max ratio of unpacked to archive bytes)`` from the environment.
+
+    ``SULA_MAX_UNPACKED_SIZE`` takes bytes or a binary unit (``512M``, ``16GiB``);
+    ``SULA_MAX_UNPACKED_RATIO`` a whole number; ``0`` turns either check off.
+    """
+    size = DEFAULT_MAX_UNPACKED_SIZE
+    ratio = DEFAULT_MAX_UNPACKED_RATIO
+    raw = os.environ.get(MAX_SIZE_ENV, "").strip()
+    if raw:
+        import re
+
+        m = re.fullmatch(r"(\d+)\s*([a-zA-Z]*)", raw)
+        unit = m.group(2).lower() if m else ""
+        if m is None or unit not in _UNITS:
+            raise ArchiveLimitError(MAX_SIZE_ENV, raw, "a size such as `512M` or `16GiB`")
+        size = int(m.group(1)) * _UNITS[unit]
+    raw = os.environ.get(MAX_RATIO_ENV, "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise ArchiveLimitError(MAX_RATIO_ENV, raw, "a whole number such as `200`")
+        ratio = int(raw)
+    return size, ratio
+
+
+def _human(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.4g} {unit}"
+    return f"{n} bytes"
+
+
+def check_expansion(archive_size: int, members: Iterable[tuple[str, int]]) -> tuple[str, str] | None:
+    """``(member, reason)`` for the first member that takes the declared unpacked total past
+    the limits of :func:`unpack_limits`, or None when the archive stays within them."""
+    max_size, max_ratio = unpack_limits()
+    total = 0
+    for name, size in members:
+        total += max(size, 0)
+        if max_size and total > max_size:
+            return name, (f"unpacks past the limit of {_human(max_size)} "
+                          f"(set `{MAX_SIZE_ENV}` to raise it)")
+        if max_ratio and total > RATIO_FLOOR and total > max_ratio * max(archive_size, 1):
+            return name, (f"unpacks to more than {max_ratio} times the archive's "
+                          f"{_human(archive_size)} (set `{MAX_RATIO_ENV}` to raise it)")
+    return None
+
+
+def utf8_problem(name: str) -> str | None:
+    """A printable form of ``name`` when it is not valid UTF-8 (tarfile keeps undecodable
+    bytes as surrogates), else None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
+def undecodable_name(err: UnicodeDecodeError) -> str:
+    """The name zipfile failed to decode (flagged UTF-8 but not), printable."""
+    raw = err.object if isinstance(err.object, bytes) else b""
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def extract_sdist(archive: Path, dest: Path) -> Path:
     """Unpack the source distribution ``archive`` into the empty directory ``dest``.
 
@@ -103,6 +199,11 @@ def _translate(archive: Path) -> Iterator[None]:
 
     try:
         yield
+    except UnicodeDecodeError as err:
+        # zipfile decodes a name flagged UTF-8 strictly, while reading the central directory.
+        raise UnsafeArchiveMemberError(
+            archive, undecodable_name(err), "has a file name that is not valid UTF-8"
+        ) from err
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError) as err:
         raise CorruptArchiveError(archive, str(err) or type(err).__name__) from err
     except OSError as err:
@@ -114,7 +215,13 @@ def _translate(archive: Path) -> Iterator[None]:
 
 
 def _check_name(archive: Path, name: str) -> None:
-    """Refuse absolute names and ``..`` components (no sdist needs either)."""
+    """Refuse absolute names, ``..`` components (no sdist needs either) and names that are
+    not UTF-8 or hold a NUL."""
+    shown = utf8_problem(name)
+    if shown is not None:
+        raise UnsafeArchiveMemberError(archive, shown, "has a file name that is not valid UTF-8")
+    if "\x00" in name:
+        raise UnsafeArchiveMemberError(archive, name.replace("\x00", "\\0"), "has a NUL in its name")
     normalized = name.replace("\\", "/")
     if normalized.startswith("/") or os.path.isabs(name) or PurePosixPath(normalized).drive:
         raise UnsafeArchiveMemberError(archive, name, "has an absolute path")
@@ -152,6 +259,11 @@ def _extract_tar(archive: Path, dest: Path) -> None:
     )
     root = os.path.realpath(dest)
     with _NoChownTarFile.open(archive, "r:*") as tar:
+        # Headers one at a time, the sizes summed as they come: a bomb stops at the header
+        # that crosses the limit, before its data is decompressed only to be skipped.
+        bomb = check_expansion(archive.stat().st_size, ((m.name, m.size) for m in tar))
+        if bomb is not None:
+            raise UnsafeArchiveMemberError(archive, *bomb)
         members = tar.getmembers()
         # Read the compressed stream to its end: tar stops at its end-of-archive blocks, before
         # the gzip/bz2/xz trailer, and so would never check the stream's CRC.
@@ -236,6 +348,9 @@ def _extract_zip(archive: Path, dest: Path) -> None:
     root = os.path.realpath(dest)
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
+        bomb = check_expansion(archive.stat().st_size, ((i.filename, i.file_size) for i in infos))
+        if bomb is not None:
+            raise UnsafeArchiveMemberError(archive, *bomb)
         links: dict[str, str] = {}
         seen: set[str] = set()
         for info in infos:

@@ -20,6 +20,7 @@ from typing import IO
 from sula._record import dataclass
 from sula.client.errors import HashMismatchError, HttpStatusError, MetadataError
 from sula.client.http import HttpClient, StreamResponse
+from sula.distribution.metadata import MAX_METADATA_SIZE
 
 __all__ = ["TAIL_SIZE", "find_metadata_name", "read_metadata_from_zipfile", "read_remote_metadata"]
 
@@ -203,6 +204,8 @@ async def read_remote_metadata(
     if name is None:
         raise MetadataError(filename, "no `*.dist-info/METADATA` file in the wheel")
     entry = next(e for e in entries if e.name == name)
+    if entry.usize > MAX_METADATA_SIZE or entry.csize > MAX_METADATA_SIZE:
+        raise MetadataError(filename, f"`{name}` is {entry.usize} bytes, more than the limit of {MAX_METADATA_SIZE}")
     # The local header's extra field may differ from the central one: fetch some slack.
     guess_end = min(reader.total, entry.offset + 30 + len(name.encode()) + entry.extra_len
                     + entry.csize + 1024)
@@ -241,8 +244,17 @@ def read_metadata_from_zipfile(path_or_file: Path | IO[bytes], filename: str, pr
             name = find_metadata_name(zf.namelist(), project)
             if name is None:
                 raise MetadataError(filename, "no `*.dist-info/METADATA` file in the wheel")
+            size = zf.getinfo(name).file_size
+            if size > MAX_METADATA_SIZE:
+                raise MetadataError(filename, f"`{name}` is {size} bytes, more than the limit of {MAX_METADATA_SIZE}")
             data: bytes = zf.read(name)
             return data
+    except UnicodeDecodeError as err:
+        # A name flagged UTF-8 that is not: zipfile fails while reading the central directory.
+        from sula._archive import undecodable_name
+
+        shown = undecodable_name(err)
+        raise MetadataError(filename, f"member `{shown}` has a file name that is not valid UTF-8") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as err:
         raise MetadataError(filename, f"not a readable zip file ({err})") from None
 

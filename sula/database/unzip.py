@@ -8,6 +8,7 @@ installer then never needs to hash a linked file.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import os
 import posixpath
@@ -27,11 +28,39 @@ def _safe_member(name: str, filename: str) -> str | None:
     if name.endswith("/"):
         return None
     if "\\" in name or name.startswith("/") or "\x00" in name:
-        raise InvalidArchiveError(filename, f"unsafe path `{name}`")
+        raise InvalidArchiveError(filename, f"unsafe path `{name}` (absolute, or not a plain name)")
     norm = posixpath.normpath(name)
     if norm.startswith("../") or norm == ".." or norm.startswith("/") or norm == ".":
-        raise InvalidArchiveError(filename, f"unsafe path `{name}`")
+        raise InvalidArchiveError(filename, f"unsafe path `{name}` (it leaves the wheel)")
     return norm
+
+
+_NAME_ERRNOS = {errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL, errno.EILSEQ}
+
+
+def _archive_size(archive: Path | BinaryIO) -> int:
+    if isinstance(archive, Path):
+        return archive.stat().st_size
+    pos = archive.tell()
+    end = archive.seek(0, os.SEEK_END)
+    archive.seek(pos)
+    return end
+
+
+def _check_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], archive: Path | BinaryIO, filename: str) -> None:
+    """Before anything is written: no bomb (the declared sizes bound what zipfile inflates),
+    no name twice (the second would silently replace the first)."""
+    from sula._archive import check_expansion
+
+    bomb = check_expansion(_archive_size(archive), ((i.filename, i.file_size) for i in infos))
+    if bomb is not None:
+        raise InvalidArchiveError(filename, f"member `{bomb[0]}` {bomb[1]}")
+    seen: set[str] = set()
+    for info in infos:
+        key = posixpath.normpath(info.filename.rstrip("/")) if info.filename.strip("/") else info.filename
+        if key in seen:
+            raise InvalidArchiveError(filename, f"member `{info.filename}` appears more than once")
+        seen.add(key)
 
 
 def _b64(digest: bytes) -> str:
@@ -44,16 +73,26 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
 
     try:
         zf = zipfile.ZipFile(archive)
+    except UnicodeDecodeError as err:
+        # A name flagged UTF-8 that is not: zipfile fails while reading the central directory.
+        from sula._archive import undecodable_name
+
+        shown = undecodable_name(err)
+        raise InvalidArchiveError(filename, f"member `{shown}` has a file name that is not valid UTF-8") from err
     except (zipfile.BadZipFile, OSError) as err:
         raise InvalidArchiveError(filename, "not a zip archive") from err
     computed: dict[str, tuple[str, int]] = {}
     made_dirs: set[str] = set()
     dist_infos: set[str] = set()
     dest_s = str(dest)
+    current = ""
     try:
         with zf:
-            for info in zf.infolist():
-                rel = _safe_member(info.filename, filename)
+            infos = zf.infolist()
+            _check_members(zf, infos, archive, filename)
+            for info in infos:
+                current = info.filename
+                rel = _safe_member(current, filename)
                 if rel is None:
                     continue
                 top, _, rest = rel.partition("/")
@@ -90,6 +129,14 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
         raise InvalidArchiveError(filename, str(err)) from err
     except (zlib.error, EOFError) as err:
         raise InvalidArchiveError(filename, f"corrupt member data ({err})") from err
+    except OSError as err:
+        # A member whose path cannot be a file here: a file where a directory of another
+        # member goes (or the reverse), a name too long. Disk errors pass through as they are.
+        if err.errno not in _NAME_ERRNOS:
+            raise
+        raise InvalidArchiveError(
+            filename, f"member `{current}` cannot be written ({os.strerror(err.errno or 0)})"
+        ) from err
 
     _finish(dest, filename, computed, dist_infos)
 
@@ -108,6 +155,7 @@ def _finish(dest: Path, filename: str, computed: dict[str, tuple[str, int]], dis
         if len(dist_infos) != 1:
             raise InvalidArchiveError(filename, "more than one `.dist-info` directory")
     dist_info = dist_infos.pop()
+    _check_identity(dest, filename, dist_info)
     record_rel = f"{dist_info}/RECORD"
     record_path = dest / dist_info / "RECORD"
     try:
@@ -117,9 +165,14 @@ def _finish(dest: Path, filename: str, computed: dict[str, tuple[str, int]], dis
     except UnicodeDecodeError as err:
         raise InvalidArchiveError(filename, f"`{record_rel}` is not UTF-8") from err
     for entry in listed:
+        norm = posixpath.normpath(entry.path)
+        if (entry.path.startswith("/") or norm == ".." or norm.startswith("../")
+                or "\\" in entry.path or "\x00" in entry.path):
+            # Paths in a wheel's RECORD are inside the wheel; `../` appears only in an
+            # installed RECORD (scripts), never in an archive's.
+            raise InvalidArchiveError(filename, f"RECORD entry `{entry.path}` points outside the wheel")
         if not entry.hash or entry.path == record_rel:
             continue
-        norm = posixpath.normpath(entry.path)
         got = computed.get(norm)
         if got is None:
             continue
@@ -137,3 +190,58 @@ def _finish(dest: Path, filename: str, computed: dict[str, tuple[str, int]], dis
     os.unlink(record_path)
     with open(record_path, "x", encoding="utf-8", newline="") as f:
         f.write(format_record(rows))
+
+
+def _check_identity(dest: Path, filename: str, dist_info: str) -> None:
+    """The ``.dist-info`` and its METADATA must name the distribution and version the wheel's
+    filename does: a wheel that installs something other than what was resolved is refused."""
+    from packaging.utils import canonicalize_name
+
+    from sula.distribution.filename import FilenameError, WheelFilename
+    from sula.distribution.metadata import MAX_METADATA_SIZE, InvalidMetadataError, parse_metadata
+    from sula.distribution.version import same_version
+
+    try:
+        wheel = WheelFilename.parse(filename)
+    except FilenameError:
+        return  # not named like a wheel (a caller's temporary name): nothing to compare
+    stem = dist_info[: -len(".dist-info")]
+    name, sep, version = stem.rpartition("-")
+    if not sep or canonicalize_name(name) != wheel.name or not same_version(version, wheel.version_str):
+        raise InvalidArchiveError(
+            filename, f"its `{dist_info}` does not match the filename's `{wheel.name} {wheel.version_str}`"
+        )
+    meta_path = dest / dist_info / "METADATA"
+    try:
+        size = meta_path.stat().st_size
+    except FileNotFoundError as err:
+        raise InvalidArchiveError(filename, f"`{dist_info}/METADATA` is missing") from err
+    if size > MAX_METADATA_SIZE:
+        raise InvalidArchiveError(
+            filename, f"`{dist_info}/METADATA` is {size} bytes, more than the limit of {MAX_METADATA_SIZE}"
+        )
+    try:
+        meta = parse_metadata(meta_path.read_bytes())
+    except InvalidMetadataError as err:
+        raise InvalidArchiveError(filename, f"`{dist_info}/METADATA`: {err}") from err
+    if canonicalize_name(meta.name) != wheel.name or not same_version(meta.version, wheel.version_str):
+        raise InvalidArchiveError(
+            filename, f"its METADATA names `{meta.name} {meta.version}`, not `{wheel.name} {wheel.version_str}`"
+        )
+    _check_entry_points(dest / dist_info / "entry_points.txt", filename, dist_info)
+
+
+def _check_entry_points(path: Path, filename: str, dist_info: str) -> None:
+    """Scripts become files and launcher source: refuse bad ones before the wheel is cached."""
+    from sula.distribution.entry_points import EntryPointError, parse_entry_points
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    except UnicodeDecodeError as err:
+        raise InvalidArchiveError(filename, f"`{dist_info}/entry_points.txt` is not UTF-8") from err
+    try:
+        parse_entry_points(text)
+    except EntryPointError as err:
+        raise InvalidArchiveError(filename, str(err)) from err

@@ -10,7 +10,11 @@ import msgspec
 
 from sula.errors import SulaError
 
-__all__ = ["InvalidMetadataError", "Metadata", "parse_metadata"]
+__all__ = ["MAX_METADATA_SIZE", "InvalidMetadataError", "Metadata", "parse_metadata"]
+
+# Real METADATA files, long descriptions included, stay under a few MiB; anything bigger is
+# refused before it is read whole into memory (a wheel's, a `.metadata` file, a range read).
+MAX_METADATA_SIZE = 32 << 20
 
 
 class InvalidMetadataError(SulaError):
@@ -43,6 +47,10 @@ def parse_metadata(data: bytes | str) -> Metadata:
     A hand-written header reader (continuation lines, repeated fields) is ~10× faster than
     ``email.parser`` for the few fields that matter here.
     """
+    if len(data) > MAX_METADATA_SIZE:
+        raise InvalidMetadataError(
+            f"Core metadata is {len(data)} bytes, more than the limit of {MAX_METADATA_SIZE}"
+        )
     text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {"requires-dist": [], "provides-extra": [], "dynamic": []}

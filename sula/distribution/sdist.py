@@ -92,6 +92,10 @@ def metadata_from_sdist_bytes(data: bytes, filename: str) -> Metadata | None:
     return None
 
 
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
 def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
     if sys.version_info >= (3, 11):
         import tomllib
@@ -104,16 +108,24 @@ def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
     project = doc.get("project")
     if not isinstance(project, dict):
         return None
-    dynamic = {str(d).lower() for d in project.get("dynamic", [])}
+    # A table of the wrong shape is no static metadata: the backend builds and judges it.
+    dynamic_list = project.get("dynamic", [])
+    dependencies = project.get("dependencies", [])
+    optional = project.get("optional-dependencies") or {}
+    if not _strings(dynamic_list) or not _strings(dependencies) or not isinstance(optional, dict):
+        return None
+    if not all(_strings(reqs) for reqs in optional.values()):
+        return None
+    dynamic = {str(d).lower() for d in dynamic_list}
     if "dependencies" in dynamic or "optional-dependencies" in dynamic:
         return None
     name = project.get("name")
     version = project.get("version") or (pkg_info.version if pkg_info else None)
     if not isinstance(name, str) or not isinstance(version, str):
         return None
-    requires = [str(r) for r in project.get("dependencies", [])]
+    requires = [str(r) for r in dependencies]
     extras: list[str] = []
-    for extra, reqs in (project.get("optional-dependencies") or {}).items():
+    for extra, reqs in optional.items():
         extras.append(str(extra))
         requires.extend(and_marker(str(r), f'extra == "{extra}"') for r in reqs)
     rp = project.get("requires-python")

@@ -217,6 +217,9 @@ def install_wheel(
     root = str(wheel.root)
     python = str(layout.python)
     n_conflicts = len(linker.conflicts)
+    # Read (and validated) before any file is linked: a bad entry point refuses the wheel
+    # while the environment is untouched.
+    entry_points = wheel.entry_points()
     with span("install_wheel", dist=f"{wheel.name}=={wheel.version}"):
         _link_root(linker, rows, wheel, root, str(site))
 
@@ -240,7 +243,6 @@ def install_wheel(
                     continue
                 _link_tree(linker, rows, src, prefix, str(dst))
 
-        entry_points = wheel.entry_points()
         if entry_points:
             scripts_dir = str(layout.scripts)
             _makedirs(scripts_dir, linker)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 from pathlib import Path
 
@@ -10,19 +9,10 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from sula._record import dataclass
 from sula.database.record import RecordEntry, parse_record
+from sula.distribution.entry_points import EntryPoint, EntryPointError, parse_entry_points
 from sula.installer.errors import InvalidWheelError
 
-__all__ = ["EntryPoint", "UnpackedWheel", "parse_entry_points", "parse_wheel_file"]
-
-
-@dataclass(frozen=True, slots=True)
-class EntryPoint:
-    """A console or GUI script: ``name = module:attr.path [extras]``."""
-
-    name: str
-    module: str
-    attr: str
-    gui: bool = False
+__all__ = ["EntryPoint", "EntryPointError", "UnpackedWheel", "parse_entry_points", "parse_wheel_file"]
 
 
 def parse_wheel_file(text: str) -> dict[str, str]:
@@ -33,29 +23,6 @@ def parse_wheel_file(text: str) -> dict[str, str]:
         if sep:
             out[key.strip().lower()] = value.strip()
     return out
-
-
-def parse_entry_points(text: str) -> list[EntryPoint]:
-    """The ``console_scripts`` and ``gui_scripts`` of an ``entry_points.txt``."""
-    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        return []
-    result: list[EntryPoint] = []
-    for section, gui in (("console_scripts", False), ("gui_scripts", True)):
-        if not parser.has_section(section):
-            continue
-        for name, value in parser.items(section):
-            target = value.split("[", 1)[0].strip()
-            module, _, attr = target.partition(":")
-            module = module.strip()
-            attr = attr.strip()
-            if not module or not attr or not name or "/" in name or "\\" in name:
-                continue
-            result.append(EntryPoint(name=name.strip(), module=module, attr=attr, gui=gui))
-    return result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,7 +107,12 @@ class UnpackedWheel:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        return parse_entry_points(text)
+        except UnicodeDecodeError as err:
+            raise InvalidWheelError(self.root, "`entry_points.txt` is not UTF-8") from err
+        try:
+            return parse_entry_points(text)
+        except EntryPointError as err:
+            raise InvalidWheelError(self.root, str(err)) from err
 
     def metadata_text(self) -> str:
         return (self.root / self.dist_info / "METADATA").read_text(encoding="utf-8", errors="replace")

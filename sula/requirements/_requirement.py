@@ -286,6 +286,9 @@ def _classify(
     span: tuple[int, int],
 ) -> UrlRequirement:
     """Decide the kind of a URL or path and read what it says (name, ref, fragment)."""
+    if "\x00" in location:
+        # No path can hold one, and os.path raises ValueError on it.
+        raise LocatedError("A path or URL cannot hold a NUL character", span)
     m = _URL_RE.match(location)
     scheme = m["scheme"].lower() if m is not None and not _DRIVE_RE.match(location) else ""
     base, _, fragment = location.partition("#") if scheme else (location, "", "")

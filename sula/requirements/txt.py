@@ -148,6 +148,9 @@ def read_text(path: Path) -> str:
         raise RequirementsFileError(path, "no such file") from None
     except OSError as err:
         raise RequirementsFileError(path, err.strerror or str(err)) from err
+    except ValueError:
+        # "embedded null byte": no file can have that name.
+        raise RequirementsFileError(path, "the path holds a NUL character") from None
     return decode(data, path)
 
 
@@ -162,7 +165,12 @@ def decode(data: bytes, path: Path | str) -> str:
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(encoding)
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as err:
+                raise RequirementsFileError(
+                    path, f"not {encoding.upper()} text after its byte-order mark (byte {err.start} is invalid)"
+                ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -556,7 +564,7 @@ def _find_links_url(value: str, base_dir: Path) -> str:
 def _real(path: Path) -> Path:
     try:
         return path.resolve()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name (read_text refuses it)
         return Path(os.path.abspath(path))
 
 

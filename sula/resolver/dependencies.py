@@ -183,7 +183,16 @@ class DependencyBuilder:
         if hit is None:
             env = dict(self._env)
             env["extra"] = extra
-            hit = bool(req.marker.evaluate(env))  # type: ignore[attr-defined]
+            try:
+                hit = bool(req.marker.evaluate(env))  # type: ignore[attr-defined]
+            except (ValueError, KeyError) as err:
+                # packaging's UndefinedComparison (`python_version ~= "abc"`) and
+                # UndefinedEnvironmentName: a marker no environment satisfies; its
+                # dependency is skipped, as an invalid Requires-Dist line is.
+                import logging
+
+                logging.getLogger(__name__).debug("Ignoring `%s`: %s", req.text, err)
+                hit = False
             self._marker_cache[key] = hit
         return hit
 
