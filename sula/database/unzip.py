@@ -14,9 +14,12 @@ import os
 import posixpath
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from sula.database.errors import InvalidArchiveError
+
+if TYPE_CHECKING:
+    import zipfile
 
 __all__ = ["unzip_wheel"]
 

@@ -8,8 +8,8 @@ wheel before caching it and the installer before linking it.
 from __future__ import annotations
 
 import configparser
-from dataclasses import dataclass
 
+from sula._record import dataclass
 from sula.errors import SulaError
 
 __all__ = ["EntryPoint", "EntryPointError", "parse_entry_points"]
