@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sula.cache import Cache
     from sula.dispatch.install import InstallReporter, InstallSummary
     from sula.installer.linker import LinkMode
 
@@ -137,9 +138,24 @@ def install(
                 env = PythonEnvironment.from_target_dir(env.interpreter, os.fspath(target))
             elif prefix is not None:
                 env = PythonEnvironment.from_prefix(env.interpreter, os.fspath(prefix))
-            return install_spec(
+            summary = install_spec(
                 spec, cache=cache, layout=Layout.from_environment(env), interp=env.interpreter,
                 settings=settings, reporter=reporter or SILENT,
             )
+        _keep_budget(cache, offline=offline)
+        return summary
     finally:
         cache.cleanup()
+
+
+def _keep_budget(cache: Cache, *, offline: bool) -> None:
+    """After a call that wrote to the cache: evict down to ``SULA_CACHE_MAX_SIZE`` (or
+    ``cache-max-size`` in sula.toml), as the commands do."""
+    import sys
+
+    usage = sys.modules.get("sula.cache.usage")
+    if usage is None or not usage.upkeep_due(cache):
+        return
+    from sula.cache.evict import enforce_budget
+
+    enforce_budget(cache, offline=offline)

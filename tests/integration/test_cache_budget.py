@@ -352,3 +352,19 @@ def test_a_long_totals_file_is_compacted_by_a_writing_command(
     _install(run_sula, tmp_path / "b", index.url, "big1")  # no budget set: compaction only
     assert (cache_dir / LEDGER).stat().st_size < 200
     assert read_totals(Cache(cache_dir)) == exact_totals(Cache(cache_dir))
+
+
+def test_the_python_api_keeps_the_budget_too(run_sula: SulaRunner, index, cache_dir: Path,
+                                              tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    make_venv(tmp_path / "api")
+    code = (f"import sula; sula.install({list(NAMES)!r}, python={str(tmp_path / 'api' / 'bin' / 'python')!r}, "
+            f"index_url={index.url!r}, cache_dir={str(cache_dir)!r})")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SULA_", "VIRTUAL_ENV"))}
+    env["SULA_CACHE_MAX_SIZE"] = "300K"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    assert _size(run_sula) <= 300 * 1024 * 0.9
+    _imports(tmp_path / "api", *NAMES)
