@@ -11,8 +11,7 @@ TYPE_CHECKING = False  # not ``typing``'s: every command imports this module (my
 if TYPE_CHECKING:
     from typing import Any
 
-    from sula.dispatch.api import install
-    from sula.resolver.api import resolve
+    from sula.dispatch.api import install, resolve
 
 __all__ = ["__version__", "install", "resolve"]
 
@@ -20,7 +19,7 @@ __all__ = ["__version__", "install", "resolve"]
 def __getattr__(name: str) -> Any:
     # Lazy public API: ``sula.resolve`` imports the resolver only when first used.
     if name == "resolve":
-        from sula.resolver.api import resolve
+        from sula.dispatch.api import resolve
 
         return resolve
     if name == "install":

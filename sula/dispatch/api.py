@@ -7,11 +7,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from sula.cache import Cache
+    from sula.client.settings import ClientSettings, IndexSettings
+    from sula.context import BuildContext
     from sula.dispatch.install import InstallReporter, InstallSummary
     from sula.installer.linker import LinkMode
+    from sula.interpreter import Interpreter
+    from sula.resolver.graph import ResolutionGraph
 
-__all__ = ["install"]
+__all__ = ["install", "resolve"]
 
 
 def _split(requirements: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
@@ -159,3 +165,26 @@ def _keep_budget(cache: Cache, *, offline: bool) -> None:
     from sula.cache.evict import enforce_budget
 
     enforce_budget(cache, offline=offline)
+
+
+def resolve(requirements: Sequence[str | os.PathLike[str]], **options: Any) -> ResolutionGraph:
+    """Resolve requirements and return the pinned graph (``graph.pins()``): what
+    ``sula pip compile`` does, with the same source builds (sdists, local projects and git,
+    in isolated build environments filled by sula). The options are those of
+    :func:`sula.resolver.api.resolve` (``python_version``, ``index_url``, ``exclude_newer``,
+    ``offline``, ``cache_dir``…); ``no_build=True`` refuses every build."""
+    from sula.resolver.api import resolve as resolve_graph
+
+    if options.get("no_build"):
+        return resolve_graph(requirements, **options)
+
+    def make(interp: Interpreter, index: IndexSettings, client: ClientSettings) -> BuildContext:
+        from sula.cache import Cache
+        from sula.context import BuildOptions
+        from sula.dispatch.build import InstallerBuildContext
+
+        cache = Cache.from_settings(options.get("cache_dir"), no_cache=False)
+        return InstallerBuildContext(interpreter=interp, cache=cache, build_options=BuildOptions(),
+                                     index=index, client=client)
+
+    return resolve_graph(requirements, build_context=make, **options)

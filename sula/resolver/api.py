@@ -592,14 +592,18 @@ def resolve(
     prerelease: str = "if-necessary",
     resolution: str = "highest",
     no_build: bool = False,
+    offline: bool = False,
     cache_dir: str | None = None,
+    build_context: Callable[[Interpreter, IndexSettings, ClientSettings], BuildContext] | None = None,
 ) -> ResolutionGraph:
     """Resolve requirements; returns the pinned graph (``graph.pins()``).
 
     Strings are PEP 508 requirements (``"flask>=2"``, ``"name @ url"``), as on the command
     line: no requirements-file options, no ``${VAR}`` expansion. ``os.PathLike`` values are
     requirements files (or ``pyproject.toml``). Constraints and overrides take both too.
-    Holds the cache's shared lock, as ``sula.install`` does, so that ``sula cache clean``
+    ``offline``: only what the cache holds (``--offline``). ``build_context`` makes the
+    context that builds sdists and source trees (``sula.resolve`` passes sula's own; without
+    one they are an error). Holds the cache's shared lock, as ``sula.install`` does, so that ``sula cache clean``
     waits for it. Raises :class:`sula.resolver.pubgrub.NoSolutionError` (with hints) when no
     solution exists.
     """
@@ -632,11 +636,12 @@ def resolve(
         prerelease=prerelease,
         resolution=resolution,
         no_build=no_build,
+        offline=offline,
         index_args=ns,
     )
     cache = Cache.from_settings(cache_dir, False).init()
     try:
         with cache.lock_shared():
-            return compile_requirements(request, cache=cache).graph
+            return compile_requirements(request, cache=cache, build_context=build_context).graph
     finally:
         cache.cleanup()

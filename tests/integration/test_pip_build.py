@@ -293,3 +293,20 @@ def test_sdists_of_each_backend_install_and_import(
                  "--index-url", build_index.url).check()
     assert f"+ {name}==2.0" in r.stderr and "+ dep==1.0" in r.stderr
     assert _python(venv, f"import {name}; print({name}.KIND)") == "from the sdist"
+
+
+def test_python_api_resolve_builds_sdists(build_index: IndexServer, tmp_path: Path) -> None:
+    """`sula.resolve` asks a backend for an sdist's metadata as `pip compile` does."""
+    import os
+
+    log = tmp_path / "backend.log"
+    build_index.add(build_wheel(tmp_path / "dists", "dep", "1.0"))
+    build_index.add(make_sdist(tmp_path / "dists", "apisrc", "1.0",
+                               setup_py("apisrc", "1.0", log=log, requires=["dep"])))
+    code = (f"import sula; g = sula.resolve(['apisrc'], index_url={build_index.url!r}, "
+            f"cache_dir={str(tmp_path / 'cache')!r}); print(sorted(g.pins().items()))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SULA_", "VIRTUAL_ENV"))}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "('apisrc', '1.0')" in out.stdout and "('dep', '1.0')" in out.stdout
+    assert _runs(log) > 0
