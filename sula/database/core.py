@@ -205,6 +205,7 @@ class DistributionDatabase:
         self._built_once: OnceMap[Path, CachedWheel] = OnceMap()
         self._meta_once: OnceMap[Path, Metadata] = OnceMap()
         self._url_once: OnceMap[str, Path] = OnceMap()
+        self._tree_bases: dict[tuple[Path, bool, object], Path] = {}
         # Made on first use: a no-op sync creates a database, finds everything installed and
         # never imports asyncio or concurrent.futures.
         self._concurrency = concurrency
@@ -597,12 +598,21 @@ class DistributionDatabase:
                      subdirectory=source.subdirectory)
         return TreeSource(path=path, name=source.name, git=pin)
 
+    def _tree_base(self, source: TreeSource) -> Path:
+        """The directory of ``source``'s revisions, computed once per source (a directory's
+        stamp walks its whole tree)."""
+        key = (source.path, source.editable, source.git)
+        base = self._tree_bases.get(key)
+        if base is None:
+            from sula.database.tree import tree_base
+
+            base = self._tree_bases[key] = tree_base(self.cache, source)
+        return base
+
     def _tree_revision(self, source: TreeSource) -> Path | None:
         """The revision directory of ``source`` that holds its metadata, if one is cached
         (an unnamed tree: the one package directory under its stamp)."""
-        from sula.database.tree import tree_base
-
-        base = tree_base(self.cache, source)
+        base = self._tree_base(source)
         if source.name is not None:
             return base / source.name if (base / source.name / "metadata.msgpack").is_file() else None
         try:
@@ -622,44 +632,23 @@ class DistributionDatabase:
             meta = read_metadata(found)
             if meta is not None:
                 return meta
-        from sula.database.tree import tree_base
 
-        base = tree_base(self.cache, source)
+        async def compute(base: Path) -> Metadata:
+            from sula.database.tree import check_tree_metadata
+            from sula.distribution.sdist import static_tree_metadata
 
-        async def compute(key: Path) -> Metadata:
-            return await self._build_tree_metadata(source, key)
-
-        return await self._meta_once.run(base, compute)
-
-    async def _build_tree_metadata(self, source: TreeSource, base: Path) -> Metadata:
-        from packaging.utils import canonicalize_name
-
-        from sula.context import BuildKind
-        from sula.database.source import build_tree, read_metadata, write_metadata
-        from sula.database.tree import check_tree_metadata
-        from sula.distribution.sdist import static_tree_metadata
-
-        async with self._file_lock(base):
-            found = self._tree_revision(source)
-            if found is not None and (meta := read_metadata(found)) is not None:
+            async with self._file_lock(base):
+                found = self._tree_revision(source)
+                if found is not None and (meta := read_metadata(found)) is not None:
+                    return meta
+                meta = await _running_loop().run_in_executor(self._pool, static_tree_metadata, source.path)
+                if meta is None:
+                    meta, _wheel = await self._build_tree(source, base, wheel=False)
+                check_tree_metadata(meta.name, source)
+                self._write_tree_metadata(base, meta)
                 return meta
-            loop = _running_loop()
-            meta = await loop.run_in_executor(self._pool, static_tree_metadata, source.path)
-            if meta is None:
-                context = self._context(source)
-                kind = BuildKind.EDITABLE if source.editable else BuildKind.WHEEL
-                with span("build_metadata", tree=str(source)), \
-                        temp_dir_in(self.cache.temp_root, prefix="build-") as tmp:
-                    meta, _wheel = await build_tree(
-                        await _build_dir(source, tmp), tmp, str(source),
-                        lambda m: base / canonicalize_name(m.name),
-                        context=context, kind=kind, wheel=False, sha256=None,
-                        check=lambda m: check_tree_metadata(m.name, source), name=source.name)
-            check_tree_metadata(meta.name, source)
-            revision = base / canonicalize_name(meta.name)
-            revision.mkdir(parents=True, exist_ok=True)
-            write_metadata(revision, meta)
-            return meta
+
+        return await self._meta_once.run(self._tree_base(source), compute)
 
     async def _tree_wheel(self, source: TreeSource) -> CachedWheel:
         found = self._tree_revision(source)
@@ -667,40 +656,50 @@ class DistributionDatabase:
             hit = self._built_hit(found, {})
             if hit is not None:
                 return hit
-        from sula.database.tree import tree_base
 
-        base = tree_base(self.cache, source)
+        async def compute(base: Path) -> CachedWheel:
+            async with self._file_lock(base):
+                found = self._tree_revision(source)
+                if found is not None and (hit := self._built_hit(found, {})) is not None:
+                    return hit
+                meta, built = await self._build_tree(source, base, wheel=True)
+                assert built is not None
+                fn, path = built
+                self._write_tree_metadata(base, meta)
+                return CachedWheel(filename=fn, path=path, sha256=None, built=True)
 
-        async def compute(key: Path) -> CachedWheel:
-            return await self._build_tree_wheel(source, key)
+        return await self._built_once.run(self._tree_base(source), compute)
 
-        return await self._built_once.run(base, compute)
-
-    async def _build_tree_wheel(self, source: TreeSource, base: Path) -> CachedWheel:
+    async def _build_tree(
+        self, source: TreeSource, base: Path, *, wheel: bool
+    ) -> tuple[Metadata, tuple[WheelFilename, Path] | None]:
+        """Ask ``source``'s backend for its metadata (``wheel=False``, when it has the hook) or
+        a wheel (regular or editable), unpacked into ``base/<package>/``."""
         from packaging.utils import canonicalize_name
 
         from sula.context import BuildKind
-        from sula.database.source import build_tree, read_metadata, write_metadata
+        from sula.database.source import build_tree
         from sula.database.tree import check_tree_metadata
 
-        async with self._file_lock(base):
-            found = self._tree_revision(source)
-            if found is not None and (hit := self._built_hit(found, {})) is not None:
-                return hit
-            context = self._context(source)
-            kind = BuildKind.EDITABLE if source.editable else BuildKind.WHEEL
-            with span("build_wheel", tree=str(source)), \
-                    temp_dir_in(self.cache.temp_root, prefix="build-") as tmp:
-                meta, built = await build_tree(
-                    await _build_dir(source, tmp), tmp, str(source), lambda m: base / canonicalize_name(m.name),
-                    context=context, kind=kind, wheel=True, sha256=None,
-                    check=lambda m: check_tree_metadata(m.name, source), name=source.name)
-            assert built is not None
-            fn, path = built
-            revision = path.parent
-            if read_metadata(revision) is None:
-                write_metadata(revision, meta)
-            return CachedWheel(filename=fn, path=path, sha256=None, built=True)
+        context = self._context(source)
+        kind = BuildKind.EDITABLE if source.editable else BuildKind.WHEEL
+        with span("build_wheel" if wheel else "build_metadata", tree=str(source)), \
+                temp_dir_in(self.cache.temp_root, prefix="build-") as tmp:
+            return await build_tree(
+                await _build_dir(source, tmp), tmp, str(source), lambda m: base / canonicalize_name(m.name),
+                context=context, kind=kind, wheel=wheel, sha256=None,
+                check=lambda m: check_tree_metadata(m.name, source), name=source.name)
+
+    @staticmethod
+    def _write_tree_metadata(base: Path, meta: Metadata) -> None:
+        from packaging.utils import canonicalize_name
+
+        from sula.database.source import read_metadata, write_metadata
+
+        revision = base / canonicalize_name(meta.name)
+        if read_metadata(revision) is None:
+            revision.mkdir(parents=True, exist_ok=True)
+            write_metadata(revision, meta)
 
     def _context(self, source: SdistSource | TreeSource) -> BuildContext:
         if self.build_context is None:
