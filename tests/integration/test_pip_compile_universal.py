@@ -55,6 +55,17 @@ def installs(text: str, env: dict[str, str]) -> set[str]:
     return out
 
 
+def uv_compile(tmp_path: Path, flags: list[str]) -> subprocess.CompletedProcess[str]:
+    """`uv pip compile requirements.in FLAGS` in ``tmp_path`` with a cache of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    uv = subprocess.run([UV or "uv", "pip", "compile", "requirements.in", *flags, "--cache-dir",
+                         str(tmp_path / "uv-cache")], capture_output=True, text=True, env=env,
+                        cwd=tmp_path, check=False)
+    assert uv.returncode == 0, uv.stderr
+    return uv
+
+
 @pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
 def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server,
                                              dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -83,12 +94,7 @@ def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server
     (tmp_path / "requirements.in").write_text("ossl\ntop\n")
     flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
              "--no-annotate"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    uv = subprocess.run([UV or "uv", "pip", "compile", "requirements.in", *flags, "--cache-dir",
-                         str(tmp_path / "uv-cache")], capture_output=True, text=True, env=env,
-                        cwd=tmp_path, check=False)
-    assert uv.returncode == 0, uv.stderr
+    uv = uv_compile(tmp_path, flags)
     ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
     differ = [(e["python_full_version"], e["sys_platform"], e["platform_machine"],
                sorted(installs(uv.stdout, e) ^ installs(ours.stdout, e)))
@@ -113,12 +119,7 @@ def test_conflicts_under_disjoint_platform_markers_fork(run_sula: SulaRunner, in
     flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
              "--no-annotate"]
     ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    uv = subprocess.run([UV or "uv", "pip", "compile", "requirements.in", *flags, "--cache-dir",
-                         str(tmp_path / "uv-cache")], capture_output=True, text=True, env=env,
-                        cwd=tmp_path, check=False)
-    assert uv.returncode == 0, uv.stderr
+    uv = uv_compile(tmp_path, flags)
     for e in environments():
         assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
     windows = next(e for e in environments() if e["sys_platform"] == "win32")
