@@ -81,45 +81,49 @@ def test_same_files_and_record_as_zipfile_extracts(
         assert rows["pkg/empty.txt"].hash == "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
 
 
-def test_a_flipped_byte_in_member_data_is_refused(tmp_path: Path, inflater: str) -> None:
+def _patched(tmp_path: Path, at: int | str, replace: bytes | None = None) -> Path:
+    """The fixture wheel with bytes overwritten: ``replace`` at offset ``at``, or one byte
+    flipped in the middle of member ``at``'s data."""
     wheel = hostile_wheel(tmp_path / "d", MEMBERS, name="pkg")
-    start, size = _data_offset(wheel, "pkg/core.py")
     data = bytearray(wheel.read_bytes())
-    data[start + size // 2] ^= 0x55
+    if isinstance(at, str):
+        start, size = _data_offset(wheel, at)
+        data[start + size // 2] ^= 0x55
+    else:
+        assert replace is not None
+        data[at : at + len(replace)] = replace
     wheel.write_bytes(bytes(data))
+    return wheel
+
+
+def _refused(tmp_path: Path, wheel: Path, pattern: str) -> Path:
     dest = tmp_path / "out"
     dest.mkdir()
-    with pytest.raises(InvalidArchiveError, match=r"^Invalid wheel `pkg-1\.0-py3-none-any\.whl`: corrupt member data"):
+    with pytest.raises(InvalidArchiveError, match=pattern):
         unzip.unzip_wheel(wheel, dest, wheel.name)
+    return dest
 
 
-def test_a_member_that_inflates_past_its_declared_size_is_refused(tmp_path: Path, inflater: str) -> None:
+def test_a_flipped_byte_in_member_data_is_refused(tmp_path: Path, inflater: str) -> None:
+    wheel = _patched(tmp_path, "pkg/core.py")
+    _refused(tmp_path, wheel, r"^Invalid wheel `pkg-1\.0-py3-none-any\.whl`: corrupt member data")
+
+
+@pytest.mark.parametrize(("member", "size", "pattern"), [
+    ("pkg/zeros.bin", 1000, r"corrupt member data .*inflates to more than its declared size"),
+    ("pkg/__init__.py", 5000, r"corrupt member data .*not the declared 5000"),
+])
+def test_a_member_whose_declared_size_lies_is_refused(
+    tmp_path: Path, inflater: str, member: str, size: int, pattern: str
+) -> None:
     wheel = hostile_wheel(tmp_path / "d", MEMBERS, name="pkg")
-    forge_declared_size(wheel, "pkg/zeros.bin", 1000)
-    dest = tmp_path / "out"
-    dest.mkdir()
-    with pytest.raises(InvalidArchiveError, match=r"corrupt member data .*declared size"):
-        unzip.unzip_wheel(wheel, dest, wheel.name)
-    assert not (dest / "pkg" / "zeros.bin").exists() or (dest / "pkg" / "zeros.bin").stat().st_size == 0
-
-
-def test_a_member_that_claims_more_than_it_holds_is_refused(tmp_path: Path, inflater: str) -> None:
-    wheel = hostile_wheel(tmp_path / "d", MEMBERS, name="pkg")
-    forge_declared_size(wheel, "pkg/__init__.py", 5000)
-    dest = tmp_path / "out"
-    dest.mkdir()
-    with pytest.raises(InvalidArchiveError, match=r"corrupt member data .*not the declared 5000"):
-        unzip.unzip_wheel(wheel, dest, wheel.name)
+    forge_declared_size(wheel, member, size)
+    dest = _refused(tmp_path, wheel, pattern)
+    assert not (dest / member).exists() or (dest / member).stat().st_size == 0
 
 
 def test_a_local_header_that_is_not_one_is_refused(tmp_path: Path, inflater: str) -> None:
     wheel = hostile_wheel(tmp_path / "d", MEMBERS, name="pkg")
     with zipfile.ZipFile(wheel) as zf:
         offset = zf.getinfo("pkg/core.py").header_offset
-    data = bytearray(wheel.read_bytes())
-    data[offset : offset + 4] = b"XXXX"
-    wheel.write_bytes(bytes(data))
-    dest = tmp_path / "out"
-    dest.mkdir()
-    with pytest.raises(InvalidArchiveError, match=r"no local header for `pkg/core\.py`"):
-        unzip.unzip_wheel(wheel, dest, wheel.name)
+    _refused(tmp_path, _patched(tmp_path, offset, b"XXXX"), r"no local header for `pkg/core\.py`")
