@@ -80,20 +80,20 @@ def _reader(archive: Path | BinaryIO) -> tuple[Callable[[int, int], bytes], Call
 
     One positioned read per member: no mapping of the whole archive, whose pages would count
     in the process's memory while several wheels unpack at once."""
-    if isinstance(archive, Path):
-        fd = os.open(archive, os.O_RDONLY)
-        return (lambda offset, size: os.pread(fd, size, offset)), (lambda: os.close(fd))
+    stream: BinaryIO = open(archive, "rb") if isinstance(archive, Path) else archive  # noqa: SIM115
+    pos = stream.tell()
 
     def read(offset: int, size: int) -> bytes:
-        archive.seek(offset)
-        return archive.read(size)
+        stream.seek(offset)
+        return stream.read(size)
 
-    pos = archive.tell()
+    def close() -> None:
+        if stream is archive:
+            stream.seek(pos)  # the caller's stream, where it was
+        else:
+            stream.close()
 
-    def rewind() -> None:
-        archive.seek(pos)
-
-    return read, rewind
+    return read, close
 
 
 def _inflate(read: Callable[[int, int], bytes], info: zipfile.ZipInfo) -> bytes | None:
