@@ -575,9 +575,11 @@ async def _prepare(
             raise NoMatchingDistributionError(
                 str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
         if not policy.allows_sdist(want.name):
+            from sula.errors import option
+
             raise NoMatchingDistributionError(
                 str(want), "it has no compatible wheel, and building from source is turned off "
-                "(`--no-build` or `--only-binary`)")
+                f"({option('--no-build')} or {option('--only-binary')})")
         # `.tar.gz` (the standard's format) before legacy `.zip` archives.
         sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
         chosen = sdists[0]
