@@ -42,11 +42,12 @@ def speaking_api() -> bool:
     return _API.get()
 
 
-def option(flag: str, value: str | None = None) -> str:
-    """How a message names an option, in backticks: ``--flag`` (``--flag=value``) for the
-    commands; ``keyword=`` (``keyword="value"``, ``keyword=True``) within `api_words`."""
+def option(flag: str, value: str | None = None, *, sep: str = "=") -> str:
+    """How a message names an option, in backticks: ``--flag`` (``--flag=value``, or with
+    ``sep``) for the commands; ``keyword=`` (``keyword="value"``, ``keyword=True``) within
+    `api_words`."""
     if not _API.get() or flag not in _KEYWORDS:
-        return f"`{flag}`" if value is None else f"`{flag}={value}`"
+        return f"`{flag}`" if value is None else f"`{flag}{sep}{value}`"
     keyword = _KEYWORDS[flag]
     if flag in _SWITCHES:
         return f"`{keyword}=True`"

@@ -18,7 +18,7 @@ class NoDefaultIndexError(SulaError):
 
         return (
             "No package index configured: pip is not installed beside sula, so its default "
-            f"index is unknown; pass {option('--index-url', 'URL')}, set `SULA_INDEX_URL`, or set "
+            f"index is unknown; pass {option('--index-url', 'URL', sep=' ')}, set `SULA_INDEX_URL`, or set "
             "`index-url` in `sula.toml`"
         )
 
