@@ -183,3 +183,24 @@ def test_a_failed_no_deps_page_prefetch_is_dropped_only_when_it_is_a_sula_error(
                      index_url=server.url, cache_dir=tmp_path / "cache")
     assert "lib" in asked
     _check_reported(caplog, error, dropped="Fetching the versions of `lib` failed")
+
+
+def test_a_corrupt_sdist_is_reported_as_corrupt_not_as_needing_a_build(
+    run_sula, index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 9 item 9's last part: an sdist that cannot be read is named as unreadable by the
+    step that reads it, for compile and install alike."""
+    from fixtures.dists import build_sdist
+
+    good = build_sdist(dists_dir, "bad", "1.0")
+    data = good.read_bytes()
+    good.write_bytes(data[: len(data) // 2])  # cut short, as by a failed upload
+    server = index_server()
+    server.add(good)
+    make_venv(tmp_path / "venv")
+    for command in (("pip", "compile", "-"),
+                    ("pip", "install", "bad", "--python", str(tmp_path / "venv" / "bin" / "python"))):
+        r = run_sula(*command, "--index-url", server.url, input="bad\n")
+        assert r.exit_code == 1, r.stderr
+        assert "Failed to read `bad-1.0.tar.gz`" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "source tree" not in r.stderr, r.stderr
