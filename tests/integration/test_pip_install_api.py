@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -162,11 +163,13 @@ def test_api_errors_name_keywords_and_the_input_not_flags(
 
     # Constraint and override strings are requirements (as in `sula.resolve`), and a bad one is
     # shown as written, not as a file path.
-    for keyword in ("constraints", "overrides"):
+    calls = {"install": lambda **kw: sula.install(["lib"], python=venv, **kw, **opts),
+             "resolve": lambda **kw: sula.resolve(["lib"], python=sys.executable, **kw, **opts)}
+    for (function, call), keyword in itertools.product(calls.items(), ("constraints", "overrides")):
         bad = {keyword: ["lib<<2"]}
-        text = message(lambda bad=bad: sula.install(["lib"], python=venv, **bad, **opts))  # type: ignore[misc]
-        assert text.splitlines()[:2] == ["Couldn't parse requirement", "  lib<<2"], text
-        assert str(tmp_path) not in text and os.getcwd() not in text
+        text = message(lambda call=call, bad=bad: call(**bad))  # type: ignore[misc]
+        assert text.splitlines()[:2] == ["Couldn't parse requirement", "  lib<<2"], (function, text)
+        assert str(tmp_path) not in text and os.getcwd() not in text and "/tmp" not in text
     summary = sula.install(["lib"], constraints=["lib<2"], python=venv, **opts)
     assert summary.installed == (DistVersion("lib", "1.0"),) and (site / "lib-1.0.dist-info").is_dir()
 
