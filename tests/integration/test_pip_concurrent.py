@@ -28,6 +28,7 @@ ROUNDS = 40
 # One line in (`VERSION CACHE_DIR`), one line out (`ok` or the error), until stdin closes.
 _WORKER = """
 import sys
+import traceback
 import sula
 venv, url = sys.argv[1:3]
 for line in sys.stdin:
@@ -37,6 +38,7 @@ for line in sys.stdin:
                      link_mode="copy", offline=True)
         print("ok", flush=True)
     except Exception as err:
+        traceback.print_exc()
         print(repr(err).replace("\\n", " "), flush=True)
 """
 
@@ -86,7 +88,7 @@ def test_concurrent_installs_leave_one_complete_dist_info(
     _check(site, 0)
 
     workers = [subprocess.Popen([sys.executable, "-c", _WORKER, str(venv), server.url],
-                                env=sula_env(None), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                env=sula_env(None, {"SULA_NO_CONFIG": "1"}), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 text=True) for _ in VERSIONS]
     finals: set[str] = set()
     started = time.monotonic()
