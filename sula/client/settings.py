@@ -53,8 +53,10 @@ def parse_exclude_newer(text: str) -> datetime:
             value = value[:-1] + "+00:00"
         dt = datetime.fromisoformat(value)
     except ValueError as err:
+        from sula.errors import option
+
         raise InvalidSettingError(
-            f"Invalid `--exclude-newer` value `{text}`: expected a date (YYYY-MM-DD) "
+            f"Invalid {option('--exclude-newer')} value `{text}`: expected a date (YYYY-MM-DD) "
             "or an RFC 3339 date-time"
         ) from err
     if dt.tzinfo is None:

@@ -575,9 +575,11 @@ async def _prepare(
             raise NoMatchingDistributionError(
                 str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
         if not policy.allows_sdist(want.name):
+            from sula.errors import option
+
             raise NoMatchingDistributionError(
                 str(want), "it has no compatible wheel, and building from source is turned off "
-                "(`--no-build` or `--only-binary`)")
+                f"({option('--no-build')} or {option('--only-binary')})")
         # `.tar.gz` (the standard's format) before legacy `.zip` archives.
         sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
         chosen = sdists[0]
@@ -710,6 +712,16 @@ def _dry_run_summary(plan: Plan) -> InstallSummary:
     )
 
 
+def _environment_lock(layout: Layout, settings: InstallSettings) -> contextlib.ExitStack:
+    """The environment's lock, held until the returned stack closes; none for a dry run."""
+    stack = contextlib.ExitStack()
+    if not settings.dry_run:
+        from sula._fs import lock
+
+        stack.enter_context(lock(layout.lock_path()))
+    return stack
+
+
 def install_wanted(
     wanted: Sequence[Wanted],
     *,
@@ -719,8 +731,10 @@ def install_wanted(
     settings: InstallSettings,
     spec: RequirementsSpec | None = None,
     reporter: InstallReporter = SILENT,
+    locked: bool = False,
 ) -> InstallSummary:
-    """Plan ``wanted`` against the environment and the cache, then fetch, remove and link."""
+    """Plan ``wanted`` against the environment and the cache, then fetch, remove and link.
+    ``locked``: the caller holds the environment lock already (:func:`install_spec` does)."""
     from sula.database import DistributionDatabase
     from sula.installer.plan import plan_install
     from sula.installer.site_packages import SitePackages
@@ -731,11 +745,7 @@ def install_wanted(
     # The environment lock comes before site-packages is read, as uv takes it: two installs
     # into one environment must not both plan from the same state (double dist-infos, an
     # uninstall of what the other just linked). A dry run changes nothing and takes none.
-    env_lock = contextlib.ExitStack()
-    if not settings.dry_run:
-        from sula._fs import lock
-
-        env_lock.enter_context(lock(layout.lock_path()))
+    env_lock = contextlib.ExitStack() if locked else _environment_lock(layout, settings)
     site = SitePackages.from_layout(layout)
     policy = binary_policy(settings, spec)
     db = DistributionDatabase(cache=cache, offline=settings.client.offline,
@@ -909,19 +919,23 @@ def install_spec(
         reporter.on_resolved(len(wanted), time.perf_counter() - started)
         return install_wanted(wanted, cache=cache, layout=layout, interp=interp,
                               settings=settings, spec=spec, reporter=reporter)
-    site = SitePackages.from_layout(layout)
-    reinstall = settings.reinstall
-    if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages
-            or settings.sync):
-        markers = dict(interp.marker_environment())
-        found = requested_satisfied(spec, site, markers, transitive=not settings.no_deps)
-        if found is not None:
-            reporter.on_audited(len(found), time.perf_counter() - started)
-            return InstallSummary(unchanged=tuple(found), dry_run=settings.dry_run)
-    wanted = resolve_wanted(spec, cache=cache, interp=interp, site=site, settings=settings)
-    reporter.on_resolved(len(wanted), time.perf_counter() - started)
-    return install_wanted(
-        wanted, cache=cache, layout=layout, interp=interp, settings=settings, spec=spec,
-        reporter=reporter,
-    )
+    # The environment lock before site-packages is read, as uv takes it: the "already
+    # satisfied" check and the resolver's preferences read what another install may be
+    # removing at that moment.
+    with _environment_lock(layout, settings):
+        site = SitePackages.from_layout(layout)
+        reinstall = settings.reinstall
+        if not (settings.upgrade or settings.upgrade_packages or reinstall.all
+                or reinstall.packages or settings.sync):
+            markers = dict(interp.marker_environment())
+            found = requested_satisfied(spec, site, markers, transitive=not settings.no_deps)
+            if found is not None:
+                reporter.on_audited(len(found), time.perf_counter() - started)
+                return InstallSummary(unchanged=tuple(found), dry_run=settings.dry_run)
+        wanted = resolve_wanted(spec, cache=cache, interp=interp, site=site, settings=settings)
+        reporter.on_resolved(len(wanted), time.perf_counter() - started)
+        return install_wanted(
+            wanted, cache=cache, layout=layout, interp=interp, settings=settings, spec=spec,
+            reporter=reporter, locked=True,
+        )
 

@@ -571,7 +571,7 @@ def _merge_forks(pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]],
     return out
 
 
-def _strings_and_files(items: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
+def strings_and_files(items: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
     if isinstance(items, (str, os.PathLike)):
         items = [items]
     strings = [i for i in items if isinstance(i, str)]
@@ -612,9 +612,9 @@ def resolve(
 
     from sula.cache import Cache
 
-    packages, sources = _strings_and_files(requirements)
-    constraint_packages, constraint_files = _strings_and_files(constraints)
-    override_packages, override_files = _strings_and_files(overrides)
+    packages, sources = strings_and_files(requirements)
+    constraint_packages, constraint_files = strings_and_files(constraints)
+    override_packages, override_files = strings_and_files(overrides)
     from types import SimpleNamespace
 
     ns = SimpleNamespace(
