@@ -185,12 +185,7 @@ def wanted_from_spec(
     metadata: a git reference resolved to its commit, a project's metadata from its backend."""
     from packaging.utils import canonicalize_name
 
-    from sula.installer.errors import (
-        InstallError,
-        MissingHashError,
-        SourceBuildRequiredError,
-        UnpinnedRequirementError,
-    )
+    from sula.installer.errors import InstallError, SourceBuildRequiredError, UnpinnedRequirementError
     from sula.installer.plan import Wanted, same_version
     from sula.requirements.types import RegistryRequirement, UrlKind, UrlRequirement
 
@@ -198,9 +193,12 @@ def wanted_from_spec(
         from sula.dispatch.lock import wanted_from_lock
 
         return wanted_from_lock(spec.lock, interp)
+    from sula.dispatch.hashes import check_hashed, entry_hashes, trusted_hashes
     from sula.resolver.sources import is_tree
 
     env = interp.marker_environment()
+    if require_hashes:  # every pin hashed, no local trees: before any of them is looked at
+        check_hashed(spec, dict(env))
     out: dict[str, Wanted] = {}
     trees: list[RequirementEntry] = []
     for entry in [*spec.requirements, *spec.editables]:
@@ -212,22 +210,18 @@ def wanted_from_spec(
             trees.append(entry)
             continue
         origin = str(entry.origin)
-        if require_hashes and not entry.hashes and not (isinstance(req, UrlRequirement) and req.kind is UrlKind.PATH):
-            raise MissingHashError(str(req), origin)
+        hashes = trusted_hashes(entry_hashes(entry), str(req), require=require_hashes)
         want: Wanted
         match req:
             case RegistryRequirement():
                 specs = list(req.specifier)
                 if len(specs) != 1 or specs[0].operator not in ("==", "===") or specs[0].version.endswith(".*"):
                     raise UnpinnedRequirementError(str(req), origin)
-                want = Wanted(name=req.name, version=specs[0].version, hashes=entry.hashes)
+                want = Wanted(name=req.name, version=specs[0].version, hashes=hashes)
             case UrlRequirement():
                 if req.name is None or entry.editable or req.kind in (UrlKind.DIRECTORY, UrlKind.GIT):
                     raise SourceBuildRequiredError(req.url.given if req.name is None else str(req))
                 url = req.url.url
-                hashes = entry.hashes
-                if req.hash and not hashes:
-                    hashes = (req.hash,)
                 want = Wanted(name=req.name, url=url, editable=entry.editable, hashes=hashes)
         name = canonicalize_name(want.name)
         prev = out.get(name)
@@ -373,15 +367,19 @@ def resolve_wanted(
     )
     index = index_for(settings.index, spec)
     named_spec = spec
+    hashes = _spec_hashes(spec, require=settings.require_hashes)
 
     async def resolve() -> ResolutionGraph:
         nonlocal named_spec
         from sula.database import DistributionDatabase
+        from sula.dispatch.hashes import HashedSources
         from sula.resolver.sources import name_sources
 
         async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
             db = DistributionDatabase(cache=cache, client=client, offline=settings.client.offline,
                                       build_context=replace(settings, index=index).build_context(cache, interp))
+            # Each sdist's archive checked against its requirement's hashes before it is built.
+            sources = HashedSources(db, hashes, require=settings.require_hashes)
             try:
                 named_spec = await name_sources(spec, db)
                 manifest = Manifest.from_spec(named_spec, markers=python.markers, preferences=preferences)
@@ -389,9 +387,9 @@ def resolve_wanted(
                     from sula.dispatch.direct import resolve_direct
 
                     return await resolve_direct(manifest, client=client, python=python, options=options,
-                                                sources=db)
+                                                sources=sources)
                 return await resolve_async(manifest, client=client, python=python, options=options,
-                                           sources=db)
+                                           sources=sources)
             finally:
                 db.close()
 
@@ -400,14 +398,11 @@ def resolve_wanted(
     from sula.resolver.sources import drop_projects
 
     drop_projects(graph, spec)
-    hashes: dict[str, tuple[str, ...]] = {}
     requested: set[str] = set()
     editable: set[str] = set()
     for entry in [*spec.requirements, *spec.editables]:
         if entry.name is not None:
             requested.add(canonicalize_name(entry.name))
-            if entry.hashes:
-                hashes[entry.name] = entry.hashes
             if entry.editable:
                 editable.add(canonicalize_name(entry.name))
     wanted: list[Wanted] = []
@@ -422,6 +417,10 @@ def resolve_wanted(
             wanted.append(Wanted(name=pinned.name, url=tree.url, editable=tree.editable, source=tree,
                                  requested=pinned.name in requested, fresh_after=fresh_after(tree)))
             continue
+        if settings.require_hashes and not hashes.get(pinned.name):
+            from sula.dispatch.hashes import missing_hash
+
+            raise missing_hash(pinned.name)  # before anything is downloaded
         wanted.append(Wanted(
             name=pinned.name,
             version=None if url is not None else str(pinned.version),
@@ -431,6 +430,20 @@ def resolve_wanted(
             requested=pinned.name in requested,
         ))
     return wanted
+
+
+def _spec_hashes(spec: RequirementsSpec, *, require: bool) -> dict[str, tuple[str, ...]]:
+    """The hashes each named requirement trusts (``--hash``, else its URL's ``#sha256=``)."""
+    from packaging.utils import canonicalize_name
+
+    from sula.dispatch.hashes import entry_hashes, trusted_hashes
+
+    out: dict[str, tuple[str, ...]] = {}
+    for entry in [*spec.requirements, *spec.editables]:
+        found = entry_hashes(entry)
+        if entry.name is not None and found:
+            out[canonicalize_name(entry.name)] = trusted_hashes(found, str(entry.requirement), require=require)
+    return out
 
 
 # -- acting on what is wanted ---------------------------------------------------------
@@ -909,6 +922,10 @@ def install_spec(
         reporter.on_resolved(len(wanted), time.perf_counter() - started)
         return install_wanted(wanted, cache=cache, layout=layout, interp=interp,
                               settings=settings, spec=spec, reporter=reporter)
+    if settings.require_hashes:  # every requirement pinned and hashed, before anything else
+        from sula.dispatch.hashes import check_hashed
+
+        check_hashed(spec, dict(interp.marker_environment()))
     site = SitePackages.from_layout(layout)
     reinstall = settings.reinstall
     if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages
