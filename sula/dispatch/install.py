@@ -550,6 +550,7 @@ async def _prepare(
     from sula.database.select import registry_wheel, select_wheel
     from sula.database.source import RegistrySdist
     from sula.database.tree import GitSource
+    from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
@@ -573,12 +574,13 @@ async def _prepare(
             return want, await get(direct_source(want), want.hashes)
         assert want.version is not None
         files = await client.files(want.name)
+        listed = allowed_files(files.files, want.hashes)  # the files one of its hashes allows
         picked = None
         if policy.allows_wheel(want.name):
-            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+            picked = select_wheel(listed, want.version, interp.wheel_priority)
         if picked is not None:
             return want, await db.get_wheel(registry_wheel(picked), want.hashes)
-        of_version = [f for f in files.files if same_version(f.filename.version_str, want.version)]
+        of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
         if not files.files:
             raise NoMatchingDistributionError(str(want), "the package is not on the index")
         if not of_version:
@@ -613,6 +615,7 @@ async def _confirm_cached(
 
     from sula.client.registry import RegistryClient
     from sula.database.select import registry_wheel, select_wheel
+    from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
     from sula.installer.plan import same_version
 
@@ -629,7 +632,7 @@ async def _confirm_cached(
                     and f.file.hashes.get("sha256", "").lower() == cw.sha256
                     and same_version(f.filename.version_str, want.version)
                     for f in files.files) else None
-            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+            picked = select_wheel(allowed_files(files.files, want.hashes), want.version, interp.wheel_priority)
             return db.lookup(registry_wheel(picked), want.hashes) if picked is not None else None
 
         found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
