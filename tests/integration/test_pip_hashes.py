@@ -312,7 +312,7 @@ def test_generate_hashes_round_trips_through_sync_and_install(
 
 
 def test_several_hashes_any_one_matches(
-    run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
+    run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path
 ) -> None:
     server: IndexServer = index_server()
     log = tmp_path / "backend.log"
@@ -320,36 +320,32 @@ def test_several_hashes_any_one_matches(
     sdist = _sdist(dists_dir, "both", "1.0", log)
     for path in (wheel, sdist):
         server.add(path)
-    py = ["--index-url", server.url]
 
-    def sync(name: str, line: str) -> tuple[Path, SulaResult]:
-        venv = tmp_path / name
-        make_venv(venv)
-        reqs = _write(tmp_path / f"{name}.txt", line)
-        return venv, run_sula("pip", "sync", "--require-hashes", str(reqs), "--python", str(venv / "bin/python"), *py)
+    def sync(line: str) -> SulaResult:
+        reqs = _write(tmp_path / "r.txt", line)
+        return run_sula("pip", "sync", "--reinstall", "--require-hashes", str(reqs),
+                        "--python", str(venv / "bin/python"), "--index-url", server.url)
 
-    venv, result = sync("a", f"both==1.0 --hash=sha256:{ZERO} --hash=sha256:{_sha(wheel)}\n")
-    result.check()
+    sync(f"both==1.0 --hash=sha256:{ZERO} --hash=sha256:{_sha(wheel)}\n").check()
     assert not log.exists()  # the wheel
     # Only the sdist's hash given: the sdist is the file installed (pip and uv pick it too).
-    venv, result = sync("b", f"both==1.0 --hash=sha256:{_sha(sdist)}\n")
-    result.check()
-    assert log.exists() and _installed(_site(venv)) == ["both==1.0"]
-    # sha384 and sha512 are accepted; md5 alone is refused (uv: insecure), beside another dropped.
-    venv, result = sync("c", f"both==1.0 --hash=sha512:{_sha(wheel, 'sha512')}\n")
-    result.check()
-    venv, result = sync("d", f"both==1.0 --hash=sha384:{_sha(wheel, 'sha384')}\n")
-    result.check()
+    sync(f"both==1.0 --hash=sha256:{_sha(sdist)}\n").check()
+    assert log.exists()
+    # sha384 and sha512 are accepted (the cache records sha256: the wheel is fetched and
+    # checked again); md5 alone is refused (uv: insecure), beside another one it is dropped.
+    sync(f"both==1.0 --hash=sha512:{_sha(wheel, 'sha512')}\n").check()
+    sync(f"both==1.0 --hash=sha384:{_sha(wheel, 'sha384')}\n").check()
     md5 = _sha(wheel, "md5")
-    venv, result = sync("e", f"both==1.0 --hash=md5:{md5}\n")
+    result = sync(f"both==1.0 --hash=md5:{md5}\n")
     assert result.exit_code == 1
     assert "`md5` hashes are insecure and cannot be used with `--require-hashes`" in result.stderr
-    venv, result = sync("f", f"both==1.0 --hash=md5:{md5} --hash=sha256:{_sha(wheel)}\n")
-    result.check()
+    sync(f"both==1.0 --hash=md5:{'0' * 32} --hash=sha256:{_sha(wheel)}\n").check()
+    assert _installed(_site(venv)) == ["both==1.0"]
     # None matches: every expected digest is named, with the archive's own of each algorithm.
+    (_site(venv) / "both-1.0.dist-info" / "marker").write_text("still the old install")
     bad512 = "f" * 128
-    venv, result = sync("g", f"both==1.0 --hash=sha512:{bad512} --hash=sha256:{ZERO}\n")
+    result = sync(f"both==1.0 --hash=sha512:{bad512} --hash=sha256:{ZERO}\n")
     assert result.exit_code == 1
     assert (f"expected `sha256:{ZERO}`, `sha512:{bad512}`, "
             f"got `sha256:{_sha(wheel)}`, `sha512:{_sha(wheel, 'sha512')}`") in result.stderr
-    assert _installed(_site(venv)) == []
+    assert (_site(venv) / "both-1.0.dist-info" / "marker").exists()  # not reinstalled
