@@ -29,8 +29,8 @@ __all__ = [
     "allowed_files",
     "check_hashed",
     "entry_hashes",
-    "missing_hash",
     "hash_checking",
+    "missing_hash",
     "trusted_hashes",
 ]
 

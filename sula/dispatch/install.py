@@ -185,7 +185,11 @@ def wanted_from_spec(
     metadata: a git reference resolved to its commit, a project's metadata from its backend."""
     from packaging.utils import canonicalize_name
 
-    from sula.installer.errors import InstallError, SourceBuildRequiredError, UnpinnedRequirementError
+    from sula.installer.errors import (
+        InstallError,
+        SourceBuildRequiredError,
+        UnpinnedRequirementError,
+    )
     from sula.installer.plan import Wanted, same_version
     from sula.requirements.types import RegistryRequirement, UrlKind, UrlRequirement
 

@@ -84,7 +84,7 @@ def _site(venv: Path) -> Path:
 
 
 def test_registry_wheel_mismatch_names_it_and_changes_nothing(
-    run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path
+    run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path, cache_dir: Path
 ) -> None:
     server: IndexServer = index_server()
     keep, good, bad = (build_wheel(dists_dir, n, "1.0") for n in ("keep", "good", "bad"))
@@ -99,8 +99,10 @@ def test_registry_wheel_mismatch_names_it_and_changes_nothing(
         assert (f"error: Hash mismatch for `bad-1.0-py3-none-any.whl`: expected `sha256:{ZERO}`, "
                 f"got `sha256:{_sha(bad)}`") in result.stderr
         assert "Traceback" not in result.stderr
-        # Nothing linked, nothing removed: the sync's extraneous `keep` is still there.
+        # Nothing linked, nothing removed: the sync's extraneous `keep` is still there, and
+        # nothing of the bad archive stays in the cache.
         assert _installed(_site(venv)) == ["keep==1.0"]
+        assert not [p for p in cache_dir.glob("wheels-v1/*/bad/*") if p.is_dir() or p.suffix == ".sha256"]
     good_only = _write(tmp_path / "g.txt", f"good==1.0 --hash=sha256:{_sha(good)}\n")
     run_sula("pip", "sync", "--require-hashes", str(good_only), *py).check()
     assert _installed(_site(venv)) == ["good==1.0"]
@@ -274,12 +276,14 @@ def test_unpinned_and_local_trees_are_refused(
     (tree / "project.json").write_text(json.dumps({"name": "tree", "version": "1.0"}))
     (tree / "pyproject.toml").write_text('[build-system]\nrequires = []\nbuild-backend = "inline_backend"\n'
                                          'backend-path = ["_backend"]\n')
-    for line in (f"{tree}\n", f"-e {tree}\n", f"tree @ {tree.as_uri()} --hash=sha256:{ZERO}\n"):
+    for line, kind in [(f"{tree}\n", "local directories"), (f"-e {tree}\n", "local directories"),
+                       (f"tree @ {tree.as_uri()} --hash=sha256:{ZERO}\n", "local directories"),
+                       (f"tree @ git+{tree.as_uri()} --hash=sha256:{ZERO}\n", "git repositories")]:
         reqs = _write(tmp_path / "t.txt", line)
         for cmd in (["sync", str(reqs)], ["install", "-r", str(reqs)]):
             result = run_sula("pip", *cmd, "--require-hashes", *py)
             assert result.exit_code == 1, (line, result.stderr)
-            assert "error: Hash-checking is not supported for local directories" in result.stderr
+            assert f"error: Hash-checking is not supported for {kind}" in result.stderr
     assert _installed(_site(venv)) == []
 
 
