@@ -514,6 +514,12 @@ class DistributionDatabase:
             if hit is not None:
                 return hit
             archive, sha = await self._sdist_archive(source, revision, allowed)
+            if allowed:
+                # The archive matched a hash of another algorithm than the recorded sha256:
+                # a wheel built from this very archive (same sha256) is as good.
+                hit = self._built_hit(revision, {"sha256": {sha}})
+                if hit is not None:
+                    return hit
             context = self._context(source)
             with span("build_wheel", sdist=str(source)):
                 meta, built = await build(archive, source, revision, context=context,

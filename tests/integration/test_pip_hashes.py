@@ -223,6 +223,10 @@ def test_cached_wheels_are_reused_only_with_an_allowed_hash(
     run_sula("pip", "sync", "--require-hashes", str(hashed), "--python", str(third / "bin/python"), *idx).check()
     assert server.count("/files/cached-1.0-py3-none-any.whl") == 1
     assert sidecar.read_text().strip() == _sha(wheel)
+    # A sha512 of the sdist: its cached archive is checked, and the wheel built from it reused.
+    by512 = _write(tmp_path / "s.txt", f"built==1.0 --hash=sha512:{_sha(sdist, 'sha512')}\n")
+    run_sula("pip", "sync", "--require-hashes", str(by512), "--python", str(third / "bin/python"), *idx).check()
+    assert _installed(_site(third)) == ["built==1.0"] and log.read_text() == built
 
 
 def test_any_hash_turns_hash_checking_on_as_pip_does(
