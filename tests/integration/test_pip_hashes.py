@@ -225,7 +225,8 @@ def test_cached_wheels_are_reused_only_with_an_allowed_hash(
     assert sidecar.read_text().strip() == _sha(wheel)
     # A sha512 of the sdist: its cached archive is checked, and the wheel built from it reused.
     by512 = _write(tmp_path / "s.txt", f"built==1.0 --hash=sha512:{_sha(sdist, 'sha512')}\n")
-    run_sula("pip", "sync", "--require-hashes", str(by512), "--python", str(third / "bin/python"), *idx).check()
+    run_sula("pip", "sync", "--reinstall", "--require-hashes", str(by512), "--python", str(third / "bin/python"),
+             *idx).check()
     assert _installed(_site(third)) == ["built==1.0"] and log.read_text() == built
 
 
