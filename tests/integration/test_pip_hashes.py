@@ -281,14 +281,18 @@ def test_unpinned_and_local_trees_are_refused(
     (tree / "project.json").write_text(json.dumps({"name": "tree", "version": "1.0"}))
     (tree / "pyproject.toml").write_text('[build-system]\nrequires = []\nbuild-backend = "inline_backend"\n'
                                          'backend-path = ["_backend"]\n')
-    for line, kind in [(f"{tree}\n", "local directories"), (f"-e {tree}\n", "local directories"),
-                       (f"tree @ {tree.as_uri()} --hash=sha256:{ZERO}\n", "local directories"),
-                       (f"tree @ git+{tree.as_uri()} --hash=sha256:{ZERO}\n", "git repositories")]:
-        reqs = _write(tmp_path / "t.txt", line)
-        for cmd in (["sync", str(reqs)], ["install", "-r", str(reqs)]):
-            result = run_sula("pip", *cmd, "--require-hashes", *py)
-            assert result.exit_code == 1, (line, result.stderr)
-            assert f"error: Hash-checking is not supported for {kind}" in result.stderr
+    reqs = tmp_path / "t.txt"
+    for line, kind, cmd in [
+        (f"{tree}\n", "local directories", ["sync", str(reqs)]),
+        (f"{tree}\n", "local directories", ["install", "-r", str(reqs)]),
+        (f"-e {tree}\n", "local directories", ["sync", str(reqs)]),
+        (f"tree @ {tree.as_uri()} --hash=sha256:{ZERO}\n", "local directories", ["install", "-r", str(reqs)]),
+        (f"tree @ git+{tree.as_uri()} --hash=sha256:{ZERO}\n", "git repositories", ["sync", str(reqs)]),
+    ]:
+        _write(reqs, line)
+        result = run_sula("pip", *cmd, "--require-hashes", *py)
+        assert result.exit_code == 1, (line, result.stderr)
+        assert f"error: Hash-checking is not supported for {kind}" in result.stderr
     assert _installed(_site(venv)) == []
 
 
