@@ -42,12 +42,14 @@ class HashCheckingError(SulaError):
     """A requirement cannot be checked in hash-checking mode (unpinned, unhashed, a local tree)."""
 
 
-def hash_checking(spec: RequirementsSpec, flag: bool) -> bool:
-    """Whether hashes are required: ``--require-hashes`` on the command line or in a file, or
-    any requirement with a ``--hash`` (pip's rule; a PEP 751 lock checks its own hashes)."""
+def hash_checking(spec: RequirementsSpec, flag: bool) -> tuple[bool, bool]:
+    """Whether hashes are required, and whether only implied: ``--require-hashes`` on the
+    command line or in a file, else any requirement with a ``--hash`` (pip's rule; a PEP 751
+    lock checks its own hashes)."""
     if flag or spec.require_hashes:
-        return True
-    return spec.lock is None and any(e.hashes for e in [*spec.requirements, *spec.editables])
+        return True, False
+    implied = spec.lock is None and any(e.hashes for e in [*spec.requirements, *spec.editables])
+    return implied, implied
 
 
 def entry_hashes(entry: RequirementEntry) -> tuple[str, ...]:
@@ -75,9 +77,10 @@ def trusted_hashes(hashes: Sequence[str], what: str, *, require: bool) -> tuple[
     return kept
 
 
-def check_hashed(spec: RequirementsSpec, markers: dict[str, str]) -> None:
+def check_hashed(spec: RequirementsSpec, markers: dict[str, str], *, trees: bool = False) -> None:
     """Before resolving in hash-checking mode: every requirement that applies is pinned with
-    ``==`` (or is an archive URL) and has a hash; directories, editables and git are refused."""
+    ``==`` (or is an archive URL) and has a hash; directories, editables and git are refused
+    (``trees``: allowed, unhashed)."""
     from sula.requirements.types import RegistryRequirement, UrlKind
 
     hint = _HINT
@@ -93,6 +96,8 @@ def check_hashed(spec: RequirementsSpec, markers: dict[str, str]) -> None:
                     f"In `--require-hashes` mode, every requirement must be pinned with `==`, "
                     f"but {where} is not", hint=hint)
         elif entry.editable or req.kind in (UrlKind.DIRECTORY, UrlKind.GIT):
+            if trees:
+                continue
             kind = "git repositories" if req.kind is UrlKind.GIT else "local directories"
             raise HashCheckingError(
                 f"Hash-checking is not supported for {kind}: {where}", hint=hint)
@@ -140,16 +145,17 @@ class HashedSources:
     required, an sdist no requirement hashes refused before it is fetched)."""
 
     def __init__(self, db: DistributionDatabase, hashes: dict[str, tuple[str, ...]], *,
-                 require: bool) -> None:
+                 require: bool, trees: bool = False) -> None:
         self._db = db
         self._hashes = hashes
         self._require = require
+        self._trees = trees
 
     async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata:
         from sula.database.tree import TreeSource
 
         if isinstance(source, TreeSource):
-            if self._require:
+            if self._require and not self._trees:
                 raise HashCheckingError(
                     f"Hash-checking is not supported for local directories or git: `{source}`",
                     hint=_HINT)

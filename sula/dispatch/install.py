@@ -85,7 +85,9 @@ class InstallSettings:
 
     ``sync`` removes every installed distribution that is not wanted (``--exact``), except
     the seed packages of environments sula did not create (:func:`seed_packages_kept`).
-    ``no_deps`` resolves the requirements alone.
+    ``no_deps`` resolves the requirements alone. ``hashes_implied``: hash-checking is on
+    because a requirement has a ``--hash``, not by ``--require-hashes``; directories,
+    editables and git are then installed unhashed, as uv installs them without the flag.
     """
 
     index: IndexSettings
@@ -99,6 +101,7 @@ class InstallSettings:
     compile_bytecode: bool = False
     dry_run: bool = False
     require_hashes: bool = False
+    hashes_implied: bool = False
     prerelease: str | None = None
     resolution: str = "highest"
     only_binary: tuple[str, ...] = ()
@@ -202,7 +205,7 @@ def wanted_from_spec(
 
     env = interp.marker_environment()
     if require_hashes:  # every pin hashed, no local trees: before any of them is looked at
-        check_hashed(spec, dict(env))
+        check_hashed(spec, dict(env), trees=settings is not None and settings.hashes_implied)
     out: dict[str, Wanted] = {}
     trees: list[RequirementEntry] = []
     for entry in [*spec.requirements, *spec.editables]:
@@ -383,7 +386,8 @@ def resolve_wanted(
             db = DistributionDatabase(cache=cache, client=client, offline=settings.client.offline,
                                       build_context=replace(settings, index=index).build_context(cache, interp))
             # Each sdist's archive checked against its requirement's hashes before it is built.
-            sources = HashedSources(db, hashes, require=settings.require_hashes)
+            sources = HashedSources(db, hashes, require=settings.require_hashes,
+                                    trees=settings.hashes_implied)
             try:
                 named_spec = await name_sources(spec, db)
                 manifest = Manifest.from_spec(named_spec, markers=python.markers, preferences=preferences)
@@ -932,7 +936,7 @@ def install_spec(
     if settings.require_hashes:  # every requirement pinned and hashed, before anything else
         from sula.dispatch.hashes import check_hashed
 
-        check_hashed(spec, dict(interp.marker_environment()))
+        check_hashed(spec, dict(interp.marker_environment()), trees=settings.hashes_implied)
     site = SitePackages.from_layout(layout)
     reinstall = settings.reinstall
     if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages

@@ -65,6 +65,24 @@ def _sdist(dest: Path, name: str, version: str, log: Path) -> Path:
     return path
 
 
+def _serve(index_server, *paths: Path) -> IndexServer:  # type: ignore[no-untyped-def]
+    """A local index serving ``paths``."""
+    server: IndexServer = index_server()
+    for path in paths:
+        server.add(path)
+    return server
+
+
+def _tree(root: Path, name: str) -> Path:
+    """A project directory built by the in-tree backend."""
+    (root / "_backend").mkdir(parents=True)
+    (root / "_backend" / "inline_backend.py").write_text(INLINE_BACKEND)
+    (root / "project.json").write_text(json.dumps({"name": name, "version": "1.0"}))
+    (root / "pyproject.toml").write_text('[build-system]\nrequires = []\nbuild-backend = "inline_backend"\n'
+                                         'backend-path = ["_backend"]\n')
+    return root
+
+
 def _uv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert UV is not None
     env = {"PATH": "/usr/bin:/bin", "UV_CACHE_DIR": str(cwd / "uv-cache"), "UV_NO_CONFIG": "1",
@@ -188,12 +206,9 @@ def test_url_sdist_is_checked_before_it_is_built(
 def test_cached_wheels_are_reused_only_with_an_allowed_hash(
     run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path, cache_dir: Path
 ) -> None:
-    server: IndexServer = index_server()
-    wheel = build_wheel(dists_dir, "cached", "1.0")
-    server.add(wheel)
     log = tmp_path / "backend.log"
-    sdist = _sdist(dists_dir, "built", "1.0", log)
-    server.add(sdist)
+    wheel, sdist = build_wheel(dists_dir, "cached", "1.0"), _sdist(dists_dir, "built", "1.0", log)
+    server = _serve(index_server, wheel, sdist)
     first, second, third = (tmp_path / n for n in ("one", "two", "three"))
     for v in (first, second, third):
         make_venv(v)
@@ -275,12 +290,7 @@ def test_unpinned_and_local_trees_are_refused(
         uv = _uv("install", "--require-hashes", "-r", str(unpinned), "--index-url", server.url,
                  "--python", str(venv / "bin/python"), cwd=tmp_path)
         assert uv.returncode != 0 and "must have their versions pinned with `==`" in uv.stderr
-    tree = tmp_path / "tree"
-    (tree / "_backend").mkdir(parents=True)
-    (tree / "_backend" / "inline_backend.py").write_text(INLINE_BACKEND)
-    (tree / "project.json").write_text(json.dumps({"name": "tree", "version": "1.0"}))
-    (tree / "pyproject.toml").write_text('[build-system]\nrequires = []\nbuild-backend = "inline_backend"\n'
-                                         'backend-path = ["_backend"]\n')
+    tree = _tree(tmp_path / "tree", "tree")
     reqs = tmp_path / "t.txt"
     for line, kind, cmd in [
         (f"{tree}\n", "local directories", ["sync", str(reqs)]),
@@ -324,15 +334,33 @@ def test_generate_hashes_round_trips_through_sync_and_install(
         assert uv.returncode == 0, uv.stderr
 
 
+def test_generate_hashes_with_a_local_directory(
+    run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path
+) -> None:
+    lib = build_wheel(dists_dir, "lib", "2.0")
+    server = _serve(index_server, lib)
+    tree = _tree(tmp_path / "proj", "proj")
+    locked = tmp_path / "locked.txt"
+    run_sula("pip", "compile", str(_write(tmp_path / "in.txt", f"{tree}\nlib\n")), "--generate-hashes",
+             "--index-url", server.url, "-o", str(locked)).check()
+    lines = locked.read_text().splitlines()
+    # The directory has no file to hash: its line has none, as uv writes it.
+    assert "lib==2.0 \\" in lines and f"    --hash=sha256:{_sha(lib)}" in lines
+    assert str(tree) in lines
+    py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
+    # Hash-checking implied by the hashes: the directory is installed unhashed, as uv does.
+    run_sula("pip", "sync", str(locked), *py).check()
+    assert _installed(_site(venv)) == ["lib==2.0", "proj==1.0"]
+    result = run_sula("pip", "sync", "--require-hashes", str(locked), *py)
+    assert result.exit_code == 1 and "not supported for local directories" in result.stderr
+
+
 def test_several_hashes_any_one_matches(
     run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path
 ) -> None:
-    server: IndexServer = index_server()
     log = tmp_path / "backend.log"
-    wheel = build_wheel(dists_dir, "both", "1.0")
-    sdist = _sdist(dists_dir, "both", "1.0", log)
-    for path in (wheel, sdist):
-        server.add(path)
+    wheel, sdist = build_wheel(dists_dir, "both", "1.0"), _sdist(dists_dir, "both", "1.0", log)
+    server = _serve(index_server, wheel, sdist)
 
     def sync(line: str) -> SulaResult:
         reqs = _write(tmp_path / "r.txt", line)

@@ -38,10 +38,11 @@ def _sdist(sha: str) -> DistFile:
 
 
 def test_one_hash_turns_it_on_as_pip_does(tmp_path: Path) -> None:
-    assert not hash_checking(_spec("pkg==1.0\n", tmp_path), False)
-    assert hash_checking(_spec("pkg==1.0\n", tmp_path), True)
-    assert hash_checking(_spec("--require-hashes\npkg==1.0\n", tmp_path), False)
-    assert hash_checking(_spec(f"pkg==1.0 --hash=sha256:{A}\nother==2\n", tmp_path), False)
+    # (required, only implied by a `--hash`)
+    assert hash_checking(_spec("pkg==1.0\n", tmp_path), False) == (False, False)
+    assert hash_checking(_spec("pkg==1.0\n", tmp_path), True) == (True, False)
+    assert hash_checking(_spec("--require-hashes\npkg==1.0\n", tmp_path), False) == (True, False)
+    assert hash_checking(_spec(f"pkg==1.0 --hash=sha256:{A}\nother==2\n", tmp_path), False) == (True, True)
 
 
 def test_check_hashed_names_the_line(tmp_path: Path) -> None:
@@ -49,6 +50,13 @@ def test_check_hashed_names_the_line(tmp_path: Path) -> None:
         check_hashed(_spec(f"pkg>=1 --hash=sha256:{A}\n", tmp_path), {})
     with pytest.raises(MissingHashError, match=r"`other==2` \(`r.txt` at line 2\) has no `--hash`"):
         check_hashed(_spec(f"pkg==1 --hash=sha256:{A}\nother==2\n", tmp_path), {})
+    # Implied by a `--hash`: a directory is installed unhashed (uv installs it); required: refused.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    spec = _spec(f"pkg==1 --hash=sha256:{A}\n{tree}\n", tmp_path)
+    check_hashed(spec, {}, trees=True)
+    with pytest.raises(HashCheckingError, match="not supported for local directories"):
+        check_hashed(spec, {})
     # A marker that does not apply: the line is skipped, as it is when installing.
     check_hashed(_spec(f"pkg==1 --hash=sha256:{A}\nother ; sys_platform == 'nowhere'\n", tmp_path),
                  {"sys_platform": "linux"})
