@@ -145,8 +145,8 @@ def test_find_links_and_url_wheels_are_checked(
     if UV is not None:
         uv_venv = tmp_path / "uv-venv"
         make_venv(uv_venv)
-        assert _uv("sync", "--require-hashes", str(frag), "--python", str(uv_venv / "bin/python"),
-                   cwd=tmp_path).returncode == 0
+        assert _uv("sync", "--require-hashes", str(frag), "--no-index", "--python",
+                   str(uv_venv / "bin/python"), cwd=tmp_path).returncode == 0
     run_sula("pip", "sync", "--require-hashes", str(frag), *py).check()
     assert _installed(_site(venv)) == ["urlw==2.0"]
     wrong = _write(tmp_path / "w.txt", f"urlw @ {url}#sha256={ZERO}\n")
