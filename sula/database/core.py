@@ -411,7 +411,10 @@ class DistributionDatabase:
         digests = {algo: h.hexdigest() for algo, h in hashers.items()}
         for algo, value in want.items():
             if digests[algo] != value:
-                raise HashMismatchError(filename, algo, [value], digests[algo])
+                # The index's hash: the URL says which server sent the other bytes.
+                from sula.distribution.index import redact_url
+
+                raise HashMismatchError(redact_url(url), algo, [value], digests[algo])
         return digests
 
     # -- source distributions --------------------------------------------------------
