@@ -211,6 +211,23 @@ def test_persistent_fault_fails_clearly_and_changes_nothing(
         assert rig.cache_problems() == [] and record_problems(rig.site) == []
 
 
+def test_a_file_that_changes_between_attempts_is_not_spliced(
+    rig: Rig, wheel_factory: Any, tmp_path: Path
+) -> None:
+    """The resumed request carries `If-Range`: the server, whose file changed after the
+    reset, answers with all of the new one, and sula refuses to join it to the old bytes."""
+    other = wheel_factory("alpha", "1.0", requires=["beta"], size_padding=300_001,
+                          dest_dir=tmp_path / "other")
+    rig.server.rule(ALPHA, "reset", after=100_000, then=lambda: rig.server.add(other))
+    result = rig.sula("install")
+    assert result.exit_code == 1
+    line, _ = _error_lines(result)
+    assert line == f"error: `{rig.server.base_url}{ALPHA}` changed while it was downloaded"
+    assert rig.requests(ALPHA) == ["200", "200 bytes=100000-"]
+    assert rig.server.requests_to(ALPHA)[1].headers["if-range"].startswith('"')
+    assert rig.installed() == [] and rig.cache_problems() == []
+
+
 def test_credentials_are_hidden_in_fault_errors(
     run_sula: SulaRunner, index_server: Any, tmp_path: Path, cache_dir: Path, wheel_factory: Any
 ) -> None:
