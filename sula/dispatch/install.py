@@ -20,10 +20,11 @@ if TYPE_CHECKING:
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
+    from sula.client.types import DistFile
     from sula.context import BuildContext, BuildOptions
     from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
     from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.database.tree import TreeSource
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Plan, Reinstall, Wanted
@@ -394,13 +395,29 @@ def resolve_wanted(
                 if settings.no_deps:
                     from sula.dispatch.direct import resolve_direct
 
-                    return await resolve_direct(manifest, client=client, python=python, options=options,
+                    graph = await resolve_direct(manifest, client=client, python=python, options=options,
+                                                 sources=sources)
+                else:
+                    graph = await resolve_async(manifest, client=client, python=python, options=options,
                                                 sources=sources)
-                return await resolve_async(manifest, client=client, python=python, options=options,
-                                           sources=sources)
+                # The file each registry pin installs, chosen once, here: the installer links
+                # or fetches exactly that file (the pages are in the client's memory now).
+                registry = [p for p in graph.sorted() if p.url is None and p.tree is None]
+                pages = await asyncio.gather(*(client.files(p.name) for p in registry))
+                for pinned, files in zip(registry, pages, strict=True):
+                    if settings.require_hashes and not hashes.get(pinned.name):
+                        from sula.dispatch.hashes import missing_hash
+
+                        raise missing_hash(pinned.name)  # before anything is downloaded
+                    chosen[pinned.name] = choose_file(
+                        files.files, Wanted(name=pinned.name, version=str(pinned.version),
+                                            hashes=hashes.get(pinned.name, ())),
+                        interp, options.binary)
+                return graph
             finally:
                 db.close()
 
+    chosen: dict[str, WheelSource | SdistSource] = {}
     graph = asyncio.run(resolve())
     spec = named_spec
     from sula.resolver.sources import drop_projects
@@ -425,10 +442,6 @@ def resolve_wanted(
             wanted.append(Wanted(name=pinned.name, url=tree.url, editable=tree.editable, source=tree,
                                  requested=pinned.name in requested, fresh_after=fresh_after(tree)))
             continue
-        if settings.require_hashes and not hashes.get(pinned.name):
-            from sula.dispatch.hashes import missing_hash
-
-            raise missing_hash(pinned.name)  # before anything is downloaded
         wanted.append(Wanted(
             name=pinned.name,
             version=None if url is not None else str(pinned.version),
@@ -436,6 +449,7 @@ def resolve_wanted(
             editable=pinned.name in editable,
             hashes=hashes.get(pinned.name, ()),
             requested=pinned.name in requested,
+            source=chosen.get(pinned.name),
         ))
     return wanted
 
@@ -547,103 +561,107 @@ def _cached_candidate(
     return hit
 
 
-async def _prepare(
-    remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter,
-    policy: BinaryPolicy,
-) -> list[tuple[Wanted, CachedWheel]]:
-    """Download or build a wheel for each of ``remote``, all at once: a compatible wheel of
-    the pinned version when the binary policy allows one, else the version's sdist, built."""
-    import asyncio
-
+def choose_file(
+    files: Sequence[DistFile], want: Wanted, interp: Interpreter, policy: BinaryPolicy,
+) -> WheelSource | SdistSource:
+    """The one file of registry pin ``want`` to install for ``interp``, among the index's
+    ``files`` that its hashes allow: the most specific compatible wheel of the pinned version
+    when the binary policy allows one, else the version's sdist (to build)."""
     from sula.database.select import registry_wheel, select_wheel
     from sula.database.source import RegistrySdist
-    from sula.database.tree import GitSource
     from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
 
-    async def get(source: WheelSource | SdistSource | TreeSource | GitSource,
-                  hashes: Sequence[str]) -> CachedWheel:
+    assert want.version is not None
+    listed = allowed_files(files, want.hashes)  # the files one of its hashes allows
+    picked = None
+    if policy.allows_wheel(want.name):
+        picked = select_wheel(listed, want.version, interp.wheel_priority)
+    if picked is not None:
+        return registry_wheel(picked)
+    of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
+    if not files:
+        raise NoMatchingDistributionError(str(want), "the package is not on the index")
+    if not of_version:
+        raise NoMatchingDistributionError(str(want), "the index has no file of that version")
+    sdists = [f for f in of_version if isinstance(f.filename, SdistFilename)]
+    if not sdists:
+        raise NoMatchingDistributionError(
+            str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
+    if not policy.allows_sdist(want.name):
+        from sula.errors import option
+
+        raise NoMatchingDistributionError(
+            str(want), "it has no compatible wheel, and building from source is turned off "
+            f"({option('--no-build')} or {option('--only-binary')})")
+    # `.tar.gz` (the standard's format) before legacy `.zip` archives.
+    sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
+    chosen = sdists[0]
+    assert isinstance(chosen.filename, SdistFilename)
+    return RegistrySdist(filename=chosen.filename, url=chosen.file.url, index=chosen.index,
+                         hashes=dict(chosen.file.hashes), size=chosen.file.size)
+
+
+async def _prepare(
+    remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter,
+    policy: BinaryPolicy,
+) -> list[tuple[Wanted, CachedWheel]]:
+    """Download or build a wheel for each of ``remote``, all at once: the file the
+    resolution chose (or a lock names), or for a pin without one (``pip sync``) the file
+    :func:`choose_file` picks from the index."""
+    import asyncio
+
+    from sula.database.tree import GitSource
+
+    async def get(source: WheelSource | SdistSource | TreeSource, hashes: Sequence[str]) -> CachedWheel:
         from sula.database import PathWheel, RegistryWheel, UrlWheel
 
         if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
             return await db.get_wheel(source, hashes)
-        assert not isinstance(source, GitSource)
         return await db.get_or_build_wheel(source, hashes)
 
     async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
         if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out
             tree = replace(await db.checkout(want.source), name=want.name)
             return replace(want, source=tree), await db.get_or_build_wheel(tree, want.hashes)
-        if want.source is not None:  # a lock file's wheel or sdist, or a source tree
+        if want.source is not None:  # chosen by the resolution or a lock, or a source tree
             return want, await get(want.source, want.hashes)
         if want.url is not None:
             return want, await get(direct_source(want), want.hashes)
-        assert want.version is not None
         files = await client.files(want.name)
-        listed = allowed_files(files.files, want.hashes)  # the files one of its hashes allows
-        picked = None
-        if policy.allows_wheel(want.name):
-            picked = select_wheel(listed, want.version, interp.wheel_priority)
-        if picked is not None:
-            return want, await db.get_wheel(registry_wheel(picked), want.hashes)
-        of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
-        if not files.files:
-            raise NoMatchingDistributionError(str(want), "the package is not on the index")
-        if not of_version:
-            raise NoMatchingDistributionError(str(want), "the index has no file of that version")
-        sdists = [f for f in of_version if isinstance(f.filename, SdistFilename)]
-        if not sdists:
-            raise NoMatchingDistributionError(
-                str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
-        if not policy.allows_sdist(want.name):
-            from sula.errors import option
-
-            raise NoMatchingDistributionError(
-                str(want), "it has no compatible wheel, and building from source is turned off "
-                f"({option('--no-build')} or {option('--only-binary')})")
-        # `.tar.gz` (the standard's format) before legacy `.zip` archives.
-        sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
-        chosen = sdists[0]
-        assert isinstance(chosen.filename, SdistFilename)
-        source = RegistrySdist(filename=chosen.filename, url=chosen.file.url, index=chosen.index,
-                               hashes=dict(chosen.file.hashes), size=chosen.file.size)
-        return want, await db.get_or_build_wheel(source, want.hashes)
+        return want, await get(choose_file(files.files, want, interp, policy), want.hashes)
 
     return list(await asyncio.gather(*(one(w) for w in remote)))
 
 
 async def _confirm_cached(
     cached: Sequence[tuple[Wanted, CachedWheel]], *, db: DistributionDatabase, cache: Cache,
-    index: IndexSettings, settings: InstallSettings, interp: Interpreter,
+    index: IndexSettings, settings: InstallSettings, interp: Interpreter, policy: BinaryPolicy,
 ) -> tuple[list[tuple[Wanted, CachedWheel]], list[Wanted]]:
-    """The cached registry wheels that the index the strategy picks still serves, with the
-    sha256 it lists (``--index-strategy first-index`` must not link another index's file);
-    the rest are fetched. Index pages come through the HTTP cache like a resolution's."""
+    """For pins that no resolution chose a file for (``pip sync``): the cached wheels of the
+    file :func:`choose_file` picks from the index the strategy picks, with the sha256 it
+    lists (``--index-strategy first-index`` must not link another index's file); the rest
+    are fetched. Index pages come through the HTTP cache like a resolution's."""
     import asyncio
 
     from sula.client.registry import RegistryClient
-    from sula.database.select import registry_wheel, select_wheel
-    from sula.dispatch.hashes import allowed_files
-    from sula.distribution import SdistFilename
-    from sula.installer.plan import same_version
+    from sula.database import PathWheel, RegistryWheel, UrlWheel
+    from sula.installer.errors import NoMatchingDistributionError
 
     async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
         async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
-            if want.url is not None:
+            if want.url is not None or want.source is not None:
                 return cw
-            assert want.version is not None
             files = await client.files(want.name)
-            if cw.built:
-                # Built from an sdist: the index must still list that sdist (same sha256).
-                return cw if any(
-                    isinstance(f.filename, SdistFilename) and cw.sha256 is not None
-                    and f.file.hashes.get("sha256", "").lower() == cw.sha256
-                    and same_version(f.filename.version_str, want.version)
-                    for f in files.files) else None
-            picked = select_wheel(allowed_files(files.files, want.hashes), want.version, interp.wheel_priority)
-            return db.lookup(registry_wheel(picked), want.hashes) if picked is not None else None
+            try:
+                source = choose_file(files.files, want, interp, policy)
+            except NoMatchingDistributionError:
+                return None  # fetching it says why
+            if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
+                return db.lookup(source, want.hashes)
+            return db.lookup_built(source, want.hashes)
 
         found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
     kept = [(w, cw) for (w, _), cw in zip(cached, found, strict=True) if cw is not None]
@@ -826,9 +844,10 @@ def install_wanted(
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel
 
-        if any(want.url is None for want, _ in plan.cached):
+        if any(want.url is None and want.source is None for want, _ in plan.cached):
             plan.cached[:], stale = asyncio.run(_confirm_cached(
                 plan.cached, db=db, cache=cache, index=index, settings=settings, interp=interp,
+                policy=policy,
             ))
             plan.remote.extend(stale)
         prepared: list[tuple[Wanted, CachedWheel]] = []
