@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol
@@ -82,17 +82,34 @@ class VersionEntry:
     newest versions of a package, so most entries never need a ``Version`` object.
     """
 
-    __slots__ = ("_choice", "_version", "_yanked", "files", "is_prerelease", "text")
+    __slots__ = ("_choice", "_files", "_group", "_version", "_yanked", "is_prerelease", "text")
 
     def __init__(self, text: str, version: Version | None, is_prerelease: bool) -> None:
         self.text = text
         self._version = version
         self.is_prerelease = is_prerelease
-        self.files: list[DistFile] = []
+        self._files: Sequence[DistFile] | None = None
+        # Or the files, still encoded (``sula.client.types.FileGroup``): decoded on first look.
+        self._group: FileGroup | None = None
         # (yanked, reason), computed on first look.
         self._yanked: tuple[bool, str | None] | None = None
         # allow_yanked -> (file, reason); filled on first look.
         self._choice: dict[bool, tuple[DistFile | None, Incompatibility | None]] | None = None
+
+    @property
+    def files(self) -> Sequence[DistFile]:
+        files = self._files
+        if files is None:
+            files = self._files = self._group.files() if self._group is not None else []
+        return files
+
+    @files.setter
+    def files(self, files: Sequence[DistFile]) -> None:
+        self._files = files
+        self._group = None
+
+    def _has_files(self) -> bool:
+        return bool(self._files) or self._group is not None
 
     @property
     def version(self) -> Version:
@@ -209,6 +226,18 @@ _check_tagged_keys()
 _version_str = attrgetter("filename.version_str")
 
 
+class FileGroup(Protocol):
+    """The files of one version text, decoded on demand (``sula.client.types.FileGroup``)."""
+
+    @property
+    def version_str(self) -> str: ...
+    def files(self) -> Sequence[DistFile]: ...
+
+
+class _Respelled(Exception):
+    """Two texts of one version on one page (``1.0``, ``1.0.0``): group the files instead."""
+
+
 @dataclass(slots=True)
 class _Target:
     name: NormalizedName
@@ -230,13 +259,16 @@ class VersionMap:
         *,
         python: PythonTarget,
         binary: BinaryPolicy,
+        groups: Iterable[FileGroup] | None = None,
     ) -> None:
         self.name = name
         self._target = _Target(name, python, binary)
         # Group by version text first (one dict operation per file), then key each text once.
-        by_text: dict[str, list[DistFile]] = {}
+        by_text: dict[str, Any] = {}
         source_list = list(sources)
-        if len(source_list) == 1:
+        if groups is not None:  # already grouped, files still encoded
+            by_text = {g.version_str: g for g in groups}
+        elif len(source_list) == 1:
             # Pages list a version's files together: group runs in C, merge the rare repeats.
             for text, run in groupby(source_list[0], _version_str):
                 group = by_text.get(text)
@@ -281,14 +313,20 @@ class VersionMap:
                 entry = by_key.get(key)
                 if entry is None:
                     entry = by_key[key] = VersionEntry(text, version, version.is_prerelease)
-            if entry.files:
+            if entry._has_files():
                 # Two spellings of one version (``1.0``, ``1.0.0``): rare; listed order below.
+                if groups is not None:
+                    raise _Respelled(text)
                 merged[entry.text] = merged[text] = entry
+            elif groups is not None:
+                entry._group = group
             else:
                 entry.files = group
         if merged:
-            for entry in merged.values():
-                entry.files = []
+            lists: dict[str, list[DistFile]] = {}
+            for text, entry in merged.items():
+                entry.files = lists.setdefault(entry.text, [])
+                lists[text] = lists[entry.text]
             seen = set[str]()
             for files in source_list:
                 for f in files:
@@ -296,14 +334,26 @@ class VersionMap:
                     if fname in seen:
                         continue
                     seen.add(fname)
-                    hit = merged.get(f.filename.version_str)
+                    hit = lists.get(f.filename.version_str)
                     if hit is not None:
-                        hit.files.append(f)
+                        hit.append(f)
         # The first text seen for a version names it (``1.0`` and ``1.0.0`` share an entry).
         self.entries: list[VersionEntry] = [
             by_key[k] for k in sorted(by_key, reverse=True)
         ]
         self._by_key = by_key
+
+    @classmethod
+    def of_groups(cls, name: NormalizedName, groups: Iterable[FileGroup],
+                  files: Callable[[], Iterable[DistFile]], *, python: PythonTarget,
+                  binary: BinaryPolicy) -> VersionMap:
+        """The map of one page's ``groups``, whose files are decoded only for the versions
+        looked at; ``files`` (all of them, in the page's order) when a version has two
+        spellings there."""
+        try:
+            return cls(name, (), python=python, binary=binary, groups=groups)
+        except _Respelled:
+            return cls(name, [files()], python=python, binary=binary)
 
     def __len__(self) -> int:
         return len(self.entries)
