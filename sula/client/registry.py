@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
@@ -162,12 +163,18 @@ def _forget(path: Path) -> None:
     _DECODED.pop(os.fspath(path), None)
 
 
+#: An entry used this recently keeps its mtime (the eviction order needs no finer grain).
+_RECENT_NS = 3600 * 10**9
+
+
 def _touch(path: Path) -> None:
-    """``touch`` (the entry's last use), keeping what was decoded of it: the new mtime is
-    this process's own write."""
+    """``touch`` (the entry's last use) unless its mtime is recent already, keeping what was
+    decoded of it: the new mtime is this process's own write."""
+    key = os.fspath(path)
+    hit = _DECODED.get(key)
+    if hit is not None and time.time_ns() - hit[0][2] < _RECENT_NS:
+        return
     if touch(path):
-        key = os.fspath(path)
-        hit = _DECODED.get(key)
         if hit is not None:
             try:
                 _DECODED[key] = (_stamp(os.stat(key)), hit[1])
@@ -427,8 +434,8 @@ class RegistryClient:
             if len(found) == 1 and not flat:
                 # One page: its versions' files are decoded when the resolver asks for them.
                 idx, page = found[0]
-                return PackageFiles(name, indexes=indexes,
-                                    groups=file_groups(page, idx.url, cutoff))
+                groups, derived = file_groups(page, idx.url, cutoff)
+                return PackageFiles(name, indexes=indexes, groups=groups, derived=derived)
             index_files: list[DistFile] = []
             for idx, page in found:
                 index_files.extend(dist_files(page.all_rows(), idx.url, uploaded_before=cutoff))

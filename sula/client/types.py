@@ -132,13 +132,15 @@ class PageGroup(msgspec.Struct, frozen=True, array_like=True, gc=False):
     is the earliest upload time of its rows (``DistRow.uploaded``; ``None`` when none has
     one): with ``--exclude-newer`` the version is listed only if ``first`` is within it.
     ``order`` holds the rows' positions on the page (uint32, little-endian), to give the
-    page's own order back when every file is asked for.
+    page's own order back when every file is asked for. Both are msgpack ``bin`` (a length
+    and bytes): decoding the groups skips over each one at once and copies nothing (they
+    decode as views of the entry's bytes).
     """
 
     version: str
     first: int | None
-    rows: msgspec.Raw
-    order: bytes
+    rows: memoryview
+    order: memoryview
 
 
 _group_rows = msgspec.msgpack.Decoder(list[DistRow])
@@ -151,12 +153,14 @@ class StoredPage:
     them by path, size and modification time), so a second ``sula.resolve`` decodes nothing
     again."""
 
-    __slots__ = ("_rows", "groups")
+    __slots__ = ("_rows", "_views", "groups")
 
     def __init__(self, groups: list[PageGroup], rows: list[list[DistRow]] | None = None) -> None:
         self.groups = groups
         self._rows: list[list[DistRow] | None] = (
             [None] * len(groups) if rows is None else list(rows))
+        # (index, cutoff) -> its file groups and what the resolver derived from them
+        self._views: dict[tuple[str, int | None], tuple[list[FileGroup], dict[str, object]]] = {}
 
     @classmethod
     def of_rows(cls, rows: list[DistRow]) -> StoredPage:
@@ -208,8 +212,9 @@ def group_rows(rows: list[DistRow], *, encode: bool = True
         order = array("I", positions)
         if _BIG_ENDIAN:
             order.byteswap()
-        raw = msgspec.Raw(encoder(mine) if encoder is not None else b"")
-        groups.append(PageGroup(text, min(times) if times else None, raw, order.tobytes()))
+        raw = memoryview(encoder(mine) if encoder is not None else b"")
+        groups.append(PageGroup(text, min(times) if times else None, raw,
+                                memoryview(order.tobytes())))
         lists.append(mine)
     return groups, lists
 
@@ -235,13 +240,20 @@ class FileGroup:
         return files
 
 
-def file_groups(page: StoredPage, index: str, cutoff: int | None) -> list[FileGroup]:
-    """The groups of ``page`` that have a file within ``cutoff`` (see ``dist_files``)."""
-    return [
-        FileGroup(page, i, index, cutoff)
-        for i, g in enumerate(page.groups)
-        if cutoff is None or (g.first is not None and g.first <= cutoff)
-    ]
+def file_groups(page: StoredPage, index: str, cutoff: int | None
+                ) -> tuple[list[FileGroup], dict[str, object]]:
+    """The groups of ``page`` that have a file within ``cutoff`` (see ``dist_files``), made
+    once per page, index and cutoff; and a dict for what a user derives from these groups
+    alone (the resolver's sorted versions), kept as long as they are."""
+    view = page._views.get((index, cutoff))
+    if view is None:
+        groups = [
+            FileGroup(page, i, index, cutoff)
+            for i, g in enumerate(page.groups)
+            if cutoff is None or (g.first is not None and g.first <= cutoff)
+        ]
+        view = page._views[(index, cutoff)] = (groups, {})
+    return view
 
 
 class PackageFiles:
@@ -249,18 +261,21 @@ class PackageFiles:
     ``--exclude-newer`` are applied. Empty when no index has the package.
 
     ``groups``: when the files come from one stored page alone, the same files grouped by
-    version text and decoded on demand (``files`` decodes them all, in the page's order).
+    version text and decoded on demand (``files`` decodes them all, in the page's order);
+    ``derived`` goes with them (see ``file_groups``).
     """
 
-    __slots__ = ("_files", "groups", "indexes", "name")
+    __slots__ = ("_files", "derived", "groups", "indexes", "name")
 
     def __init__(self, name: NormalizedName, files: list[DistFile] | None = None,
-                 indexes: tuple[str, ...] = (), *, groups: list[FileGroup] | None = None) -> None:
+                 indexes: tuple[str, ...] = (), *, groups: list[FileGroup] | None = None,
+                 derived: dict[str, object] | None = None) -> None:
         assert files is not None or groups is not None
         self.name = name
         self._files = files
         self.indexes = indexes
         self.groups = groups
+        self.derived = derived if derived is not None else {}
 
     def __repr__(self) -> str:
         return f"PackageFiles(name={self.name!r}, indexes={self.indexes!r})"

@@ -218,7 +218,7 @@ class ResolverProvider:
                 if not groups:
                     self.not_found.add(name)
                 vmap = VersionMap.of_groups(name, groups, lambda: files.files, python=self.python,
-                                            binary=self.options.binary)
+                                            binary=self.options.binary, derived=files.derived)
             else:
                 if not files.files:
                     self.not_found.add(name)

@@ -13,7 +13,7 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.utils import NormalizedName
@@ -259,16 +259,13 @@ class VersionMap:
         *,
         python: PythonTarget,
         binary: BinaryPolicy,
-        groups: Iterable[FileGroup] | None = None,
     ) -> None:
         self.name = name
         self._target = _Target(name, python, binary)
         # Group by version text first (one dict operation per file), then key each text once.
         by_text: dict[str, Any] = {}
         source_list = list(sources)
-        if groups is not None:  # already grouped, files still encoded
-            by_text = {g.version_str: g for g in groups}
-        elif len(source_list) == 1:
+        if len(source_list) == 1:
             # Pages list a version's files together: group runs in C, merge the rare repeats.
             for text, run in groupby(source_list[0], _version_str):
                 group = by_text.get(text)
@@ -292,34 +289,17 @@ class VersionMap:
                         group.append(f)
         by_key: dict[Any, VersionEntry] = {}
         merged: dict[str, VersionEntry] = {}
-        plain = _PLAIN if _STABLE_TAIL is not None else None
         for text, group in by_text.items():
-            if plain is not None and plain(text):
-                key: Any = _plain_key(text)
-                entry = by_key.get(key)
-                if entry is None:
-                    entry = by_key[key] = VersionEntry(text, None, False)
-            elif (tagged := _tagged_key(text)) is not None:
-                key, pre = tagged
-                entry = by_key.get(key)
-                if entry is None:
-                    entry = by_key[key] = VersionEntry(text, None, pre)
-            else:
-                try:
-                    version = Version(text)
-                except InvalidVersion:
-                    continue
-                key = _key_of(version)
-                entry = by_key.get(key)
-                if entry is None:
-                    entry = by_key[key] = VersionEntry(text, version, version.is_prerelease)
+            keyed = _version_key(text)
+            if keyed is None:
+                continue
+            key, version, pre = keyed
+            entry = by_key.get(key)
+            if entry is None:
+                entry = by_key[key] = VersionEntry(text, version, pre)
             if entry._has_files():
                 # Two spellings of one version (``1.0``, ``1.0.0``): rare; listed order below.
-                if groups is not None:
-                    raise _Respelled(text)
                 merged[entry.text] = merged[text] = entry
-            elif groups is not None:
-                entry._group = group
             else:
                 entry.files = group
         if merged:
@@ -346,14 +326,34 @@ class VersionMap:
     @classmethod
     def of_groups(cls, name: NormalizedName, groups: Iterable[FileGroup],
                   files: Callable[[], Iterable[DistFile]], *, python: PythonTarget,
-                  binary: BinaryPolicy) -> VersionMap:
+                  binary: BinaryPolicy, derived: dict[str, object] | None = None) -> VersionMap:
         """The map of one page's ``groups``, whose files are decoded only for the versions
         looked at; ``files`` (all of them, in the page's order) when a version has two
-        spellings there."""
-        try:
-            return cls(name, (), python=python, binary=binary, groups=groups)
-        except _Respelled:
+        spellings there. The sorted versions are kept in ``derived`` (the client keeps it
+        with the groups: a second resolution of the page sorts nothing again)."""
+        versions = derived.get("versions") if derived is not None else None
+        if versions is None:
+            try:
+                versions = _sorted_versions(groups)
+            except _Respelled:
+                versions = _BY_FILES
+            if derived is not None:
+                derived["versions"] = versions
+        if versions is _BY_FILES:
             return cls(name, [files()], python=python, binary=binary)
+        self = cls.__new__(cls)
+        self.name = name
+        self._target = _Target(name, python, binary)
+        entries = []
+        by_key: dict[Any, VersionEntry] = {}
+        for key, text, version, pre, group in versions:  # type: ignore[attr-defined]
+            entry = VersionEntry(text, version, pre)
+            entry._group = group
+            entries.append(entry)
+            by_key[key] = entry
+        self.entries = entries
+        self._by_key = by_key
+        return self
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -382,6 +382,43 @@ class VersionMap:
         if choice is None:
             choice = cache[allow_yanked] = _choose(entry, self._target, allow_yanked)
         return choice
+
+
+_BY_FILES: Any = object()  # a page whose versions are grouped by file instead
+
+
+def _version_key(text: str) -> tuple[Any, Version | None, bool] | None:
+    """``(sort key, the Version if it had to be parsed, is_prerelease)``; None: invalid."""
+    if _STABLE_TAIL is not None and _PLAIN(text):
+        return _plain_key(text), None, False
+    tagged = _tagged_key(text)
+    if tagged is not None:
+        return tagged[0], None, tagged[1]
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        return None
+    return _key_of(version), version, version.is_prerelease
+
+
+def _sorted_versions(groups: Iterable[FileGroup]
+                     ) -> list[tuple[Any, str, Version | None, bool, FileGroup]]:
+    """``(key, text, version, is_prerelease, group)`` of each group's version, newest first
+    (``VersionMap.__init__``'s keys); ``_Respelled`` when two groups name one version."""
+    out = []
+    seen: set[Any] = set()
+    for group in groups:
+        text = group.version_str
+        keyed = _version_key(text)
+        if keyed is None:
+            continue
+        key, version, pre = keyed
+        if key in seen:
+            raise _Respelled(text)
+        seen.add(key)
+        out.append((key, text, version, pre, group))
+    out.sort(key=itemgetter(0), reverse=True)
+    return out
 
 
 def _choose(entry: VersionEntry, target: _Target, allow_yanked: bool

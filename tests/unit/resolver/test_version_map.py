@@ -147,11 +147,11 @@ def _grouped(files: list[DistFile], cutoff: int | None = None, *, stored: bool =
         page = StoredPage(msgspec.msgpack.decode(data, type=list[PageGroup]))
     else:
         page = StoredPage.of_rows(rows)
-    pkg = PackageFiles(canonicalize_name(files[0].filename.name),
-                       groups=file_groups(page, files[0].index, cutoff))
+    groups, derived = file_groups(page, files[0].index, cutoff)
+    pkg = PackageFiles(canonicalize_name(files[0].filename.name), groups=groups, derived=derived)
     assert pkg.groups is not None
     return VersionMap.of_groups(pkg.name, pkg.groups, lambda: pkg.files, python=target(tags),
-                                binary=BinaryPolicy()), pkg
+                                binary=BinaryPolicy(), derived=pkg.derived), pkg
 
 
 def _same(a: VersionMap, b: VersionMap) -> None:
