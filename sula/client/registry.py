@@ -174,12 +174,11 @@ def _touch(path: Path) -> None:
     hit = _DECODED.get(key)
     if hit is not None and time.time_ns() - hit[0][2] < _RECENT_NS:
         return
-    if touch(path):
-        if hit is not None:
-            try:
-                _DECODED[key] = (_stamp(os.stat(key)), hit[1])
-            except OSError:
-                _DECODED.pop(key, None)
+    if touch(path) and hit is not None:
+        try:
+            _DECODED[key] = (_stamp(os.stat(key)), hit[1])
+        except OSError:
+            _DECODED.pop(key, None)
 
 
 def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
