@@ -94,7 +94,7 @@ class VersionEntry:
         # (yanked, reason), computed on first look.
         self._yanked: tuple[bool, str | None] | None = None
         # allow_yanked -> (file, reason); filled on first look.
-        self._choice: dict[bool, tuple[DistFile | None, Incompatibility | None]] | None = None
+        self._choice: dict[tuple[int, bool], tuple[DistFile | None, Incompatibility | None]] | None = None
 
     @property
     def files(self) -> Sequence[DistFile]:
@@ -243,6 +243,22 @@ class _Target:
     name: NormalizedName
     python: PythonTarget
     binary: BinaryPolicy
+    # The same number for targets that choose the same files: a page's entries (and the
+    # files they chose) are shared by the resolutions of one process.
+    key: int
+
+
+_TARGET_KEYS: dict[tuple[Any, ...], int] = {}
+
+
+def _target(name: NormalizedName, python: PythonTarget, binary: BinaryPolicy) -> _Target:
+    """What ``_choose`` reads: the Python version (Requires-Python), the tags, the policy."""
+    tags = tuple(python.tags) if python.tags is not None else None
+    sig = (name, python.version, tags, binary)
+    key = _TARGET_KEYS.get(sig)
+    if key is None:
+        key = _TARGET_KEYS[sig] = len(_TARGET_KEYS)
+    return _Target(name, python, binary, key)
 
 
 class VersionMap:
@@ -261,7 +277,7 @@ class VersionMap:
         binary: BinaryPolicy,
     ) -> None:
         self.name = name
-        self._target = _Target(name, python, binary)
+        self._target = _target(name, python, binary)
         # Group by version text first (one dict operation per file), then key each text once.
         by_text: dict[str, Any] = {}
         source_list = list(sources)
@@ -329,30 +345,32 @@ class VersionMap:
                   binary: BinaryPolicy, derived: dict[str, object] | None = None) -> VersionMap:
         """The map of one page's ``groups``, whose files are decoded only for the versions
         looked at; ``files`` (all of them, in the page's order) when a version has two
-        spellings there. The sorted versions are kept in ``derived`` (the client keeps it
-        with the groups: a second resolution of the page sorts nothing again)."""
-        versions = derived.get("versions") if derived is not None else None
-        if versions is None:
+        spellings there. The entries are kept in ``derived`` (the client keeps it with the
+        groups: a second resolution of the page sorts and decodes nothing again)."""
+        # The entries are kept with the groups: what they cache (parsed versions, decoded
+        # files, the file each target chose) holds for every resolution of the page.
+        made = derived.get("entries") if derived is not None else None
+        if made is None:
             try:
                 versions = _sorted_versions(groups)
             except _Respelled:
-                versions = _BY_FILES
+                merged = cls(name, [files()], python=python, binary=binary)
+                made = (merged.entries, merged._by_key)
+            else:
+                entries = []
+                by_key: dict[Any, VersionEntry] = {}
+                for key, text, version, pre, group in versions:
+                    entry = VersionEntry(text, version, pre)
+                    entry._group = group
+                    entries.append(entry)
+                    by_key[key] = entry
+                made = (entries, by_key)
             if derived is not None:
-                derived["versions"] = versions
-        if versions is _BY_FILES:
-            return cls(name, [files()], python=python, binary=binary)
+                derived["entries"] = made
         self = cls.__new__(cls)
         self.name = name
-        self._target = _Target(name, python, binary)
-        entries = []
-        by_key: dict[Any, VersionEntry] = {}
-        for key, text, version, pre, group in versions:  # type: ignore[attr-defined]
-            entry = VersionEntry(text, version, pre)
-            entry._group = group
-            entries.append(entry)
-            by_key[key] = entry
-        self.entries = entries
-        self._by_key = by_key
+        self._target = _target(name, python, binary)
+        self.entries, self._by_key = made  # type: ignore[misc]
         return self
 
     def __len__(self) -> int:
@@ -378,13 +396,11 @@ class VersionMap:
         cache = entry._choice
         if cache is None:
             cache = entry._choice = {}
-        choice = cache.get(allow_yanked)
+        target = self._target
+        choice = cache.get((target.key, allow_yanked))
         if choice is None:
-            choice = cache[allow_yanked] = _choose(entry, self._target, allow_yanked)
+            choice = cache[(target.key, allow_yanked)] = _choose(entry, target, allow_yanked)
         return choice
-
-
-_BY_FILES: Any = object()  # a page whose versions are grouped by file instead
 
 
 def _version_key(text: str) -> tuple[Any, Version | None, bool] | None:

@@ -202,3 +202,30 @@ def test_a_page_with_two_spellings_of_one_version_keeps_listed_order() -> None:
     files = [dist("foo-1.0.0.tar.gz"), dist("foo-1.0-py3-none-any.whl"),
              dist("foo-1.0.0-py3-none-any.whl"), dist("foo-1.0.zip"), dist("foo-2.0.tar.gz")]
     _same(_grouped(files)[0], vmap("foo", files))
+
+
+def test_maps_of_one_page_share_its_entries_and_choose_per_target() -> None:
+    """A second resolution of a page (``sula.resolve`` again in one process) reuses its
+    entries; what each target chose is kept apart."""
+    files = [dist(f) for f in LISTING]
+    linux, pkg = _grouped(files)
+    windows = VersionMap.of_groups(pkg.name, pkg.groups or [], lambda: pkg.files,
+                                   python=target(["cp311-cp311-win_amd64", "py3-none-any"]),
+                                   binary=BinaryPolicy(), derived=pkg.derived)
+    linux_again = VersionMap.of_groups(pkg.name, pkg.groups or [], lambda: pkg.files,
+                                       python=target(), binary=BinaryPolicy(), derived=pkg.derived)
+    assert windows.entries is linux.entries is linux_again.entries
+    two = linux.get(Version("2.0"))
+    assert two is not None
+    picked = {m: m.best_file(two) for m in (linux, windows, linux_again)}
+    assert [f.file.filename if f else None for f in picked.values()] == [
+        "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl", "foo-2.0-cp311-cp311-win_amd64.whl",
+        "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"]
+    three = linux.get(Version("3.0"))
+    assert three is not None and linux.reason(three) is Incompatibility.TAGS
+    sdist_only = VersionMap.of_groups(pkg.name, pkg.groups or [], lambda: pkg.files,
+                                      python=target(), binary=BinaryPolicy(no_build_all=True),
+                                      derived=pkg.derived)
+    post = linux.get(Version("3.0.post1"))  # an sdist only
+    assert post is not None and linux.reason(post) is None
+    assert sdist_only.reason(post) is Incompatibility.NO_BUILD and linux.reason(post) is None
