@@ -202,13 +202,10 @@ def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
 
 
 def _write_cached(cache: Cache, path: Path, value: object) -> None:
-    from sula._fs import atomic_write_bytes
-
-    try:
-        with record_write(cache, path):  # the cache's size totals
-            atomic_write_bytes(path, _encoder.encode(value))
-    except OSError as err:
-        _log.debug("Cannot write cache entry `%s`: %s", path, err)
+    """Store ``value``, and keep it as this process's decoded copy of the new file."""
+    stamp = _write_bytes(cache, path, _encoder.encode(value))
+    if stamp is not None:
+        _remember(path, stamp, value)
 
 
 class _PageEntry:
@@ -282,14 +279,35 @@ def _read_page(path: Path) -> _PageEntry | None:
     return entry
 
 
-def _write_bytes(cache: Cache, path: Path, data: bytes) -> None:
-    from sula._fs import atomic_write_bytes
+def _write_bytes(cache: Cache, path: Path, data: bytes) -> Stamp | None:
+    """Write a cache entry atomically; the new file's stamp (taken before it replaces the
+    old one, so another process's later write has another), ``None`` when it failed."""
+    from sula._fs import atomic_writer
 
     try:
-        with record_write(cache, path):  # the cache's size totals
-            atomic_write_bytes(path, data)
+        with record_write(cache, path), atomic_writer(path) as f:  # the cache's size totals
+            f.write(data)
+            f.flush()
+            stamp = _stamp(os.fstat(f.fileno()))
     except OSError as err:
         _log.debug("Cannot write cache entry `%s`: %s", path, err)
+        return None
+    return stamp
+
+
+def _write_page(cache: Cache, path: Path, data: bytes, page: StoredPage) -> None:
+    """Write a page entry's bytes, and keep ``page`` (what they decode to) for this process."""
+    stamp = _write_bytes(cache, path, data)
+    if stamp is not None:
+        end = _head_end(data)
+        entry = _PageEntry(path, data, _head_decoder.decode(data[8:end]), end,
+                           data[:4] == _PAGE_MAGIC)
+        entry._page = page
+        _remember(path, stamp, entry)
+
+
+def _head_end(data: bytes) -> int:
+    return 8 + int.from_bytes(data[4:8], "big")
 
 
 def _store_page(cache: Cache, path: Path, head: CachedPage | None, rows: list[DistRow]
@@ -298,8 +316,9 @@ def _store_page(cache: Cache, path: Path, head: CachedPage | None, rows: list[Di
     if head is None:
         return StoredPage.of_rows(rows)
     groups, lists = group_rows(rows)
-    _write_bytes(cache, path, _page_bytes(head, _encoder.encode(groups)))
-    return StoredPage(groups, lists)
+    page = StoredPage(groups, lists)
+    _write_page(cache, path, _page_bytes(head, _encoder.encode(groups)), page)
+    return page
 
 
 def _same_freshness(a: CachePolicy, b: CachePolicy) -> bool:
@@ -507,7 +526,7 @@ class RegistryClient:
             new_head = msgspec.structs.replace(
                 head, policy=head.policy.after_not_modified(resp.headers)
             )
-            await asyncio.to_thread(_write_bytes, self.cache, path, entry.with_head(new_head))
+            await asyncio.to_thread(_write_page, self.cache, path, entry.with_head(new_head), rows)
             return rows
         content_type = resp.headers.get("Content-Type", "text/html")
         body = resp.body
@@ -536,7 +555,8 @@ class RegistryClient:
                                                        rows.all_rows())
                     if not policy.no_store and not _same_freshness(head.policy, policy):
                         new_head = msgspec.structs.replace(head, policy=policy)
-                        await asyncio.to_thread(_write_bytes, self.cache, path, entry.with_head(new_head))
+                        await asyncio.to_thread(_write_page, self.cache, path,
+                                                entry.with_head(new_head), rows)
                     return rows
         files = parse_page(body, resp.url, content_type)
         userinfo = False
