@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -129,8 +130,13 @@ _encoder = msgspec.msgpack.Encoder()
 
 Stamp = tuple[int, int, int]
 #: What this process decoded of cache files, by path: (inode, size, mtime) when read, value.
-#: A rewritten entry (atomic writes make a new inode) or a touched one is read again.
+#: A rewritten entry (atomic writes make a new inode) or a touched one is read again. At
+#: most ``_DECODED_MAX`` bytes of files are kept (the oldest go first): a long-lived process
+#: resolving many inputs holds the pages of the latest ones.
 _DECODED: dict[str, tuple[Stamp, object]] = {}
+_DECODED_MAX = 512 << 20
+_decoded_bytes = 0
+_decoded_lock = threading.Lock()
 
 
 def _stamp(st: os.stat_result) -> Stamp:
@@ -156,11 +162,24 @@ def _read_stamped(path: Path) -> tuple[Stamp, object | bytes] | None:
 
 
 def _remember(path: Path, stamp: Stamp, value: object) -> None:
-    _DECODED[os.fspath(path)] = (stamp, value)
+    global _decoded_bytes
+    key = os.fspath(path)
+    with _decoded_lock:
+        old = _DECODED.pop(key, None)
+        if old is not None:
+            _decoded_bytes -= old[0][1]
+        _DECODED[key] = (stamp, value)
+        _decoded_bytes += stamp[1]
+        while _decoded_bytes > _DECODED_MAX and len(_DECODED) > 1:
+            _decoded_bytes -= _DECODED.pop(next(iter(_DECODED)))[0][1]
 
 
 def _forget(path: Path) -> None:
-    _DECODED.pop(os.fspath(path), None)
+    global _decoded_bytes
+    with _decoded_lock:
+        old = _DECODED.pop(os.fspath(path), None)
+        if old is not None:
+            _decoded_bytes -= old[0][1]
 
 
 #: An entry used this recently keeps its mtime (the eviction order needs no finer grain).
@@ -176,9 +195,9 @@ def _touch(path: Path) -> None:
         return
     if touch(path) and hit is not None:
         try:
-            _DECODED[key] = (_stamp(os.stat(key)), hit[1])
+            _remember(path, _stamp(os.stat(key)), hit[1])
         except OSError:
-            _DECODED.pop(key, None)
+            _forget(path)
 
 
 def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
