@@ -252,9 +252,10 @@ _TARGET_KEYS: dict[tuple[Any, ...], int] = {}
 
 
 def _target(name: NormalizedName, python: PythonTarget, binary: BinaryPolicy) -> _Target:
-    """What ``_choose`` reads: the Python version (Requires-Python), the tags, the policy."""
+    """What ``_choose`` reads: the Python version (Requires-Python), the tags, the policy
+    (the entries are one package's: its name need not be part of the key)."""
     tags = tuple(python.tags) if python.tags is not None else None
-    sig = (name, python.version, tags, binary)
+    sig = (python.version, tags, binary)
     key = _TARGET_KEYS.get(sig)
     if key is None:
         key = _TARGET_KEYS[sig] = len(_TARGET_KEYS)
