@@ -11,6 +11,8 @@ dropped), in a temporary directory. Scenarios, all warm and ``--offline``: ``pip
 a no-op ``pip sync`` of requirements-large.txt, and ``venv``. One untimed run per tool and
 scenario warms the caches (online) first. Prints medians of wall time and of CPU time (user +
 sys of the child: steadier than wall time on a shared machine) and the ratios to uv.
+Each tree has its own cache directory: their cache formats may differ (index pages are
+stored grouped by version since issue 13 item 2, which older trees do not read).
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ def main() -> int:
     base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     tools = {
         "before": ([sys.executable, "-m", "sula"],
-                   dict(base, PYTHONPATH=str(args.before.resolve()), SULA_CACHE_DIR=str(work / "sula-cache"))),
+                   dict(base, PYTHONPATH=str(args.before.resolve()),
+                        SULA_CACHE_DIR=str(work / "sula-cache-before"))),
         "after": ([sys.executable, "-m", "sula"],
-                  dict(base, PYTHONPATH=str(args.after.resolve()), SULA_CACHE_DIR=str(work / "sula-cache"))),
+                  dict(base, PYTHONPATH=str(args.after.resolve()),
+                       SULA_CACHE_DIR=str(work / "sula-cache-after"))),
         "uv": ([uv], dict(base, UV_CACHE_DIR=str(work / "uv-cache"))),
     }
     reqs = args.requirements

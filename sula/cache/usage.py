@@ -75,15 +75,19 @@ def wrote_this_run() -> bool:
     return _wrote
 
 
-def touch(path: str | os.PathLike[str]) -> None:
+def touch(path: str | os.PathLike[str]) -> bool:
     """Record that ``path`` (an entry's directory or file) was used now: its mtime, once per
-    process. Errors (a read-only or foreign cache) are ignored: nothing is written then."""
+    process (True when this call set it). Errors (a read-only or foreign cache) are ignored:
+    nothing is written then."""
     key = os.fspath(path)
     if key in _touched:
-        return
+        return False
     _touched.add(key)
-    with contextlib.suppress(OSError):
+    try:
         os.utime(key)
+    except OSError:
+        return False
+    return True
 
 
 def tree_bytes(path: str, seen: set[tuple[int, int]] | None = None) -> int:

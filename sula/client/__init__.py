@@ -83,12 +83,14 @@ The client (one per run; an async context manager that owns the aiohttp session)
         index: str                      # index / find-links location (no credentials): the
                                         # cache key for this file's metadata and wheel
 
-    @dataclass(frozen=True, slots=True)
     class PackageFiles:
         name: NormalizedName
         files: list[DistFile]           # find-links first; index files of a version that
                                         # find-links also has are dropped
         indexes: tuple[str, ...]        # where they came from (redacted)
+        groups: list[FileGroup] | None  # one stored page alone: the files by version text,
+                                        # each decoded on first use (group.files())
+        derived: dict[str, object]      # kept with the groups (the resolver's version map)
 
 Wheel metadata (``client.wheel_metadata``) tries, in order: the cache (``wheels-v1``, keyed by
 index, package and wheel stem, and checked against the file's URL and hash: a hit needs no
@@ -101,7 +103,9 @@ Under ``--offline`` a cached page is used however stale, and anything not cached
 default index sends no caching headers, so its pages are re-fetched on every run (a page whose
 body is byte-identical to the cached one is not parsed again) while wheel metadata (keyed by
 file URL and hash) is always served from the cache. While a client is open the GC heap is
-frozen after each package's files are read (see ``sula.client._heap``).
+frozen after each package's files are read (see ``sula.client._heap``). Pages and wheel
+metadata read from the cache are decoded once per process while their files are unchanged
+(``sula.client.registry``).
 
 Errors (all ``ClientError(SulaError)``; ``InvalidSettingError(SulaError)`` for bad flags/env): ``HttpStatusError`` (url, status), ``NetworkError``
 (url; connection failures and timeouts after the retries), ``OfflineError`` (what is missing

@@ -3,9 +3,10 @@ and file downloads, all through the HTTP cache.
 
 Cache entries written here (msgpack, see ``sula.cache.core`` for the whole layout)::
 
-    simple-v1/<index-key>/<package>.msgpack        "SPG2", head length, CachedPage head
+    simple-v1/<index-key>/<package>.msgpack        "SPG3", head length, CachedPage head
                                                    (policy, final URL, content type, body
-                                                   SHA-256, parser version), list[DistRow]
+                                                   SHA-256, parser version), list[PageGroup]
+                                                   (the list[DistRow] of each version text)
     simple-v1/<flat-key>/.flat-index.msgpack       the same, for an http(s) find-links page
     wheels-v1/<index-key>/<package>/<wheel-stem>.msgpack   CachedMetadata: url, hash, Metadata
 
@@ -15,6 +16,10 @@ A page that must be asked for again (stale, or from an index that sends no cachi
 which is every run for the default index) and comes back byte-identical to the body its
 entry was parsed from is not parsed again: the stored rows (parsed filenames included) are
 decoded instead. After each package's rows the client freezes the GC heap (``_heap``).
+
+Pages are decoded one version at a time, when the resolver looks at that version, and kept
+in memory by path while the file's inode, size and modification time stay the same: a second
+resolution in one process (``sula.resolve``) decodes nothing again; wheel metadata likewise.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
@@ -55,8 +62,12 @@ from sula.client.types import (
     DistRow,
     File,
     PackageFiles,
+    PageGroup,
+    StoredPage,
     datetime_micros,
     dist_files,
+    file_groups,
+    group_rows,
     parse_dist_files,
     parse_dist_rows,
 )
@@ -77,7 +88,8 @@ class CachedPage(msgspec.Struct, frozen=True, array_like=True):
     and what the parsed rows were built from.
 
     An entry is ``_PAGE_MAGIC``, the head's length (4 bytes, big-endian), the head, then
-    the ``list[DistRow]`` (all msgpack), so that the head decodes without touching the rows.
+    the ``list[PageGroup]`` (all msgpack), so that the head decodes without touching the
+    rows, and the rows of one version without those of the others.
     ``digest`` is the SHA-256 of the response body exactly as received; with the final
     ``url``, the ``content_type`` and the parser version it decides whether a re-fetched page
     (an index that sends no caching headers is re-fetched on every run) needs parsing again.
@@ -95,7 +107,10 @@ class CachedPage(msgspec.Struct, frozen=True, array_like=True):
 
 #: Bump when parsing a page (simple.py, parse_dist_rows) would give different rows.
 PARSER_VERSION = 1
-_PAGE_MAGIC = b"SPG2"
+_PAGE_MAGIC = b"SPG3"
+#: The format before pages were grouped by version (a list[DistRow]): still read, and
+#: rewritten grouped the next time its page is fetched.
+_PAGE_MAGIC_ROWS = b"SPG2"
 
 
 class CachedMetadata(msgspec.Struct, frozen=True):
@@ -107,15 +122,38 @@ class CachedMetadata(msgspec.Struct, frozen=True):
 
 
 _head_decoder = msgspec.msgpack.Decoder(CachedPage)
+_groups_decoder = msgspec.msgpack.Decoder(list[PageGroup])
 _rows_decoder = msgspec.msgpack.Decoder(list[DistRow])
 _meta_decoder = msgspec.msgpack.Decoder(CachedMetadata)
 _encoder = msgspec.msgpack.Encoder()
 
 
-def _read_entry_bytes(path: Path) -> bytes | None:
-    """A cache file's bytes, or ``None`` when it is missing or unreadable (logged)."""
+Stamp = tuple[int, int, int]
+#: What this process decoded of cache files, by path: (inode, size, mtime) when read, value.
+#: A rewritten entry (atomic writes make a new inode) or a touched one is read again. At
+#: most ``_DECODED_MAX`` bytes of files are kept (the oldest go first): a long-lived process
+#: resolving many inputs holds the pages of the latest ones.
+_DECODED: dict[str, tuple[Stamp, object]] = {}
+_DECODED_MAX = 512 << 20
+_decoded_bytes = 0
+_decoded_lock = threading.Lock()
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _read_stamped(path: Path) -> tuple[Stamp, object | bytes] | None:
+    """``(stamp, value)``: the decoded value this process holds for ``path`` when the file
+    is unchanged, else its bytes; ``None`` when missing or unreadable (logged)."""
+    key = os.fspath(path)
     try:
-        return path.read_bytes()
+        with open(key, "rb") as f:
+            stamp = _stamp(os.fstat(f.fileno()))
+            hit = _DECODED.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit
+            return stamp, f.read()
     except FileNotFoundError:
         return None
     except OSError as err:
@@ -123,69 +161,128 @@ def _read_entry_bytes(path: Path) -> bytes | None:
         return None
 
 
+def _remember(path: Path, stamp: Stamp, value: object) -> None:
+    global _decoded_bytes
+    key = os.fspath(path)
+    with _decoded_lock:
+        old = _DECODED.pop(key, None)
+        if old is not None:
+            _decoded_bytes -= old[0][1]
+        _DECODED[key] = (stamp, value)
+        _decoded_bytes += stamp[1]
+        while _decoded_bytes > _DECODED_MAX and len(_DECODED) > 1:
+            _decoded_bytes -= _DECODED.pop(next(iter(_DECODED)))[0][1]
+
+
+def _forget(path: Path) -> None:
+    global _decoded_bytes
+    with _decoded_lock:
+        old = _DECODED.pop(os.fspath(path), None)
+        if old is not None:
+            _decoded_bytes -= old[0][1]
+
+
+#: An entry used this recently keeps its mtime (the eviction order needs no finer grain).
+_RECENT_NS = 3600 * 10**9
+
+
+def _touch(path: Path) -> None:
+    """``touch`` (the entry's last use) unless its mtime is recent already, keeping what was
+    decoded of it: the new mtime is this process's own write."""
+    key = os.fspath(path)
+    hit = _DECODED.get(key)
+    if hit is not None and time.time_ns() - hit[0][2] < _RECENT_NS:
+        return
+    if touch(path) and hit is not None:
+        try:
+            _remember(path, _stamp(os.stat(key)), hit[1])
+        except OSError:
+            _forget(path)
+
+
 def _read_cached(path: Path, decoder: msgspec.msgpack.Decoder[T]) -> T | None:
-    """A cache entry, or ``None`` when missing; a corrupt entry is logged, removed, a miss."""
-    data = _read_entry_bytes(path)
-    if data is None:
+    """A cache entry, or ``None`` when missing; a corrupt entry is logged, removed, a miss.
+    Decoded once per process while the file is unchanged."""
+    got = _read_stamped(path)
+    if got is None:
         return None
+    stamp, data = got
+    if not isinstance(data, bytes):
+        return data  # type: ignore[return-value]
     try:
-        return decoder.decode(data)
+        value = decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as err:
         _log.debug("Ignoring corrupt cache entry `%s`: %s", path, err)
         with contextlib.suppress(OSError):
             path.unlink()
         return None
+    _remember(path, stamp, value)
+    return value
 
 
 def _write_cached(cache: Cache, path: Path, value: object) -> None:
-    from sula._fs import atomic_write_bytes
-
-    try:
-        with record_write(cache, path):  # the cache's size totals
-            atomic_write_bytes(path, _encoder.encode(value))
-    except OSError as err:
-        _log.debug("Cannot write cache entry `%s`: %s", path, err)
+    """Store ``value``, and keep it as this process's decoded copy of the new file."""
+    stamp = _write_bytes(cache, path, _encoder.encode(value))
+    if stamp is not None:
+        _remember(path, stamp, value)
 
 
 class _PageEntry:
-    """A stored page whose head is decoded and whose rows are decoded on demand."""
+    """A stored page whose head is decoded and whose groups are decoded on demand."""
 
-    __slots__ = ("data", "head", "path", "start")
+    __slots__ = ("_page", "data", "grouped", "head", "path", "start")
 
-    def __init__(self, path: Path, data: bytes, head: CachedPage, start: int) -> None:
+    def __init__(self, path: Path, data: bytes, head: CachedPage, start: int,
+                 grouped: bool = True) -> None:
         self.path = path
         self.data = data
         self.head = head
         self.start = start
+        self.grouped = grouped  # False: the older format, rows not grouped by version
+        self._page: StoredPage | None = None
 
-    def rows(self) -> list[DistRow] | None:
-        """The rows; ``None`` (logged, entry removed) when they do not decode."""
-        try:
-            return _rows_decoder.decode(memoryview(self.data)[self.start :])
-        except (msgspec.DecodeError, msgspec.ValidationError) as err:
-            _log.debug("Ignoring corrupt cache entry `%s`: %s", self.path, err)
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-            return None
+    def page(self) -> StoredPage | None:
+        """The groups (their rows decode later, one version at a time); ``None`` (logged,
+        entry removed) when they do not decode."""
+        if self._page is None:
+            body = memoryview(self.data)[self.start :]
+            try:
+                if not self.grouped:
+                    self._page = StoredPage.of_rows(_rows_decoder.decode(body))
+                    return self._page
+                groups = _groups_decoder.decode(body)
+            except (msgspec.DecodeError, msgspec.ValidationError) as err:
+                _log.debug("Ignoring corrupt cache entry `%s`: %s", self.path, err)
+                _forget(self.path)
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+                return None
+            self._page = StoredPage(groups)
+        return self._page
 
     def with_head(self, head: CachedPage) -> bytes:
         """The entry's bytes with a new head and the same (still encoded) rows."""
-        return _page_bytes(head, memoryview(self.data)[self.start :])
+        magic = _PAGE_MAGIC if self.grouped else _PAGE_MAGIC_ROWS
+        return _page_bytes(head, memoryview(self.data)[self.start :], magic)
 
 
-def _page_bytes(head: CachedPage, rows: bytes | memoryview) -> bytes:
+def _page_bytes(head: CachedPage, rows: bytes | memoryview, magic: bytes = _PAGE_MAGIC) -> bytes:
     encoded = _encoder.encode(head)
-    return b"".join((_PAGE_MAGIC, len(encoded).to_bytes(4, "big"), encoded, rows))
+    return b"".join((magic, len(encoded).to_bytes(4, "big"), encoded, rows))
 
 
 def _read_page(path: Path) -> _PageEntry | None:
     """A stored page (head decoded), or ``None`` when missing; a corrupt or foreign-format
-    entry is logged, removed, and a miss."""
-    data = _read_entry_bytes(path)
-    if data is None:
+    entry is logged, removed, and a miss. The same object while the file is unchanged."""
+    got = _read_stamped(path)
+    if got is None:
         return None
+    stamp, data = got
+    if isinstance(data, _PageEntry):
+        return data
+    assert isinstance(data, bytes)
     try:
-        if data[:4] != _PAGE_MAGIC:
+        if data[:4] not in (_PAGE_MAGIC, _PAGE_MAGIC_ROWS):
             raise msgspec.DecodeError("not a page entry of this format")
         size = int.from_bytes(data[4:8], "big")
         if 8 + size > len(data):
@@ -196,21 +293,51 @@ def _read_page(path: Path) -> _PageEntry | None:
         with contextlib.suppress(OSError):
             path.unlink()
         return None
-    return _PageEntry(path, data, head, 8 + size)
+    entry = _PageEntry(path, data, head, 8 + size, data[:4] == _PAGE_MAGIC)
+    _remember(path, stamp, entry)
+    return entry
 
 
-def _write_bytes(cache: Cache, path: Path, data: bytes) -> None:
-    from sula._fs import atomic_write_bytes
+def _write_bytes(cache: Cache, path: Path, data: bytes) -> Stamp | None:
+    """Write a cache entry atomically; the new file's stamp (taken before it replaces the
+    old one, so another process's later write has another), ``None`` when it failed."""
+    from sula._fs import atomic_writer
 
     try:
-        with record_write(cache, path):  # the cache's size totals
-            atomic_write_bytes(path, data)
+        with record_write(cache, path), atomic_writer(path) as f:  # the cache's size totals
+            f.write(data)
+            f.flush()
+            stamp = _stamp(os.fstat(f.fileno()))
     except OSError as err:
         _log.debug("Cannot write cache entry `%s`: %s", path, err)
+        return None
+    return stamp
 
 
-def _write_page(cache: Cache, path: Path, head: CachedPage, rows: list[DistRow]) -> None:
-    _write_bytes(cache, path, _page_bytes(head, _encoder.encode(rows)))
+def _write_page(cache: Cache, path: Path, data: bytes, page: StoredPage) -> None:
+    """Write a page entry's bytes, and keep ``page`` (what they decode to) for this process."""
+    stamp = _write_bytes(cache, path, data)
+    if stamp is not None:
+        end = _head_end(data)
+        entry = _PageEntry(path, data, _head_decoder.decode(data[8:end]), end,
+                           data[:4] == _PAGE_MAGIC)
+        entry._page = page
+        _remember(path, stamp, entry)
+
+
+def _head_end(data: bytes) -> int:
+    return 8 + int.from_bytes(data[4:8], "big")
+
+
+def _store_page(cache: Cache, path: Path, head: CachedPage | None, rows: list[DistRow]
+                ) -> StoredPage:
+    """``rows`` as a page, written to ``path`` unless ``head`` is None (``no-store``)."""
+    if head is None:
+        return StoredPage.of_rows(rows)
+    groups, lists = group_rows(rows)
+    page = StoredPage(groups, lists)
+    _write_page(cache, path, _page_bytes(head, _encoder.encode(groups)), page)
+    return page
 
 
 def _same_freshness(a: CachePolicy, b: CachePolicy) -> bool:
@@ -326,7 +453,7 @@ class RegistryClient:
     async def _lookup(self, name: NormalizedName) -> PackageFiles:
         with span("client.files", package=name):
             flat = await self._flat_files(name)
-            found: list[tuple[IndexUrl, list[DistRow]]] = []
+            found: list[tuple[IndexUrl, StoredPage]] = []
             if self.index.index_strategy is IndexStrategy.FIRST_INDEX:
                 for idx in self.indexes:
                     page = await self._simple_page(idx, name)
@@ -340,16 +467,18 @@ class RegistryClient:
                 # The rows stay alive all run: keep full GC passes from rescanning them.
                 self._heap.freeze()
             cutoff = self._cutoff()
+            indexes = tuple(redact_url(i.url) for i, _ in found)
+            if len(found) == 1 and not flat:
+                # One page: its versions' files are decoded when the resolver asks for them.
+                idx, page = found[0]
+                groups, derived = file_groups(page, idx.url, cutoff)
+                return PackageFiles(name, indexes=indexes, groups=groups, derived=derived)
             index_files: list[DistFile] = []
-            for idx, rows in found:
-                index_files.extend(dist_files(rows, idx.url, uploaded_before=cutoff))
+            for idx, page in found:
+                index_files.extend(dist_files(page.all_rows(), idx.url, uploaded_before=cutoff))
             if flat and index_files:
                 index_files = _without_versions_of(index_files, flat)
-            return PackageFiles(
-                name=name,
-                files=flat + index_files,
-                indexes=tuple(redact_url(i.url) for i, _ in found),
-            )
+            return PackageFiles(name=name, files=flat + index_files, indexes=indexes)
 
     def _cutoff(self) -> int | None:
         """``--exclude-newer`` in microseconds since the epoch (files uploaded later, or
@@ -359,12 +488,13 @@ class RegistryClient:
             return None
         return datetime_micros(when)
 
-    async def _simple_page(self, idx: IndexUrl, name: NormalizedName) -> list[DistRow] | None:
+    async def _simple_page(self, idx: IndexUrl, name: NormalizedName) -> StoredPage | None:
         """The files on ``idx``'s page for ``name``; ``None`` when the index lacks it."""
         url = idx.project_url(name)
         if url.startswith("file:"):
             # A local PEP 503 tree (an air-gapped mirror): read it, never cache it.
-            return await asyncio.to_thread(_read_local_page, url, name)
+            rows = await asyncio.to_thread(_read_local_page, url, name)
+            return StoredPage.of_rows(rows) if rows is not None else None
         path = self.cache.shard(CacheBucket.SIMPLE, cache_key(idx.url), f"{name}.msgpack")
         return await self._cached_page(
             url, path, package=name, refresh=self.settings.must_refresh(name),
@@ -373,22 +503,22 @@ class RegistryClient:
 
     async def _cached_page(
         self, url: str, path: Path, *, package: NormalizedName | None, refresh: bool, what: str
-    ) -> list[DistRow] | None:
+    ) -> StoredPage | None:
         """The parsed rows of the page at ``url`` (files of ``package``, or of any project
         for a flat page), through the cache entry at ``path``; ``None`` on a 404/410."""
         entry = await asyncio.to_thread(_read_page, path)
-        rows: list[DistRow] | None = None
+        rows: StoredPage | None = None
         if entry is not None:
             policy = entry.head.policy
             if self.settings.offline or (not refresh and policy.is_fresh()):
-                rows = entry.rows()
+                rows = entry.page()
                 if rows is not None:
-                    touch(path)  # its last use, for the cache's eviction order
+                    _touch(path)  # its last use, for the cache's eviction order
                     return rows
                 entry = None
             elif policy.revalidation_headers():
                 # Needed if the answer is a 304; a corrupt entry is not revalidated.
-                rows = entry.rows()
+                rows = entry.page()
                 if rows is None:
                     entry = None
         if self.settings.offline:
@@ -415,7 +545,7 @@ class RegistryClient:
             new_head = msgspec.structs.replace(
                 head, policy=head.policy.after_not_modified(resp.headers)
             )
-            await asyncio.to_thread(_write_bytes, self.cache, path, entry.with_head(new_head))
+            await asyncio.to_thread(_write_page, self.cache, path, entry.with_head(new_head), rows)
             return rows
         content_type = resp.headers.get("Content-Type", "text/html")
         body = resp.body
@@ -435,12 +565,17 @@ class RegistryClient:
             ):
                 # The very bytes the stored rows were parsed from: no need to parse again.
                 if rows is None:
-                    rows = entry.rows()
+                    rows = entry.page()
                 if rows is not None:
                     _log.debug("`%s` is unchanged; using its parsed cache entry", redact_url(url))
+                    if not policy.no_store and not entry.grouped:
+                        new_head = msgspec.structs.replace(head, policy=policy)
+                        return await asyncio.to_thread(_store_page, self.cache, path, new_head,
+                                                       rows.all_rows())
                     if not policy.no_store and not _same_freshness(head.policy, policy):
                         new_head = msgspec.structs.replace(head, policy=policy)
-                        await asyncio.to_thread(_write_bytes, self.cache, path, entry.with_head(new_head))
+                        await asyncio.to_thread(_write_page, self.cache, path,
+                                                entry.with_head(new_head), rows)
                     return rows
         files = parse_page(body, resp.url, content_type)
         userinfo = False
@@ -448,12 +583,12 @@ class RegistryClient:
             stripped = [self._strip_file_credentials(f) for f in files]
             userinfo = stripped != files
             files = stripped
-        rows = parse_dist_rows(package, files, redact_url(resp.url))
-        if not policy.no_store:
-            # Encoding and writing a big page takes milliseconds: off the event loop.
-            head = CachedPage(policy, resp.url, content_type, digest, PARSER_VERSION, userinfo)
-            await asyncio.to_thread(_write_page, self.cache, path, head, rows)
-        return rows
+        parsed = parse_dist_rows(package, files, redact_url(resp.url))
+        if policy.no_store:
+            return _store_page(self.cache, path, None, parsed)
+        # Encoding and writing a big page takes milliseconds: off the event loop.
+        head = CachedPage(policy, resp.url, content_type, digest, PARSER_VERSION, userinfo)
+        return await asyncio.to_thread(_store_page, self.cache, path, head, parsed)
 
     def _strip_file_credentials(self, f: File) -> File:
         if "@" not in f.url:
@@ -488,7 +623,7 @@ class RegistryClient:
                 )
                 if page is None:
                     raise HttpStatusError(url, 404, "Not Found")
-                rows = page
+                rows = page.all_rows()
             by_name: dict[NormalizedName, list[File]] = {}
             for row in rows:
                 by_name.setdefault(row.filename.name, []).append(row.file)
@@ -519,7 +654,7 @@ class RegistryClient:
                 and not self.settings.must_refresh(wheel.name)
             )
         ):
-            touch(path)  # its last use, for the cache's eviction order
+            _touch(path)  # its last use, for the cache's eviction order
             return cached.metadata
         with span("client.wheel_metadata", wheel=file.filename):
             raw = await self._fetch_wheel_metadata(wheel, file)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import msgspec
 from packaging.utils import NormalizedName
 
-from sula._record import dataclass
 from sula.distribution.filename import (
     SDIST_EXTENSIONS,
     DistFilename,
@@ -124,14 +124,172 @@ class DistRow(msgspec.Struct, frozen=True, array_like=True, gc=False):
         return name
 
 
-@dataclass(frozen=True, slots=True)
+class PageGroup(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """The rows of one version text of a stored page, still encoded (``sula.client.registry``).
+
+    A warm resolution looks at a few versions of each package, so a page is stored grouped
+    by version and a group's rows are decoded only when its version is looked at. ``first``
+    is the earliest upload time of its rows (``DistRow.uploaded``; ``None`` when none has
+    one): with ``--exclude-newer`` the version is listed only if ``first`` is within it.
+    ``order`` holds the rows' positions on the page (uint32, little-endian), to give the
+    page's own order back when every file is asked for. Both are msgpack ``bin`` (a length
+    and bytes): decoding the groups skips over each one at once and copies nothing (they
+    decode as views of the entry's bytes).
+    """
+
+    version: str
+    first: int | None
+    rows: memoryview
+    order: memoryview
+
+
+_group_rows = msgspec.msgpack.Decoder(list[DistRow])
+
+
+class StoredPage:
+    """The groups of a stored page, each group's rows decoded once, on first use.
+
+    Shared by the runs of one process while the cache file is unchanged (the client keeps
+    them by path, size and modification time), so a second ``sula.resolve`` decodes nothing
+    again."""
+
+    __slots__ = ("_rows", "_views", "groups")
+
+    def __init__(self, groups: list[PageGroup], rows: list[list[DistRow]] | None = None) -> None:
+        self.groups = groups
+        self._rows: list[list[DistRow] | None] = (
+            [None] * len(groups) if rows is None else list(rows))
+        # (index, cutoff) -> its file groups and what the resolver derived from them
+        self._views: dict[tuple[str, int | None], tuple[list[FileGroup], dict[str, object]]] = {}
+
+    @classmethod
+    def of_rows(cls, rows: list[DistRow]) -> StoredPage:
+        """A page of rows parsed now (nothing left to decode)."""
+        groups, lists = group_rows(rows, encode=False)
+        return cls(groups, lists)
+
+    def rows_of(self, i: int) -> list[DistRow]:
+        rows = self._rows[i]
+        if rows is None:
+            rows = self._rows[i] = _group_rows.decode(self.groups[i].rows)
+        return rows
+
+    def all_rows(self) -> list[DistRow]:
+        """Every row, in the page's order."""
+        from array import array
+
+        out: list[DistRow | None] = [None] * sum(len(g.order) // 4 for g in self.groups)
+        for i, group in enumerate(self.groups):
+            order = array("I")
+            order.frombytes(group.order)
+            if _BIG_ENDIAN:
+                order.byteswap()
+            for pos, row in zip(order, self.rows_of(i), strict=True):
+                out[pos] = row
+        return out  # type: ignore[return-value]
+
+
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def group_rows(rows: list[DistRow], *, encode: bool = True
+               ) -> tuple[list[PageGroup], list[list[DistRow]]]:
+    """``rows`` grouped by version text (first seen first; page order within a group), and
+    each group's rows; ``encode=False`` leaves the groups' ``rows`` empty."""
+    from array import array
+
+    encoder = msgspec.msgpack.Encoder().encode if encode else None
+    by_text: dict[str, list[int]] = {}
+    for pos, row in enumerate(rows):
+        name = row.wheel if row.wheel is not None else row.sdist
+        assert name is not None
+        by_text.setdefault(name.version_str, []).append(pos)
+    groups = []
+    lists = []
+    for text, positions in by_text.items():
+        mine = [rows[p] for p in positions]
+        times = [r.uploaded for r in mine if r.uploaded is not None]
+        order = array("I", positions)
+        if _BIG_ENDIAN:
+            order.byteswap()
+        raw = memoryview(encoder(mine) if encoder is not None else b"")
+        groups.append(PageGroup(text, min(times) if times else None, raw,
+                                memoryview(order.tobytes())))
+        lists.append(mine)
+    return groups, lists
+
+
+class FileGroup:
+    """The files of one version text from one index: decoded when first asked for."""
+
+    __slots__ = ("_files", "_i", "_page", "cutoff", "index", "version_str")
+
+    def __init__(self, page: StoredPage, i: int, index: str, cutoff: int | None) -> None:
+        self._page = page
+        self._i = i
+        self.index = index
+        self.cutoff = cutoff
+        self.version_str = page.groups[i].version
+        self._files: list[DistFile] | None = None
+
+    def files(self) -> list[DistFile]:
+        files = self._files
+        if files is None:
+            files = self._files = dist_files(self._page.rows_of(self._i), self.index,
+                                             uploaded_before=self.cutoff)
+        return files
+
+
+def file_groups(page: StoredPage, index: str, cutoff: int | None
+                ) -> tuple[list[FileGroup], dict[str, object]]:
+    """The groups of ``page`` that have a file within ``cutoff`` (see ``dist_files``), made
+    once per page, index and cutoff; and a dict for what a user derives from these groups
+    alone (the resolver's sorted versions), kept as long as they are."""
+    view = page._views.get((index, cutoff))
+    if view is None:
+        groups = [
+            FileGroup(page, i, index, cutoff)
+            for i, g in enumerate(page.groups)
+            if cutoff is None or (g.first is not None and g.first <= cutoff)
+        ]
+        view = page._views[(index, cutoff)] = (groups, {})
+    return view
+
+
 class PackageFiles:
     """Every usable file of one package, after the index strategy, find-links and
-    ``--exclude-newer`` are applied. Empty when no index has the package."""
+    ``--exclude-newer`` are applied. Empty when no index has the package.
 
-    name: NormalizedName
-    files: list[DistFile]
-    indexes: tuple[str, ...] = ()
+    ``groups``: when the files come from one stored page alone, the same files grouped by
+    version text and decoded on demand (``files`` decodes them all, in the page's order);
+    ``derived`` goes with them (see ``file_groups``).
+    """
+
+    __slots__ = ("_files", "derived", "groups", "indexes", "name")
+
+    def __init__(self, name: NormalizedName, files: list[DistFile] | None = None,
+                 indexes: tuple[str, ...] = (), *, groups: list[FileGroup] | None = None,
+                 derived: dict[str, object] | None = None) -> None:
+        assert files is not None or groups is not None
+        self.name = name
+        self._files = files
+        self.indexes = indexes
+        self.groups = groups
+        self.derived = derived if derived is not None else {}
+
+    def __repr__(self) -> str:
+        return f"PackageFiles(name={self.name!r}, indexes={self.indexes!r})"
+
+    @property
+    def files(self) -> list[DistFile]:
+        files = self._files
+        if files is None:
+            assert self.groups is not None
+            files = self._files = _in_page_order(self.groups)
+        return files
+
+    def is_empty(self) -> bool:
+        return not self.groups if self._files is None else not self._files
 
     def by_version(self) -> dict[Version, list[DistFile]]:
         """Files grouped by version; each distinct version string is parsed once, invalid
@@ -281,6 +439,14 @@ def parse_dist_rows(package: str | None, files: list[File], index: str) -> list[
         else:
             out.append(DistRow(f, None, name, uploaded))
     return out
+
+
+def _in_page_order(groups: list[FileGroup]) -> list[DistFile]:
+    if not groups:
+        return []
+    page = groups[0]._page
+    index, cutoff = groups[0].index, groups[0].cutoff
+    return dist_files(page.all_rows(), index, uploaded_before=cutoff)
 
 
 def dist_files(rows: list[DistRow], index: str, *, uploaded_before: int | None = None

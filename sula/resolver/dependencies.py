@@ -156,6 +156,9 @@ def parse_requires_dist(lines: Sequence[str]) -> list[_Req]:
     return out
 
 
+_MARKER_RESULTS: dict[tuple[tuple[str, str], ...], dict[tuple[str, str], bool]] = {}
+
+
 class DependencyBuilder:
     """Turns requirements into solver dependencies for one target environment and manifest."""
 
@@ -167,7 +170,8 @@ class DependencyBuilder:
         # different specifiers -> [(specifier, environments)] (where uv would fork).
         self.forks: dict[tuple[str, Pkg], list[tuple[str, object]]] = {}
         self._manifest = manifest
-        self._marker_cache: dict[tuple[str, str], bool] = {}
+        # Marker results per environment, shared by the resolutions of one process.
+        self._marker_cache = _MARKER_RESULTS.setdefault(tuple(sorted(self._env.items())), {})
         # (parent name, dependency) -> the specifiers merged into its one range
         self.merged: dict[tuple[str, Pkg], list[str]] = {}
         self._urls = {name: req.url.url.given if req.url else None

@@ -209,13 +209,21 @@ class ResolverProvider:
         if url is not None and url.url is not None and _is_tree(url.url):
             return await self._tree_versions(name, url)
         if url is not None and url.url is not None:
-            sources: list[list[Any]] = [[_url_dist(name, url.url)]]
+            vmap = VersionMap(name, [[_url_dist(name, url.url)]], python=self.python,
+                              binary=self.options.binary)
         else:
             files = await self.client.files(name)
-            if not files.files:
-                self.not_found.add(name)
-            sources = [files.files]
-        vmap = VersionMap(name, sources, python=self.python, binary=self.options.binary)
+            groups = files.groups
+            if groups is not None:  # one page: decode a version's files when it is looked at
+                if not groups:
+                    self.not_found.add(name)
+                vmap = VersionMap.of_groups(name, groups, lambda: files.files, python=self.python,
+                                            binary=self.options.binary, derived=files.derived)
+            else:
+                if not files.files:
+                    self.not_found.add(name)
+                vmap = VersionMap(name, [files.files], python=self.python,
+                                  binary=self.options.binary)
         self._maps[name] = vmap
         return vmap
 

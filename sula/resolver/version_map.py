@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.utils import NormalizedName
@@ -82,17 +82,34 @@ class VersionEntry:
     newest versions of a package, so most entries never need a ``Version`` object.
     """
 
-    __slots__ = ("_choice", "_version", "_yanked", "files", "is_prerelease", "text")
+    __slots__ = ("_choice", "_files", "_group", "_version", "_yanked", "is_prerelease", "text")
 
     def __init__(self, text: str, version: Version | None, is_prerelease: bool) -> None:
         self.text = text
         self._version = version
         self.is_prerelease = is_prerelease
-        self.files: list[DistFile] = []
+        self._files: Sequence[DistFile] | None = None
+        # Or the files, still encoded (``sula.client.types.FileGroup``): decoded on first look.
+        self._group: FileGroup | None = None
         # (yanked, reason), computed on first look.
         self._yanked: tuple[bool, str | None] | None = None
         # allow_yanked -> (file, reason); filled on first look.
-        self._choice: dict[bool, tuple[DistFile | None, Incompatibility | None]] | None = None
+        self._choice: dict[tuple[int, bool], tuple[DistFile | None, Incompatibility | None]] | None = None
+
+    @property
+    def files(self) -> Sequence[DistFile]:
+        files = self._files
+        if files is None:
+            files = self._files = self._group.files() if self._group is not None else []
+        return files
+
+    @files.setter
+    def files(self, files: Sequence[DistFile]) -> None:
+        self._files = files
+        self._group = None
+
+    def _has_files(self) -> bool:
+        return bool(self._files) or self._group is not None
 
     @property
     def version(self) -> Version:
@@ -209,11 +226,40 @@ _check_tagged_keys()
 _version_str = attrgetter("filename.version_str")
 
 
+class FileGroup(Protocol):
+    """The files of one version text, decoded on demand (``sula.client.types.FileGroup``)."""
+
+    @property
+    def version_str(self) -> str: ...
+    def files(self) -> Sequence[DistFile]: ...
+
+
+class _Respelled(Exception):
+    """Two texts of one version on one page (``1.0``, ``1.0.0``): group the files instead."""
+
+
 @dataclass(slots=True)
 class _Target:
     name: NormalizedName
     python: PythonTarget
     binary: BinaryPolicy
+    # The same number for targets that choose the same files: a page's entries (and the
+    # files they chose) are shared by the resolutions of one process.
+    key: int
+
+
+_TARGET_KEYS: dict[tuple[Any, ...], int] = {}
+
+
+def _target(name: NormalizedName, python: PythonTarget, binary: BinaryPolicy) -> _Target:
+    """What ``_choose`` reads: the Python version (Requires-Python), the tags, the policy
+    (the entries are one package's: its name need not be part of the key)."""
+    tags = tuple(python.tags) if python.tags is not None else None
+    sig = (python.version, tags, binary)
+    key = _TARGET_KEYS.get(sig)
+    if key is None:
+        key = _TARGET_KEYS[sig] = len(_TARGET_KEYS)
+    return _Target(name, python, binary, key)
 
 
 class VersionMap:
@@ -232,9 +278,9 @@ class VersionMap:
         binary: BinaryPolicy,
     ) -> None:
         self.name = name
-        self._target = _Target(name, python, binary)
+        self._target = _target(name, python, binary)
         # Group by version text first (one dict operation per file), then key each text once.
-        by_text: dict[str, list[DistFile]] = {}
+        by_text: dict[str, Any] = {}
         source_list = list(sources)
         if len(source_list) == 1:
             # Pages list a version's files together: group runs in C, merge the rare repeats.
@@ -260,35 +306,24 @@ class VersionMap:
                         group.append(f)
         by_key: dict[Any, VersionEntry] = {}
         merged: dict[str, VersionEntry] = {}
-        plain = _PLAIN if _STABLE_TAIL is not None else None
         for text, group in by_text.items():
-            if plain is not None and plain(text):
-                key: Any = _plain_key(text)
-                entry = by_key.get(key)
-                if entry is None:
-                    entry = by_key[key] = VersionEntry(text, None, False)
-            elif (tagged := _tagged_key(text)) is not None:
-                key, pre = tagged
-                entry = by_key.get(key)
-                if entry is None:
-                    entry = by_key[key] = VersionEntry(text, None, pre)
-            else:
-                try:
-                    version = Version(text)
-                except InvalidVersion:
-                    continue
-                key = _key_of(version)
-                entry = by_key.get(key)
-                if entry is None:
-                    entry = by_key[key] = VersionEntry(text, version, version.is_prerelease)
-            if entry.files:
+            keyed = _version_key(text)
+            if keyed is None:
+                continue
+            key, version, pre = keyed
+            entry = by_key.get(key)
+            if entry is None:
+                entry = by_key[key] = VersionEntry(text, version, pre)
+            if entry._has_files():
                 # Two spellings of one version (``1.0``, ``1.0.0``): rare; listed order below.
                 merged[entry.text] = merged[text] = entry
             else:
                 entry.files = group
         if merged:
-            for entry in merged.values():
-                entry.files = []
+            lists: dict[str, list[DistFile]] = {}
+            for text, entry in merged.items():
+                entry.files = lists.setdefault(entry.text, [])
+                lists[text] = lists[entry.text]
             seen = set[str]()
             for files in source_list:
                 for f in files:
@@ -296,14 +331,48 @@ class VersionMap:
                     if fname in seen:
                         continue
                     seen.add(fname)
-                    hit = merged.get(f.filename.version_str)
+                    hit = lists.get(f.filename.version_str)
                     if hit is not None:
-                        hit.files.append(f)
+                        hit.append(f)
         # The first text seen for a version names it (``1.0`` and ``1.0.0`` share an entry).
         self.entries: list[VersionEntry] = [
             by_key[k] for k in sorted(by_key, reverse=True)
         ]
         self._by_key = by_key
+
+    @classmethod
+    def of_groups(cls, name: NormalizedName, groups: Iterable[FileGroup],
+                  files: Callable[[], Iterable[DistFile]], *, python: PythonTarget,
+                  binary: BinaryPolicy, derived: dict[str, object] | None = None) -> VersionMap:
+        """The map of one page's ``groups``, whose files are decoded only for the versions
+        looked at; ``files`` (all of them, in the page's order) when a version has two
+        spellings there. The entries are kept in ``derived`` (the client keeps it with the
+        groups: a second resolution of the page sorts and decodes nothing again)."""
+        # The entries are kept with the groups: what they cache (parsed versions, decoded
+        # files, the file each target chose) holds for every resolution of the page.
+        made = derived.get("entries") if derived is not None else None
+        if made is None:
+            try:
+                versions = _sorted_versions(groups)
+            except _Respelled:
+                merged = cls(name, [files()], python=python, binary=binary)
+                made = (merged.entries, merged._by_key)
+            else:
+                entries = []
+                by_key: dict[Any, VersionEntry] = {}
+                for key, text, version, pre, group in versions:
+                    entry = VersionEntry(text, version, pre)
+                    entry._group = group
+                    entries.append(entry)
+                    by_key[key] = entry
+                made = (entries, by_key)
+            if derived is not None:
+                derived["entries"] = made
+        self = cls.__new__(cls)
+        self.name = name
+        self._target = _target(name, python, binary)
+        self.entries, self._by_key = made  # type: ignore[misc]
+        return self
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -328,10 +397,45 @@ class VersionMap:
         cache = entry._choice
         if cache is None:
             cache = entry._choice = {}
-        choice = cache.get(allow_yanked)
+        target = self._target
+        choice = cache.get((target.key, allow_yanked))
         if choice is None:
-            choice = cache[allow_yanked] = _choose(entry, self._target, allow_yanked)
+            choice = cache[(target.key, allow_yanked)] = _choose(entry, target, allow_yanked)
         return choice
+
+
+def _version_key(text: str) -> tuple[Any, Version | None, bool] | None:
+    """``(sort key, the Version if it had to be parsed, is_prerelease)``; None: invalid."""
+    if _STABLE_TAIL is not None and _PLAIN(text):
+        return _plain_key(text), None, False
+    tagged = _tagged_key(text)
+    if tagged is not None:
+        return tagged[0], None, tagged[1]
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        return None
+    return _key_of(version), version, version.is_prerelease
+
+
+def _sorted_versions(groups: Iterable[FileGroup]
+                     ) -> list[tuple[Any, str, Version | None, bool, FileGroup]]:
+    """``(key, text, version, is_prerelease, group)`` of each group's version, newest first
+    (``VersionMap.__init__``'s keys); ``_Respelled`` when two groups name one version."""
+    out = []
+    seen: set[Any] = set()
+    for group in groups:
+        text = group.version_str
+        keyed = _version_key(text)
+        if keyed is None:
+            continue
+        key, version, pre = keyed
+        if key in seen:
+            raise _Respelled(text)
+        seen.add(key)
+        out.append((key, text, version, pre, group))
+    out.sort(key=itemgetter(0), reverse=True)
+    return out
 
 
 def _choose(entry: VersionEntry, target: _Target, allow_yanked: bool

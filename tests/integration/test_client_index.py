@@ -344,6 +344,68 @@ def test_page_entry_of_an_older_format_is_a_miss(
     assert second.files == first.files
 
 
+def test_page_entry_of_the_ungrouped_format_is_read_and_rewritten_grouped(
+    index_server: Any, three_versions: list[Path], cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An entry written before pages were grouped by version (a plain list of rows) still
+    serves an offline run, and is stored grouped after the next fetch, without a parse."""
+    import sula.client.registry as registry
+    import sula.client.simple as simple
+
+    srv: IndexServer = index_server(cache_control=None, etags=False)
+    for p in three_versions:
+        srv.add(p)
+    first, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    (entry,) = cache_dir.rglob("foo-bar.msgpack")
+    page = registry._read_page(entry)
+    assert page is not None and page.grouped
+    stored = page.page()
+    assert stored is not None
+    entry.write_bytes(registry._page_bytes(page.head, registry._encoder.encode(stored.all_rows()),
+                                           b"SPG2"))
+    offline, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url,
+                     settings=ClientSettings(offline=True))
+    assert offline.files == first.files
+    assert entry.read_bytes()[:4] == b"SPG2"
+
+    def no_parse(*_args: Any) -> Any:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(simple, "parse_page", no_parse)
+    again, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    assert again.files == first.files
+    assert entry.read_bytes()[:4] == b"SPG3"
+    assert srv.count("/simple/*") == 2
+
+
+def test_a_second_client_in_one_process_reuses_what_the_first_decoded(
+    index_server: Any, three_versions: list[Path], cache_dir: Path
+) -> None:
+    """Pages and metadata read from the cache are decoded once per process while their
+    files are unchanged; a rewritten entry is read again."""
+    srv: IndexServer = index_server(cache_control=None, etags=False)
+    for p in three_versions:
+        srv.add(p)
+    run(cache_dir, lambda c: all_metadata(c, "foo-bar"), index_url=srv.url)
+    offline = ClientSettings(offline=True)
+    (pkg1, metas1), _ = run(cache_dir, lambda c: all_metadata(c, "foo-bar"), index_url=srv.url,
+                            settings=offline)
+    (pkg2, metas2), _ = run(cache_dir, lambda c: all_metadata(c, "foo-bar"), index_url=srv.url,
+                            settings=offline)
+    assert pkg1.groups is not None and pkg2.groups is not None
+    assert pkg2.groups[0]._page is pkg1.groups[0]._page
+    assert all(a is b for a, b in zip(metas1, metas2, strict=True))
+    # The index changes and an online run rewrites the entry: the next run sees the new file.
+    from fixtures.dists import build_wheel
+
+    srv.add(build_wheel(three_versions[0].parent, "foo-bar", "3.0"))
+    run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url)
+    pkg3, _ = run(cache_dir, lambda c: c.files("foo-bar"), index_url=srv.url, settings=offline)
+    assert len(pkg3.files) == 4
+    assert pkg3.groups is not None and pkg3.groups[0]._page is not pkg1.groups[0]._page
+
+
 def test_refresh_forces_revalidation(
     index_server: Any, three_versions: list[Path], cache_dir: Path
 ) -> None:

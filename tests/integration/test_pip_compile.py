@@ -234,6 +234,39 @@ def test_python_api_resolve(index, tmp_path: Path) -> None:  # type: ignore[no-u
     assert {name: str(v) for name, v in graph.pins().items()} == {"app": "1.0", "lib": "1.0"}
 
 
+def test_python_api_second_resolve_reuses_the_first_and_sees_a_changed_cache(  # type: ignore[no-untyped-def]
+    index, wheel_factory, tmp_path: Path
+) -> None:
+    """A second ``sula.resolve`` in one process answers from what the first decoded (the
+    same version entries), gives the same graph, and sees a page the cache has since
+    replaced (a new release fetched by an online run)."""
+    import sula
+    from sula.client import registry
+
+    index.cache_control = None  # every online run asks for the pages again
+    opts = {"index_url": index.url, "python": sys.executable, "python_version": "3.11",
+            "cache_dir": str(tmp_path / "cache")}
+    first = sula.resolve(["app"], **opts)
+    pins = {name: str(v) for name, v in first.pins().items()}
+    decoded = {path: value for path, (_, value) in registry._DECODED.items()
+               if path.startswith(opts["cache_dir"])}
+    assert any(path.endswith("app.msgpack") for path in decoded)
+    again = sula.resolve(["app"], offline=True, **opts)
+    assert {name: str(v) for name, v in again.pins().items()} == pins
+    assert all(registry._DECODED[path][1] is value for path, value in decoded.items())
+
+    # Another process fetches the changed page and replaces the entry.
+    import subprocess
+
+    index.add(wheel_factory("app", "9.0"))
+    (tmp_path / "in.txt").write_text("app\n")
+    subprocess.run([sys.executable, "-m", "sula", "pip", "compile", "-q", str(tmp_path / "in.txt"),
+                    "--index-url", index.url, "--python", sys.executable, "--python-version", "3.11",
+                    "--cache-dir", opts["cache_dir"]], check=True, capture_output=True)
+    newer = sula.resolve(["app"], offline=True, **opts)
+    assert str(newer.pins()["app"]) == "9.0"
+
+
 def test_python_api_resolve_strings_are_requirements_paths_are_files(  # type: ignore[no-untyped-def]
     index, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -364,3 +364,29 @@ def test_central_directory_keeps_only_top_level_metadata_entries() -> None:
     assert (foo.offset, foo.csize, foo.usize, foo.crc) == (
         info.header_offset, info.compress_size, info.file_size, info.CRC,
     )
+
+
+def test_decoded_cache_entries_are_kept_within_a_size(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a process keeps decoded of cache files is bounded by their sizes: the oldest
+    go first, and a changed file is read again."""
+    import msgspec
+
+    from sula.client import registry
+
+    monkeypatch.setattr(registry, "_DECODED", {})
+    monkeypatch.setattr(registry, "_decoded_bytes", 0)
+    monkeypatch.setattr(registry, "_DECODED_MAX", 250)
+    decoder = msgspec.msgpack.Decoder(list[str])
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"e{i}.msgpack"
+        path.write_bytes(msgspec.msgpack.encode(["x" * 90]))  # ~93 bytes each
+        paths.append(path)
+        assert registry._read_cached(path, decoder) == ["x" * 90]
+    assert [Path(p) for p in registry._DECODED] == paths[1:]
+    assert registry._decoded_bytes == sum(p.stat().st_size for p in paths[1:])
+    kept = registry._read_cached(paths[2], decoder)
+    assert kept is registry._read_cached(paths[2], decoder)  # decoded once
+    paths[2].write_bytes(msgspec.msgpack.encode(["changed"]))
+    assert registry._read_cached(paths[2], decoder) == ["changed"]

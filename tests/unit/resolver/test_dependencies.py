@@ -139,9 +139,26 @@ def test_requirement_fast_path_matches_packaging() -> None:
 
 
 def test_same_marker_text_evaluated_once_per_extra() -> None:
+    from sula.resolver import dependencies
+
+    dependencies._MARKER_RESULTS.clear()  # shared by the builders of one process
     b = DependencyBuilder(markers=MARKERS_311, manifest=Manifest())
     deps = b.for_metadata(Pkg(cn("x")), Version("1"), [
         "a; python_version < '3.12'", "b>=1; python_version < '3.12'", "c; python_version >= '3.12'",
     ])
     assert [str(d.pkg) for d in deps] == ["a", "b"]
     assert set(b._marker_cache) == {("python_version < '3.12'", ""), ("python_version >= '3.12'", "")}
+
+
+def test_marker_results_are_shared_by_builders_of_one_environment_only() -> None:
+    """A second resolution in one process (``sula.resolve``) evaluates no marker again for
+    the same environment; another environment has its own results."""
+    reqs = ["a; python_version < '3.12'", "w; sys_platform == 'win32'"]
+    first = DependencyBuilder(markers=MARKERS_311, manifest=Manifest())
+    assert [str(d.pkg) for d in first.for_metadata(Pkg(cn("x")), Version("1"), reqs)] == ["a"]
+    second = DependencyBuilder(markers=dict(MARKERS_311), manifest=Manifest())
+    assert second._marker_cache is first._marker_cache
+    windows = DependencyBuilder(markers={**MARKERS_311, "sys_platform": "win32"}, manifest=Manifest())
+    assert windows._marker_cache is not first._marker_cache
+    assert [str(d.pkg) for d in windows.for_metadata(Pkg(cn("x")), Version("1"), reqs)] == ["a", "w"]
+    assert [str(d.pkg) for d in second.for_metadata(Pkg(cn("x")), Version("1"), reqs)] == ["a"]

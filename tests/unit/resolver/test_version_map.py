@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import pytest
 from packaging.version import Version
 
+from sula.client.types import DistFile, PackageFiles, PageGroup
 from sula.resolver.options import BinaryPolicy
-from sula.resolver.version_map import Incompatibility
+from sula.resolver.version_map import Incompatibility, VersionMap
 
-from ._files import dist, vmap
+from ._files import LINUX_311, dist, target, vmap
 
 
 def test_versions_sorted_descending_and_merged() -> None:
@@ -127,3 +129,103 @@ def test_yanked_when_every_file_is() -> None:
     two, one = m.entries
     assert two.yanked and not one.yanked
     assert m.reason(two) is Incompatibility.YANKED and m.best_file(two, allow_yanked=True) is not None
+
+
+def _grouped(files: list[DistFile], cutoff: int | None = None, *, stored: bool = True,
+             tags: list[str] | None = LINUX_311) -> tuple[VersionMap, PackageFiles]:
+    """The map of ``files`` as the client gives one stored page: grouped by version, the
+    groups' rows encoded as in the cache entry (``stored``) and decoded on demand."""
+    import msgspec
+    from packaging.utils import canonicalize_name
+
+    from sula.client.types import StoredPage, file_groups, group_rows, parse_dist_rows
+
+    rows = parse_dist_rows(files[0].filename.name, [f.file for f in files], files[0].index)
+    if stored:  # through the bytes of a cache entry
+        groups, _ = group_rows(rows)
+        data = msgspec.msgpack.encode(groups)
+        page = StoredPage(msgspec.msgpack.decode(data, type=list[PageGroup]))
+    else:
+        page = StoredPage.of_rows(rows)
+    groups, derived = file_groups(page, files[0].index, cutoff)
+    pkg = PackageFiles(canonicalize_name(files[0].filename.name), groups=groups, derived=derived)
+    assert pkg.groups is not None
+    return VersionMap.of_groups(pkg.name, pkg.groups, lambda: pkg.files, python=target(tags),
+                                binary=BinaryPolicy(), derived=pkg.derived), pkg
+
+
+def _same(a: VersionMap, b: VersionMap) -> None:
+    assert [e.text for e in a.entries] == [e.text for e in b.entries]
+    for x, y in zip(a.entries, b.entries, strict=True):
+        assert x.files == y.files and x.is_prerelease == y.is_prerelease
+        assert a.best_file(x) == b.best_file(y) and a.reason(x) == b.reason(y)
+
+
+LISTING = [  # a page sorted by filename: 1.0's files are not next to each other
+    "foo-1.0-py3-none-any.whl", "foo-1.0.1-py3-none-any.whl", "foo-1.0.1.tar.gz", "foo-1.0.tar.gz",
+    "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl", "foo-2.0-cp311-cp311-win_amd64.whl",
+    "foo-2.0-py3-none-any.whl", "foo-2.0.tar.gz", "foo-2.1rc1-py3-none-any.whl",
+    "foo-3.0-cp39-cp39-win_amd64.whl", "foo-3.0.post1.tar.gz", "foo-4!1.0.tar.gz",
+]
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_a_page_grouped_by_version_gives_the_map_of_its_files(stored: bool) -> None:
+    """Decoding a stored page one version at a time gives the map of the whole page."""
+    files = [dist(f, yanked=f.startswith("foo-2.0-py3")) for f in LISTING]
+    grouped, _ = _grouped(files, stored=stored)
+    assert all(e._files is None for e in grouped.entries)  # nothing decoded yet
+    _same(grouped, vmap("foo", files))
+    # Every file, in the page's order (what install and `pip list --outdated` read).
+    _, pkg = _grouped(files, stored=stored)
+    assert pkg.files == files
+
+
+def test_a_page_grouped_by_version_with_exclude_newer() -> None:
+    """A version is listed when one of its files is within ``--exclude-newer``; its files
+    are those within it."""
+    from sula.client.types import DistFile, File, parse_dist_rows
+
+    times = {"foo-1.0-py3-none-any.whl": "2023-01-01T00:00:00Z", "foo-1.0.tar.gz": "2025-01-01T00:00:00Z",
+             "foo-2.0.tar.gz": "2025-01-01T00:00:00Z", "foo-3.0.tar.gz": None}
+    files = [DistFile(dist(f).filename, File(filename=f, url=f"http://127.0.0.1/files/{f}", upload_time=t),
+                      "http://127.0.0.1/simple/") for f, t in times.items()]
+    cut = parse_dist_rows("foo", [f.file for f in files], "i")[0].uploaded
+    assert cut is not None
+    grouped, pkg = _grouped(files, cut + 1)
+    assert [e.text for e in grouped.entries] == ["1.0"]
+    assert [f.file.filename for f in grouped.entries[0].files] == ["foo-1.0-py3-none-any.whl"]
+    assert [f.file.filename for f in pkg.files] == ["foo-1.0-py3-none-any.whl"]
+
+
+def test_a_page_with_two_spellings_of_one_version_keeps_listed_order() -> None:
+    files = [dist("foo-1.0.0.tar.gz"), dist("foo-1.0-py3-none-any.whl"),
+             dist("foo-1.0.0-py3-none-any.whl"), dist("foo-1.0.zip"), dist("foo-2.0.tar.gz")]
+    _same(_grouped(files)[0], vmap("foo", files))
+
+
+def test_maps_of_one_page_share_its_entries_and_choose_per_target() -> None:
+    """A second resolution of a page (``sula.resolve`` again in one process) reuses its
+    entries; what each target chose is kept apart."""
+    files = [dist(f) for f in LISTING]
+    linux, pkg = _grouped(files)
+    windows = VersionMap.of_groups(pkg.name, pkg.groups or [], lambda: pkg.files,
+                                   python=target(["cp311-cp311-win_amd64", "py3-none-any"]),
+                                   binary=BinaryPolicy(), derived=pkg.derived)
+    linux_again = VersionMap.of_groups(pkg.name, pkg.groups or [], lambda: pkg.files,
+                                       python=target(), binary=BinaryPolicy(), derived=pkg.derived)
+    assert windows.entries is linux.entries is linux_again.entries
+    two = linux.get(Version("2.0"))
+    assert two is not None
+    picked = {m: m.best_file(two) for m in (linux, windows, linux_again)}
+    assert [f.file.filename if f else None for f in picked.values()] == [
+        "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl", "foo-2.0-cp311-cp311-win_amd64.whl",
+        "foo-2.0-cp311-cp311-manylinux_2_17_x86_64.whl"]
+    three = linux.get(Version("3.0"))
+    assert three is not None and linux.reason(three) is Incompatibility.TAGS
+    sdist_only = VersionMap.of_groups(pkg.name, pkg.groups or [], lambda: pkg.files,
+                                      python=target(), binary=BinaryPolicy(no_build_all=True),
+                                      derived=pkg.derived)
+    post = linux.get(Version("3.0.post1"))  # an sdist only
+    assert post is not None and linux.reason(post) is None
+    assert sdist_only.reason(post) is Incompatibility.NO_BUILD and linux.reason(post) is None
