@@ -395,30 +395,28 @@ def resolve_wanted(
                 if settings.no_deps:
                     from sula.dispatch.direct import resolve_direct
 
-                    graph = await resolve_direct(manifest, client=client, python=python, options=options,
-                                                 sources=sources)
-                else:
-                    graph = await resolve_async(manifest, client=client, python=python, options=options,
+                    return await resolve_direct(manifest, client=client, python=python, options=options,
                                                 sources=sources)
-                # The file each registry pin installs, chosen once, here: the installer links
-                # or fetches exactly that file (the pages are in the client's memory now).
-                registry = [p for p in graph.sorted() if p.url is None and p.tree is None]
-                pages = await asyncio.gather(*(client.files(p.name) for p in registry))
-                for pinned, files in zip(registry, pages, strict=True):
-                    if settings.require_hashes and not hashes.get(pinned.name):
-                        from sula.dispatch.hashes import missing_hash
-
-                        raise missing_hash(pinned.name)  # before anything is downloaded
-                    chosen[pinned.name] = choose_file(
-                        files.files, Wanted(name=pinned.name, version=str(pinned.version),
-                                            hashes=hashes.get(pinned.name, ())),
-                        interp, options.binary)
-                return graph
+                return await resolve_async(manifest, client=client, python=python, options=options,
+                                           sources=sources)
             finally:
                 db.close()
 
-    chosen: dict[str, WheelSource | SdistSource] = {}
     graph = asyncio.run(resolve())
+    chosen: dict[str, WheelSource | SdistSource] = {}
+    # The file each registry pin installs, chosen once, here, from the pinned version's files
+    # the resolution kept: the installer links, fetches or builds exactly that file.
+    for pinned in graph.sorted():
+        if pinned.url is not None or pinned.tree is not None:
+            continue
+        if settings.require_hashes and not hashes.get(pinned.name):
+            from sula.dispatch.hashes import missing_hash
+
+            raise missing_hash(pinned.name)  # before anything is downloaded
+        chosen[pinned.name] = choose_file(
+            pinned.files, Wanted(name=pinned.name, version=str(pinned.version),
+                                 hashes=hashes.get(pinned.name, ())),
+            interp, options.binary)
     spec = named_spec
     from sula.resolver.sources import drop_projects
 
