@@ -94,6 +94,8 @@ class ResolverProvider:
         self._meta_once: OnceMap[tuple[NormalizedName, Version], Metadata] = OnceMap()
         self._chosen: dict[tuple[NormalizedName, Version], DistFile] = {}
         self._priority: dict[Pkg, int] = {ROOT: 0}
+        # Packages the solver's conflict tracking moved: 1 decided early, 2 late (else 3).
+        self._conflict_rank: dict[Pkg, int] = {}
         self._prefetch_sem = asyncio.Semaphore(max(1, options.prefetch))
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefetched: set[NormalizedName] = set()
@@ -113,13 +115,25 @@ class ResolverProvider:
             prio = self._priority[pkg] = len(self._priority)
         return prio
 
+    def mark_conflict(self, pkg: Pkg, early: bool) -> bool:
+        """The solver's conflict tracking: decide ``pkg`` before (``early``) or after the
+        packages it keeps conflicting with, as uv does; False when it was already moved (a
+        package once moved early stays early)."""
+        rank = self._conflict_rank.get(pkg)
+        if rank is not None and (rank == 1 or not early):
+            return False
+        self._conflict_rank[pkg] = 1 if early else 2
+        return True
+
     def choose_package(self, candidates: Iterable[tuple[Pkg, Any]]) -> Pkg:
-        """Pick the next package to decide: URLs and exact pins first, then discovery order."""
+        """Pick the next package to decide: URLs and exact pins first, then packages that
+        were often rejected, those that often caused it, the rest; each in discovery order."""
         best: tuple[int, int] | None = None
         best_pkg: Pkg | None = None
+        ranks = self._conflict_rank
         for pkg, rng in candidates:
             pinned = pkg.name in self.urls or rng.as_singleton() is not None
-            key = (0 if pinned else 1, self.priority(pkg))
+            key = (0 if pinned else ranks.get(pkg, 3), self.priority(pkg))
             if best is None or key < best:
                 best, best_pkg = key, pkg
         assert best_pkg is not None
