@@ -166,6 +166,9 @@ class DependencyBuilder:
         # Universal: (parent, package) required twice under different markers with
         # different specifiers -> [(specifier, environments)] (where uv would fork).
         self.forks: dict[tuple[str, Pkg], list[tuple[str, object]]] = {}
+        # The same, of the last requirements expanded (one package version's): the fork
+        # points of that version, [(specifier, environments)] per package.
+        self.last_forks: dict[Pkg, list[tuple[str, object]]] = {}
         self._manifest = manifest
         self._marker_cache: dict[tuple[str, str], bool] = {}
         # (parent name, dependency) -> the specifiers merged into its one range
@@ -240,6 +243,8 @@ class DependencyBuilder:
         order: list[Pkg] = []
         overridden: set[NormalizedName] = set()
         algebra = self.algebra
+        last: dict[Pkg, list[tuple[str, object]]] = {}
+        self.last_forks = last
 
         def add(pkg: Pkg, spec: SpecifierSet, env: object = _TRUE) -> None:
             have = merged.get(pkg)
@@ -255,6 +260,7 @@ class DependencyBuilder:
                     if before != env and str(have) != str(spec):
                         key = (parent or "", pkg)
                         self.forks.setdefault(key, [(str(have), before)]).append((str(spec), env))
+                        last.setdefault(pkg, [(str(have), before)]).append((str(spec), env))
                 # Remember what was merged, for "you require x==1 and x==2" in reports.
                 self.merged[(parent or "", pkg)] = [*self.merged.get((parent or "", pkg), [str(have)]),
                                                    str(spec)]

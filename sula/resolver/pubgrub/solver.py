@@ -181,6 +181,10 @@ class Solver(Generic[P, V]):
             raise RuntimeError(f"provider needs data ({result.request!r}); drive with step()")
         return result.solution
 
+    def decided(self) -> dict[P, V]:
+        """The versions decided so far, in decision order (the root included)."""
+        return self._partial.decisions()
+
     # -- incompatibility store ------------------------------------------------------
 
     def _add_incompat(self, incompat: Incompatibility[P, V]) -> Incompatibility[P, V]:
