@@ -156,3 +156,20 @@ def test_requirements_split_by_platform_markers_fork_before_any_conflict(
     assert by_platform["darwin"] == {"app==1.0", "base==1.0"}
     # The same markers as uv writes.
     assert sorted(ours.stdout.splitlines()) == sorted(uv.stdout.splitlines())
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_a_dependency_no_environment_reaches_is_left_out(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`top ; sys_platform == "win32"` requires `linuxonly ; sys_platform == "linux"`: no
+    environment installs `linuxonly`, so uv leaves it out (packse's unreachable-package);
+    sula wrote it with no marker at all."""
+    server = index_server()
+    server.add(build_wheel(dists_dir, "linuxonly", "1.0"))
+    server.add(build_wheel(dists_dir, "top", "1.0", requires=['linuxonly ; sys_platform == "linux"']))
+    (tmp_path / "requirements.in").write_text('top ; sys_platform == "win32"\n')
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    uv = uv_compile(tmp_path, flags)
+    assert ours.stdout.splitlines() == uv.stdout.splitlines() == ["top==1.0 ; sys_platform == 'win32'"]
