@@ -369,9 +369,11 @@ async def resolve_universal(
     required twice under Python markers that differ, and of newer versions' Requires-Python
     (its true lower bound: ``>=3.9,!=3.9.0,!=3.9.1`` forks at 3.9.2); each slice is solved
     on its own, taking the newest versions it allows, and pins that differ between slices
-    get a marker each. On other variables (``sys_platform``...) a slice forks when its
-    resolution fails on one package required with different versions under different
-    markers: it is solved again within each alternative's environments and the rest.
+    get a marker each. On other variables (``sys_platform``...) a slice forks as uv's
+    resolver does: when a version being decided requires one package with different
+    specifiers under different markers (:func:`_proactive_pieces`), and when its resolution
+    fails on such a package (:func:`_marker_splits`); each piece is solved again within its
+    environments.
     """
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import TRUE, MarkerAlgebra
