@@ -390,6 +390,7 @@ async def resolve_universal(
         cuts |= _python_cuts(algebra.from_marker(entry.requirement.marker))
     pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]] = []
     found: set[Version] = set()
+    solves = [0]
 
     async def solve(rng: Range[Version], restrict: Dnf, depth: int,
                     prefer: Mapping[NormalizedName, Version]) -> list[
@@ -410,7 +411,9 @@ async def resolve_universal(
         # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
         # installed what uv's output installs, 300 of 300 without).
         provider = _provider(manifest, client, target, options, sub, sources=sources)
-        if depth < _MAX_MARKER_FORKS:
+        solves[0] += 1
+        # Each fork is solved from the start again: past a budget of solves, no new ones.
+        if depth < _MAX_MARKER_FORKS and solves[0] <= _MAX_FORK_SOLVES:
             provider.fork_pieces = lambda forks, deps: _proactive_pieces(forks, deps, sub)
         keep: dict[NormalizedName, Version] = {}
         splits: list[Dnf] | None
@@ -460,6 +463,7 @@ async def resolve_universal(
 
 
 _MAX_MARKER_FORKS = 6
+_MAX_FORK_SOLVES = 200
 
 
 def _proactive_pieces(forks: Mapping[Pkg, list[tuple[str, Dnf]]],
