@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from sula.context import BuildContext
     from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
+    from sula.resolver.dependencies import Pkg
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import Dnf, MarkerAlgebra
     from sula.resolver.provider import ResolverProvider, SourceMetadata
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from sula.resolver.python import PythonTarget
 
 __all__ = ["CompileRequest", "CompileResult", "compile_requirements", "resolve", "resolve_async"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -366,12 +370,15 @@ async def resolve_universal(
     required twice under Python markers that differ, and of newer versions' Requires-Python
     (its true lower bound: ``>=3.9,!=3.9.0,!=3.9.1`` forks at 3.9.2); each slice is solved
     on its own, taking the newest versions it allows, and pins that differ between slices
-    get a marker each. On other variables (``sys_platform``...) a slice forks when its
-    resolution fails on one package required with different versions under different
-    markers: it is solved again within each alternative's environments and the rest.
+    get a marker each. On other variables (``sys_platform``...) a slice forks as uv's
+    resolver does: when a version being decided requires one package with different
+    specifiers under different markers (:func:`_proactive_pieces`), and when its resolution
+    fails on such a package (:func:`_marker_splits`); each piece is solved again within its
+    environments.
     """
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import TRUE, MarkerAlgebra
+    from sula.resolver.provider import ROOT, ForkNeeded
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
@@ -384,6 +391,7 @@ async def resolve_universal(
         cuts |= _python_cuts(algebra.from_marker(entry.requirement.marker))
     pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]] = []
     found: set[Version] = set()
+    solves = [0]
 
     async def solve(rng: Range[Version], restrict: Dnf, depth: int,
                     prefer: Mapping[NormalizedName, Version]) -> list[
@@ -404,9 +412,21 @@ async def resolve_universal(
         # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
         # installed what uv's output installs, 300 of 300 without).
         provider = _provider(manifest, client, target, options, sub, sources=sources)
+        solves[0] += 1
+        # Each fork is solved from the start again: past a budget of solves, no new ones.
+        if depth < _MAX_MARKER_FORKS and solves[0] <= _MAX_FORK_SOLVES:
+            provider.fork_pieces = lambda forks, deps: _proactive_pieces(forks, deps, sub)
+        keep: dict[NormalizedName, Version] = {}
+        splits: list[Dnf] | None
         try:
             with span("resolver.solve"):
                 graph = await Resolver(provider).resolve()
+        except ForkNeeded as fork:
+            # As uv forks: the versions decided before the fork point stay (preferred),
+            # each piece takes the newest versions it allows for the rest.
+            _log.debug("universal: %s==%s forks into %d", fork.pkg, fork.version, len(fork.pieces))
+            splits = fork.pieces
+            keep = {p.name: v for p, v in fork.decided.items() if p != ROOT and p.extra is None}
         except NoSolutionError as err:
             more = _fork_cuts(provider, sub) - cuts
             if more:
@@ -423,7 +443,7 @@ async def resolve_universal(
         out: list[tuple[Range[Version], Dnf, ResolutionGraph]] = []
         chosen: dict[NormalizedName, Version] = dict(prefer)
         for piece in splits:
-            done = await solve(rng, piece, depth + 1, chosen)
+            done = await solve(rng, piece, depth + 1, {**chosen, **keep})
             out.extend(done)
             for _rng, _env, graph in done:
                 chosen.update((d.name, d.version) for d in graph.dists.values())
@@ -443,7 +463,49 @@ async def resolve_universal(
     return _merge_forks(pieces, algebra)
 
 
-_MAX_MARKER_FORKS = 4
+_MAX_MARKER_FORKS = 6
+_MAX_FORK_SOLVES = 200
+
+
+def _proactive_pieces(forks: Mapping[Pkg, list[tuple[str, Dnf]]],
+                      deps: list[tuple[Dnf, Range[Version]]], algebra: MarkerAlgebra
+                      ) -> list[Dnf] | None:
+    """The environments one package version's fork points split the current fork into, as
+    uv's forker splits them (each alternative's markers and their negation), in the order uv
+    solves them; None when they do not split it. Python bounds inside the fork's slice are
+    left to the slicing (a new round), as are markers whose negation is not expressible.
+
+    ``deps``: that version's dependencies (environments, range). uv solves first the fork
+    with the most of them bounded above (``a<2`` before ``a>=1``: the former's versions may
+    do for the latter, as later forks prefer earlier ones', not the other way round)."""
+    low = algebra.python.lowest()
+    pieces: list[Dnf] = [algebra.restrict]
+    for alternatives in forks.values():
+        for _spec, env in alternatives:
+            if any((low is None or v > low) and v in algebra.python for v in _python_cuts(env)):
+                return None
+            negated = algebra.not_(env)
+            if negated is None:
+                return None
+            out: list[Dnf] = []
+            for piece in pieces:
+                inside = algebra.and_(piece, env)
+                outside = algebra.and_(piece, negated)
+                if algebra.is_false(inside) or algebra.is_false(outside):
+                    out.append(piece)
+                else:
+                    out.extend((outside, inside))
+            pieces = out
+    if len(pieces) < 2:
+        return None
+
+    def bounded(piece: Dnf) -> int:
+        return sum(1 for env, rng in deps
+                   if not algebra.is_false(algebra.and_(piece, env))
+                   and any(high is not None for _low, high in rng.segments()))
+
+    # uv sorts its forks (stably) by that count and pops them from the end.
+    return sorted(pieces, key=bounded)[::-1]
 
 
 class _NeedCuts(Exception):

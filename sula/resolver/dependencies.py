@@ -169,6 +169,9 @@ class DependencyBuilder:
         # Universal: (parent, package) required twice under different markers with
         # different specifiers -> [(specifier, environments)] (where uv would fork).
         self.forks: dict[tuple[str, Pkg], list[tuple[str, object]]] = {}
+        # The same, of the last requirements expanded (one package version's): the fork
+        # points of that version, [(specifier, environments)] per package.
+        self.last_forks: dict[Pkg, list[tuple[str, object]]] = {}
         self._manifest = manifest
         # Marker results per environment, shared by the resolutions of one process.
         self._marker_cache = _MARKER_RESULTS.setdefault(tuple(sorted(self._env.items())), {})
@@ -244,6 +247,8 @@ class DependencyBuilder:
         order: list[Pkg] = []
         overridden: set[NormalizedName] = set()
         algebra = self.algebra
+        last: dict[Pkg, list[tuple[str, object]]] = {}
+        self.last_forks = last
 
         def add(pkg: Pkg, spec: SpecifierSet, env: object = _TRUE) -> None:
             have = merged.get(pkg)
@@ -259,6 +264,7 @@ class DependencyBuilder:
                     if before != env and str(have) != str(spec):
                         key = (parent or "", pkg)
                         self.forks.setdefault(key, [(str(have), before)]).append((str(spec), env))
+                        last.setdefault(pkg, [(str(have), before)]).append((str(spec), env))
                 # Remember what was merged, for "you require x==1 and x==2" in reports.
                 self.merged[(parent or "", pkg)] = [*self.merged.get((parent or "", pkg), [str(have)]),
                                                    str(spec)]

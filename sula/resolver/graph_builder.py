@@ -126,6 +126,15 @@ def _environments(graph: ResolutionGraph, decisions: Mapping[Pkg, Version],
                 changed = True
         if not changed:
             break
-    for name, dist in graph.dists.items():
-        dist.environments = env.get(Pkg(name), TRUE)
+    for name, dist in list(graph.dists.items()):
+        dist.environments = env.get(Pkg(name), FALSE)
+        if dist.environments == FALSE:
+            # Required only under markers no environment on its path meets (`b ; linux`
+            # from `a ; win32`): left out, as uv leaves unreachable packages out.
+            del graph.dists[name]
+            graph.parents.pop(name, None)
+            graph.sources.pop(name, None)
+            for parents in graph.parents.values():
+                parents.discard(name)
+            continue
         dist.marker = algebra.to_text(dist.environments)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.utils import NormalizedName
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from sula.resolver.python import PythonTarget
     from sula.resolver.version_map import DistFile
 
-__all__ = ["ROOT", "ROOT_VERSION", "IndexClient", "ResolverProvider", "Unavailable"]
+__all__ = ["ROOT", "ROOT_VERSION", "ForkNeeded", "IndexClient", "ResolverProvider", "Unavailable"]
 
 _log = logging.getLogger(__name__)
 
@@ -64,6 +64,20 @@ class SourceMetadata(Protocol):
     async def checkout(self, source: GitSource) -> TreeSource:
         """The tree of a git requirement: its reference resolved to a commit, checked out."""
         ...
+
+
+class ForkNeeded(Exception):
+    """Universal resolution: the dependencies of ``pkg==version`` require one package with
+    different specifiers under different markers, so the resolution goes on in ``pieces``
+    (disjoint environments), as uv forks. ``decided``: the versions decided before it (the
+    resolver fills it in), which each piece keeps where it can."""
+
+    def __init__(self, pkg: Pkg, version: Version, pieces: list[Any]) -> None:
+        super().__init__(f"{pkg}=={version}")
+        self.pkg = pkg
+        self.version = version
+        self.pieces = pieces
+        self.decided: dict[Pkg, Version] = {}
 
 
 class ResolverProvider:
@@ -94,6 +108,8 @@ class ResolverProvider:
         self._meta_once: OnceMap[tuple[NormalizedName, Version], Metadata] = OnceMap()
         self._chosen: dict[tuple[NormalizedName, Version], DistFile] = {}
         self._priority: dict[Pkg, int] = {ROOT: 0}
+        # Packages the solver's conflict tracking moved: 1 decided early, 2 late (else 3).
+        self._conflict_rank: dict[Pkg, int] = {}
         self._prefetch_sem = asyncio.Semaphore(max(1, options.prefetch))
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefetched: set[NormalizedName] = set()
@@ -103,6 +119,10 @@ class ResolverProvider:
         # Universal: Python versions where a newer candidate's Requires-Python starts.
         self.python_cuts: set[Version] = set()
         self.python_cut_names: set[NormalizedName] = set()
+        # Universal: the environments to fork into for one version's fork points (a list
+        # of markers.Dnf), None where no fork is needed; unset, nothing forks.
+        self.fork_pieces: Callable[[Mapping[Pkg, list[tuple[str, Any]]], list[tuple[Any, Any]]],
+                                   list[Any] | None] | None = None
 
     # -- synchronous: the solver's questions ----------------------------------------
 
@@ -113,13 +133,25 @@ class ResolverProvider:
             prio = self._priority[pkg] = len(self._priority)
         return prio
 
+    def mark_conflict(self, pkg: Pkg, early: bool) -> bool:
+        """The solver's conflict tracking: decide ``pkg`` before (``early``) or after the
+        packages it keeps conflicting with, as uv does; False when it was already moved (a
+        package once moved early stays early)."""
+        rank = self._conflict_rank.get(pkg)
+        if rank is not None and (rank == 1 or not early):
+            return False
+        self._conflict_rank[pkg] = 1 if early else 2
+        return True
+
     def choose_package(self, candidates: Iterable[tuple[Pkg, Any]]) -> Pkg:
-        """Pick the next package to decide: URLs and exact pins first, then discovery order."""
+        """Pick the next package to decide: URLs and exact pins first, then packages that
+        were often rejected, those that often caused it, the rest; each in discovery order."""
         best: tuple[int, int] | None = None
         best_pkg: Pkg | None = None
+        ranks = self._conflict_rank
         for pkg, rng in candidates:
             pinned = pkg.name in self.urls or rng.as_singleton() is not None
-            key = (0 if pinned else 1, self.priority(pkg))
+            key = (0 if pinned else ranks.get(pkg, 3), self.priority(pkg))
             if best is None or key < best:
                 best, best_pkg = key, pkg
         assert best_pkg is not None
@@ -170,6 +202,13 @@ class ResolverProvider:
         deps = self.dependencies(pkg, version)
         if isinstance(deps, Unavailable):
             return deps
+        if self.fork_pieces is not None and self.deps.last_forks:
+            forks = self.deps.last_forks
+            edges = [(d.marker, _range(d)) for d in deps if d.pkg not in forks]
+            edges += [(env, _spec_range(spec)) for alts in forks.values() for spec, env in alts]
+            pieces = self.fork_pieces(forks, edges)
+            if pieces:
+                raise ForkNeeded(pkg, version, pieces)
         # Discovery order (the package priority) follows the solver, never the prefetcher,
         # so that the answer does not depend on network timing.
         for dep in deps:
@@ -375,3 +414,9 @@ def _range(dep: Dependency) -> Any:
     if rng is None:
         rng = _RANGES[key] = Range.from_specifier(dep.specifier) if key else Range.full()
     return rng
+
+
+def _spec_range(spec: str) -> Any:
+    from packaging.specifiers import SpecifierSet
+
+    return _range(Dependency(Pkg(NormalizedName("")), SpecifierSet(spec)))

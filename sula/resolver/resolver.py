@@ -10,7 +10,7 @@ from packaging.version import Version
 
 from sula._span import span
 from sula.resolver.dependencies import Pkg
-from sula.resolver.provider import ROOT, ROOT_VERSION
+from sula.resolver.provider import ROOT, ROOT_VERSION, ForkNeeded
 
 if TYPE_CHECKING:
     from sula.resolver.graph import ResolutionGraph
@@ -45,6 +45,9 @@ class Resolver:
                 result = solver.step()
             except NoSolutionError as err:
                 raise self._unsatisfiable(err) from None
+            except ForkNeeded as fork:
+                fork.decided = solver.decided()
+                raise
             if not isinstance(result, Pending):
                 break
             waits += 1

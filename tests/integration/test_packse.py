@@ -32,6 +32,9 @@ UV_SCORES = {
     ("uv", "compile"): "137 passed, 0 failed, 2 skipped",
     ("packse", "install"): "91 passed, 7 failed, 0 skipped",
     ("packse", "compile"): "97 passed, 7 failed, 2 skipped",
+    # `--kinds lock`: the universal scenarios, run as `pip compile --universal`.
+    ("uv", "lock"): "44 passed, 1 failed, 1 skipped",
+    ("packse", "lock"): "39 passed, 1 failed, 1 skipped",
 }
 RUN_TIMEOUT = 900  # one harness run, index build on a fresh machine included
 LINE = re.compile(r"^(PASS|FAIL|SKIP) (\S+): (.*)$")
@@ -151,7 +154,8 @@ def _warm_index(lock: Path, scenario_set: str) -> None:
 
 def run_set(lock: Path, scenario_set: str, mode: str) -> HarnessRun:
     _warm_index(lock, scenario_set)
-    proc = _harness("--scenarios", scenario_set, "--mode", mode, "--jobs", "2", "--timeout", "180")
+    kinds = ["--mode", "compile", "--kinds", "lock"] if mode == "lock" else ["--mode", mode]
+    proc = _harness("--scenarios", scenario_set, *kinds, "--jobs", "2", "--timeout", "180")
     results, counts = parse_output(proc.stdout)
     if proc.returncode not in (0, 1) or counts is None:
         pytest.fail(f"run-scenarios failed (exit {proc.returncode}):\n"
@@ -164,6 +168,7 @@ def run_set(lock: Path, scenario_set: str, mode: str) -> HarnessRun:
 @needs_harness
 @pytest.mark.parametrize(("scenario_set", "mode"), [
     ("uv", "install"), ("uv", "compile"), ("packse", "install"), ("packse", "compile"),
+    ("uv", "lock"), ("packse", "lock"),
 ])
 def test_packse_scenarios(scenario_set: str, mode: str, harness_lock: Path) -> None:
     expected_file = DATA / f"expected-failures-{scenario_set}-{mode}.txt"
@@ -200,9 +205,10 @@ def test_packse_scenarios(scenario_set: str, mode: str, harness_lock: Path) -> N
 
 
 def test_expected_failure_lists_are_well_formed() -> None:
-    """Every list entry has a reason; only the four set/mode lists exist."""
+    """Every list entry has a reason; only the six set/mode lists exist."""
     files = sorted(DATA.glob("*.txt"))
-    names = {f"expected-failures-{s}-{m}.txt" for s in ("uv", "packse") for m in ("install", "compile")}
+    names = {f"expected-failures-{s}-{m}.txt" for s in ("uv", "packse")
+             for m in ("install", "compile", "lock")}
     assert {f.name for f in files} <= names
     for f in files:
         read_expected(f)

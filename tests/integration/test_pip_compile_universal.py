@@ -124,3 +124,52 @@ def test_conflicts_under_disjoint_platform_markers_fork(run_sula: SulaRunner, in
         assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
     windows = next(e for e in environments() if e["sys_platform"] == "win32")
     assert installs(ours.stdout, windows) == {"app==1.0", "split==1.0"}
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_requirements_split_by_platform_markers_fork_before_any_conflict(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One version requires `lib` with different specifiers under different platform markers;
+    one `lib` (2.0) satisfies both, so nothing conflicts, but uv forks there anyway and each
+    platform takes the newest `lib` it allows (3.0 on Linux, 2.0 on Windows) with its own
+    `helper`. Without the fork both pinned 2.0, chosen only because it fits both."""
+    server = index_server()
+    for version in ("1.0", "2.0"):
+        server.add(build_wheel(dists_dir, "helper", version))
+    server.add(build_wheel(dists_dir, "lib", "1.0"))
+    server.add(build_wheel(dists_dir, "lib", "2.0", requires=["helper<2"]))
+    server.add(build_wheel(dists_dir, "lib", "3.0", requires=["helper>=2"]))
+    server.add(build_wheel(dists_dir, "lib", "4.0"))
+    server.add(build_wheel(dists_dir, "base", "1.0"))
+    server.add(build_wheel(dists_dir, "app", "1.0", requires=[
+        "base", 'lib>=1,<4 ; sys_platform == "linux"', 'lib<3 ; sys_platform == "win32"']))
+    (tmp_path / "requirements.in").write_text("app\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    uv = uv_compile(tmp_path, flags)
+    for e in environments():
+        assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
+    by_platform = {e["sys_platform"]: installs(ours.stdout, e) for e in environments()}
+    assert by_platform["linux"] == {"app==1.0", "base==1.0", "lib==3.0", "helper==2.0"}
+    assert by_platform["win32"] == {"app==1.0", "base==1.0", "lib==2.0", "helper==1.0"}
+    assert by_platform["darwin"] == {"app==1.0", "base==1.0"}
+    # The same markers as uv writes.
+    assert sorted(ours.stdout.splitlines()) == sorted(uv.stdout.splitlines())
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_a_dependency_no_environment_reaches_is_left_out(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`top ; sys_platform == "win32"` requires `linuxonly ; sys_platform == "linux"`: no
+    environment installs `linuxonly`, so uv leaves it out (packse's unreachable-package);
+    sula wrote it with no marker at all."""
+    server = index_server()
+    server.add(build_wheel(dists_dir, "linuxonly", "1.0"))
+    server.add(build_wheel(dists_dir, "top", "1.0", requires=['linuxonly ; sys_platform == "linux"']))
+    (tmp_path / "requirements.in").write_text('top ; sys_platform == "win32"\n')
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    uv = uv_compile(tmp_path, flags)
+    assert ours.stdout.splitlines() == uv.stdout.splitlines() == ["top==1.0 ; sys_platform == 'win32'"]

@@ -149,6 +149,11 @@ class PartialSolution(Generic[P, V]):
         pa = self._pkgs.get(package)
         return None if pa is None else pa.term
 
+    def decision_level_of(self, package: P) -> int | None:
+        """The level of ``package``'s decision (None when it is not decided)."""
+        pa = self._pkgs.get(package)
+        return pa.decision_level if pa is not None and pa.decided else None
+
     def decisions(self) -> dict[P, V]:
         """The selected version of each decided package, in decision order."""
         items = [(pa.decision_index, p, pa.version) for p, pa in self._pkgs.items() if pa.decided]

@@ -87,6 +87,15 @@ class DependencyProvider(Protocol[P, V]):
         ...
 
 
+# A package whose decisions were thrown out this many times because of packages decided
+# before it is decided earlier from then on, and a package that caused that many is decided
+# later (and its decision undone), as uv's resolver does: without it a bad order of
+# decisions backtracks through every version of the rejected package down to one so old it
+# no longer has the conflicting requirement (packse's `wrong-backtracking-basic`).
+CONFLICT_THRESHOLD = 5
+MAX_CULPRIT_BACKTRACKS = 2
+
+
 @dataclass(frozen=True, slots=True)
 class Solved(Generic[P, V]):
     """The solve finished: one version per selected package, the root included, in
@@ -123,6 +132,13 @@ class Solver(Generic[P, V]):
         self._failed: NoSolutionError | None = None
         self.decisions = 0
         self.conflicts = 0
+        # Conflict tracking (uv's): how often a package was rejected ("affected") and how often
+        # it was the cause ("culprit"); those past the threshold wait for the next reordering.
+        self._affected: dict[P, int] = {}
+        self._culprit: dict[P, int] = {}
+        self._prioritize: list[P] = []
+        self._deprioritize: list[P] = []
+        self._undone = 0
         self._add_incompat(Incompatibility.not_root(root, root_version))
 
     # -- driving ------------------------------------------------------------------
@@ -145,6 +161,8 @@ class Solver(Generic[P, V]):
                     self._failed = err
                     raise
                 self._next = None
+                if self._prioritize or self._deprioritize:
+                    self._reprioritize()
             try:
                 nxt = self._decide()
             except NeedsData as signal:
@@ -164,6 +182,10 @@ class Solver(Generic[P, V]):
         if isinstance(result, Pending):
             raise RuntimeError(f"provider needs data ({result.request!r}); drive with step()")
         return result.solution
+
+    def decided(self) -> dict[P, V]:
+        """The versions decided so far, in decision order (the root included)."""
+        return self._partial.decisions()
 
     # -- incompatibility store ------------------------------------------------------
 
@@ -234,6 +256,7 @@ class Solver(Generic[P, V]):
                         contradicted[incompat] = partial.decision_level
             if conflict is not None:
                 pkg, root_cause = self._resolve_conflict(conflict)
+                self._record_conflict(package, pkg, root_cause)
                 buffer.clear()
                 buffer.append(pkg)
                 partial.add_derivation(pkg, root_cause.terms[pkg].negate(), root_cause)
@@ -262,6 +285,44 @@ class Solver(Generic[P, V]):
                 return package, current
             current = Incompatibility.prior_cause(current, cause, package)
             changed = True
+
+    def _record_conflict(self, current: P, affected: P, incompat: Incompatibility[P, V]) -> None:
+        """Count a conflict: ``current`` (the package being decided or propagated from) was
+        affected, every package of ``incompat`` but ``affected`` a culprit."""
+        real = False
+        for p in incompat.terms:
+            if p == affected:
+                continue
+            real = True
+            count = self._culprit[p] = self._culprit.get(p, 0) + 1
+            if count == CONFLICT_THRESHOLD:
+                self._deprioritize.append(p)
+        if real:
+            count = self._affected[current] = self._affected.get(current, 0) + 1
+            if count == CONFLICT_THRESHOLD:
+                self._prioritize.append(current)
+
+    def _reprioritize(self) -> None:
+        """Tell the provider (``mark_conflict(package, early)``, if it has one) which packages
+        to decide earlier or later; a culprit's decision is undone so that the packages it
+        kept rejecting are decided before it."""
+        mark = getattr(self.provider, "mark_conflict", None)
+        early, late = self._prioritize, self._deprioritize
+        self._prioritize, self._deprioritize = [], []
+        if mark is None:
+            return
+        for p in early:
+            mark(p, True)
+        for p in late:
+            if not mark(p, False):
+                continue
+            level = self._partial.decision_level_of(p)
+            # Undoing a decision undoes every later one, and they are decided again: a few
+            # times per solve at most (in a set of 1,300 packages, each costs a full pass).
+            if level is not None and level > 1 and self._undone < MAX_CULPRIT_BACKTRACKS:
+                self._undone += 1
+                logger.debug("pubgrub: %s conflicts too often, deciding it later", p)
+                self._backtrack(level - 1)
 
     def _backtrack(self, level: int) -> None:
         self._partial.backtrack(level)
@@ -337,6 +398,7 @@ class Solver(Generic[P, V]):
         # propagation derives "not this version" from it instead.
         for incompat in new:
             if self._satisfied_with(incompat, package, version):
+                self._record_conflict(package, package, incompat)
                 return package
         partial.add_decision(package, version)
         self.decisions += 1

@@ -412,3 +412,53 @@ def test_unavailable_versions_read_one_by_one() -> None:
         "And because you require foo>=1, we can conclude that your requirements are"
         " unsatisfiable."
     )
+
+
+class _OrderedProvider(OfflineProvider[str, Version]):
+    """Decides in discovery order (as sula's provider does), with uv's conflict ranks when
+    ``tracking`` is on: often rejected packages first, their culprits after them."""
+
+    def __init__(self, tracking: bool) -> None:
+        super().__init__()
+        self.order: dict[str, int] = {}
+        self.rank: dict[str, int] = {}
+        if tracking:
+            self.mark_conflict = self._mark
+
+    def _mark(self, package: str, early: bool) -> bool:
+        if self.rank.get(package) == 1 or (package in self.rank and not early):
+            return False
+        self.rank[package] = 1 if early else 2
+        return True
+
+    def choose_package(self, candidates: Sequence[tuple[str, Range[Version]]]) -> str:
+        return min((p for p, _ in candidates),
+                   key=lambda p: (self.rank.get(p, 3), self.order.setdefault(p, len(self.order))))
+
+    def get_dependencies(self, package: str, version: Version) -> Mapping[str, Range[Version]] | Unavailable:
+        deps = super().get_dependencies(package, version)
+        if not isinstance(deps, Unavailable):
+            for dep in deps:
+                self.order.setdefault(dep, len(self.order))
+        return deps
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+def test_conflict_tracking_decides_the_rejected_package_first(tracking: bool) -> None:
+    """packse's wrong-backtracking-basic: `a` is decided first (2.0.0), and every `b` but the
+    oldest needs a==1.0.0. After five rejections of `b`, uv decides `b` before `a`, so `b`
+    stays at its newest version instead of falling back to 1.0.0 (and `too-old`)."""
+    p = _OrderedProvider(tracking)
+    p.add(ROOT, ROOT_VERSION, {"a": Range.full(), "b": Range.full()})
+    for v in ("1.0.0", "2.0.0"):
+        p.add("a", Version(v))
+    p.add("too-old", Version("1.0.0"))
+    p.add("b", Version("1.0.0"), {"too-old": Range.full()})
+    for i in range(10):
+        p.add("b", Version(f"2.0.{i}"), {"a": rng("==1.0.0")})
+    solution = solve(p, ROOT, ROOT_VERSION)
+    if tracking:
+        assert solution == {ROOT: ROOT_VERSION, "b": Version("2.0.9"), "a": Version("1.0.0")}
+    else:  # the plain PubGrub order, without the provider hook
+        assert solution == {ROOT: ROOT_VERSION, "a": Version("2.0.0"), "b": Version("1.0.0"),
+                            "too-old": Version("1.0.0")}
