@@ -488,7 +488,10 @@ def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | N
     if cached.sha256:
         archive["hash"] = f"sha256={cached.sha256}"
         archive["hashes"] = {"sha256": cached.sha256}
-    return {"url": want.url.split("#", 1)[0], "archive_info": archive}
+    from sula.client.auth import strip_credentials
+
+    # No credentials in a file of the environment (as pip and uv write it).
+    return {"url": strip_credentials(want.url.split("#", 1)[0]), "archive_info": archive}
 
 
 def _cached_candidate(

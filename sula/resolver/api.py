@@ -300,13 +300,14 @@ def _pylock_text(request: CompileRequest, graph: ResolutionGraph, python: Python
 
 
 async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
-    """Hash direct-URL wheels for ``--generate-hashes`` (their index gives no hash)."""
+    """Hash direct-URL archives for ``--generate-hashes`` (their index gives no hash); a git
+    or directory requirement (a ``tree``) has no archive to hash."""
     from sula.resolver.pylock import sha256_of
 
     async def one(dist_url: str) -> str:
         return f"sha256:{await sha256_of(client, dist_url)}"
 
-    todo = [d for d in graph if d.url is not None and not d.hashes and d.file_url]
+    todo = [d for d in graph if d.url is not None and not d.hashes and d.file_url and d.tree is None]
     results = await asyncio.gather(*(one(d.file_url) for d in todo if d.file_url))
     for d, digest in zip(todo, results, strict=True):
         d.hashes = [digest]
