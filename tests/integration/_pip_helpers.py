@@ -82,7 +82,8 @@ def cache_entries_complete(cache: Path) -> list[str]:
     wheels = cache / "wheels-v1"
     if not wheels.exists():
         return problems
-    for info in wheels.glob("**/*.dist-info"):
+    # <index>/<name>/<wheel stem>/<name>.dist-info (a vendored one deeper down is the wheel's)
+    for info in wheels.glob("*/*/*/*.dist-info"):
         entry = info.parent
         record = info / "RECORD"
         if not record.exists():

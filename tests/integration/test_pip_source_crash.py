@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from _pip_helpers import hatch_project, make_venv, popen_interruptible, record_problems
+from _pip_helpers import (
+    cache_entries_complete,
+    hatch_project,
+    make_venv,
+    popen_interruptible,
+    record_problems,
+)
 from fixtures.cli import sula_env
 from fixtures.dists import build_wheel
 from fixtures.gitrepo import make_git_repo
@@ -245,3 +251,40 @@ def test_concurrent_processes_fetch_one_repository(build_index: IndexServer, tmp
         assert proc.returncode == 0, err
     checkouts = list((tmp_path / "cache" / "git-v1" / "checkouts").glob("*/*"))
     assert [c.name for c in checkouts] == [repo.rev("v1")]
+
+
+@pytest.mark.parametrize("held", ["/files/slowpkg-1.0.tar.gz", "/files/setuptools-*.whl"],
+                         ids=["sdist-download", "build-env-install"])
+def test_killed_while_a_download_is_held_then_the_next_run_completes(
+        build_index: IndexServer, tmp_path: Path, held: str) -> None:
+    """Kill points while a download hangs: the sdist itself, then the build requirement the
+    build environment is being filled with (a nested install)."""
+    log, marker = tmp_path / "backend.log", tmp_path / "never"
+    build_index.add(make_sdist(tmp_path / "dists", "slowpkg", "1.0", _slow_setup_py("slowpkg", log, marker)))
+    cache = tmp_path / "cache"
+    env = sula_env(cache, extra={"PYTHONFAULTHANDLER": "1"})
+    venv = tmp_path / "venv"
+    site = make_venv(venv)
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        before = len(build_index.requests_to(held))
+        build_index.fault(held, "slow", delay=60)
+        proc = popen_interruptible(_install(venv, build_index.url, "slowpkg"), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        end = time.monotonic() + 60
+        while len(build_index.requests_to(held)) == before and time.monotonic() < end:
+            time.sleep(0.02)
+        assert len(build_index.requests_to(held)) > before, f"no request for {held}"
+        err = _signal_and_wait(proc, sig, marker)
+        assert b"Traceback" not in err
+        if sig == signal.SIGINT:
+            assert proc.returncode == 130 and b"error: Interrupted" in err, err
+        else:
+            assert proc.returncode == -signal.SIGKILL
+        assert _partial_built_entries(cache) == [] and cache_entries_complete(cache) == []
+        assert not list(site.glob("slowpkg*")) and not log.exists()  # no build ran
+    build_index.clear_faults()
+    done = subprocess.run(_install(venv, build_index.url, "slowpkg"), env=env, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert record_problems(site) == [] and _partial_built_entries(cache) == []
+    assert cache_entries_complete(cache) == []
