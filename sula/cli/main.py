@@ -447,7 +447,16 @@ def _setup_logging(verbose: int, printer: Printer) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 user-fixable failure, 2 other failures)."""
+    """Run the CLI; returns the exit code (0 ok, 1 user-fixable failure, 2 other failures,
+    130 interrupted)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the run closes (its own handler is past)
+        sys.stderr.write("error: Interrupted\n")
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from sula.cli.printer import Printer
 
     if argv is None:
