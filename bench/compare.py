@@ -1,6 +1,6 @@
 """Benchmark: sula against uv and pip / pip-compile in the same run (median, min, ratios).
 
-    python bench/compare.py [--runs 5] [--only install-warm,noop-sync,resolve-warm,resolve-trio,venv]
+    python bench/compare.py [--runs 5] [--only install-warm,noop-sync,resolve-warm,resolve-trio,venv,...]
                             [--json FILE] [--workdir DIR] [--requirements DIR] [--python PATH]
                             [--sula CMD] [--uv PATH] [--pip-compile PATH]
 
@@ -9,17 +9,22 @@ Every tool gets its own cache directory under the work directory and one untimed
 same machine state. sula and uv run their timed runs with `--offline` and dead proxy variables,
 so a timed run cannot reach the network. pip cannot: it revalidates every index page it uses
 (`Cache-Control: max-age=0`, answered 304 from its HTTP cache), so its warm runs include those
-round trips. See bench/README.md for what each scenario runs.
+round trips. The cold scenarios empty each tool's cache before every run and use the network;
+the `-online` ones keep the warm cache but do not pass `--offline`. Each row also gives the
+median peak RSS of the command (its largest process, from wait4). See bench/README.md for what
+each scenario runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +35,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ("install-warm", "noop-sync", "resolve-warm", "resolve-trio", "venv")
+SCENARIOS = ("install-warm", "noop-sync", "resolve-warm", "resolve-trio", "venv",
+             "install-cold", "resolve-cold", "resolve-online", "resolve-trio-online",
+             "resolve-ha", "resolve-ha-cold")
+DEFAULT = ("install-warm", "noop-sync", "resolve-warm", "resolve-trio", "venv",
+           "install-cold", "resolve-cold", "resolve-online")  # the home-assistant ones take minutes
+NEEDED = {"install-warm": "requirements-large.txt", "noop-sync": "requirements-large.txt",
+          "install-cold": "requirements-large.txt",
+          "resolve-warm": "requirements.in", "resolve-online": "requirements.in",
+          "resolve-trio": "trio.in", "resolve-trio-online": "trio.in", "resolve-cold": "trio.in",
+          "resolve-ha": "home-assistant.in", "resolve-ha-cold": "home-assistant.in"}
 EXCLUDE_NEWER = "2026-11-01T00:00:00Z"
 DEAD_PROXY = "http://127.0.0.1:9"
 PIP_REWARM_AFTER = 300.0  # s: re-warm pip's cache before a timed run if the last warm-up is older
@@ -64,6 +78,7 @@ class Case:
     rewarm_after: float | None = None
     note: str = ""
     times: list[float] = field(default_factory=list)
+    rss: list[int] = field(default_factory=list)  # peak RSS of each timed run, bytes
     status: str = "ok"  # ok | FAILED | missing
     error: str = ""
     last_warm: float = 0.0
@@ -150,13 +165,15 @@ def venv_python(venv: Path) -> str:
 
 
 def install_scenarios(name: str, tools: Tools, work: Path, reqs: Path) -> Scenario:
-    """``install-warm`` (a fresh venv per run) or ``noop-sync`` (one synced venv, synced again)."""
+    """``install-warm`` (a fresh venv per run), ``install-cold`` (the same with the tool's cache
+    emptied before each run, online) or ``noop-sync`` (one synced venv, synced again)."""
     noop = name == "noop-sync"
-    cache = work / "cache"
+    cold = name == "install-cold"
+    cache = work / ("cache-cold" if cold else "cache")
     cases: list[Case] = []
 
     def add(tool: str, label: str, argv: Callable[[Path, bool], list[str]] | None,
-            rewarm: float | None = None, offline: bool = True) -> None:
+            rewarm: float | None = None, offline: bool = not cold) -> None:
         base = work / name / tool
 
         def venv_of(run: int) -> Path:
@@ -165,6 +182,8 @@ def install_scenarios(name: str, tools: Tools, work: Path, reqs: Path) -> Scenar
         def before(run: int) -> None:
             if not noop or run < 0:  # noop: only the warm-up creates (and fills) the venv
                 make_venv(tools.python, venv_of(run))
+            if cold:
+                shutil.rmtree(cache / tool, ignore_errors=True)
 
         def after(run: int) -> None:
             if not noop:
@@ -178,38 +197,58 @@ def install_scenarios(name: str, tools: Tools, work: Path, reqs: Path) -> Scenar
 
     add("sula", "sula pip sync", lambda venv, warm: [
         *tools.sula, "pip", "sync", str(reqs), "--python", venv_python(venv),
-        "--cache-dir", str(cache / "sula"), *([] if warm else ["--offline"])])
+        "--cache-dir", str(cache / "sula"), *([] if warm or cold else ["--offline"])])
     uv = tools.uv
     add("uv", "uv pip sync", None if uv is None else lambda venv, warm: [
         uv, "pip", "sync", str(reqs), "--python", venv_python(venv),
-        "--cache-dir", str(cache / "uv"), *([] if warm else ["--offline"])])
+        "--cache-dir", str(cache / "uv"), *([] if warm or cold else ["--offline"])])
     add("pip", "pip install --no-deps -r", lambda venv, warm: [
         *tools.pip, "--python", venv_python(venv), "install", "--no-deps", "-r", str(reqs),
         "--cache-dir", str(cache / "pip")],
         # noop: every pin is already satisfied, pip reads no index page and needs no network
-        rewarm=None if noop else PIP_REWARM_AFTER, offline=noop)
-    title = (f"sync {reqs.name} into the already-synced venv" if noop
-             else f"warm-cache install of {reqs.name} into a fresh venv (venv creation not timed)")
-    notes = ["pip revalidates each index page (max-age=0 → 304) on every run: its timed runs use "
-             "the network; sula and uv run --offline"]
+        rewarm=None if noop or cold else PIP_REWARM_AFTER, offline=noop)
     if noop:
+        title = f"sync {reqs.name} into the already-synced venv"
         notes = ["pip: `Requirement already satisfied` for each pin"]
+    elif cold:
+        title = f"cold-cache install of {reqs.name} into a fresh venv (cache emptied, network)"
+        notes = ["every tool's cache is removed before each run (not timed); all use the network"]
+    else:
+        title = f"warm-cache install of {reqs.name} into a fresh venv (venv creation not timed)"
+        notes = ["pip revalidates each index page (max-age=0 → 304) on every run: its timed runs "
+                 "use the network; sula and uv run --offline"]
     return Scenario(name=name, title=title, cases=cases, notes=notes,
-                    target=None if noop else 2.0)
+                    target={"install-warm": 1.2, "install-cold": 1.5}.get(name))
 
 
 def resolve_scenario(name: str, tools: Tools, work: Path, src: Path) -> Scenario:
-    cache = work / "cache"
+    """``resolve-*``: a warm offline resolve; ``*-online`` the same without ``--offline``;
+    ``*-cold`` with each tool's cache emptied before every run."""
+    cold = name.endswith("-cold")
+    online = cold or name.endswith("-online")
+    cache = work / ("cache-cold" if cold else "cache")
     target_args = ["--python", tools.python, "--python-version", "3.11", "--exclude-newer", EXCLUDE_NEWER]
     uv, pip_compile = tools.uv, tools.pip_compile
+    mode = [] if online else ["--offline"]
+
+    def emptied(*dirs: str) -> Callable[[int], None]:
+        def before(run: int) -> None:
+            if cold and run >= 0:  # the warm-up still fills the cache (checks the command works)
+                for d in dirs:
+                    shutil.rmtree(cache / d, ignore_errors=True)
+        return before
+
     cases = [
-        Case(tool="sula", label="sula pip compile", command=lambda run, warm: [
-            *tools.sula, "pip", "compile", str(src), *target_args, "--cache-dir", str(cache / "sula"),
-            *([] if warm else ["--offline"])]),
-        Case(tool="uv", label="uv pip compile", command=None if uv is None else lambda run, warm: [
-            uv, "pip", "compile", str(src), *target_args, "--cache-dir", str(cache / "uv"),
-            *([] if warm else ["--offline"])]),
-        Case(tool="pip", label="pip-compile", rewarm_after=PIP_REWARM_AFTER, offline=False,
+        Case(tool="sula", label="sula pip compile", before=emptied("sula"), offline=not online,
+             command=lambda run, warm: [
+                 *tools.sula, "pip", "compile", str(src), *target_args,
+                 "--cache-dir", str(cache / "sula"), *([] if warm else mode)]),
+        Case(tool="uv", label="uv pip compile", before=emptied("uv"), offline=not online,
+             command=None if uv is None else lambda run, warm: [
+                 uv, "pip", "compile", str(src), *target_args, "--cache-dir", str(cache / "uv"),
+                 *([] if warm else mode)]),
+        Case(tool="pip", label="pip-compile", offline=False, before=emptied("pip-tools", "pip"),
+             rewarm_after=None if cold else PIP_REWARM_AFTER,
              cwd=work, command=None if pip_compile is None else lambda run, warm: [
                  pip_compile, str(src), "--output-file", "-", "--quiet", "--strip-extras",
                  "--cache-dir", str(cache / "pip-tools"),
@@ -228,8 +267,17 @@ def resolve_scenario(name: str, tools: Tools, work: Path, src: Path) -> Scenario
         f"--uploaded-prior-to {EXCLUDE_NEWER} through --pip-args, and resolves for the Python it "
         f"runs on ({pc_python}); pip revalidates index pages, so its timed runs use the network",
     ]
-    return Scenario(name=name, title=f"warm-cache resolve of {src.name} for Python 3.11, output to "
-                    "/dev/null", cases=cases, notes=notes, target=3.0)
+    if cold:
+        title, target = f"cold-cache resolve of {src.name} (caches emptied, network)", 1.0
+    elif online:
+        title, target = f"warm-cache resolve of {src.name}, online (no --offline)", 1.0
+    else:
+        title, target = f"warm-cache resolve of {src.name}, --offline", 3.0
+    if src.name == "home-assistant.in":  # pip-compile takes the better part of an hour here
+        cases = cases[:2]
+        target = 1.0
+    return Scenario(name=name, title=f"{title}, for Python 3.11, output to /dev/null", cases=cases,
+                    notes=notes, target=target)
 
 
 def venv_scenario(tools: Tools, work: Path) -> Scenario:
@@ -278,17 +326,24 @@ def execute(case: Case, run: int, *, warm: bool) -> float | None:
     argv = case.command(run, warm)
     case.before(run)
     env = tool_env(offline=case.offline and not warm)
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(argv, cwd=case.cwd, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True,
-                              timeout=WARM_TIMEOUT if warm else RUN_TIMEOUT)
-        elapsed = time.perf_counter() - start
-        failure = f"exit {proc.returncode}" if proc.returncode != 0 else ""
-        stderr = proc.stderr
-    except (OSError, subprocess.TimeoutExpired) as err:
-        elapsed, failure, stderr = 0.0, f"{type(err).__name__}: {err}", ""
+    rss = 0
+    with tempfile.TemporaryFile() as errfile:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(argv, cwd=case.cwd, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=errfile, start_new_session=True)
+        except OSError as err:
+            elapsed, failure, stderr = 0.0, f"{type(err).__name__}: {err}", ""
+        else:
+            status, rss, timed_out = wait_with_rusage(proc, WARM_TIMEOUT if warm else RUN_TIMEOUT)
+            elapsed = time.perf_counter() - start
+            failure = ("timed out" if timed_out else
+                       f"exit {os.waitstatus_to_exitcode(status)}" if status != 0 else "")
+            errfile.seek(0)
+            stderr = errfile.read().decode(errors="replace")
     case.after(run)
+    if not warm and not failure:
+        case.rss.append(rss)
     if failure:
         case.status = "FAILED"
         case.error = f"{'warm-up' if warm else f'run {run + 1}'}: {shlex.join(argv)}: {failure}\n{tail(stderr)}"
@@ -299,6 +354,28 @@ def execute(case: Case, run: int, *, warm: bool) -> float | None:
     if warm:
         case.last_warm = time.monotonic()
     return elapsed
+
+
+def wait_with_rusage(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, int, bool]:
+    """Wait for ``proc``; its raw wait status, its peak RSS in bytes (the largest of it and the
+    children it waited for), and whether it was killed for taking longer than ``timeout``."""
+    import threading
+
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting
+    return status, usage.ru_maxrss * 1024, timed_out.is_set()
 
 
 def run_scenario(scenario: Scenario, runs: int) -> None:
@@ -355,23 +432,24 @@ def print_table(scenarios: list[Scenario], runs: int) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"# {os.cpu_count()} CPUs, load average {load} at the end: other work on the machine "
           "inflates every tool's times, most of all the shortest")
-    print(f"{'scenario':<14} {'command':<30} {'median':>11} {'min':>11}  runs")
+    print(f"{'scenario':<20} {'command':<30} {'median':>11} {'min':>11} {'peak RSS':>9}  runs")
     for scenario in scenarios:
         for i, case in enumerate(scenario.cases):
             first = scenario.name if i == 0 else ""
             if case.status == "ok" and case.times:
-                print(f"{first:<14} {case.label:<30} {fmt_time(statistics.median(case.times)):>11} "
-                      f"{fmt_time(min(case.times)):>11}  {len(case.times)}/{runs}")
+                rss = f"{statistics.median(case.rss) / 2**20:6.0f} MB" if case.rss else "?"
+                print(f"{first:<20} {case.label:<30} {fmt_time(statistics.median(case.times)):>11} "
+                      f"{fmt_time(min(case.times)):>11} {rss:>9}  {len(case.times)}/{runs}")
             else:
-                print(f"{first:<14} {case.label:<30} {case.status.upper():>11}")
+                print(f"{first:<20} {case.label:<30} {case.status.upper():>11}")
         r = ratios(scenario)
         shown = "   ".join(f"{k} {v:.2f}x" if v else f"{k} n/a" for k, v in r.items())
         met = target_met(scenario)
         if met is not None:
             shown += f"   (target sula/uv <= {scenario.target:g}x: {'met' if met else 'MISSED'})"
-        print(f"{'':<14} {'ratios (medians):':<30} {shown}")
+        print(f"{'':<20} {'ratios (medians):':<30} {shown}")
         for note in scenario.notes:
-            print(f"{'':<14} note: {note}")
+            print(f"{'':<20} note: {note}")
     failed = [(s, c) for s in scenarios for c in s.cases if c.status == "FAILED"]
     for scenario, case in failed:
         print(f"\nFAILED {scenario.name} / {case.label}: {case.error}")
@@ -398,6 +476,7 @@ def to_json(scenarios: list[Scenario], tools: Tools, runs: int) -> dict[str, obj
                 "target_met": target_met(s),
                 "rows": [
                     {"tool": c.tool, "command": c.label, "status": c.status, "times": c.times,
+                     "peak_rss": c.rss,
                      "median": statistics.median(c.times) if c.times else None,
                      "min": min(c.times) if c.times else None, "error": c.error}
                     for c in s.cases
@@ -412,8 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="timed runs per tool (default 5)")
-    parser.add_argument("--only", default=",".join(SCENARIOS),
-                        help=f"comma-separated scenarios (default: all of {', '.join(SCENARIOS)})")
+    parser.add_argument("--only", default=",".join(DEFAULT),
+                        help=f"comma-separated scenarios of {', '.join(SCENARIOS)} "
+                             f"(default: {', '.join(DEFAULT)})")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--workdir", type=Path,
                         help="caches and venvs go here (default: a temporary dir, removed at exit)")
@@ -433,8 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     reqs = args.requirements.resolve()
-    needed = {"install-warm": "requirements-large.txt", "noop-sync": "requirements-large.txt",
-              "resolve-warm": "requirements.in", "resolve-trio": "trio.in"}
+    needed = NEEDED
     for name in chosen:
         if name in needed and not (reqs / needed[name]).is_file():
             parser.error(f"{reqs / needed[name]} not found (use --requirements DIR)")
@@ -448,9 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     scenarios: list[Scenario] = []
     try:
         for name in chosen:
-            if name in ("install-warm", "noop-sync"):
+            if name.startswith("install") or name == "noop-sync":
                 scenario = install_scenarios(name, tools, work, reqs / needed[name])
-            elif name in ("resolve-warm", "resolve-trio"):
+            elif name.startswith("resolve"):
                 scenario = resolve_scenario(name, tools, work, reqs / needed[name])
             else:
                 scenario = venv_scenario(tools, work)

@@ -2,9 +2,56 @@
 
 from __future__ import annotations
 
-__all__ = ["ResolveError", "SourceBuildRequiredError", "SulaError", "format_chain", "iter_chain"]
+__all__ = [
+    "ResolveError", "SourceBuildRequiredError", "SulaError", "api_words", "format_chain",
+    "iter_chain", "option", "speaking_api",
+]
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+# Set while ``sula.install``/``sula.resolve`` run: messages then name their keyword
+# arguments, not the commands' flags (see `option`).
+_API: ContextVar[bool] = ContextVar("sula_api_words", default=False)
+
+# A command's flag -> the keyword of ``sula.install``/``sula.resolve`` that does the same.
+_KEYWORDS = {
+    "--python": "python", "--python-version": "python_version", "--index-url": "index_url",
+    "--extra-index-url": "extra_index_urls", "--find-links": "find_links",
+    "--prerelease": "prerelease", "--resolution": "resolution", "--no-build": "no_build",
+    "--only-binary": "only_binary", "--no-binary": "no_binary", "--exclude-newer": "exclude_newer",
+    "--offline": "offline", "--link-mode": "link_mode", "--upgrade-package": "upgrade",
+    "--constraint": "constraints", "--override": "overrides",
+}
+_SWITCHES = frozenset({"--no-build", "--offline"})  # flags without a value: ``=True``
+
+
+@contextmanager
+def api_words() -> Iterator[None]:
+    """Within this block (a call of the Python API), `option` names keyword arguments."""
+    token = _API.set(True)
+    try:
+        yield
+    finally:
+        _API.reset(token)
+
+
+def speaking_api() -> bool:
+    """Whether messages are for a caller of the Python API rather than of a command."""
+    return _API.get()
+
+
+def option(flag: str, value: str | None = None, *, sep: str = "=") -> str:
+    """How a message names an option, in backticks: ``--flag`` (``--flag=value``, or with
+    ``sep``) for the commands; ``keyword=`` (``keyword="value"``, ``keyword=True``) within
+    `api_words`."""
+    if not _API.get() or flag not in _KEYWORDS:
+        return f"`{flag}`" if value is None else f"`{flag}{sep}{value}`"
+    keyword = _KEYWORDS[flag]
+    if flag in _SWITCHES:
+        return f"`{keyword}=True`"
+    return f"`{keyword}=`" if value is None else f'`{keyword}="{value}"`'
 
 
 class SulaError(Exception):

@@ -37,8 +37,11 @@ Settings, shared by every command that talks to an index::
         concurrency: int = 50                  # env SULA_CONCURRENT_DOWNLOADS
         page_concurrency: int = 16             # index pages in flight (fewer TLS handshakes)
         timeout: float = 30.0                  # env SULA_HTTP_TIMEOUT (seconds, per read)
-        retries: int = 3                       # retries after the first try (connect errors, 5xx)
+        retries: int = 3                       # env SULA_HTTP_RETRIES: retries after the first
+                                               # try (connection errors, timeouts, 5xx, broken
+                                               # bodies: a download resumes by a range request)
         retry_backoff: float = 0.5             # first delay; doubles each retry
+        min_speed: int = 1024                  # env SULA_HTTP_MIN_SPEED: bytes/s over `timeout`
         @classmethod
         def from_env(cls, **overrides) -> ClientSettings
 

@@ -48,8 +48,10 @@ class OfflineError(ClientError):
         self.what = what
         self.url = redact_url(url) if url else None
         where = f" (`{self.url}`)" if self.url else ""
+        from sula.errors import option
+
         super().__init__(
-            f"Network access is disabled (`--offline`), and {what} is not in the cache{where}"
+            f"Network access is disabled ({option('--offline')}), and {what} is not in the cache{where}"
         )
 
 

@@ -11,8 +11,8 @@ import contextlib
 import logging
 import os
 import ssl
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from sula._record import dataclass, field
 from sula.client.auth import AuthStore
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = ["HttpClient", "HttpStats", "Response", "StreamResponse"]
+
+_T = TypeVar("_T")
 
 _log = logging.getLogger(__name__)
 
@@ -49,28 +51,80 @@ class Response:
     url: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Pace:
+    """The slowest a body may arrive: at least ``min_speed`` bytes a second over each
+    ``window`` seconds (0: no floor). A server that trickles bytes never trips the read
+    timeout; this stops it."""
+
+    min_speed: int
+    window: float
+
+
+class _TooSlow(Exception):
+    def __init__(self, received: int, seconds: float, min_speed: int) -> None:
+        super().__init__(
+            f"The transfer was too slow: {received} bytes in {seconds:.1f}s "
+            f"(below {min_speed} bytes/s)")
+
+
+async def _paced(resp: aiohttp.ClientResponse, size: int, pace: _Pace) -> AsyncIterator[bytes]:
+    """The chunks of ``resp``'s body, raising :class:`_TooSlow` below the floor."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    received = 0
+    async for chunk in resp.content.iter_chunked(size):
+        received += len(chunk)
+        elapsed = loop.time() - start
+        if pace.min_speed and elapsed >= pace.window:
+            if received < pace.min_speed * elapsed:
+                raise _TooSlow(received, elapsed, pace.min_speed)
+            start, received = loop.time(), 0
+        yield chunk
+
+
 @dataclass(slots=True)
 class StreamResponse:
-    """A response whose body is read chunk by chunk (inside :meth:`HttpClient.open`)."""
+    """A response whose body is read chunk by chunk (inside :meth:`HttpClient.open`).
+
+    A whole-file body that breaks off (a reset, a timeout, a short read, a stall) is resumed
+    where it stopped by a range request, within the client's retries: the reader sees one
+    unbroken stream."""
 
     status: int
     headers: Mapping[str, str]
     url: str
     _resp: aiohttp.ClientResponse
     _stats: HttpStats
+    _pace: _Pace
     _consumed: int = field(default=0)
+    #: Continues the body after a failure: True when it was complete after all, False when
+    #: ``_resp`` is now the rest of it (None: the body cannot be resumed).
+    _resume: Callable[[StreamResponse, BaseException], Awaitable[bool]] | None = None
 
     async def iter_chunks(self, size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        with _translate(self.url, "Failed to download"):
-            async for chunk in self._resp.content.iter_chunked(size):
+        while True:
+            chunks = _paced(self._resp, size, self._pace)
+            failure: BaseException | None = None
+            while failure is None:
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    return
+                except Exception as err:  # translated below, or resumed
+                    failure = err
+                    break
+                self._consumed += len(chunk)
                 self._stats.bytes += len(chunk)
                 yield chunk
+            if self._resume is None or not _is_retryable(failure):
+                with _translate(self.url, "Failed to download"):
+                    raise failure
+            if await self._resume(self, failure):
+                return
 
     async def read(self) -> bytes:
-        with _translate(self.url, "Failed to download"):
-            body = await self._resp.read()
-        self._stats.bytes += len(body)
-        return body
+        return b"".join([chunk async for chunk in self.iter_chunks()])
 
 
 class _ForeignError(Exception):
@@ -93,9 +147,21 @@ def _translate(url: str, what: str) -> Iterator[None]:
     except ClientError:
         raise
     except aiohttp.ClientResponseError as err:
+        if _is_invalid_response(err):
+            raise NetworkError(url, what) from _sanitize(err, url)
         raise HttpStatusError(url, err.status, err.message) from None
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, _TooSlow) as err:
         raise NetworkError(url, what) from _sanitize(err, url)
+
+
+def _is_invalid_response(err: BaseException) -> bool:
+    """aiohttp raises a bare ``ClientResponseError`` (status 400) when it cannot parse what
+    the server sent: bytes that are no HTTP response (the tail of a body longer than its
+    Content-Length, left on a kept-alive connection), a bad header. Its subclasses
+    (redirect loops, proxy refusals) carry a real status."""
+    import aiohttp
+
+    return type(err) is aiohttp.ClientResponseError
 
 
 def _sanitize(err: BaseException, url: str = "") -> BaseException:
@@ -108,6 +174,17 @@ def _sanitize(err: BaseException, url: str = "") -> BaseException:
     if isinstance(err, asyncio.TimeoutError):
         return _ForeignError("The request timed out")
     text = str(err) or type(err).__name__
+    if _is_invalid_response(err):
+        assert isinstance(err, aiohttp.ClientResponseError)
+        # The message quotes what could not be parsed, which can be a whole page.
+        first = err.message.splitlines()[0].strip(" :") if err.message else "unparsable"
+        text = f"The server sent an invalid HTTP response ({first[:80]})"
+    elif isinstance(err, aiohttp.ClientPayloadError):
+        short = re.search(r"received (\d+) of (\d+) bytes", text)
+        if short is not None:
+            how = "was reset" if "ConnectionResetError" in text else "closed"
+            text = (f"The connection {how} after {short[1]} of the {short[2]} bytes "
+                    "the response promised")
     if isinstance(err, aiohttp.NonHttpUrlClientError | aiohttp.InvalidURL):
         # aiohttp's message is the bare URL, which says nothing the error line does not.
         scheme = text.partition(":")[0]
@@ -126,10 +203,10 @@ def _sanitize(err: BaseException, url: str = "") -> BaseException:
 def _is_retryable(err: BaseException) -> bool:
     import aiohttp
 
-    if isinstance(err, _RetryableStatus | asyncio.TimeoutError):
+    if isinstance(err, _RetryableStatus | asyncio.TimeoutError | _TooSlow):
         return True
     if isinstance(err, aiohttp.ClientResponseError):
-        return err.status >= 500
+        return err.status >= 500 or _is_invalid_response(err)
     if isinstance(err, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError | aiohttp.ClientSSLError):
         return False
     return isinstance(err, aiohttp.ClientError | ConnectionError)
@@ -266,6 +343,27 @@ class HttpClient:
             return mapped
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _pace(self) -> _Pace:
+        return _Pace(self.settings.min_speed, self.settings.timeout)
+
+    async def _attempts(
+        self, shown: str, what: str, attempt_once: Callable[[], Awaitable[_T]]
+    ) -> _T:
+        """``attempt_once()`` until it succeeds, retrying connection errors, timeouts, 5xx
+        and broken bodies with backoff; then the failure as a :class:`ClientError`."""
+        attempts = self.settings.retries + 1
+        for attempt in range(attempts):
+            try:
+                return await attempt_once()
+            except ClientError:
+                raise
+            except Exception as err:
+                if not _is_retryable(err) or attempt + 1 >= attempts:
+                    failure = self._final_error(shown, err, attempt + 1, what)
+                    raise failure from failure.__cause__
+                await self._backoff(attempt, shown, err)
+        raise AssertionError("unreachable")  # pragma: no cover
+
     async def request(
         self,
         url: str,
@@ -274,42 +372,33 @@ class HttpClient:
         ok: frozenset[int] = frozenset({200}),
         what: str = "Failed to fetch",
     ) -> Response:
-        """GET ``url`` and read the body, retrying connection errors, timeouts and 5xx.
+        """GET ``url`` and read the body, retrying connection errors, timeouts, 5xx and
+        bodies that break off.
 
         Statuses in ``ok`` are returned; other statuses raise :class:`HttpStatusError`.
         """
         session = self._ensure_session()
         assert self._sem is not None
+        sem = self._sem
         clean, hdrs, proxy = self._prepare(url, headers)
         shown = self.auth.display(clean)
-        attempts = self.settings.retries + 1
-        for attempt in range(attempts):
-            try:
-                async with self._sem:
-                    self.stats.requests += 1
-                    async with session.get(clean, headers=hdrs, proxy=proxy) as resp:
-                        if resp.status >= 500 and resp.status not in ok:
-                            await resp.read()
-                            raise _RetryableStatus(resp.status, resp.reason)
-                        if resp.status not in ok:
-                            raise HttpStatusError(shown, resp.status, resp.reason)
-                        body = await resp.read()
-                        self.stats.bytes += len(body)
-                        final = self.auth.remember(str(resp.url))
-                        return Response(resp.status, resp.headers, body, final)
-            except ClientError:
-                raise
-            except BaseException as err:
-                if not isinstance(err, Exception) or not _is_retryable(err):
-                    if isinstance(err, Exception):
-                        failure = self._final_error(shown, err, attempt + 1, what)
-                        raise failure from failure.__cause__
-                    raise
-                if attempt + 1 >= attempts:
-                    failure = self._final_error(shown, err, attempts, what)
-                    raise failure from failure.__cause__
-                await self._backoff(attempt, shown, err)
-        raise AssertionError("unreachable")  # pragma: no cover
+        pace = self._pace()
+
+        async def once() -> Response:
+            async with sem:
+                self.stats.requests += 1
+                async with session.get(clean, headers=hdrs, proxy=proxy) as resp:
+                    if resp.status >= 500 and resp.status not in ok:
+                        await resp.read()
+                        raise _RetryableStatus(resp.status, resp.reason)
+                    if resp.status not in ok:
+                        raise HttpStatusError(shown, resp.status, resp.reason)
+                    body = b"".join([c async for c in _paced(resp, CHUNK_SIZE, pace)])
+                    self.stats.bytes += len(body)
+                    final = self.auth.remember(str(resp.url))
+                    return Response(resp.status, resp.headers, body, final)
+
+        return await self._attempts(shown, what, once)
 
     @contextlib.asynccontextmanager
     async def open(
@@ -321,41 +410,109 @@ class HttpClient:
         what: str = "Failed to download",
     ) -> AsyncIterator[StreamResponse]:
         """GET ``url`` and yield the response before its body is read (for streaming and for
-        range requests whose server might answer with the whole file). Retries happen only
-        before the body; a failure while reading it raises :class:`NetworkError`."""
+        range requests whose server might answer with the whole file). Connection errors,
+        timeouts and 5xx are retried; a whole-file body (status 200, no ``Range`` asked, no
+        content coding) that breaks off is resumed by range requests within the same
+        retries; anything else that fails while reading raises :class:`NetworkError`."""
         session = self._ensure_session()
         assert self._sem is not None
         clean, hdrs, proxy = self._prepare(url, headers)
         shown = self.auth.display(clean)
         attempts = self.settings.retries + 1
-        async with self._sem:
-            for attempt in range(attempts):
-                resp: aiohttp.ClientResponse | None = None
+        tries = 0
+
+        async def once() -> aiohttp.ClientResponse:
+            nonlocal tries
+            tries += 1
+            self.stats.requests += 1
+            resp = await session.get(clean, headers=hdrs, proxy=proxy)
+            if resp.status in ok:
+                return resp
+            resp.release()
+            if resp.status >= 500:
+                raise _RetryableStatus(resp.status, resp.reason)
+            raise HttpStatusError(shown, resp.status, resp.reason)
+
+        async def resume(stream: StreamResponse, err: BaseException) -> bool:
+            nonlocal tries
+            while True:
+                if tries >= attempts:
+                    failure = self._final_error(shown, err, tries, what)
+                    raise failure from failure.__cause__
+                await self._backoff(tries - 1, shown, err)
+                stream._resp.release()
+                tries += 1
+                self.stats.requests += 1
                 try:
-                    self.stats.requests += 1
-                    resp = await session.get(clean, headers=hdrs, proxy=proxy)
-                    if resp.status >= 500 and resp.status not in ok:
-                        raise _RetryableStatus(resp.status, resp.reason)
-                    if resp.status not in ok:
-                        raise HttpStatusError(shown, resp.status, resp.reason)
+                    outcome = await self._continue(session, clean, proxy, hdrs, first, stream)
                 except ClientError:
-                    if resp is not None:
-                        resp.release()
                     raise
-                except Exception as err:
-                    if resp is not None:
-                        resp.release()
-                    if not _is_retryable(err):
-                        failure = self._final_error(shown, err, attempt + 1, what)
+                except Exception as again:
+                    if not _is_retryable(again):
+                        failure = self._final_error(shown, again, tries, what)
                         raise failure from failure.__cause__
-                    if attempt + 1 >= attempts:
-                        failure = self._final_error(shown, err, attempts, what)
-                        raise failure from failure.__cause__
-                    await self._backoff(attempt, shown, err)
+                    err = again
                     continue
-                try:
-                    self.auth.remember(str(resp.url))
-                    yield StreamResponse(resp.status, resp.headers, shown, resp, self.stats)
-                finally:
-                    resp.release()
-                return
+                return outcome
+
+        async with self._sem:
+            first = await self._attempts(shown, what, once)
+            resumable = (first.status == 200 and "range" not in {k.lower() for k in hdrs}
+                         and first.headers.get("Content-Encoding", "identity") == "identity")
+            stream = StreamResponse(first.status, first.headers, shown, first, self.stats,
+                                    self._pace(), _resume=resume if resumable else None)
+            try:
+                self.auth.remember(str(first.url))
+                yield stream
+            finally:
+                stream._resp.release()
+
+    async def _continue(
+        self, session: aiohttp.ClientSession, url: str, proxy: str | None,
+        headers: Mapping[str, str], first: aiohttp.ClientResponse, stream: StreamResponse,
+    ) -> bool:
+        """Ask for the rest of ``stream``'s body (from its ``_consumed`` byte on): True when
+        the body turns out complete, False when ``stream._resp`` now reads the rest."""
+        import aiohttp
+
+        done = stream._consumed
+        etag = first.headers.get("ETag")
+        modified = first.headers.get("Last-Modified")
+        hdrs = {**headers, "Range": f"bytes={done}-"}
+        validator = etag if etag and not etag.startswith("W/") else modified
+        if validator:
+            hdrs["If-Range"] = validator  # the rest of this very file, else all of the new one
+        resp = await session.get(url, headers=hdrs, proxy=proxy)
+        span = _content_range(resp.headers.get("Content-Range"))
+        if resp.status == 206 and span is not None and span[0] == done:
+            stream._resp = resp
+            return False
+        if resp.status == 416 and span is not None and span[1] == done:
+            resp.release()  # the server says the file has just the bytes already read
+            return True
+        if resp.status == 200 and (etag, modified) == (resp.headers.get("ETag"),
+                                                      resp.headers.get("Last-Modified")):
+            stream._resp = resp  # no ranges here: skip what was read
+            left = done
+            while left > 0:
+                skipped = await resp.content.read(min(CHUNK_SIZE, left))
+                if not skipped:
+                    raise aiohttp.ClientPayloadError("The connection closed while resuming")
+                left -= len(skipped)
+            return False
+        resp.release()
+        if resp.status >= 500:
+            raise _RetryableStatus(resp.status, resp.reason)
+        if resp.status == 200:
+            raise ClientError(f"`{stream.url}` changed while it was downloaded")
+        raise HttpStatusError(stream.url, resp.status, resp.reason)
+
+
+def _content_range(value: str | None) -> tuple[int, int] | None:
+    """``bytes 100-199/1000`` → (100, 1000); ``bytes */1000`` → (-1, 1000)."""
+    import re
+
+    m = re.fullmatch(r"\s*bytes\s+(?:(\d+)-\d+|\*)/(\d+)\s*", value or "")
+    if m is None:
+        return None
+    return (int(m[1]) if m[1] is not None else -1), int(m[2])

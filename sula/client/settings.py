@@ -53,8 +53,10 @@ def parse_exclude_newer(text: str) -> datetime:
             value = value[:-1] + "+00:00"
         dt = datetime.fromisoformat(value)
     except ValueError as err:
+        from sula.errors import option
+
         raise InvalidSettingError(
-            f"Invalid `--exclude-newer` value `{text}`: expected a date (YYYY-MM-DD) "
+            f"Invalid {option('--exclude-newer')} value `{text}`: expected a date (YYYY-MM-DD) "
             "or an RFC 3339 date-time"
         ) from err
     if dt.tzinfo is None:
@@ -88,7 +90,8 @@ class IndexSettings:
         return out
 
 
-def _env_number(name: str, default: float, *, integer: bool) -> float:
+def _env_number(name: str, default: float, *, integer: bool, zero: bool = False) -> float:
+    """``name``'s value from the environment: a positive number (or 0 when ``zero``)."""
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -96,8 +99,9 @@ def _env_number(name: str, default: float, *, integer: bool) -> float:
         value = int(raw) if integer else float(raw)
     except ValueError as err:
         raise InvalidSettingError(f"Invalid value `{raw}` for `{name}`: expected a number") from err
-    if value <= 0:
-        raise InvalidSettingError(f"Invalid value `{raw}` for `{name}`: must be positive")
+    if value < 0 or (value == 0 and not zero) or value != value or value == float("inf"):
+        need = "0 or more" if zero else "positive"
+        raise InvalidSettingError(f"Invalid value `{raw}` for `{name}`: must be {need}")
     return value
 
 
@@ -114,9 +118,13 @@ class ClientSettings:
     #: TLS handshake (~2 ms of CPU here) and pages are large: 16 finished a warm 195-page
     #: resolve ~10% sooner than 50 (medians of 8 alternating runs), and as fast as 8.
     page_concurrency: int = 16
+    #: Seconds a connection or a read may wait for bytes (and the window of ``min_speed``).
     timeout: float = 30.0
     retries: int = 3
     retry_backoff: float = 0.5
+    #: Bytes a second a body must arrive at, averaged over ``timeout`` seconds (0: no floor):
+    #: a server trickling bytes never trips the read timeout.
+    min_speed: int = 1024
 
     @classmethod
     def from_env(
@@ -127,7 +135,8 @@ class ClientSettings:
         refresh: bool = False,
         refresh_packages: frozenset[NormalizedName] = frozenset(),
     ) -> ClientSettings:
-        """Read ``SULA_CONCURRENT_DOWNLOADS`` and ``SULA_HTTP_TIMEOUT`` from the environment."""
+        """Read ``SULA_CONCURRENT_DOWNLOADS``, ``SULA_HTTP_TIMEOUT``, ``SULA_HTTP_RETRIES`` and
+        ``SULA_HTTP_MIN_SPEED`` from the environment."""
         return cls(
             offline=offline,
             native_tls=native_tls,
@@ -135,6 +144,8 @@ class ClientSettings:
             refresh_packages=refresh_packages,
             concurrency=int(_env_number("SULA_CONCURRENT_DOWNLOADS", 50, integer=True)),
             timeout=_env_number("SULA_HTTP_TIMEOUT", 30.0, integer=False),
+            retries=int(_env_number("SULA_HTTP_RETRIES", 3, integer=True, zero=True)),
+            min_speed=int(_env_number("SULA_HTTP_MIN_SPEED", 1024, integer=True, zero=True)),
         )
 
     def must_refresh(self, name: str) -> bool:

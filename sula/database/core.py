@@ -364,8 +364,7 @@ class DistributionDatabase:
                 with span("unzip", wheel=filename):
                     await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
             if not _hashes_allow(allowed, digests):
-                algo = next(iter(allowed))
-                raise HashMismatchError(filename, algo, sorted(allowed[algo]), digests.get(algo, "?"))
+                raise HashMismatchError.of(filename, allowed, digests)
             sha = digests.get("sha256")
             if entry.exists():
                 # A stale entry whose digest did not satisfy the hashes asked for: replace it.
@@ -412,15 +411,21 @@ class DistributionDatabase:
         digests = {algo: h.hexdigest() for algo, h in hashers.items()}
         for algo, value in want.items():
             if digests[algo] != value:
-                raise HashMismatchError(filename, algo, [value], digests[algo])
+                # The index's hash: the URL says which server sent the other bytes.
+                from sula.distribution.index import redact_url
+
+                raise HashMismatchError(redact_url(url), algo, [value], digests[algo])
         return digests
 
     # -- source distributions --------------------------------------------------------
 
-    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata:
+    async def get_or_build_wheel_metadata(
+        self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()
+    ) -> Metadata:
         """The core metadata of ``source``: from the built-wheel cache, else read statically
         from the archive where the sdist states it reliably, else from its build backend
-        (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it)."""
+        (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it).
+        With ``hashes``, an archive not yet read is checked against them before either."""
         from sula.database.source import read_metadata
         from sula.database.tree import TreeSource
 
@@ -434,12 +439,16 @@ class DistributionDatabase:
             touch(revision)  # its last use, for the cache's eviction order
             return meta
 
+        allowed = parse_hashes(hashes)
+
         async def compute(key: Path) -> Metadata:
-            return await self._sdist_metadata(source, key)
+            return await self._sdist_metadata(source, key, allowed)
 
         return await self._meta_once.run(revision, compute)
 
-    async def _sdist_metadata(self, source: SdistSource, revision: Path) -> Metadata:
+    async def _sdist_metadata(
+        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+    ) -> Metadata:
         from sula.database.source import build, check_metadata, read_metadata, write_metadata
         from sula.distribution.sdist import static_metadata
 
@@ -447,7 +456,7 @@ class DistributionDatabase:
             meta = read_metadata(revision)
             if meta is not None:
                 return meta
-            archive, sha = await self._sdist_archive(source, revision, {})
+            archive, sha = await self._sdist_archive(source, revision, allowed)
             loop = _running_loop()
             meta = await loop.run_in_executor(self._pool, static_metadata, archive, archive.name)
             if meta is not None:
@@ -508,6 +517,12 @@ class DistributionDatabase:
             if hit is not None:
                 return hit
             archive, sha = await self._sdist_archive(source, revision, allowed)
+            if allowed:
+                # The archive matched a hash of another algorithm than the recorded sha256:
+                # a wheel built from this very archive (same sha256) is as good.
+                hit = self._built_hit(revision, {"sha256": {sha}})
+                if hit is not None:
+                    return hit
             context = self._context(source)
             with span("build_wheel", sdist=str(source)):
                 meta, built = await build(archive, source, revision, context=context,
@@ -736,8 +751,7 @@ class DistributionDatabase:
                         )
                     os.replace(part, archive)
         if not _hashes_allow(allowed, digests):
-            algo = next(iter(allowed))
-            raise HashMismatchError(archive.name, algo, sorted(allowed[algo]), digests.get(algo, "?"))
+            raise HashMismatchError.of(archive.name, allowed, digests)
         return archive, digests["sha256"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sula.errors import SulaError
 
 __all__ = ["DistributionError", "HashMismatchError", "InvalidArchiveError"]
@@ -32,3 +34,16 @@ class HashMismatchError(DistributionError):
         self.algorithm = algorithm
         self.expected = expected
         self.actual = actual
+
+    @classmethod
+    def of(cls, filename: str, allowed: Mapping[str, set[str]], digests: Mapping[str, str]) -> HashMismatchError:
+        """The archive matches none of ``allowed`` (every algorithm named, sha256 first):
+        the message lists each expected digest and the archive's own of each algorithm."""
+        algos = sorted(allowed, key=lambda a: (a != "sha256", a))
+        err = cls(filename, algos[0], sorted(allowed[algos[0]]), digests.get(algos[0], "?"))
+        if len(algos) > 1:
+            want = ", ".join(f"`{a}:{h}`" for a in algos for h in sorted(allowed[a]))
+            got = ", ".join(f"`{a}:{digests.get(a, '?')}`" for a in algos)
+            err.message = f"Hash mismatch for `{filename}`: expected {want}, got {got}"
+            err.args = (err.message,)
+        return err

@@ -13,8 +13,9 @@ import hashlib
 import os
 import posixpath
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sula.database.errors import InvalidArchiveError
 
@@ -70,8 +71,88 @@ def _b64(digest: bytes) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+_BIG = 1 << 21  # larger members are streamed in chunks (bounded memory), not inflated at once
+_LOCAL_HEADER = b"PK\x03\x04"
+
+
+def _reader(archive: Path | BinaryIO) -> tuple[Callable[[int, int], bytes], Callable[[], None]]:
+    """``read(offset, size)`` over the archive's bytes (fewer at its end), and its closer.
+
+    One positioned read per member: no mapping of the whole archive, whose pages would count
+    in the process's memory while several wheels unpack at once."""
+    stream: BinaryIO = open(archive, "rb") if isinstance(archive, Path) else archive  # noqa: SIM115
+    pos = stream.tell()
+
+    def read(offset: int, size: int) -> bytes:
+        stream.seek(offset)
+        return stream.read(size)
+
+    def close() -> None:
+        if stream is archive:
+            stream.seek(pos)  # the caller's stream, where it was
+        else:
+            stream.close()
+
+    return read, close
+
+
+def _inflate(read: Callable[[int, int], bytes], info: zipfile.ZipInfo) -> bytes | None:
+    """A member's bytes, read straight from the archive and checked (size, CRC-32), or None
+    when the member needs zipfile's general path (another compression method, encryption, a
+    member too big to hold in memory)."""
+    if info.compress_type not in (0, 8) or info.flag_bits & 0x1 or info.file_size > _BIG:
+        return None
+    off = info.header_offset
+    # The local header's name and extra field usually have the central directory's lengths.
+    guess = 30 + len(info.orig_filename.encode("utf-8", "surrogateescape")) + len(info.extra)
+    chunk = read(off, guess + info.compress_size)
+    if chunk[:4] != _LOCAL_HEADER:
+        raise zlib.error(f"no local header for `{info.filename}`")
+    start = 30 + int.from_bytes(chunk[26:28], "little") + int.from_bytes(chunk[28:30], "little")
+    if start != guess:
+        chunk = read(off, start + info.compress_size)
+    raw = memoryview(chunk)[start : start + info.compress_size]
+    if len(raw) != info.compress_size:
+        raise EOFError(f"`{info.filename}` is cut short")
+    if info.compress_type == 8:
+        inflater = (_INFLATE or _inflater())(-15)
+        data: bytes = inflater.decompress(raw, info.file_size)
+        if not inflater.eof and (inflater.unconsumed_tail or inflater.flush(1)):
+            raise zlib.error(f"`{info.filename}` inflates to more than its declared size")
+    else:
+        data = bytes(raw)
+    if len(data) != info.file_size:
+        raise EOFError(f"`{info.filename}` is {len(data)} bytes, not the declared {info.file_size}")
+    if zlib.crc32(data) != info.CRC:
+        raise zlib.error(f"bad CRC-32 for `{info.filename}`")
+    return data
+
+
+_INFLATE: Any = None  # chosen at the first inflate: a no-op install imports no zlib-ng
+
+
+def _inflater() -> Any:
+    """zlib-ng's inflater when the zlib-ng package is installed (about twice as fast as
+    zlib's), else the standard library's."""
+    global _INFLATE
+    try:
+        from zlib_ng import zlib_ng
+    except ImportError:
+        _INFLATE = zlib.decompressobj
+    else:
+        _INFLATE = zlib_ng.decompressobj
+    return _INFLATE
+
+
+def _nothing() -> None:
+    pass
+
+
 def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
-    """Extract ``archive`` into the existing directory ``dest`` and write a verified RECORD."""
+    """Extract ``archive`` into the existing directory ``dest`` and write a verified RECORD.
+
+    Members are inflated straight from the archive's bytes, one call per member
+    (zipfile's reader objects cost more than the inflating on a wheel of small files)."""
     import zipfile
 
     try:
@@ -89,10 +170,13 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
     dist_infos: set[str] = set()
     dest_s = str(dest)
     current = ""
+    close: Callable[[], None] = _nothing
+    sha256 = hashlib.sha256
     try:
         with zf:
             infos = zf.infolist()
             _check_members(zf, infos, archive, filename)
+            read, close = _reader(archive)
             for info in infos:
                 current = info.filename
                 rel = _safe_member(current, filename)
@@ -108,19 +192,18 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
                 mode = (info.external_attr >> 16) & 0o777
                 executable = bool(mode & 0o111) or (".data/scripts/" in rel and top.endswith(".data"))
                 target = os.path.join(dest_s, rel)
+                data = _inflate(read, info)
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755 if executable else 0o644)
-                if info.file_size <= _CHUNK:
-                    # Small members (most of them): one read, one hash, one write.
+                if data is not None:
                     try:
-                        data = zf.read(info)
                         view = memoryview(data)
                         while view:
                             view = view[os.write(fd, view) :]
                     finally:
                         os.close(fd)
-                    computed[rel] = ("sha256=" + _b64(hashlib.sha256(data).digest()), len(data))
+                    computed[rel] = ("sha256=" + _b64(sha256(data).digest()), len(data))
                     continue
-                h = hashlib.sha256()
+                h = sha256()
                 size = 0
                 with os.fdopen(fd, "wb") as out, zf.open(info) as src:
                     while chunk := src.read(_CHUNK):
@@ -140,6 +223,8 @@ def unzip_wheel(archive: Path | BinaryIO, dest: Path, filename: str) -> None:
         raise InvalidArchiveError(
             filename, f"member `{current}` cannot be written ({os.strerror(err.errno or 0)})"
         ) from err
+    finally:
+        close()
 
     _finish(dest, filename, computed, dist_infos)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from typing import Any
@@ -18,6 +18,38 @@ if TYPE_CHECKING:
     from sula.resolver.graph import ResolutionGraph
 
 __all__ = ["install", "resolve"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _speaks_api(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run ``function`` under :func:`sula.errors.api_words`: its errors name keyword arguments
+    (``python_version=``), not the commands' flags (``--python-version``)."""
+    import functools
+
+    @functools.wraps(function)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        from sula.errors import api_words
+
+        with api_words():
+            return function(*args, **kwargs)
+
+    return call
+
+
+def _check_choices(**values: str | None) -> None:
+    """``prerelease=``/``resolution=``: one of the values the commands' flags take, or a
+    SulaError naming the keyword (argparse checks the flags)."""
+    from sula.errors import SulaError
+    from sula.resolver.options import PrereleaseMode, ResolutionMode
+
+    kinds = {"prerelease": PrereleaseMode, "resolution": ResolutionMode}
+    for keyword, value in values.items():
+        choices = [m.value for m in kinds[keyword]]
+        if value is not None and value not in choices:
+            raise SulaError(f"Invalid `{keyword}=` value `{value}`: expected one of "
+                            + ", ".join(f"`{c}`" for c in choices))
 
 
 def _split(requirements: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
@@ -37,6 +69,7 @@ def _split(requirements: Sequence[str | os.PathLike[str]]) -> tuple[list[str], l
     return packages, files
 
 
+@_speaks_api
 def install(
     requirements: Sequence[str | os.PathLike[str]] = (),
     *,
@@ -79,8 +112,10 @@ def install(
     ``no_deps``: resolve the requirements alone, not their dependencies. ``link_mode``:
     ``"hardlink"`` (default on Linux, falling back to copies), ``"copy"``, ``"clone"``,
     ``"symlink"``. ``cache_dir``: default ``SULA_CACHE_DIR`` or the user cache directory.
+    ``constraints``/``overrides``: strings are requirements, ``os.PathLike`` values files.
 
-    Raises :class:`sula.errors.SulaError` subclasses for every failure the user can fix.
+    Raises :class:`sula.errors.SulaError` subclasses for every failure the user can fix; their
+    messages name these keyword arguments, not the command's flags.
     """
     import argparse
 
@@ -95,19 +130,25 @@ def install(
     from sula.installer.plan import Reinstall
     from sula.interpreter import PythonEnvironment, find_environment
     from sula.requirements import from_sources
+    from sula.resolver.api import strings_and_files
 
     if isinstance(requirements, (str, os.PathLike)):
         requirements = [requirements]
     packages, files = _split(requirements)
     if not (packages or files or editables):
         raise SulaError("Give at least one requirement to install")
-    spec = from_sources(requirements=files, constraints=constraints, overrides=overrides, packages=packages,
+    _check_choices(prerelease=prerelease, resolution=resolution)
+    (constraint_packages, constraint_files), (override_packages, override_files) = (
+        strings_and_files(constraints), strings_and_files(overrides))
+    spec = from_sources(requirements=files, constraints=constraint_files, overrides=override_files,
+                        packages=packages, constraint_packages=constraint_packages,
+                        override_packages=override_packages,
                         editables=[os.fspath(e) for e in editables])
     mode: LinkMode | None
     try:
         mode = LinkMode(link_mode) if link_mode is not None else None
     except ValueError as err:
-        raise SulaError(f"Unknown link mode `{link_mode}`") from err
+        raise SulaError(f"Unknown link mode `{link_mode}` (`link_mode=`)") from err
     # The same rules as the commands and `sula.resolve`: arguments, then `SULA_*`, then sula.toml.
     index, client = settings_from_args(argparse.Namespace(
         index_url=index_url,
@@ -167,14 +208,17 @@ def _keep_budget(cache: Cache, *, offline: bool) -> None:
     enforce_budget(cache, offline=offline)
 
 
+@_speaks_api
 def resolve(requirements: Sequence[str | os.PathLike[str]], **options: Any) -> ResolutionGraph:
     """Resolve requirements and return the pinned graph (``graph.pins()``): what
     ``sula pip compile`` does, with the same source builds (sdists, local projects and git,
     in isolated build environments filled by sula). The options are those of
     :func:`sula.resolver.api.resolve` (``python_version``, ``index_url``, ``exclude_newer``,
-    ``offline``, ``cache_dir``…); ``no_build=True`` refuses every build."""
+    ``offline``, ``cache_dir``…); ``no_build=True`` refuses every build. Error messages name
+    these keyword arguments, not the command's flags."""
     from sula.resolver.api import resolve as resolve_graph
 
+    _check_choices(prerelease=options.get("prerelease"), resolution=options.get("resolution"))
     if options.get("no_build"):
         return resolve_graph(requirements, **options)
 

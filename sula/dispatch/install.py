@@ -86,7 +86,9 @@ class InstallSettings:
 
     ``sync`` removes every installed distribution that is not wanted (``--exact``), except
     the seed packages of environments sula did not create (:func:`seed_packages_kept`).
-    ``no_deps`` resolves the requirements alone.
+    ``no_deps`` resolves the requirements alone. ``hashes_implied``: hash-checking is on
+    because a requirement has a ``--hash``, not by ``--require-hashes``; directories,
+    editables and git are then installed unhashed, as uv installs them without the flag.
     """
 
     index: IndexSettings
@@ -100,6 +102,7 @@ class InstallSettings:
     compile_bytecode: bool = False
     dry_run: bool = False
     require_hashes: bool = False
+    hashes_implied: bool = False
     prerelease: str | None = None
     resolution: str = "highest"
     only_binary: tuple[str, ...] = ()
@@ -188,7 +191,6 @@ def wanted_from_spec(
 
     from sula.installer.errors import (
         InstallError,
-        MissingHashError,
         SourceBuildRequiredError,
         UnpinnedRequirementError,
     )
@@ -199,9 +201,12 @@ def wanted_from_spec(
         from sula.dispatch.lock import wanted_from_lock
 
         return wanted_from_lock(spec.lock, interp)
+    from sula.dispatch.hashes import check_hashed, entry_hashes, trusted_hashes
     from sula.resolver.sources import is_tree
 
     env = interp.marker_environment()
+    if require_hashes:  # every pin hashed, no local trees: before any of them is looked at
+        check_hashed(spec, dict(env), trees=settings is not None and settings.hashes_implied)
     out: dict[str, Wanted] = {}
     trees: list[RequirementEntry] = []
     for entry in [*spec.requirements, *spec.editables]:
@@ -213,22 +218,18 @@ def wanted_from_spec(
             trees.append(entry)
             continue
         origin = str(entry.origin)
-        if require_hashes and not entry.hashes and not (isinstance(req, UrlRequirement) and req.kind is UrlKind.PATH):
-            raise MissingHashError(str(req), origin)
+        hashes = trusted_hashes(entry_hashes(entry), str(req), require=require_hashes)
         want: Wanted
         match req:
             case RegistryRequirement():
                 specs = list(req.specifier)
                 if len(specs) != 1 or specs[0].operator not in ("==", "===") or specs[0].version.endswith(".*"):
                     raise UnpinnedRequirementError(str(req), origin)
-                want = Wanted(name=req.name, version=specs[0].version, hashes=entry.hashes)
+                want = Wanted(name=req.name, version=specs[0].version, hashes=hashes)
             case UrlRequirement():
                 if req.name is None or entry.editable or req.kind in (UrlKind.DIRECTORY, UrlKind.GIT):
                     raise SourceBuildRequiredError(req.url.given if req.name is None else str(req))
                 url = req.url.url
-                hashes = entry.hashes
-                if req.hash and not hashes:
-                    hashes = (req.hash,)
                 want = Wanted(name=req.name, url=url, editable=entry.editable, hashes=hashes)
         name = canonicalize_name(want.name)
         prev = out.get(name)
@@ -373,15 +374,20 @@ def resolve_wanted(
     )
     index = index_for(settings.index, spec)
     named_spec = spec
+    hashes = _spec_hashes(spec, require=settings.require_hashes)
 
     async def resolve() -> ResolutionGraph:
         nonlocal named_spec
         from sula.database import DistributionDatabase
+        from sula.dispatch.hashes import HashedSources
         from sula.resolver.sources import name_sources
 
         async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
             db = DistributionDatabase(cache=cache, client=client, offline=settings.client.offline,
                                       build_context=replace(settings, index=index).build_context(cache, interp))
+            # Each sdist's archive checked against its requirement's hashes before it is built.
+            sources = HashedSources(db, hashes, require=settings.require_hashes,
+                                    trees=settings.hashes_implied)
             try:
                 named_spec = await name_sources(spec, db)
                 manifest = Manifest.from_spec(named_spec, markers=python.markers, preferences=preferences)
@@ -389,9 +395,9 @@ def resolve_wanted(
                     from sula.dispatch.direct import resolve_direct
 
                     return await resolve_direct(manifest, client=client, python=python, options=options,
-                                                sources=db)
+                                                sources=sources)
                 return await resolve_async(manifest, client=client, python=python, options=options,
-                                           sources=db)
+                                           sources=sources)
             finally:
                 db.close()
 
@@ -400,14 +406,11 @@ def resolve_wanted(
     from sula.resolver.sources import drop_projects
 
     drop_projects(graph, spec)
-    hashes: dict[str, tuple[str, ...]] = {}
     requested: set[str] = set()
     editable: set[str] = set()
     for entry in [*spec.requirements, *spec.editables]:
         if entry.name is not None:
             requested.add(canonicalize_name(entry.name))
-            if entry.hashes:
-                hashes[entry.name] = entry.hashes
             if entry.editable:
                 editable.add(canonicalize_name(entry.name))
     wanted: list[Wanted] = []
@@ -422,6 +425,10 @@ def resolve_wanted(
             wanted.append(Wanted(name=pinned.name, url=tree.url, editable=tree.editable, source=tree,
                                  requested=pinned.name in requested, fresh_after=fresh_after(tree)))
             continue
+        if settings.require_hashes and not hashes.get(pinned.name):
+            from sula.dispatch.hashes import missing_hash
+
+            raise missing_hash(pinned.name)  # before anything is downloaded
         wanted.append(Wanted(
             name=pinned.name,
             version=None if url is not None else str(pinned.version),
@@ -431,6 +438,20 @@ def resolve_wanted(
             requested=pinned.name in requested,
         ))
     return wanted
+
+
+def _spec_hashes(spec: RequirementsSpec, *, require: bool) -> dict[str, tuple[str, ...]]:
+    """The hashes each named requirement trusts (``--hash``, else its URL's ``#sha256=``)."""
+    from packaging.utils import canonicalize_name
+
+    from sula.dispatch.hashes import entry_hashes, trusted_hashes
+
+    out: dict[str, tuple[str, ...]] = {}
+    for entry in [*spec.requirements, *spec.editables]:
+        found = entry_hashes(entry)
+        if entry.name is not None and found:
+            out[canonicalize_name(entry.name)] = trusted_hashes(found, str(entry.requirement), require=require)
+    return out
 
 
 # -- acting on what is wanted ---------------------------------------------------------
@@ -540,6 +561,7 @@ async def _prepare(
     from sula.database.select import registry_wheel, select_wheel
     from sula.database.source import RegistrySdist
     from sula.database.tree import GitSource
+    from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
@@ -563,12 +585,13 @@ async def _prepare(
             return want, await get(direct_source(want), want.hashes)
         assert want.version is not None
         files = await client.files(want.name)
+        listed = allowed_files(files.files, want.hashes)  # the files one of its hashes allows
         picked = None
         if policy.allows_wheel(want.name):
-            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+            picked = select_wheel(listed, want.version, interp.wheel_priority)
         if picked is not None:
             return want, await db.get_wheel(registry_wheel(picked), want.hashes)
-        of_version = [f for f in files.files if same_version(f.filename.version_str, want.version)]
+        of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
         if not files.files:
             raise NoMatchingDistributionError(str(want), "the package is not on the index")
         if not of_version:
@@ -578,9 +601,11 @@ async def _prepare(
             raise NoMatchingDistributionError(
                 str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
         if not policy.allows_sdist(want.name):
+            from sula.errors import option
+
             raise NoMatchingDistributionError(
                 str(want), "it has no compatible wheel, and building from source is turned off "
-                "(`--no-build` or `--only-binary`)")
+                f"({option('--no-build')} or {option('--only-binary')})")
         # `.tar.gz` (the standard's format) before legacy `.zip` archives.
         sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
         chosen = sdists[0]
@@ -603,6 +628,7 @@ async def _confirm_cached(
 
     from sula.client.registry import RegistryClient
     from sula.database.select import registry_wheel, select_wheel
+    from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
     from sula.installer.plan import same_version
 
@@ -619,7 +645,7 @@ async def _confirm_cached(
                     and f.file.hashes.get("sha256", "").lower() == cw.sha256
                     and same_version(f.filename.version_str, want.version)
                     for f in files.files) else None
-            picked = select_wheel(files.files, want.version, interp.wheel_priority)
+            picked = select_wheel(allowed_files(files.files, want.hashes), want.version, interp.wheel_priority)
             return db.lookup(registry_wheel(picked), want.hashes) if picked is not None else None
 
         found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
@@ -713,6 +739,16 @@ def _dry_run_summary(plan: Plan) -> InstallSummary:
     )
 
 
+def _environment_lock(layout: Layout, settings: InstallSettings) -> contextlib.ExitStack:
+    """The environment's lock, held until the returned stack closes; none for a dry run."""
+    stack = contextlib.ExitStack()
+    if not settings.dry_run:
+        from sula._fs import lock
+
+        stack.enter_context(lock(layout.lock_path()))
+    return stack
+
+
 def install_wanted(
     wanted: Sequence[Wanted],
     *,
@@ -722,8 +758,10 @@ def install_wanted(
     settings: InstallSettings,
     spec: RequirementsSpec | None = None,
     reporter: InstallReporter = SILENT,
+    locked: bool = False,
 ) -> InstallSummary:
-    """Plan ``wanted`` against the environment and the cache, then fetch, remove and link."""
+    """Plan ``wanted`` against the environment and the cache, then fetch, remove and link.
+    ``locked``: the caller holds the environment lock already (:func:`install_spec` does)."""
     from sula.database import DistributionDatabase
     from sula.installer.plan import plan_install
     from sula.installer.site_packages import SitePackages
@@ -734,11 +772,7 @@ def install_wanted(
     # The environment lock comes before site-packages is read, as uv takes it: two installs
     # into one environment must not both plan from the same state (double dist-infos, an
     # uninstall of what the other just linked). A dry run changes nothing and takes none.
-    env_lock = contextlib.ExitStack()
-    if not settings.dry_run:
-        from sula._fs import lock
-
-        env_lock.enter_context(lock(layout.lock_path()))
+    env_lock = contextlib.ExitStack() if locked else _environment_lock(layout, settings)
     site = SitePackages.from_layout(layout)
     policy = binary_policy(settings, spec)
     db = DistributionDatabase(cache=cache, offline=settings.client.offline,
@@ -910,19 +944,27 @@ def install_spec(
         reporter.on_resolved(len(wanted), time.perf_counter() - started)
         return install_wanted(wanted, cache=cache, layout=layout, interp=interp,
                               settings=settings, spec=spec, reporter=reporter)
-    site = SitePackages.from_layout(layout)
-    reinstall = settings.reinstall
-    if not (settings.upgrade or settings.upgrade_packages or reinstall.all or reinstall.packages
-            or settings.sync):
-        markers = dict(interp.marker_environment())
-        found = requested_satisfied(spec, site, markers, transitive=not settings.no_deps)
-        if found is not None:
-            reporter.on_audited(len(found), time.perf_counter() - started)
-            return InstallSummary(unchanged=tuple(found), dry_run=settings.dry_run)
-    wanted = resolve_wanted(spec, cache=cache, interp=interp, site=site, settings=settings)
-    reporter.on_resolved(len(wanted), time.perf_counter() - started)
-    return install_wanted(
-        wanted, cache=cache, layout=layout, interp=interp, settings=settings, spec=spec,
-        reporter=reporter,
-    )
+    if settings.require_hashes:  # every requirement pinned and hashed, before anything else
+        from sula.dispatch.hashes import check_hashed
+
+        check_hashed(spec, dict(interp.marker_environment()), trees=settings.hashes_implied)
+    # The environment lock before site-packages is read, as uv takes it: the "already
+    # satisfied" check and the resolver's preferences read what another install may be
+    # removing at that moment.
+    with _environment_lock(layout, settings):
+        site = SitePackages.from_layout(layout)
+        reinstall = settings.reinstall
+        if not (settings.upgrade or settings.upgrade_packages or reinstall.all
+                or reinstall.packages or settings.sync):
+            markers = dict(interp.marker_environment())
+            found = requested_satisfied(spec, site, markers, transitive=not settings.no_deps)
+            if found is not None:
+                reporter.on_audited(len(found), time.perf_counter() - started)
+                return InstallSummary(unchanged=tuple(found), dry_run=settings.dry_run)
+        wanted = resolve_wanted(spec, cache=cache, interp=interp, site=site, settings=settings)
+        reporter.on_resolved(len(wanted), time.perf_counter() - started)
+        return install_wanted(
+            wanted, cache=cache, layout=layout, interp=interp, settings=settings, spec=spec,
+            reporter=reporter, locked=True,
+        )
 

@@ -14,9 +14,11 @@ class NoDefaultIndexError(SulaError):
     """No index was given and no pip is installed beside sula to say which one is the default."""
 
     def __str__(self) -> str:
+        from sula.errors import option
+
         return (
             "No package index configured: pip is not installed beside sula, so its default "
-            "index is unknown; pass `--index-url URL`, set `SULA_INDEX_URL`, or set "
+            f"index is unknown; pass {option('--index-url', 'URL', sep=' ')}, set `SULA_INDEX_URL`, or set "
             "`index-url` in `sula.toml`"
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sula.distribution.index import redact_url
-from sula.errors import SulaError
+from sula.errors import SulaError, option
 
 __all__ = [
     "GitCommandError",
@@ -62,8 +62,8 @@ class GitOfflineError(GitError):
         super().__init__(
             f"{what} of `{redact_url(repository)}` is not in the cache, and resolving it "
             "needs the network (offline mode)", repository,
-            hint="run once without `--offline`, or pin the requirement to a full commit "
-                 "that is already cached",
+            hint=f"run once without {option('--offline')}, or pin the requirement to a full "
+                 "commit that is already cached",
         )
         self.reference = reference
 

@@ -15,6 +15,7 @@ import stat
 import sys
 
 from sula._warnings import warn_user
+from sula.errors import option
 
 __all__ = ["LinkMode", "Linker"]
 
@@ -72,7 +73,7 @@ class Linker:
             warn_user(
                 f"Failed to {self.mode.value} files from the cache into the environment "
                 f"({os.strerror(err.errno or 0)}); falling back to copying. "
-                "Pass `--link-mode=copy` to silence this warning"
+                f"Pass {option('--link-mode', 'copy')} to silence this warning"
             )
             _log.debug("%s %s -> %s failed: %s", self.mode.value, src, dst, err)
             self.mode = LinkMode.COPY

@@ -103,7 +103,9 @@ def parse_request(request: str) -> PythonRequest:
     """Tell a path, a version and an executable name apart."""
     text = request.strip()
     if not text:
-        raise InterpreterError("An empty `--python` request was given")
+        from sula.errors import option
+
+        raise InterpreterError(f"An empty {option('--python')} request was given")
     parsed = _parse_version(text)
     if parsed is not None:
         version, impl = parsed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sula.errors import SulaError
+from sula.errors import SulaError, speaking_api
 
 __all__ = [
     "ExternallyManagedError",
@@ -23,7 +23,9 @@ class InterpreterNotFoundError(InterpreterError):
     def __init__(self, request: str, *, tried: list[str] | None = None) -> None:
         self.request = request
         self.tried = tried or []
-        hint = "Pass a path (`--python /usr/bin/python3.12`), a version (`3.12`) or a name (`python3.12`)"
+        path = ('`python="/usr/bin/python3.12"`' if speaking_api()
+                else "`--python /usr/bin/python3.12`")
+        hint = f"Pass a path ({path}), a version (`3.12`) or a name (`python3.12`)"
         super().__init__(f"No interpreter found for `{request}` on PATH or in pyenv", hint=hint)
 
 
@@ -46,7 +48,9 @@ class NoEnvironmentError(InterpreterError):
         self.cwd = cwd
         super().__init__(
             message or f"No virtual environment found in `{cwd}` or its parents (and neither `VIRTUAL_ENV` nor `CONDA_PREFIX` is set)",
-            hint="Run `sula venv` to create an environment, or pass `--system` to use the system Python",
+            hint="Run `sula venv` to create an environment, or pass "
+                 + ("an interpreter's path as `python=`" if speaking_api() else "`--system`")
+                 + " to use the system Python",
         )
 
 

@@ -300,8 +300,8 @@ def _pylock_text(request: CompileRequest, graph: ResolutionGraph, python: Python
 
 
 async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
-    """Hash direct-URL archives for ``--generate-hashes`` (their index gives no hash); a git
-    or directory requirement (a ``tree``) has no archive to hash."""
+    """Hash direct-URL archives for ``--generate-hashes`` (their index gives no hash); a
+    directory or git tree has no file to hash: its line has none, as uv writes it."""
     from sula.resolver.pylock import sha256_of
 
     async def one(dist_url: str) -> str:
@@ -572,7 +572,7 @@ def _merge_forks(pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]],
     return out
 
 
-def _strings_and_files(items: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
+def strings_and_files(items: Sequence[str | os.PathLike[str]]) -> tuple[list[str], list[str]]:
     if isinstance(items, (str, os.PathLike)):
         items = [items]
     strings = [i for i in items if isinstance(i, str)]
@@ -613,9 +613,9 @@ def resolve(
 
     from sula.cache import Cache
 
-    packages, sources = _strings_and_files(requirements)
-    constraint_packages, constraint_files = _strings_and_files(constraints)
-    override_packages, override_files = _strings_and_files(overrides)
+    packages, sources = strings_and_files(requirements)
+    constraint_packages, constraint_files = strings_and_files(constraints)
+    override_packages, override_files = strings_and_files(overrides)
     from types import SimpleNamespace
 
     ns = SimpleNamespace(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from sula.errors import option
 from sula.resolver.options import PrereleaseMode
 from sula.resolver.version_map import Incompatibility
 
@@ -43,7 +44,8 @@ def hints_for(provider: ResolverProvider, ranges: Iterable[tuple[Pkg, Any]]) -> 
         name = pkg.name
         if name in provider.not_found:
             add(f"`{name}` was not found in the package registry; check the spelling and "
-                "the index options (`--index-url`, `--extra-index-url`, `--find-links`)")
+                f"the index options ({option('--index-url')}, {option('--extra-index-url')}, "
+                f"{option('--find-links')})")
             continue
         vmap = provider.version_map(name)
         if vmap is None:
@@ -55,7 +57,7 @@ def hints_for(provider: ResolverProvider, ranges: Iterable[tuple[Pkg, Any]]) -> 
                if e.version.is_prerelease and vmap.best_file(e) is not None]
         if pre and selector.allows_prerelease(name, vmap) is False:
             mode = selector.prerelease
-            advice = "`--prerelease=allow`"
+            advice = option("--prerelease", "allow")
             if mode is PrereleaseMode.EXPLICIT or mode is PrereleaseMode.IF_NECESSARY_OR_EXPLICIT:
                 advice += f" or a pre-release specifier such as `{name}>={pre[-1]}`"
             add(f"Pre-releases are available for `{name}` in the requested range ({_list(pre)}), "
@@ -76,17 +78,18 @@ def hints_for(provider: ResolverProvider, ranges: Iterable[tuple[Pkg, Any]]) -> 
                         f"version is only used when pinned with `==` in the inputs")
                 case Incompatibility.REQUIRES_PYTHON:
                     add(f"{pins} {'requires' if len(versions) == 1 else 'require'} a newer Python "
-                        f"than the target ({python.version}); use `--python-version` or "
-                        "`--python` to resolve for another Python")
+                        f"than the target ({python.version}); use {option('--python-version')} or "
+                        f"{option('--python')} to resolve for another Python")
                 case Incompatibility.TAGS:
                     add(f"{pins} {'has' if len(versions) == 1 else 'have'} no wheel for the target "
                         "platform and Python, and no source distribution that may be built")
                 case Incompatibility.NO_BUILD:
                     add(f"{pins} {'has' if len(versions) == 1 else 'have'} only a source "
-                        "distribution, and building is disabled (`--no-build`/`--only-binary`)")
+                        f"distribution, and building is disabled ({option('--no-build')}/"
+                        f"{option('--only-binary')})")
                 case Incompatibility.NO_BINARY:
                     add(f"{pins} {'has' if len(versions) == 1 else 'have'} only wheels, and "
-                        "wheels are disabled (`--no-binary`)")
+                        f"wheels are disabled ({option('--no-binary')})")
                 case Incompatibility.NO_FILES:
                     add(f"{pins} {'has' if len(versions) == 1 else 'have'} no usable files")
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -117,3 +118,62 @@ def test_import_sula_is_lazy() -> None:
     assert subprocess.run([sys.executable, "-c", lazy], capture_output=True, text=True,
                           check=True).stdout.strip() == "[]"
     assert callable(sula.install) and "install" in sula.__all__
+
+
+def test_api_errors_name_keywords_and_the_input_not_flags(
+    index_server, dists_dir: Path, tmp_path: Path, cache_dir: Path, run_sula,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 8 item 18: through `sula.resolve`/`sula.install` an error speaks the API's words
+    (`python_version=`, `index_url=`, `prerelease="allow"`) and shows the string the caller
+    passed; the commands keep their flags."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    server = index_server()
+    server.add(build_wheel(dists_dir, "lib", "1.0"))
+    server.add(build_wheel(dists_dir, "lib", "2.0"))
+    server.add(build_wheel(dists_dir, "newpy", "1.0", requires_python=">=3.99"), requires_python=">=3.99")
+    server.add(build_wheel(dists_dir, "pre", "2.0a1"))
+    venv = tmp_path / "venv"
+    site = make_venv(venv)
+    opts = {"index_url": server.url, "cache_dir": str(cache_dir)}
+
+    def message(call) -> str:  # type: ignore[no-untyped-def]
+        with pytest.raises(SulaError) as info:
+            call()
+        text = str(info.value)
+        assert "--" not in text, text  # no flag of the commands
+        return text
+
+    assert "use `python_version=` or `python=` to resolve for another Python" in message(
+        lambda: sula.resolve(["newpy"], python=sys.executable, **opts))
+    assert "use `python_version=` or `python=`" in message(
+        lambda: sula.install(["newpy"], python=venv, **opts))
+    assert "(`index_url=`, `extra_index_urls=`, `find_links=`)" in message(
+        lambda: sula.resolve(["nothere"], python=sys.executable, **opts))
+    assert '(try: `prerelease="allow"`)' in message(
+        lambda: sula.resolve(["pre"], prerelease="disallow", python=sys.executable, **opts))
+    assert message(lambda: sula.resolve(["lib"], exclude_newer="yesterday", python=sys.executable,
+                                        **opts)).startswith("Invalid `exclude_newer=` value `yesterday`")
+    assert message(lambda: sula.install(["lib"], prerelease="sometimes", python=venv, **opts)
+                   ).startswith("Invalid `prerelease=` value `sometimes`: expected one of `disallow`")
+    assert message(lambda: sula.resolve(["lib"], resolution="newest", python=sys.executable, **opts)
+                   ).startswith("Invalid `resolution=` value `newest`")
+    assert '(`python="/usr/bin/python3.12"`)' in message(lambda: sula.install(["lib"], python="3.x", **opts))
+    assert message(lambda: sula.install(["lib"], python=" ", **opts)) == "An empty `python=` request was given"
+
+    # Constraint and override strings are requirements (as in `sula.resolve`), and a bad one is
+    # shown as written, not as a file path.
+    calls = {"install": lambda **kw: sula.install(["lib"], python=venv, **kw, **opts),
+             "resolve": lambda **kw: sula.resolve(["lib"], python=sys.executable, **kw, **opts)}
+    for (function, call), keyword in itertools.product(calls.items(), ("constraints", "overrides")):
+        bad = {keyword: ["lib<<2"]}
+        text = message(lambda call=call, bad=bad: call(**bad))  # type: ignore[misc]
+        assert text.splitlines()[:2] == ["Couldn't parse requirement", "  lib<<2"], (function, text)
+        assert str(tmp_path) not in text and os.getcwd() not in text and "/tmp" not in text
+    summary = sula.install(["lib"], constraints=["lib<2"], python=venv, **opts)
+    assert summary.installed == (DistVersion("lib", "1.0"),) and (site / "lib-1.0.dist-info").is_dir()
+
+    # The command line keeps its flags.
+    cli = run_sula("pip", "compile", "-", "--python", sys.executable, "--index-url", server.url,
+                   input="newpy\n")
+    assert cli.exit_code == 1 and "use `--python-version` or `--python`" in cli.stderr, cli.stderr

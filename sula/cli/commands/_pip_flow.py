@@ -106,6 +106,7 @@ def settings_from_args(
     from packaging.utils import canonicalize_name
 
     from sula.client.settings import settings_from_args as index_settings
+    from sula.dispatch.hashes import hash_checking
     from sula.dispatch.install import InstallSettings
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Reinstall
@@ -117,6 +118,8 @@ def settings_from_args(
         warn_user("pip's `--trusted-host` has no effect: sula reads `http://` indexes as they are "
                   "and verifies TLS for `https://` ones (`SSL_CERT_FILE`, `--native-tls`)")
     index, client = index_settings(args, offline=ctx.options.offline, native_tls=ctx.options.native_tls)
+    require_hashes, hashes_implied = (
+        hash_checking(spec, args.require_hashes) if spec is not None else (args.require_hashes, False))
     return InstallSettings(
         index=index_for(index, spec),
         client=client,
@@ -131,7 +134,8 @@ def settings_from_args(
         link_mode=LinkMode(args.link_mode) if args.link_mode else None,
         compile_bytecode=args.compile_bytecode,
         dry_run=args.dry_run,
-        require_hashes=args.require_hashes or (spec is not None and spec.require_hashes),
+        require_hashes=require_hashes,
+        hashes_implied=hashes_implied,
         prerelease=getattr(args, "prerelease", None) or ("allow" if getattr(args, "pre", False) else None),
         resolution=getattr(args, "resolution", "highest"),
         only_binary=tuple(getattr(args, "only_binary", ())),

@@ -153,6 +153,23 @@ def test_bad_env_number(monkeypatch: pytest.MonkeyPatch) -> None:
         ClientSettings.from_env()
 
 
+def test_retries_and_min_speed_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = ClientSettings.from_env()
+    assert (defaults.retries, defaults.min_speed) == (3, 1024)
+    monkeypatch.setenv("SULA_HTTP_RETRIES", "0")
+    monkeypatch.setenv("SULA_HTTP_MIN_SPEED", "0")
+    assert (ClientSettings.from_env().retries, ClientSettings.from_env().min_speed) == (0, 0)
+    for name, bad, why in [("SULA_HTTP_RETRIES", "-1", "0 or more"),
+                           ("SULA_HTTP_RETRIES", "2.5", "a number"),
+                           ("SULA_HTTP_MIN_SPEED", "fast", "a number"),
+                           ("SULA_HTTP_TIMEOUT", "0", "positive"),
+                           ("SULA_HTTP_TIMEOUT", "nan", "positive")]:
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(InvalidSettingError, match=f"`{bad}` for `{name}`: .*{why}"):
+            ClientSettings.from_env()
+        monkeypatch.delenv(name)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
