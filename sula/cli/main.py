@@ -447,7 +447,26 @@ def _setup_logging(verbose: int, printer: Printer) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 1 user-fixable failure, 2 other failures)."""
+    """Run the CLI; returns the exit code (0 ok, 1 user-fixable failure, 2 other failures,
+    130 interrupted)."""
+    try:
+        code = _main(argv)
+        if argv is None:
+            # The process exits next (the console script, `python -m sula`): a Ctrl-C during
+            # the interpreter's teardown, when Python has put SIGINT back to its default,
+            # would turn a finished run's exit code into a death by signal.
+            import signal
+            import threading
+
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return code
+    except KeyboardInterrupt:  # Ctrl-C while the run closes (its own handler is past)
+        sys.stderr.write("error: Interrupted\n")
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from sula.cli.printer import Printer
 
     if argv is None:

@@ -45,7 +45,7 @@ from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.cache.usage import record_write, touch
 from sula.client._heap import HeapFreezer
-from sula.client.auth import AuthStore
+from sula.client.auth import AuthStore, strip_credentials
 from sula.client.cache_policy import CachePolicy
 from sula.client.errors import (
     ClientError,
@@ -419,6 +419,14 @@ class RegistryClient:
         self._files: OnceMap[NormalizedName, PackageFiles] = OnceMap()
         self._flat: OnceMap[str, dict[NormalizedName, list[File]]] = OnceMap()
         self._metadata: OnceMap[tuple[str, str], Metadata] = OnceMap()
+        # Credentials given with an index or a find-links location serve every request to
+        # its host, also when that location is never read (the files a pylock.toml names).
+        for location in self.index.find_links:
+            self.auth.remember(location)
+        from sula.distribution.index import NoDefaultIndexError
+
+        with contextlib.suppress(NoDefaultIndexError):
+            self.indexes  # noqa: B018 (remembers the indexes' credentials)
 
     async def __aenter__(self) -> RegistryClient:
         return self
@@ -649,7 +657,7 @@ class RegistryClient:
         if cached is not None and (
             self.settings.offline
             or (
-                cached.url == file.url
+                cached.url == strip_credentials(file.url)
                 and cached.hash == want_hash
                 and not self.settings.must_refresh(wheel.name)
             )
@@ -662,7 +670,7 @@ class RegistryClient:
             metadata = parse_metadata(raw)
         except InvalidMetadataError as err:
             raise MetadataError(file.filename, str(err)) from None
-        await asyncio.to_thread(_write_cached, self.cache, path, CachedMetadata(file.url, want_hash, metadata))
+        await asyncio.to_thread(_write_cached, self.cache, path, CachedMetadata(strip_credentials(file.url), want_hash, metadata))
         return metadata
 
     async def _fetch_wheel_metadata(self, wheel: WheelFilename, file: File) -> bytes:

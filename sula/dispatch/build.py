@@ -71,7 +71,14 @@ class InstallerBuildContext:
         # worker thread, so that it never blocks the loop of the run that asked for the build.
         import asyncio
 
-        await asyncio.to_thread(self._install, list(requirements), venv, package)
+        from sula.dispatch._nested import NestedRun
+
+        nested = NestedRun()
+        try:
+            await asyncio.to_thread(nested.call, self._install, list(requirements), venv, package)
+        except asyncio.CancelledError:
+            nested.cancel()  # Ctrl-C: stop the thread's install too, or the exit waits for it
+            raise
 
     def _install(self, requirements: list[str], venv: Path, package: str) -> None:
         from sula.dispatch.install import InstallSettings, install_spec

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from sula._record import dataclass, field, replace
+from sula.dispatch import _nested
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -283,7 +284,7 @@ def _tree_wants(
         finally:
             db.close()
 
-    return asyncio.run(main())
+    return _nested.run(main())
 
 
 def requested_satisfied(
@@ -342,7 +343,6 @@ def resolve_wanted(
 ) -> list[Wanted]:
     """Resolve ``spec`` for ``interp``, preferring installed versions (unless upgrading),
     into the distributions the environment must hold. ``no_deps``: the requirements alone."""
-    import asyncio
 
     from packaging.utils import canonicalize_name
     from packaging.version import Version
@@ -402,7 +402,7 @@ def resolve_wanted(
             finally:
                 db.close()
 
-    graph = asyncio.run(resolve())
+    graph = _nested.run(resolve())
     chosen: dict[str, WheelSource | SdistSource] = {}
     # The file each registry pin installs, chosen once, here, from the pinned version's files
     # the resolution kept: the installer links, fetches or builds exactly that file.
@@ -521,7 +521,10 @@ def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | N
     if cached.sha256:
         archive["hash"] = f"sha256={cached.sha256}"
         archive["hashes"] = {"sha256": cached.sha256}
-    return {"url": want.url.split("#", 1)[0], "archive_info": archive}
+    from sula.client.auth import strip_credentials
+
+    # No credentials in a file of the environment (as pip and uv write it).
+    return {"url": strip_credentials(want.url.split("#", 1)[0]), "archive_info": archive}
 
 
 def _cached_candidate(
@@ -836,14 +839,12 @@ def install_wanted(
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
 
         # Only now the linker and the uninstaller (a no-op sync never loads them), and asyncio.
-        import asyncio
-
         from sula.installer.install import InstallOptions
         from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
         from sula.installer.wheel import UnpackedWheel
 
         if any(want.url is None and want.source is None for want, _ in plan.cached):
-            plan.cached[:], stale = asyncio.run(_confirm_cached(
+            plan.cached[:], stale = _nested.run(_confirm_cached(
                 plan.cached, db=db, cache=cache, index=index, settings=settings, interp=interp,
                 policy=policy,
             ))
@@ -866,7 +867,7 @@ def install_wanted(
                                           policy=policy)
 
             try:
-                prepared = asyncio.run(fetch())
+                prepared = _nested.run(fetch())
             finally:
                 reporter.on_download_end(len(prepared), time.perf_counter() - t)
 

@@ -113,7 +113,7 @@ class GitFetcher:
         self._memo: dict[tuple[str, str | None], GitCheckout] = {}
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._running: set[subprocess.Popen[str]] = set()  # git commands in flight
+        self._local = threading.local()  # .stop: the _Stop of the fetch this thread runs
         # Per event loop (build environments run on loops of their own): one flight per
         # repository and reference, and one worker thread per repository at a time, so that
         # callers queued behind a fetch wait on the loop, not in the thread pool.
@@ -140,16 +140,25 @@ class GitFetcher:
 
         async def run(_: tuple[str, str | None]) -> GitCheckout:
             async with repo_lock:
+                stop = _Stop()
                 try:
-                    return await asyncio.to_thread(self.fetch_sync, repository, reference)
+                    return await asyncio.to_thread(self._fetch_stoppable, stop, repository, reference)
                 except asyncio.CancelledError:
-                    # Interrupted (Ctrl-C): stop git, or the process would wait for it in the
-                    # worker thread before it can exit. Its work is in scratch directories.
-                    self._kill_running()
+                    # Interrupted (Ctrl-C): stop git, and start no more git for this fetch, or
+                    # the process would wait for the worker thread before it can exit. Its
+                    # work is in scratch directories.
+                    stop.stop()
                     raise
 
         found = await once.run((key, reference), run)
         return found if found.repository == repository else replace(found, repository=repository)
+
+    def _fetch_stoppable(self, stop: _Stop, repository: str, reference: str | None) -> GitCheckout:
+        self._local.stop = stop
+        try:
+            return self.fetch_sync(repository, reference)
+        finally:
+            self._local.stop = None
 
     def fetch_sync(self, repository: str, reference: str | None = None) -> GitCheckout:
         """:meth:`fetch`, blocking."""
@@ -301,12 +310,6 @@ class GitFetcher:
         except GitCommandError as err:
             raise GitError(f"Failed to fetch {what}", repository) from err
 
-    def _kill_running(self) -> None:
-        with self._guard:
-            for proc in self._running:
-                if proc.poll() is None:
-                    proc.kill()
-
     def _git(
         self, repository: str, args: list[str], *, git_dir: Path | None = None, check: bool = True,
     ) -> subprocess.CompletedProcess[str]:
@@ -318,17 +321,17 @@ class GitFetcher:
         env["GIT_TERMINAL_PROMPT"] = "0"
         env["LC_ALL"] = "C"  # git's messages in the language of sula's
         command = ["git", *(["--git-dir", str(git_dir)] if git_dir is not None else []), *args]
+        stop: _Stop | None = getattr(self._local, "stop", None)
         try:
-            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    errors="replace", env=env, stdin=subprocess.DEVNULL)
-            with self._guard:
-                self._running.add(proc)
+            proc = (stop or _Stop()).start(command, env)
             try:
                 stdout, stderr = proc.communicate()
             finally:
-                with self._guard:
-                    self._running.discard(proc)
+                if stop is not None:
+                    stop.done(proc)
             out = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+        except _Stopped:
+            raise GitCommandError(repository, _subcommand(args), -1, "interrupted") from None
         except FileNotFoundError:
             raise GitNotInstalledError(repository) from None
         except OSError as err:
@@ -341,3 +344,40 @@ class GitFetcher:
 
 def _subcommand(args: list[str]) -> str:
     return args[2] if args[:1] == ["-C"] else args[0]
+
+
+class _Stopped(Exception):
+    """A git command was not started: its fetch was stopped."""
+
+
+class _Stop:
+    """The git commands of one fetch: :meth:`stop` kills those running and refuses new ones.
+
+    The check and the start are under one lock, so a command started while the fetch is
+    being stopped is either refused or killed, never left running.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._stopped = False
+
+    def start(self, command: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+        with self._lock:
+            if self._stopped:
+                raise _Stopped
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    errors="replace", env=env, stdin=subprocess.DEVNULL)
+            self._running.add(proc)
+            return proc
+
+    def done(self, proc: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._running.discard(proc)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for proc in self._running:
+                if proc.poll() is None:
+                    proc.kill()

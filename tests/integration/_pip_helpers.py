@@ -6,9 +6,11 @@ import base64
 import csv
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
 
@@ -17,6 +19,29 @@ def make_venv(path: Path) -> Path:
     """A fresh venv without pip (as `uv venv` makes them); returns its site-packages."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
     return next((path / "lib").glob("python3.*/site-packages"))
+
+
+def hatch_project(name: str, init: str = "") -> dict[str, str]:
+    """The files of a minimal hatchling project ``name`` (a package of that name)."""
+    return {
+        "pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+                          f'[project]\nname = "{name}"\nversion = "1.0"\n'
+                          f'[tool.hatch.build.targets.wheel]\npackages = ["{name}"]\n',
+        f"{name}/__init__.py": init,
+    }
+
+
+def popen_interruptible(cmd: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
+    """``subprocess.Popen(cmd)`` with SIGINT at its default in the child, as a terminal starts
+    a command. A shell starts a script's background job (a CI run, ``nohup``) with SIGINT
+    ignored, an ignored signal stays ignored through fork and exec, and Python then keeps it
+    ignored: the SIGINT a test sends would never reach sula. A handled signal is reset to
+    its default at exec, so the test process handles it while it forks."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(cmd, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def real_pip(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,7 +82,8 @@ def cache_entries_complete(cache: Path) -> list[str]:
     wheels = cache / "wheels-v1"
     if not wheels.exists():
         return problems
-    for info in wheels.glob("**/*.dist-info"):
+    # <index>/<name>/<wheel stem>/<name>.dist-info (a vendored one deeper down is the wheel's)
+    for info in wheels.glob("*/*/*/*.dist-info"):
         entry = info.parent
         record = info / "RECORD"
         if not record.exists():

@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from _pip_helpers import make_venv, record_problems
+from _pip_helpers import (
+    cache_entries_complete,
+    hatch_project,
+    make_venv,
+    popen_interruptible,
+    record_problems,
+)
 from fixtures.cli import sula_env
 from fixtures.dists import build_wheel
 from fixtures.gitrepo import make_git_repo
@@ -52,6 +58,26 @@ def _wait_for(path: Path, lines: int, timeout: float = 60) -> None:
     raise AssertionError(f"{path} never reached {lines} lines")
 
 
+def _signal_and_wait(proc: subprocess.Popen[bytes], sig: signal.Signals, hold: Path,
+                     timeout: float = 30) -> bytes:
+    """Send ``sig`` and wait for the process to end, at most ``timeout`` seconds; a run that
+    does not end fails the test with the stacks of its threads (``PYTHONFAULTHANDLER``: a
+    SIGABRT dumps them) and the processes it left, instead of hanging. ``hold`` (what keeps
+    the backend or git waiting) is removed either way."""
+    proc.send_signal(sig)
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        tree = subprocess.run(["ps", "-o", "pid,ppid,stat,args", "--ppid", str(proc.pid)],
+                              capture_output=True, text=True).stdout
+        proc.send_signal(signal.SIGABRT)
+        hold.unlink(missing_ok=True)
+        _out, err = proc.communicate(timeout=30)
+        raise AssertionError(f"sula did not stop within {timeout}s of {sig.name}; its children:\n"
+                             f"{tree}\nits stderr and threads:\n{err.decode(errors='replace')}") from None
+    return err
+
+
 def _partial_built_entries(cache: Path) -> list[str]:
     """Built wheels in the cache that are not whole (a wheel directory without its RECORD)."""
     problems = []
@@ -73,26 +99,23 @@ def _install(venv: Path, url: str, *reqs: str) -> list[str]:
             "--index-url", url]
 
 
-# SIGINT while a hook runs hung on a loaded CI run (sula waited for the backend): SIGKILL only
-# until that is fixed.
-@pytest.mark.parametrize("sig", [signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_killed_during_a_source_build_then_the_next_run_completes(
         build_index: IndexServer, tmp_path: Path, sig: signal.Signals) -> None:
     log, marker = tmp_path / "backend.log", tmp_path / "hold"
     build_index.add(make_sdist(tmp_path / "dists", "slowpkg", "1.0", _slow_setup_py("slowpkg", log, marker)))
     cache = tmp_path / "cache"
-    env = sula_env(cache)
+    env = sula_env(cache, extra={"PYTHONFAULTHANDLER": "1"})
     venv = tmp_path / "venv"
     site = make_venv(venv)
     # Kill points: in the metadata hook, then (a second run, metadata cached) in the wheel build.
     for point in (1, 2):
         marker.touch()
         runs_before = len(log.read_text().splitlines()) if log.exists() else 0
-        proc = subprocess.Popen(_install(venv, build_index.url, "slowpkg"), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = popen_interruptible(_install(venv, build_index.url, "slowpkg"), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _wait_for(log, runs_before + 1)
-        proc.send_signal(sig)
-        _out, err = proc.communicate(timeout=60)
+        err = _signal_and_wait(proc, sig, marker)
         marker.unlink()
         assert b"Traceback" not in err
         if sig == signal.SIGINT:
@@ -170,32 +193,29 @@ def _slow_git(tmp_path: Path, hold: Path, command: str) -> dict[str, str]:
 @pytest.mark.parametrize("command", ["init", "fetch", "clone", "checkout"])
 def test_killed_during_a_git_fetch_then_the_next_run_completes(
         build_index: IndexServer, tmp_path: Path, command: str) -> None:
-    repo = make_git_repo(tmp_path / "repo", {
-        "pyproject.toml": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
-                          '[project]\nname = "fetched"\nversion = "1.0"\n'
-                          '[tool.hatch.build.targets.wheel]\npackages = ["fetched"]\n',
-        "fetched/__init__.py": "",
-    })
+    repo = make_git_repo(tmp_path / "repo", hatch_project("fetched"))
     hold = tmp_path / "hold"
     cache = tmp_path / "cache"
-    env = sula_env(cache, extra=_slow_git(tmp_path, hold, command))
+    env = sula_env(cache, extra={**_slow_git(tmp_path, hold, command), "PYTHONFAULTHANDLER": "1"})
     venv = tmp_path / "venv"
     site = make_venv(venv)
-    for sig in (signal.SIGKILL,):  # SIGINT: see the build test above
+    for sig in (signal.SIGKILL, signal.SIGINT):
         hold.touch()
         seen = Path(f"{hold}.seen")
         seen.unlink(missing_ok=True)
-        proc = subprocess.Popen(_install(venv, build_index.url, f"git+{repo.url}"), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = popen_interruptible(_install(venv, build_index.url, f"git+{repo.url}"), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         end = time.monotonic() + 60
         while not seen.exists() and time.monotonic() < end:
             time.sleep(0.02)
         assert seen.exists()
-        proc.send_signal(sig)
-        _out, err = proc.communicate(timeout=60)
+        err = _signal_and_wait(proc, sig, hold)
         hold.unlink()
         assert b"Traceback" not in err
-        assert proc.returncode in (130, -signal.SIGKILL), err
+        if sig == signal.SIGINT:
+            assert proc.returncode == 130 and b"error: Interrupted" in err, err
+        else:
+            assert proc.returncode == -signal.SIGKILL
         # No checkout appeared half-made.
         for checkout in (cache / "git-v1" / "checkouts").glob("*/*") if (cache / "git-v1").exists() else []:
             assert (checkout / "pyproject.toml").is_file()
@@ -231,3 +251,40 @@ def test_concurrent_processes_fetch_one_repository(build_index: IndexServer, tmp
         assert proc.returncode == 0, err
     checkouts = list((tmp_path / "cache" / "git-v1" / "checkouts").glob("*/*"))
     assert [c.name for c in checkouts] == [repo.rev("v1")]
+
+
+@pytest.mark.parametrize("held", ["/files/slowpkg-1.0.tar.gz", "/files/setuptools-*.whl"],
+                         ids=["sdist-download", "build-env-install"])
+def test_killed_while_a_download_is_held_then_the_next_run_completes(
+        build_index: IndexServer, tmp_path: Path, held: str) -> None:
+    """Kill points while a download hangs: the sdist itself, then the build requirement the
+    build environment is being filled with (a nested install)."""
+    log, marker = tmp_path / "backend.log", tmp_path / "never"
+    build_index.add(make_sdist(tmp_path / "dists", "slowpkg", "1.0", _slow_setup_py("slowpkg", log, marker)))
+    cache = tmp_path / "cache"
+    env = sula_env(cache, extra={"PYTHONFAULTHANDLER": "1"})
+    venv = tmp_path / "venv"
+    site = make_venv(venv)
+    for sig in (signal.SIGKILL, signal.SIGINT):
+        before = len(build_index.requests_to(held))
+        build_index.fault(held, "slow", delay=60)
+        proc = popen_interruptible(_install(venv, build_index.url, "slowpkg"), env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        end = time.monotonic() + 60
+        while len(build_index.requests_to(held)) == before and time.monotonic() < end:
+            time.sleep(0.02)
+        assert len(build_index.requests_to(held)) > before, f"no request for {held}"
+        err = _signal_and_wait(proc, sig, marker)
+        assert b"Traceback" not in err
+        if sig == signal.SIGINT:
+            assert proc.returncode == 130 and b"error: Interrupted" in err, err
+        else:
+            assert proc.returncode == -signal.SIGKILL
+        assert _partial_built_entries(cache) == [] and cache_entries_complete(cache) == []
+        assert not list(site.glob("slowpkg*")) and not log.exists()  # no build ran
+    build_index.clear_faults()
+    done = subprocess.run(_install(venv, build_index.url, "slowpkg"), env=env, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert record_problems(site) == [] and _partial_built_entries(cache) == []
+    assert cache_entries_complete(cache) == []

@@ -146,6 +146,10 @@ def print_changes(
     signs = {0: ("-", "red"), 1: ("+", "green"), 2: ("~", "yellow")}
     for name, kind, version, url in sorted(rows, key=lambda r: (r[0], r[1])):
         sign = printer.style(signs[kind][0], signs[kind][1], "bold")
+        if url is not None:
+            from sula.distribution.index import redact_url
+
+            url = redact_url(url)
         if url is not None and (dry_run or not version):
             text = f"{name}{printer.style(' @ ' + url, 'dim')}"
         elif url is not None:
