@@ -37,14 +37,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("install-warm", "noop-sync", "resolve-warm", "resolve-trio", "venv",
              "install-cold", "resolve-cold", "resolve-online", "resolve-trio-online",
-             "resolve-ha", "resolve-ha-cold")
+             "resolve-ha", "resolve-ha-online", "resolve-ha-cold")
 DEFAULT = ("install-warm", "noop-sync", "resolve-warm", "resolve-trio", "venv",
            "install-cold", "resolve-cold", "resolve-online")  # the home-assistant ones take minutes
 NEEDED = {"install-warm": "requirements-large.txt", "noop-sync": "requirements-large.txt",
           "install-cold": "requirements-large.txt",
           "resolve-warm": "requirements.in", "resolve-online": "requirements.in",
           "resolve-trio": "trio.in", "resolve-trio-online": "trio.in", "resolve-cold": "trio.in",
-          "resolve-ha": "home-assistant.in", "resolve-ha-cold": "home-assistant.in"}
+          "resolve-ha": "home-assistant.in", "resolve-ha-online": "home-assistant.in",
+          "resolve-ha-cold": "home-assistant.in"}
 EXCLUDE_NEWER = "2026-11-01T00:00:00Z"
 DEAD_PROXY = "http://127.0.0.1:9"
 PIP_REWARM_AFTER = 300.0  # s: re-warm pip's cache before a timed run if the last warm-up is older
