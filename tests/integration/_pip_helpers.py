@@ -21,6 +21,11 @@ def make_venv(path: Path) -> Path:
     return next((path / "lib").glob("python3.*/site-packages"))
 
 
+def site_of(venv: Path) -> Path:
+    """The site-packages directory of a POSIX virtual environment."""
+    return next((venv / "lib").glob("python3.*/site-packages"))
+
+
 def hatch_project(name: str, init: str = "") -> dict[str, str]:
     """The files of a minimal hatchling project ``name`` (a package of that name)."""
     return {

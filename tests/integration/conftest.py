@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from _pip_helpers import USING_LINE
+from _pip_helpers import USING_LINE, make_venv
 from fixtures.cli import SulaRunner
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    """A fresh empty virtual environment (``python -m venv --without-pip``)."""
+    path = tmp_path / "venv"
+    make_venv(path)
+    return path
 
 
 @pytest.fixture

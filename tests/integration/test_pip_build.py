@@ -63,13 +63,6 @@ def build_index(index_server, backend_wheels: Path) -> IndexServer:  # type: ign
     return server
 
 
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    path = tmp_path / "venv"
-    make_venv(path)
-    return path
-
-
 def _runs(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.cli import SulaRunner
@@ -105,6 +106,18 @@ def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server
     assert "ossl==26.4.0 ; python_full_version >= '3.9.2'" in ours.stdout
 
 
+def _compile_as_uv_installs(run_sula: SulaRunner, server: Any, tmp_path: Path) -> tuple[str, str]:
+    """sula's and uv's universal outputs for ``tmp_path/requirements.in`` from ``server``,
+    after checking that sula's installs what uv's installs in every environment."""
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    uv = uv_compile(tmp_path, flags)
+    for e in environments():
+        assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
+    return ours.stdout, uv.stdout
+
+
 @pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
 def test_conflicts_under_disjoint_platform_markers_fork(run_sula: SulaRunner, index_server,
                                                         dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -116,14 +129,9 @@ def test_conflicts_under_disjoint_platform_markers_fork(run_sula: SulaRunner, in
     server.add(build_wheel(dists_dir, "app", "1.0", requires=[
         'split<2 ; sys_platform == "win32"', 'split>=2,<3 ; sys_platform == "linux"']))
     (tmp_path / "requirements.in").write_text("app\nsplit\n")
-    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
-             "--no-annotate"]
-    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
-    uv = uv_compile(tmp_path, flags)
-    for e in environments():
-        assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
+    ours, _ = _compile_as_uv_installs(run_sula, server, tmp_path)
     windows = next(e for e in environments() if e["sys_platform"] == "win32")
-    assert installs(ours.stdout, windows) == {"app==1.0", "split==1.0"}
+    assert installs(ours, windows) == {"app==1.0", "split==1.0"}
 
 
 @pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
@@ -144,18 +152,13 @@ def test_requirements_split_by_platform_markers_fork_before_any_conflict(
     server.add(build_wheel(dists_dir, "app", "1.0", requires=[
         "base", 'lib>=1,<4 ; sys_platform == "linux"', 'lib<3 ; sys_platform == "win32"']))
     (tmp_path / "requirements.in").write_text("app\n")
-    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
-             "--no-annotate"]
-    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
-    uv = uv_compile(tmp_path, flags)
-    for e in environments():
-        assert installs(ours.stdout, e) == installs(uv.stdout, e), (e["sys_platform"], ours.stdout, uv.stdout)
-    by_platform = {e["sys_platform"]: installs(ours.stdout, e) for e in environments()}
+    ours, uv = _compile_as_uv_installs(run_sula, server, tmp_path)
+    by_platform = {e["sys_platform"]: installs(ours, e) for e in environments()}
     assert by_platform["linux"] == {"app==1.0", "base==1.0", "lib==3.0", "helper==2.0"}
     assert by_platform["win32"] == {"app==1.0", "base==1.0", "lib==2.0", "helper==1.0"}
     assert by_platform["darwin"] == {"app==1.0", "base==1.0"}
     # The same markers as uv writes.
-    assert sorted(ours.stdout.splitlines()) == sorted(uv.stdout.splitlines())
+    assert sorted(ours.splitlines()) == sorted(uv.splitlines())
 
 
 @pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")

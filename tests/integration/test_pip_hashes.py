@@ -17,7 +17,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from _pip_helpers import make_venv
+from _pip_helpers import make_venv, site_of
 from fixtures.builds import INLINE_BACKEND
 from fixtures.cli import SulaResult, SulaRunner
 from fixtures.dists import build_wheel
@@ -90,17 +90,6 @@ def _uv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([UV, "pip", *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    path = tmp_path / "venv"
-    make_venv(path)
-    return path
-
-
-def _site(venv: Path) -> Path:
-    return next((venv / "lib").glob("python3.*/site-packages"))
-
-
 def test_registry_wheel_mismatch_names_it_and_changes_nothing(
     run_sula: SulaRunner, index_server, dists_dir: Path, venv: Path, tmp_path: Path, cache_dir: Path
 ) -> None:
@@ -119,11 +108,11 @@ def test_registry_wheel_mismatch_names_it_and_changes_nothing(
         assert "Traceback" not in result.stderr
         # Nothing linked, nothing removed: the sync's extraneous `keep` is still there, and
         # nothing of the bad archive stays in the cache.
-        assert _installed(_site(venv)) == ["keep==1.0"]
+        assert _installed(site_of(venv)) == ["keep==1.0"]
         assert not [p for p in cache_dir.glob("wheels-v1/*/bad/*") if p.is_dir() or p.suffix == ".sha256"]
     good_only = _write(tmp_path / "g.txt", f"good==1.0 --hash=sha256:{_sha(good)}\n")
     run_sula("pip", "sync", "--require-hashes", str(good_only), *py).check()
-    assert _installed(_site(venv)) == ["good==1.0"]
+    assert _installed(site_of(venv)) == ["good==1.0"]
 
 
 def test_find_links_and_url_wheels_are_checked(
@@ -148,7 +137,7 @@ def test_find_links_and_url_wheels_are_checked(
         assert _uv("sync", "--require-hashes", str(frag), "--no-index", "--python",
                    str(uv_venv / "bin/python"), cwd=tmp_path).returncode == 0
     run_sula("pip", "sync", "--require-hashes", str(frag), *py).check()
-    assert _installed(_site(venv)) == ["urlw==2.0"]
+    assert _installed(site_of(venv)) == ["urlw==2.0"]
     wrong = _write(tmp_path / "w.txt", f"urlw @ {url}#sha256={ZERO}\n")
     result = run_sula("pip", "install", "--reinstall", "--require-hashes", "-r", str(wrong), *py)
     assert result.exit_code == 1 and f"expected `sha256:{ZERO}`, got `sha256:{_sha(urlw)}`" in result.stderr
@@ -159,7 +148,7 @@ def test_find_links_and_url_wheels_are_checked(
     local = _write(tmp_path / "l2.txt", f"flat @ {flat.as_uri()} --hash=sha256:{ZERO}\n")
     result = run_sula("pip", "sync", str(local), *py)
     assert result.exit_code == 1 and f"got `sha256:{_sha(flat)}`" in result.stderr
-    assert _installed(_site(venv)) == ["urlw==2.0"]
+    assert _installed(site_of(venv)) == ["urlw==2.0"]
 
 
 def test_registry_sdist_is_checked_before_it_is_built(
@@ -181,7 +170,7 @@ def test_registry_sdist_is_checked_before_it_is_built(
         assert not list(cache_dir.glob("built-wheels-v1/**/*.dist-info"))
     good = _write(tmp_path / "g.txt", f"srcpkg==1.0 --hash=sha256:{_sha(sdist)}\n")
     run_sula("pip", "install", "-r", str(good), *py).check()
-    assert log.exists() and _installed(_site(venv)) == ["srcpkg==1.0"]
+    assert log.exists() and _installed(site_of(venv)) == ["srcpkg==1.0"]
 
 
 def test_url_sdist_is_checked_before_it_is_built(
@@ -200,7 +189,7 @@ def test_url_sdist_is_checked_before_it_is_built(
     assert not log.exists()
     good = _write(tmp_path / "g.txt", f"urlsrc @ {url} --hash=sha256:{_sha(sdist)}\n")
     run_sula("pip", "sync", "--require-hashes", str(good), *py).check()
-    assert _installed(_site(venv)) == ["urlsrc==1.0"]
+    assert _installed(site_of(venv)) == ["urlsrc==1.0"]
 
 
 def test_cached_wheels_are_reused_only_with_an_allowed_hash(
@@ -231,7 +220,7 @@ def test_cached_wheels_are_reused_only_with_an_allowed_hash(
     wrong = _write(tmp_path / "w2.txt", f"built==1.0 --hash=sha256:{ZERO}\n")
     result = run_sula("pip", "sync", "--require-hashes", str(wrong), "--python", str(third / "bin/python"), *idx)
     assert result.exit_code == 1 and f"got `sha256:{_sha(sdist)}`" in result.stderr
-    assert _installed(_site(third)) == [] and log.read_text() == built
+    assert _installed(site_of(third)) == [] and log.read_text() == built
     sidecar = next(cache_dir.glob("wheels-v1/*/cached/cached-1.0-py3-none-any.sha256"))
     sidecar.write_text(ZERO + "\n")  # as if the entry came from another file
     server.clear_log()
@@ -242,7 +231,7 @@ def test_cached_wheels_are_reused_only_with_an_allowed_hash(
     by512 = _write(tmp_path / "s.txt", f"built==1.0 --hash=sha512:{_sha(sdist, 'sha512')}\n")
     run_sula("pip", "sync", "--reinstall", "--require-hashes", str(by512), "--python", str(third / "bin/python"),
              *idx).check()
-    assert _installed(_site(third)) == ["built==1.0"] and log.read_text() == built
+    assert _installed(site_of(third)) == ["built==1.0"] and log.read_text() == built
 
 
 def test_any_hash_turns_hash_checking_on_as_pip_does(
@@ -267,7 +256,7 @@ def test_any_hash_turns_hash_checking_on_as_pip_does(
     result = run_sula("pip", "install", "-r", str(dep), *py)
     assert result.exit_code == 1
     assert "error: Hash-checking is required, but no hash was given for `beta`" in result.stderr
-    assert server.count("/files/*.whl") == 0 and _installed(_site(venv)) == []
+    assert server.count("/files/*.whl") == 0 and _installed(site_of(venv)) == []
     if UV is not None:  # uv refuses it too (with --require-hashes: uv does not turn it on itself)
         uv = _uv("install", "--require-hashes", "-r", str(dep), "--index-url", server.url,
                  "--python", str(venv / "bin/python"), cwd=tmp_path)
@@ -303,7 +292,7 @@ def test_unpinned_and_local_trees_are_refused(
         result = run_sula("pip", *cmd, "--require-hashes", *py)
         assert result.exit_code == 1, (line, result.stderr)
         assert f"error: Hash-checking is not supported for {kind}" in result.stderr
-    assert _installed(_site(venv)) == []
+    assert _installed(site_of(venv)) == []
 
 
 def test_generate_hashes_round_trips_through_sync_and_install(
@@ -325,7 +314,7 @@ def test_generate_hashes_round_trips_through_sync_and_install(
         make_venv(venv)
         run_sula("pip", *cmd, "--require-hashes", "--python", str(venv / "bin/python"),
                  "--index-url", server.url).check()
-        assert _installed(_site(venv)) == ["app==1.0", "lib==2.0", "srconly==0.3"]
+        assert _installed(site_of(venv)) == ["app==1.0", "lib==2.0", "srconly==0.3"]
     if UV is not None:  # the same file is good for uv
         venv = tmp_path / "uv-venv"
         make_venv(venv)
@@ -350,7 +339,7 @@ def test_generate_hashes_with_a_local_directory(
     py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
     # Hash-checking implied by the hashes: the directory is installed unhashed, as uv does.
     run_sula("pip", "sync", str(locked), *py).check()
-    assert _installed(_site(venv)) == ["lib==2.0", "proj==1.0"]
+    assert _installed(site_of(venv)) == ["lib==2.0", "proj==1.0"]
     result = run_sula("pip", "sync", "--require-hashes", str(locked), *py)
     assert result.exit_code == 1 and "not supported for local directories" in result.stderr
 
@@ -381,12 +370,12 @@ def test_several_hashes_any_one_matches(
     assert result.exit_code == 1
     assert "`md5` hashes are insecure and cannot be used with `--require-hashes`" in result.stderr
     sync(f"both==1.0 --hash=md5:{'0' * 32} --hash=sha256:{_sha(wheel)}\n").check()
-    assert _installed(_site(venv)) == ["both==1.0"]
+    assert _installed(site_of(venv)) == ["both==1.0"]
     # None matches: every expected digest is named, with the archive's own of each algorithm.
-    (_site(venv) / "both-1.0.dist-info" / "marker").write_text("still the old install")
+    (site_of(venv) / "both-1.0.dist-info" / "marker").write_text("still the old install")
     bad512 = "f" * 128
     result = sync(f"both==1.0 --hash=sha512:{bad512} --hash=sha256:{ZERO}\n")
     assert result.exit_code == 1
     assert (f"expected `sha256:{ZERO}`, `sha512:{bad512}`, "
             f"got `sha256:{_sha(wheel)}`, `sha512:{_sha(wheel, 'sha512')}`") in result.stderr
-    assert (_site(venv) / "both-1.0.dist-info" / "marker").exists()  # not reinstalled
+    assert (site_of(venv) / "both-1.0.dist-info" / "marker").exists()  # not reinstalled

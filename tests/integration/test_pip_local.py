@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _pip_helpers import make_venv, record_problems
+from _pip_helpers import make_venv, record_problems, site_of
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_wheel
 from fixtures.index import IndexServer
@@ -106,10 +106,6 @@ def _run(venv: Path, code: str, cwd: Path | None = None) -> str:
                           cwd=cwd).stdout.strip()
 
 
-def _site(venv: Path) -> Path:
-    return next((venv / "lib").glob("python3.*/site-packages"))
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_install_directory_and_editable_for_each_backend(
         run_sula: SulaRunner, build_index: IndexServer, tmp_path: Path, backend: str) -> None:
@@ -124,9 +120,9 @@ def test_install_directory_and_editable_for_each_backend(
     r = run_sula("pip", "install", str(project), *common).check()
     assert f"+ {name}==1.0" in r.stderr and "+ dep==1.0" in r.stderr
     assert _run(venv, f"import {module}; print({module}.hello())") == "hello"
-    info = json.loads(next(_site(venv).glob(f"{module}-1.0.dist-info")).joinpath("direct_url.json").read_text())
+    info = json.loads(next(site_of(venv).glob(f"{module}-1.0.dist-info")).joinpath("direct_url.json").read_text())
     assert info == {"url": project.as_uri(), "dir_info": {}}
-    assert record_problems(_site(venv)) == []
+    assert record_problems(site_of(venv)) == []
 
     # Editable: the project's own tests run against it, and an edit shows without reinstalling.
     r = run_sula("pip", "install", "-e", str(project), *common).check()
@@ -150,7 +146,7 @@ def test_install_directory_and_editable_for_each_backend(
     run_sula("pip", "uninstall", name, "--python", _py(venv)).check()
     gone = subprocess.run([_py(venv), "-c", f"import {module}"], capture_output=True, cwd=outside)
     assert gone.returncode != 0
-    assert not [p for p in _site(venv).iterdir() if module in p.name.lower()]
+    assert not [p for p in site_of(venv).iterdir() if module in p.name.lower()]
 
 
 def test_reinstall_of_a_directory_is_a_link_step_until_it_changes(
@@ -217,7 +213,7 @@ def test_sync_installs_directories_and_an_unchanged_sync_does_nothing(
     req.write_text("./lib\ndep==1.0\n")
     r = run_sula(*args, cwd=tmp_path).check()
     assert "- app==1.0" in r.stderr
-    assert not [p for p in _site(venv).iterdir() if p.name.startswith(("app", "__editable__.app"))]
+    assert not [p for p in site_of(venv).iterdir() if p.name.startswith(("app", "__editable__.app"))]
 
 
 def test_compile_a_project_with_dynamic_dependencies_and_extras(
@@ -269,7 +265,7 @@ def test_errors_name_the_source(run_sula: SulaRunner, build_index: IndexServer, 
     r = run_sula("pip", "install", str(broken), *common)
     assert r.exit_code == 1 and "this project cannot be built here" in r.stderr
     assert str(broken.as_uri()) in r.stderr or str(broken) in r.stderr
-    assert not list(_site(venv).glob("broken*"))
+    assert not list(site_of(venv).glob("broken*"))
     # A name that is not the project's.
     other = make_project(tmp_path / "other", "other", backend="hatchling")
     r = run_sula("pip", "install", f"wrong @ {other.as_uri()}", *common)

@@ -8,23 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _pip_helpers import make_venv, real_pip, record_problems
+from _pip_helpers import make_venv, real_pip, record_problems, site_of
 from fixtures.cli import SulaRunner
 from fixtures.dists import build_sdist, build_wheel
 from fixtures.index import IndexServer
 
 pytestmark = pytest.mark.usefixtures("without_using_line")
-
-
-@pytest.fixture
-def venv(tmp_path: Path) -> Path:
-    path = tmp_path / "venv"
-    make_venv(path)
-    return path
-
-
-def _site(venv: Path) -> Path:
-    return next((venv / "lib").glob("python3.*/site-packages"))
 
 
 def _publish(server: IndexServer, dists: Path) -> None:
@@ -66,12 +55,12 @@ def test_sync_installs_exactly_the_pins_and_pip_agrees(
     assert {(p["name"].lower(), p["version"]) for p in listed} == {
         ("alpha", "2.0"), ("beta", "2.0"), ("gamma-tool", "0.5")
     }
-    assert record_problems(_site(venv)) == []
+    assert record_problems(site_of(venv)) == []
     out = subprocess.run([str(venv / "bin" / "gamma")], capture_output=True, text=True)
     assert out.stdout == "gamma says hi\n"
     out = subprocess.run([str(venv / "bin" / "gamma-raw")], capture_output=True, text=True)
     assert out.stdout == "raw gamma\n"
-    installer = (_site(venv) / "alpha-2.0.dist-info" / "INSTALLER").read_text()
+    installer = (site_of(venv) / "alpha-2.0.dist-info" / "INSTALLER").read_text()
     assert installer == "sula\n"
     # Real pip can uninstall what sula installed, scripts included.
     assert real_pip(venv, "uninstall", "-y", "gamma-tool").returncode == 0
@@ -98,7 +87,7 @@ def test_sync_to_a_smaller_file_removes_extraneous(
     ]
     assert real_pip(venv, "list", "--format=freeze").stdout.split() == ["beta==2.0"]
     assert not (venv / "bin" / "gamma").exists()
-    assert sorted(p.name for p in _site(venv).iterdir()) == ["beta", "beta-2.0.dist-info"]
+    assert sorted(p.name for p in site_of(venv).iterdir()) == ["beta", "beta-2.0.dist-info"]
     # Nothing to do the second time, and no network needed for it.
     server.clear_log()
     again = run_sula("pip", "sync", str(tmp_path / "b.txt"), *py).check()
@@ -123,7 +112,7 @@ def test_warm_cache_install_needs_no_network_and_hardlinks_share_inodes(
     result = run_sula("pip", "sync", str(reqs), "--python", str(second / "bin/python"),
                       "--index-url", server.url).check()
     assert "Prepared" not in result.stderr and server.requests == []
-    installed = _site(second) / "beta" / "__init__.py"
+    installed = site_of(second) / "beta" / "__init__.py"
     cached = list(cache_dir.glob("wheels-v1/*/beta/beta-1.0-py3-none-any/beta/__init__.py"))
     assert len(cached) == 1
     assert installed.stat().st_ino == cached[0].stat().st_ino
@@ -144,7 +133,7 @@ def test_copy_fallback_across_filesystems(
         result = run_sula("pip", "sync", str(reqs), "--python", str(venv / "bin/python"),
                           "--index-url", server.url).check()
         assert "falling back to copying" in result.stderr
-        assert record_problems(_site(venv)) == []
+        assert record_problems(site_of(venv)) == []
         out = subprocess.run([str(venv / "bin" / "gamma")], capture_output=True, text=True)
         assert out.stdout == "gamma says hi\n"
         # --link-mode=copy says so up front: no warning.
@@ -162,7 +151,7 @@ def test_compile_bytecode(run_sula: SulaRunner, index_server, dists_dir: Path, v
     result = run_sula("pip", "sync", str(reqs), "--python", str(venv / "bin/python"),
                       "--index-url", server.url, "--compile-bytecode").check()
     assert "Bytecode compiled" in result.stderr
-    pyc = list((_site(venv) / "beta" / "__pycache__").glob("__init__.cpython-3*.pyc"))
+    pyc = list((site_of(venv) / "beta" / "__pycache__").glob("__init__.cpython-3*.pyc"))
     assert len(pyc) == 1
 
 
@@ -183,7 +172,7 @@ def test_best_wheel_for_the_target_and_errors(
     server.add(build_sdist(dists_dir, "onlysource", "1.0"))
     py = ["--python", str(venv / "bin/python"), "--index-url", server.url]
     run_sula("pip", "sync", str(_write(tmp_path / "a.txt", "native==1.0\n")), *py).check()
-    assert (_site(venv) / "native" / "__init__.py").read_text() == "KIND = 'binary'\n"
+    assert (site_of(venv) / "native" / "__init__.py").read_text() == "KIND = 'binary'\n"
 
     bad = run_sula("pip", "sync", str(_write(tmp_path / "b.txt", "elsewhere==1.0\n")), *py)
     assert bad.exit_code == 1
@@ -219,7 +208,7 @@ def test_hashes_dry_run_and_reinstall(
     assert "Would install 1 package" in dry.stderr and " + hashed==1.0" in dry.stderr
     assert real_pip(venv, "list", "--format=freeze").stdout.split() == []
     run_sula("pip", "sync", "--require-hashes", str(good), *py).check()
-    marker = _site(venv) / "hashed-1.0.dist-info" / "marker"
+    marker = site_of(venv) / "hashed-1.0.dist-info" / "marker"
     marker.write_text("left by the first install")
     again = run_sula("pip", "sync", "--reinstall-package", "hashed", str(good), *py).check()
     assert again.redacted_stderr().splitlines()[1:] == [
@@ -237,7 +226,7 @@ def test_local_wheel_path_gets_direct_url_and_stays_in_place(
     reqs = _write(tmp_path / "r.txt", f"{wheel}\n")
     run_sula("pip", "sync", str(reqs), "--python", str(venv / "bin/python"), "--no-index").check()
     assert wheel.read_bytes() == before
-    info = json.loads((_site(venv) / "localpkg-0.1.dist-info" / "direct_url.json").read_text())
+    info = json.loads((site_of(venv) / "localpkg-0.1.dist-info" / "direct_url.json").read_text())
     import hashlib
 
     assert info["url"] == wheel.as_uri()
@@ -264,7 +253,7 @@ def test_target_dir_and_url_wheel(
     assert record_problems(target) == []
     info = json.loads((target / "urlpkg-3.0.dist-info" / "direct_url.json").read_text())
     assert info["url"] == url and info["archive_info"]["hashes"]["sha256"]
-    assert not list(_site(venv).iterdir())
+    assert not list(site_of(venv).iterdir())
     out = subprocess.run([str(venv / "bin/python"), "-c", "import gamma_tool, urlpkg; print('ok')"],
                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(target)})
     assert out.stdout == "ok\n"
@@ -297,7 +286,7 @@ def test_concurrent_syncs_share_one_cache(
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     for i in range(3):
-        assert record_problems(_site(tmp_path / f"v{i}")) == []
+        assert record_problems(site_of(tmp_path / f"v{i}")) == []
     assert cache_entries_complete(cache_dir) == []
     # Each wheel was downloaded once, whichever process got it first.
     assert server.count("*/big-1.0-py3-none-any.whl") == 1
