@@ -273,20 +273,23 @@ def test_concurrent_syncs_share_one_cache(
     _publish(server, dists_dir)
     server.add(build_wheel(dists_dir, "big", "1.0", size_padding=5_000_000))
     reqs = _write(tmp_path / "r.txt", "alpha==2.0\nbeta==2.0\ngamma-tool==0.5\nbig==1.0\n")
-    procs = []
-    for i in range(3):
-        venv = tmp_path / f"v{i}"
-        make_venv(venv)
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "sula", "pip", "sync", str(reqs), "--python", str(venv / "bin/python"),
-             "--index-url", server.url],
-            env=sula_env(cache_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        ))
-    for p in procs:
-        _out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
-    for i in range(3):
-        assert record_problems(site_of(tmp_path / f"v{i}")) == []
-    assert cache_entries_complete(cache_dir) == []
+    # Eight processes at once on a cold cache, then eight more on the warm one.
+    for round_ in ("cold", "warm"):
+        procs = []
+        for i in range(8):
+            venv = tmp_path / f"{round_}{i}"
+            make_venv(venv)
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "sula", "pip", "sync", str(reqs), "--python", str(venv / "bin/python"),
+                 "--index-url", server.url],
+                env=sula_env(cache_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            ))
+        for p in procs:
+            _out, err = p.communicate(timeout=240)
+            assert p.returncode == 0, err
+        for i in range(8):
+            assert record_problems(site_of(tmp_path / f"{round_}{i}")) == []
+            assert len(list(site_of(tmp_path / f"{round_}{i}").glob("*.dist-info"))) == 4
+        assert cache_entries_complete(cache_dir) == []
     # Each wheel was downloaded once, whichever process got it first.
     assert server.count("*/big-1.0-py3-none-any.whl") == 1
