@@ -93,7 +93,7 @@ def _read_all(text: str) -> None:
     _quiet(lambda: read_script(script, display="script.py"))
 
 
-@examples(1250)
+@examples(2500)
 @given(batches(_toml()))
 def test_toml_inputs(texts: list[str]) -> None:
     for text in texts:
