@@ -407,8 +407,8 @@ def test_performance_chain_and_diamond() -> None:
     assert len(diamond) == 501 and all(diamond[leaf] == 2 for leaf in leaves)
     print(f"chain of {n}: {chain_time * 1000:.0f} ms; diamonds: {diamond_time * 1000:.0f} ms")
     # CPU time, typically ~25 ms and ~100 ms. A loaded 2-core CI run once took 4.3 s of wall
-    # time on the diamonds, and a clean-clone run 1,023 ms of CPU time in a test worker that
-    # had run ~700 tests before (alone, after every unit test, 117 ms; the cause is not known):
+    # time on the diamonds, and a clean-clone run 1,023 ms of CPU time in one of its test
+    # workers (alone, or after every unit test in one process, 117 ms; the cause is not known):
     # the bound catches a blow-up of the algorithm, not a slow machine.
     assert chain_time < 3.0 and diamond_time < 3.0
 
