@@ -116,7 +116,8 @@ def _inflate(read: Callable[[int, int], bytes], info: zipfile.ZipInfo) -> bytes 
         raise EOFError(f"`{info.filename}` is cut short")
     if info.compress_type == 8:
         inflater = (_INFLATE or _inflater())(-15)
-        data: bytes = inflater.decompress(raw, info.file_size)
+        # At most the declared size (zlib reads a limit of 0 as none: an empty member gets 1).
+        data: bytes = inflater.decompress(raw, info.file_size or 1)
         if not inflater.eof and (inflater.unconsumed_tail or inflater.flush(1)):
             raise zlib.error(f"`{info.filename}` inflates to more than its declared size")
     else:
