@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-import time
 from collections.abc import Mapping, Sequence
 
 import pytest
+from fixtures.timing import best_cpu_seconds
 from packaging.version import Version
 
 from sula.errors import SulaError
@@ -363,19 +362,6 @@ def test_bad_provider_answers() -> None:
 # -- scale ---------------------------------------------------------------------------
 
 
-def _timed_solve(p: OfflineProvider[str, int]) -> tuple[dict[str, int], float]:
-    """The solution and the CPU seconds it took, with the collector off while timing (so that
-    a test worker's collections of what earlier tests left are not counted)."""
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.process_time()
-        solution = solve(p, ROOT, 0)
-        return solution, time.process_time() - start
-    finally:
-        gc.enable()
-
-
 def test_performance_chain_and_diamond() -> None:
     n = 500
     p: OfflineProvider[str, int] = OfflineProvider()
@@ -388,7 +374,7 @@ def test_performance_chain_and_diamond() -> None:
         p.add(f"p{i}", 2, nxt)
         bad = {f"p{i + 1}": Range.higher_than(9)} if i % 5 == 0 and i + 1 < n else nxt
         p.add(f"p{i}", 3, bad)
-    chain, chain_time = _timed_solve(p)
+    chain, chain_time = best_cpu_seconds(lambda: solve(p, ROOT, 0), runs=1)
     assert len(chain) == n + 1
     assert chain["p0"] == 2 and chain["p1"] == 3
 
@@ -401,7 +387,7 @@ def test_performance_chain_and_diamond() -> None:
     for leaf in leaves:
         for v in (1, 2, 3):
             d.add(leaf, v)
-    diamond, diamond_time = _timed_solve(d)
+    diamond, diamond_time = best_cpu_seconds(lambda: solve(d, ROOT, 0), runs=1)
     assert len(diamond) == 501 and all(diamond[leaf] == 2 for leaf in leaves)
     print(f"chain of {n}: {chain_time * 1000:.0f} ms; diamonds: {diamond_time * 1000:.0f} ms")
     # CPU time, typically ~25 ms and ~100 ms. A loaded 2-core CI run once took 4.3 s of wall
