@@ -9,15 +9,12 @@ prints; the CLI asks :func:`phase_times` and :func:`write_trace` at the end of a
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-_log = logging.getLogger("sula.span")
 
 __all__ = ["PHASES", "phase_times", "record", "span", "write_trace"]
 
@@ -70,14 +67,19 @@ def _row() -> int:
 @contextmanager
 def span(name: str, **fields: object) -> Iterator[None]:
     """Log ``name`` when it starts and, with its elapsed time, when it ends; record it."""
-    debug = _log.isEnabledFor(logging.DEBUG)
+    # ``logging`` is imported only by whoever configures it (the CLI, for -v): until then no
+    # handler exists and a debug record would go nowhere, so it is not imported here.
+    logging = sys.modules.get("logging")
+    log = logging.getLogger("sula.span") if logging is not None else None
+    if log is not None and not log.isEnabledFor(10):  # logging.DEBUG
+        log = None
     events = _events
-    if not debug and events is None:
+    if log is None and events is None:
         yield
         return
     detail = " ".join(f"{k}={v}" for k, v in fields.items())
-    if debug:
-        _log.debug("start %s %s", name, detail)
+    if log is not None:
+        log.debug("start %s %s", name, detail)
     t0 = time.perf_counter()
     try:
         yield
@@ -85,8 +87,8 @@ def span(name: str, **fields: object) -> Iterator[None]:
         t1 = time.perf_counter()
         if events is not None:
             events.append((name, t0, t1, _row(), fields))
-        if debug:
-            _log.debug("done  %s in %.1f ms %s", name, (t1 - t0) * 1000, detail)
+        if log is not None:
+            log.debug("done  %s in %.1f ms %s", name, (t1 - t0) * 1000, detail)
 
 
 def phase_times() -> dict[str, float]:

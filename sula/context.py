@@ -19,9 +19,8 @@ from sula._record import dataclass, field
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from packaging.utils import NormalizedName
-
     from sula.cache import Cache
+    from sula.distribution.names import NormalizedName
     from sula.interpreter import Interpreter
 
 __all__ = ["BuildContext", "BuildKind", "BuildOptions", "SourceBuildHandle"]

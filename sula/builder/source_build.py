@@ -29,9 +29,8 @@ from sula.errors import SulaError
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from packaging.utils import NormalizedName
-
     from sula.context import BuildContext, BuildOptions
+    from sula.distribution.names import NormalizedName
     from sula.venv import VirtualEnvironment
 
 __all__ = ["SourceBuild"]
@@ -206,8 +205,9 @@ class SourceBuild:
         from importlib.metadata import distributions
 
         from packaging.requirements import InvalidRequirement, Requirement
-        from packaging.utils import canonicalize_name
         from packaging.version import InvalidVersion, Version
+
+        from sula.distribution.names import canonicalize_name
 
         installed: dict[str, str] = {}
         for dist in distributions(path=list(self._site_dirs)):

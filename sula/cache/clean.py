@@ -21,13 +21,13 @@ What ``prune`` removes (and why each is safe):
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sula._log import getLogger
 from sula.cache import usage
 from sula.cache.core import (
     Cache,
@@ -54,7 +54,7 @@ __all__ = [
     "remove_counted",
 ]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 # A temporary file, lock or empty dir untouched this long belongs to no running sula.
 STALE_AFTER = 3600.0

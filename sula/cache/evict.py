@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import logging
 import os
 import time
 from pathlib import Path
 
+from sula._log import getLogger
 from sula._record import dataclass, field
 from sula.cache import usage
 from sula.cache.core import Cache, CacheBucket, CacheError, CacheLockedError, is_key_segment
@@ -56,7 +56,7 @@ __all__ = [
     "walk_cache",
 ]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 # After a command, the cache is brought to this share of the budget, not just under it, so
 # that the next few commands do not each walk the cache to evict one entry.

@@ -6,15 +6,15 @@ Credentials are kept here and attached to each request as a header; URLs stored 
 
 from __future__ import annotations
 
-import logging
 import os
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from sula._log import getLogger
 from sula._record import dataclass
 
 __all__ = ["AuthStore", "Credentials", "split_credentials", "strip_credentials"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

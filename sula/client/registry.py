@@ -38,7 +38,6 @@ from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import msgspec
-from packaging.utils import NormalizedName, canonicalize_name
 
 from sula._once import OnceMap
 from sula._span import span
@@ -74,6 +73,7 @@ from sula.client.types import (
 from sula.distribution.filename import WheelFilename
 from sula.distribution.index import IndexUrl, redact_url
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
+from sula.distribution.names import NormalizedName, canonicalize_name
 
 __all__ = ["CachedMetadata", "CachedPage", "RegistryClient"]
 

@@ -50,7 +50,7 @@ class _Entry:
 def find_metadata_name(names: list[str], project: str) -> str | None:
     """The ``<name>-<version>.dist-info/METADATA`` entry; with several, the one whose
     directory names ``project``."""
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     metadata_re = re.compile(_METADATA_RE)
     found = [n for n in names if metadata_re.match(n)]

@@ -7,10 +7,9 @@ import os
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName, canonicalize_name
-
 from sula._record import dataclass, field, replace
 from sula.distribution.index import IndexUrl, default_index_url
+from sula.distribution.names import NormalizedName, canonicalize_name
 from sula.errors import SulaError
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import msgspec
-from packaging.utils import NormalizedName
 
 from sula.distribution.filename import (
     SDIST_EXTENSIONS,
@@ -18,6 +17,7 @@ from sula.distribution.filename import (
     WheelFilename,
     parse_dist_filename,
 )
+from sula.distribution.names import NormalizedName
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -336,7 +336,7 @@ def _fast_wheel(
         return None
     canonical = names.get(name)
     if canonical is None:
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         canonical = names[name] = canonicalize_name(name)
     if tags is None:
@@ -369,7 +369,7 @@ def _fast_sdist(
         return None
     canonical = names.get(name)
     if canonical is None:
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         canonical = names[name] = canonicalize_name(name)
     if canonical != want:
@@ -411,7 +411,7 @@ def parse_dist_rows(package: str | None, files: list[File], index: str) -> list[
     project's for a flat find-links listing), with their parsed names and upload times."""
     want: NormalizedName | None = None
     if package is not None:
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         want = canonicalize_name(package)
     names: dict[str, NormalizedName] = {}

@@ -15,7 +15,6 @@ entry inside a process (``OnceMap``) and a file lock between processes.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
+from sula._log import getLogger
 from sula._once import OnceMap
 from sula._record import dataclass, field
 from sula._span import span
@@ -56,7 +56,7 @@ __all__ = [
     "parse_hashes",
 ]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 
 class WheelStreamer(Protocol):
@@ -690,11 +690,10 @@ class DistributionDatabase:
     ) -> tuple[Metadata, tuple[WheelFilename, Path] | None]:
         """Ask ``source``'s backend for its metadata (``wheel=False``, when it has the hook) or
         a wheel (regular or editable), unpacked into ``base/<package>/``."""
-        from packaging.utils import canonicalize_name
-
         from sula.context import BuildKind
         from sula.database.source import build_tree
         from sula.database.tree import check_tree_metadata
+        from sula.distribution.names import canonicalize_name
 
         context = self._context(source)
         kind = BuildKind.EDITABLE if source.editable else BuildKind.WHEEL
@@ -707,9 +706,8 @@ class DistributionDatabase:
 
     @staticmethod
     def _write_tree_metadata(base: Path, meta: Metadata) -> None:
-        from packaging.utils import canonicalize_name
-
         from sula.database.source import read_metadata, write_metadata
+        from sula.distribution.names import canonicalize_name
 
         revision = base / canonicalize_name(meta.name)
         if read_metadata(revision) is None:

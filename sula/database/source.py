@@ -25,22 +25,22 @@ a process (``OnceMap``) and a file lock between processes.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
-from packaging.utils import NormalizedName, canonicalize_name
 
 from sula._fs import atomic_write_bytes, atomic_write_text, persist_dir, temp_dir_in
+from sula._log import getLogger
 from sula._record import dataclass, field
 from sula.cache import CacheBucket, cache_key
 from sula.client.cache_policy import CachePolicy
 from sula.database.errors import DistributionError
 from sula.distribution import SdistFilename, WheelFilename
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
+from sula.distribution.names import NormalizedName, canonicalize_name
 
 if TYPE_CHECKING:
     from sula.cache import Cache
@@ -55,7 +55,7 @@ __all__ = [
     "revision_dir",
 ]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 _METADATA = "metadata.msgpack"
 

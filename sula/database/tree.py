@@ -26,9 +26,8 @@ from sula.database.errors import DistributionError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from packaging.utils import NormalizedName
-
     from sula.cache import Cache
+    from sula.distribution.names import NormalizedName
 
 __all__ = [
     "GitPin",
@@ -208,7 +207,7 @@ def tree_base(cache: Cache, source: TreeSource) -> Path:
 
 def check_tree_metadata(meta_name: str, source: TreeSource) -> None:
     """A named requirement on a tree must name the tree's project."""
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     if source.name is not None and canonicalize_name(meta_name) != source.name:
         raise DistributionError(

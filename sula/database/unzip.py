@@ -237,7 +237,7 @@ def _finish(dest: Path, filename: str, computed: dict[str, tuple[str, int]], dis
     if len(dist_infos) != 1:
         if not dist_infos:
             raise InvalidArchiveError(filename, "no `.dist-info` directory")
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         want = canonicalize_name(filename.split("-", 1)[0])
         dist_infos = {d for d in dist_infos if canonicalize_name(d.rsplit("-", 1)[0]) == want}
@@ -284,10 +284,9 @@ def _finish(dest: Path, filename: str, computed: dict[str, tuple[str, int]], dis
 def _check_identity(dest: Path, filename: str, dist_info: str) -> None:
     """The ``.dist-info`` and its METADATA must name the distribution and version the wheel's
     filename does: a wheel that installs something other than what was resolved is refused."""
-    from packaging.utils import canonicalize_name
-
     from sula.distribution.filename import FilenameError, WheelFilename
     from sula.distribution.metadata import MAX_METADATA_SIZE, InvalidMetadataError, parse_metadata
+    from sula.distribution.names import canonicalize_name
     from sula.distribution.version import same_version
 
     try:

@@ -119,11 +119,10 @@ def install(
     """
     import argparse
 
-    from packaging.utils import canonicalize_name
-
     from sula.cache import Cache
     from sula.client.settings import settings_from_args
     from sula.dispatch.install import SILENT, InstallSettings, install_spec
+    from sula.distribution.names import canonicalize_name
     from sula.errors import SulaError
     from sula.installer import Layout
     from sula.installer.linker import LinkMode

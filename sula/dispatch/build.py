@@ -18,11 +18,10 @@ from sula._record import replace
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from packaging.utils import NormalizedName
-
     from sula.cache import Cache
     from sula.client.settings import ClientSettings, IndexSettings
     from sula.context import BuildKind, BuildOptions, SourceBuildHandle
+    from sula.distribution.names import NormalizedName
     from sula.interpreter import Interpreter
 
 __all__ = ["InstallerBuildContext", "read_build_constraints"]

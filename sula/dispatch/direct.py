@@ -10,21 +10,21 @@ do with ``--no-deps``).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import SpecifierSet
 
+from sula._log import getLogger
 from sula._span import span
 from sula.errors import SulaError
 from sula.resolver.dependencies import Dependency
 from sula.resolver.provider import ROOT, ResolverProvider
 
 if TYPE_CHECKING:
-    from packaging.utils import NormalizedName
     from packaging.version import Version
 
+    from sula.distribution.names import NormalizedName
     from sula.resolver.dependencies import Pkg
     from sula.resolver.graph import ResolutionGraph
     from sula.resolver.manifest import Manifest
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["resolve_direct"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 
 class _DirectProvider(ResolverProvider):

@@ -90,8 +90,7 @@ def check_hashed(spec: RequirementsSpec, markers: dict[str, str], *, trees: bool
             continue
         where = f"`{req}` ({entry.origin})"
         if isinstance(req, RegistryRequirement):
-            specs = list(req.specifier)
-            if len(specs) != 1 or specs[0].operator not in ("==", "===") or specs[0].version.endswith(".*"):
+            if req.exact_version is None:
                 raise HashCheckingError(
                     f"In `--require-hashes` mode, every requirement must be pinned with `==`, "
                     f"but {where} is not", hint=hint)

@@ -16,8 +16,6 @@ from sula._record import dataclass, field, replace
 from sula.dispatch import _nested
 
 if TYPE_CHECKING:
-    from packaging.utils import NormalizedName
-
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
@@ -26,6 +24,7 @@ if TYPE_CHECKING:
     from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
     from sula.database.source import SdistSource
     from sula.database.tree import TreeSource
+    from sula.distribution.names import NormalizedName
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Plan, Reinstall, Wanted
@@ -188,8 +187,7 @@ def wanted_from_spec(
     extras ignored; an unpinned registry requirement is an error. Directories and git
     requirements (with ``cache`` and ``settings``) are named and located from their
     metadata: a git reference resolved to its commit, a project's metadata from its backend."""
-    from packaging.utils import canonicalize_name
-
+    from sula.distribution.names import canonicalize_name
     from sula.installer.errors import (
         InstallError,
         SourceBuildRequiredError,
@@ -223,10 +221,10 @@ def wanted_from_spec(
         want: Wanted
         match req:
             case RegistryRequirement():
-                specs = list(req.specifier)
-                if len(specs) != 1 or specs[0].operator not in ("==", "===") or specs[0].version.endswith(".*"):
+                version = req.exact_version
+                if version is None:
                     raise UnpinnedRequirementError(str(req), origin)
-                want = Wanted(name=req.name, version=specs[0].version, hashes=hashes)
+                want = Wanted(name=req.name, version=version, hashes=hashes)
             case UrlRequirement():
                 if req.name is None or entry.editable or req.kind in (UrlKind.DIRECTORY, UrlKind.GIT):
                     raise SourceBuildRequiredError(req.url.given if req.name is None else str(req))
@@ -265,7 +263,7 @@ def _tree_wants(
     index = index_for(settings.index, spec)
 
     async def main() -> list[Wanted]:
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         db = DistributionDatabase(cache=cache, offline=settings.client.offline,
                                   build_context=replace(settings, index=index).build_context(cache, interp))
@@ -294,9 +292,9 @@ def requested_satisfied(
     ``transitive``, their dependencies, recursively); None when something is missing."""
     from packaging.requirements import Requirement
     from packaging.specifiers import SpecifierSet
-    from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
 
+    from sula.distribution.names import canonicalize_name
     from sula.installer.check import requirements_of
     from sula.requirements.types import RegistryRequirement
 
@@ -344,10 +342,10 @@ def resolve_wanted(
     """Resolve ``spec`` for ``interp``, preferring installed versions (unless upgrading),
     into the distributions the environment must hold. ``no_deps``: the requirements alone."""
 
-    from packaging.utils import canonicalize_name
     from packaging.version import Version
 
     from sula.client.registry import RegistryClient
+    from sula.distribution.names import canonicalize_name
     from sula.installer.plan import Wanted
     from sula.resolver.api import resolve_async
     from sula.resolver.graph import ResolutionGraph
@@ -454,9 +452,8 @@ def resolve_wanted(
 
 def _spec_hashes(spec: RequirementsSpec, *, require: bool) -> dict[str, tuple[str, ...]]:
     """The hashes each named requirement trusts (``--hash``, else its URL's ``#sha256=``)."""
-    from packaging.utils import canonicalize_name
-
     from sula.dispatch.hashes import entry_hashes, trusted_hashes
+    from sula.distribution.names import canonicalize_name
 
     out: dict[str, tuple[str, ...]] = {}
     for entry in [*spec.requirements, *spec.editables]:
@@ -693,8 +690,7 @@ def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) ->
     """sula and its requirements, when this sula imports from the target: `sync` keeps them."""
     import sys
 
-    from packaging.utils import canonicalize_name
-
+    from sula.distribution.names import canonicalize_name
     from sula.installer.check import requirements_of
 
     if not site.get("sula"):
@@ -725,7 +721,7 @@ def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[Normali
     keeps none: it is not an environment of its own."""
     from pathlib import Path
 
-    from packaging.utils import NormalizedName
+    from sula.distribution.names import NormalizedName
 
     root = Path(interp.prefix)
     if Path(layout.data).resolve() != root.resolve():
@@ -794,7 +790,7 @@ def install_wanted(
     db = DistributionDatabase(cache=cache, offline=settings.client.offline,
                               build_context=replace(settings, index=index).build_context(cache, interp))
     try:
-        keys = _index_keys(index)
+        keys: list[str] = []  # read once something is not installed (a no-op asks no index)
 
         def find_cached(want: Wanted) -> CachedWheel | None:
             from sula.database import PathWheel, RegistryWheel, UrlWheel
@@ -815,6 +811,8 @@ def install_wanted(
                     return db.lookup_built(src, want.hashes)
                 except SulaError:
                     return None
+            if not keys:
+                keys.extend(_index_keys(index))
             return _cached_candidate(db, keys, want, interp, wheels=policy.allows_wheel(want.name))
 
         plan = plan_install(
@@ -897,7 +895,7 @@ def install_wanted(
                     installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked)
                 finally:
                     reporter.on_link_end(len(installed), time.perf_counter() - t)
-                from packaging.utils import canonicalize_name
+                from sula.distribution.names import canonicalize_name
 
                 urls: dict[str, str | None] = {want.name: want.url for want, _ in to_link}
                 added = [DistVersion(i.name, i.version, urls.get(canonicalize_name(i.name)))

@@ -116,7 +116,7 @@ def _best_wheel(pkg: LockedPackage, interp: Interpreter) -> LockedFile | None:
 
 
 def _check_names(display: str, what: str, asked: tuple[str, ...], known: tuple[str, ...]) -> None:
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     have = {canonicalize_name(k) for k in known}
     for name in asked:

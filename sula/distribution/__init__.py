@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from packaging.utils import NormalizedName, canonicalize_name
-
 from sula.distribution.filename import (
     SDIST_EXTENSIONS,
     DistFilename,
@@ -13,6 +11,7 @@ from sula.distribution.filename import (
     parse_dist_filename,
 )
 from sula.distribution.index import IndexUrl, NoDefaultIndexError, default_index_url, redact_url
+from sula.distribution.names import NormalizedName, canonicalize_name
 
 __all__ = [
     "SDIST_EXTENSIONS",

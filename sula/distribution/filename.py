@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName, canonicalize_name
-
 from sula._record import dataclass
+from sula.distribution.names import NormalizedName, canonicalize_name
 from sula.errors import SulaError
 
 if TYPE_CHECKING:

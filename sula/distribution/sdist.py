@@ -14,18 +14,18 @@ Anything else (a ``setup.py`` project with older metadata) needs a PEP 517 build
 from __future__ import annotations
 
 import io
-import logging
 import os
 import sys
 import tarfile
 import zipfile
 
+from sula._log import getLogger
 from sula.distribution.egg_info import and_marker
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 
 __all__ = ["metadata_from_sdist_bytes", "static_metadata", "static_tree_metadata"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 _MAX_MEMBER = 8 * 1024 * 1024
 
 

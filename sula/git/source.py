@@ -24,7 +24,6 @@ already checked out, needs no network at all; offline, branches and tags resolve
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import subprocess
 import threading
@@ -32,6 +31,7 @@ import weakref
 from pathlib import Path
 
 from sula._fs import lock, persist_dir, temp_dir_in
+from sula._log import getLogger
 from sula._once import OnceMap
 from sula._record import dataclass, replace
 from sula.cache.core import Cache, CacheBucket, cache_key
@@ -54,7 +54,7 @@ from sula.git.url import (
 
 __all__ = ["GitCheckout", "GitFetcher"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 # Variables that point git at another repository or index than the one named on the command
 # line (set when sula runs from a git hook, say); the user's configuration stays.

@@ -78,8 +78,9 @@ def requirement_texts_of(
 
 def check(site: SitePackages, markers: Mapping[str, str]) -> list[Problem]:
     """Every unmet requirement of every installed distribution, in name order."""
-    from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
+
+    from sula.distribution.names import canonicalize_name
 
     problems: list[Problem] = []
     for dist in site:

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import enum
 import errno
-import logging
 import os
 import stat
 import sys
 
+from sula._log import getLogger
 from sula._warnings import warn_user
 from sula.errors import option
 
 __all__ = ["LinkMode", "Linker"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 # linux/fs.h: _IOW(0x94, 9, int)
 FICLONE = 0x40049409

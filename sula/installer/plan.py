@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
-
 from sula._record import dataclass, field
+from sula.distribution.names import NormalizedName
 from sula.distribution.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 

@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName, canonicalize_name
-
 from sula._record import dataclass, field
 from sula.distribution.egg_info import parse_requires_txt
+from sula.distribution.names import NormalizedName, canonicalize_name
 from sula.installer.layout import Layout
 
 if TYPE_CHECKING:

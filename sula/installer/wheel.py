@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from packaging.utils import NormalizedName, canonicalize_name
-
 from sula._record import dataclass
 from sula.database.record import RecordEntry, parse_record
 from sula.distribution.entry_points import EntryPoint, EntryPointError, parse_entry_points
+from sula.distribution.names import NormalizedName, canonicalize_name
 from sula.installer.errors import InvalidWheelError
 
 __all__ = ["EntryPoint", "EntryPointError", "UnpackedWheel", "parse_entry_points", "parse_wheel_file"]

@@ -18,11 +18,13 @@ from sula.requirements.types import (
     UrlKind,
     UrlRequirement,
     VerbatimUrl,
+    specifier_text,
 )
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
-    from packaging.utils import NormalizedName
+
+    from sula.distribution.names import NormalizedName
 
 # pip's `is_url`: a scheme it can fetch, or a VCS scheme.
 _VCS = ("git", "hg", "svn", "bzr")
@@ -128,7 +130,7 @@ def _valid_extras_text(text: str) -> bool:
 
 
 def _parse_extras(text: str | None, start: int) -> frozenset[NormalizedName]:
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     if text is None or not text.strip():
         return frozenset()
@@ -236,10 +238,44 @@ def _bare(
     return req
 
 
+def _simple_pin(text: str, raw: str | None) -> RegistryRequirement | None:
+    """``name==version`` (a lock file's line: no extras, marker or URL, a version in normal
+    form) read without packaging, whose import is most of a no-op ``pip sync``'s start-up;
+    None for anything else, which packaging parses."""
+    name, sep, version = text.partition("==")
+    if not sep:
+        return None
+    name, version = name.strip(), version.strip()
+    if not (_NAME_RE.match(name) and _normal_version(version)):
+        return None
+    from sula.distribution.names import canonicalize_name
+
+    return RegistryRequirement(name=canonicalize_name(name), extras=frozenset(),
+                               specifier_text=f"=={version}", marker=None,
+                               given=raw if raw is not None else text)
+
+
+_VERSION_RE: re.Pattern[str] | None = None
+
+
+def _normal_version(text: str) -> bool:
+    """A PEP 440 public version in normal form: ``N(.N)*[{a|b|rc}N][.postN][.devN]``."""
+    global _VERSION_RE
+    if _VERSION_RE is None:  # compiled on first use: one small pattern, not packaging's
+        _VERSION_RE = re.compile(
+            r"[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?", re.ASCII)
+    return _VERSION_RE.fullmatch(text) is not None
+
+
 def _pep508(text: str, raw: str | None, working_dir: Path) -> Requirement:
+    if ";" not in text and "[" not in text and "@" not in text:
+        pin = _simple_pin(text, raw)
+        if pin is not None:
+            return pin
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as Pep508
-    from packaging.utils import canonicalize_name
+
+    from sula.distribution.names import canonicalize_name
 
     try:
         req = Pep508(text)
@@ -255,7 +291,7 @@ def _pep508(text: str, raw: str | None, working_dir: Path) -> Requirement:
         return RegistryRequirement(
             name=name,
             extras=extras,
-            specifier=req.specifier,
+            specifier_text=specifier_text(req.specifier),
             marker=req.marker,
             given=raw if raw is not None else text,
         )
@@ -362,7 +398,7 @@ class _Fragment:
 def _parse_fragment(fragment: str, span: tuple[int, int]) -> _Fragment:
     if not fragment:
         return _Fragment()
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     egg: NormalizedName | None = None
     subdirectory: str | None = None

@@ -16,8 +16,7 @@ from sula._record import dataclass
 from sula.requirements.errors import InputError, RequirementsError, UndefinedNameError
 
 if TYPE_CHECKING:
-    from packaging.utils import NormalizedName
-
+    from sula.distribution.names import NormalizedName
     from sula.requirements.types import RequirementEntry
 
 __all__ = [
@@ -76,7 +75,7 @@ def parse_group_request(value: str) -> GroupRequest:
 
 
 def _table(data: dict[str, object], display: str) -> dict[NormalizedName, tuple[str, list[object]]]:
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     raw = data.get("dependency-groups", {})
     if not isinstance(raw, dict):
@@ -100,8 +99,7 @@ def read_dependency_groups(
     """The requirements of the groups ``names`` of one file (whose parsed TOML is ``data``
     and text ``text``), includes expanded in order; each entry's origin is
     ``<display>:<group>`` (``pyproject.toml:test``, as uv annotates it)."""
-    from packaging.utils import canonicalize_name
-
+    from sula.distribution.names import canonicalize_name
     from sula.requirements.pyproject import entry_for, parse_dependency
 
     table = _table(data, display)

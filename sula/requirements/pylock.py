@@ -34,7 +34,7 @@ from sula.requirements._names import is_pylock
 from sula.requirements.errors import RequirementsError
 
 if TYPE_CHECKING:
-    from packaging.utils import NormalizedName
+    from sula.distribution.names import NormalizedName
 
 __all__ = [
     "LockSelection",
@@ -232,8 +232,9 @@ class _Reader:
         )
 
     def package(self, value: object, index: int) -> LockedPackage:
-        from packaging.utils import canonicalize_name
         from packaging.version import InvalidVersion, Version
+
+        from sula.distribution.names import canonicalize_name
 
         where = f"packages[{index}]"
         if not isinstance(value, dict):

@@ -23,8 +23,7 @@ from sula.requirements.types import (
 )
 
 if TYPE_CHECKING:
-    from packaging.utils import NormalizedName
-
+    from sula.distribution.names import NormalizedName
     from sula.requirements.types import Requirement
 
 __all__ = ["entry_for", "load_toml", "parse_dependency", "read_input", "read_pyproject"]
@@ -78,7 +77,7 @@ def read_pyproject(
     ``[project]`` table) need the backend: the spec then holds one ``dependencies_only``
     entry on the project directory (see :func:`project_entry`).
     """
-    from packaging.utils import canonicalize_name
+    from sula.distribution.names import canonicalize_name
 
     path = Path(path)
     display = name if name is not None else str(path)
@@ -143,8 +142,7 @@ def read_pyproject(
 def project_entry(path: Path, display: str, extras: Sequence[str], all_extras: bool) -> RequirementEntry:
     """The project whose ``path`` (``pyproject.toml``, ``setup.py``, ``setup.cfg``) only its
     backend can read: an unnamed requirement on its directory, for its dependencies only."""
-    from packaging.utils import canonicalize_name
-
+    from sula.distribution.names import canonicalize_name
     from sula.requirements.types import Origin, UrlKind, UrlRequirement, VerbatimUrl
 
     directory = path.parent.absolute()

@@ -23,8 +23,7 @@ from sula.requirements.types import Origin, RequirementEntry, RequirementsSpec
 if TYPE_CHECKING:
     from typing import TextIO
 
-    from packaging.utils import NormalizedName
-
+    from sula.distribution.names import NormalizedName
     from sula.requirements.types import Requirement
 
 __all__ = ["from_sources", "parse_requirement_string", "with_upgrade_packages"]

@@ -95,7 +95,7 @@ class SpecBuilder:
     def set_binary(self, value: str, *, no_binary: bool) -> None:
         """pip's ``FormatControl`` rules: ``:all:`` clears both sets, ``:none:`` clears the
         target, a name moves from the other set to the target."""
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         target, other = (
             (self.no_binary, self.only_binary) if no_binary else (self.only_binary, self.no_binary)

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
     from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
-    from packaging.utils import NormalizedName
 
+    from sula.distribution.names import NormalizedName
     from sula.requirements.pylock import LockSelection
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "UrlKind",
     "UrlRequirement",
     "VerbatimUrl",
+    "parsed_specifier",
+    "specifier_text",
 ]
 
 
@@ -80,14 +82,59 @@ class RegistryRequirement:
 
     name: NormalizedName
     extras: frozenset[NormalizedName]
-    specifier: SpecifierSet
+    specifier_text: str
     marker: Marker | None
     given: str
+
+    @property
+    def specifier(self) -> SpecifierSet:
+        """The specifier set, parsed from ``specifier_text`` on first use: a ``pip sync`` of
+        ``name==version`` pins never needs it, nor packaging's import."""
+        return parsed_specifier(self.specifier_text)
+
+    @property
+    def pinned_version(self) -> str | None:
+        """The version of an exact ``==V`` pin (one clause, no ``.*``), from the text alone."""
+        text = self.specifier_text
+        if text.startswith("==") and not text.startswith("===") and "," not in text and not text.endswith(".*"):
+            return text[2:]
+        return None
+
+    @property
+    def exact_version(self) -> str | None:
+        """The version of a pin, ``==V`` or ``===V`` (one clause, no ``.*``), else None."""
+        version = self.pinned_version
+        if version is None and "," not in self.specifier_text:
+            specs = list(self.specifier)
+            if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*"):
+                version = specs[0].version
+        return version
 
     def __str__(self) -> str:
         extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
         marker = f"; {self.marker}" if self.marker is not None else ""
-        return f"{self.name}{extras}{self.specifier}{marker}"
+        return f"{self.name}{extras}{self.specifier_text}{marker}"
+
+
+_SPECIFIERS: dict[str, SpecifierSet] = {}
+
+
+def parsed_specifier(text: str) -> SpecifierSet:
+    """``SpecifierSet(text)``, one object per distinct text (sula never mutates one)."""
+    found = _SPECIFIERS.get(text)
+    if found is None:
+        from packaging.specifiers import SpecifierSet
+
+        found = _SPECIFIERS[text] = SpecifierSet(text)
+    return found
+
+
+def specifier_text(specifier: SpecifierSet) -> str:
+    """``str(specifier)``, the form ``RegistryRequirement`` keeps, with the parsed object kept
+    for :func:`parsed_specifier` so that it is not parsed again."""
+    text = str(specifier)
+    _SPECIFIERS.setdefault(text, specifier)
+    return text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

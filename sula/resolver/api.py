@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sula._log import getLogger
 from sula._record import dataclass, field
 from sula._span import span
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from types import SimpleNamespace
 
-    from packaging.utils import NormalizedName
     from packaging.version import Version
 
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
     from sula.context import BuildContext
+    from sula.distribution.names import NormalizedName
     from sula.interpreter import Interpreter
     from sula.requirements.types import RequirementsSpec
     from sula.resolver.dependencies import Pkg
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CompileRequest", "CompileResult", "compile_requirements", "resolve", "resolve_async"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -174,8 +174,7 @@ def compile_requirements(
             all_extras=request.all_extras,
             groups=request.groups,
         )
-    from packaging.utils import canonicalize_name
-
+    from sula.distribution.names import canonicalize_name
     from sula.requirements.sources import with_upgrade_packages
 
     spec, released = with_upgrade_packages(spec, request.upgrade_packages)

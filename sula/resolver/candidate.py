@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
-
 from sula._record import dataclass, field
+from sula.distribution.names import NormalizedName
 from sula.resolver.options import PrereleaseMode, ResolutionMode
 
 if TYPE_CHECKING:

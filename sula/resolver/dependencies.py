@@ -13,9 +13,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
 
 from sula._record import dataclass
+from sula.distribution.names import NormalizedName, canonicalize_name
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement

@@ -6,9 +6,8 @@ import enum
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
-
 from sula._record import dataclass, field
+from sula.distribution.names import NormalizedName
 
 if TYPE_CHECKING:
     from packaging.version import Version

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import NormalizedName
-
+from sula.distribution.names import NormalizedName
 from sula.resolver.dependencies import Pkg
 from sula.resolver.graph import ResolutionGraph, ResolvedDist
 

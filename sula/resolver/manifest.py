@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from sula._record import dataclass, field
+from sula.distribution.names import NormalizedName
 from sula.resolver.graph import SourceAnnotation, SourceKind
 
 if TYPE_CHECKING:
@@ -205,7 +205,8 @@ def read_preferences(path: Path) -> dict[NormalizedName, Version]:
     missing or unreadable file gives no preferences.
     """
     from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
+
+    from sula.distribution.names import canonicalize_name
 
     try:
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -193,7 +193,7 @@ class MarkerAlgebra:
         return self.or_(result, current)
 
     def _atom(self, atom: tuple[Any, Any, Any], extra: str) -> Dnf:
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         lhs, op_obj, rhs = atom
         op = str(op_obj.value)

@@ -6,9 +6,8 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from packaging.utils import NormalizedName
-
 from sula._record import dataclass, field
+from sula.distribution.names import NormalizedName
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -70,7 +69,7 @@ class BinaryPolicy:
     def from_lists(cls, *, only_binary: list[str], no_binary: list[str], no_build: bool = False
                    ) -> BinaryPolicy:
         """Build from pip-style values: each item is a comma list of names, `:all:` or `:none:`."""
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         def expand(items: list[str]) -> tuple[bool, set[NormalizedName]]:
             all_ = False

@@ -11,15 +11,15 @@ background (bounded), so the solver rarely waits on a single request.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from sula._log import getLogger
 from sula._once import OnceMap
 from sula.distribution.filename import SdistFilename
+from sula.distribution.names import NormalizedName
 from sula.errors import SulaError
 from sula.resolver.dependencies import Dependency, DependencyBuilder, Pkg
 from sula.resolver.errors import SourceBuildRequiredError
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ROOT", "ROOT_VERSION", "ForkNeeded", "IndexClient", "ResolverProvider", "Unavailable"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 # The root package of every resolution: "your requirements".
 ROOT = Pkg(NormalizedName(""))

@@ -18,11 +18,11 @@ from sula.resolver.errors import ResolveError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from packaging.utils import NormalizedName
     from packaging.version import Version
 
     from sula.client.registry import RegistryClient
     from sula.client.types import DistFile
+    from sula.distribution.names import NormalizedName
     from sula.requirements.pylock import LockedFile, LockedPackage, Pylock
     from sula.resolver.graph import ResolutionGraph, ResolvedDist
     from sula.resolver.python import PythonTarget

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
-from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from sula._log import getLogger
 from sula._span import span
+from sula.distribution.names import NormalizedName
 from sula.resolver.dependencies import Pkg
 from sula.resolver.provider import ROOT, ROOT_VERSION, ForkNeeded
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Resolver"]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 
 class Resolver:
@@ -257,9 +257,8 @@ def warn_about_solution(decisions: dict[Pkg, Version], provider: ResolverProvide
     extra the package does not define (a typo: ``requests[securty]``), a yanked version (only
     taken when pinned with ``==``), and a preferred pin (of the output file or the environment)
     that was replaced because it is yanked."""
-    from packaging.utils import canonicalize_name
-
     from sula._warnings import warn_user
+    from sula.distribution.names import canonicalize_name
 
     preferences = provider.selector.preferences
     for pkg, version in decisions.items():

@@ -75,7 +75,7 @@ async def name_sources(spec: RequirementsSpec, sources: SourceMetadata | None) -
     import asyncio
 
     async def name_of(entry: RequirementEntry) -> RequirementEntry:
-        from packaging.utils import canonicalize_name
+        from sula.distribution.names import canonicalize_name
 
         req = entry.requirement
         assert isinstance(req, UrlRequirement)

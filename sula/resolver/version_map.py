@@ -16,11 +16,11 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
-from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 from sula._record import dataclass
 from sula.distribution.filename import SdistFilename, WheelFilename
+from sula.distribution.names import NormalizedName
 
 if TYPE_CHECKING:
     from sula.resolver.options import BinaryPolicy

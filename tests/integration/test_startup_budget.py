@@ -26,8 +26,10 @@ NEITHER = (
     "sula.database.source", "sula.database.select",
 )
 # A no-op sync reads the files and site-packages and stops: no event loop, no index client,
-# no resolver, no msgspec.
+# no resolver, no msgspec; `name==version` lines need no packaging (whose import is ~40% of
+# the rest), debug records no logging, and nothing asks pip for the default index.
 SYNC_ALSO = (
+    "packaging", "logging", "pip",
     "asyncio", "ssl", "socket", "concurrent.futures", "msgspec", "sula.client.registry",
     "sula.client.http", "sula.client.simple", "sula.resolver.api", "sula.resolver.resolver",
     "sula.resolver.pubgrub", "sula.resolver.provider", "sula.installer.check",

@@ -71,10 +71,9 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_options_from_args(args: argparse.Namespace, ctx: CliContext) -> BuildOptions:
     """The build options of a command line."""
-    from packaging.utils import canonicalize_name
-
     from sula.context import BuildOptions
     from sula.dispatch.build import read_build_constraints
+    from sula.distribution.names import canonicalize_name
     from sula.errors import SulaError
 
     settings: dict[str, str | list[str]] = {}
@@ -103,11 +102,10 @@ def settings_from_args(
     args: argparse.Namespace, ctx: CliContext, spec: RequirementsSpec | None, *, sync: bool
 ) -> InstallSettings:
     """The install settings of a command line (index options of requirements files included)."""
-    from packaging.utils import canonicalize_name
-
     from sula.client.settings import settings_from_args as index_settings
     from sula.dispatch.hashes import hash_checking
     from sula.dispatch.install import InstallSettings
+    from sula.distribution.names import canonicalize_name
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Reinstall
     from sula.resolver.options import index_for

@@ -19,10 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    from packaging.utils import canonicalize_name
-
     from sula._warnings import warn_user
     from sula.cli.commands._pip_env import find_target
+    from sula.distribution.names import canonicalize_name
     from sula.errors import SulaError
     from sula.installer.check import requirements_of
     from sula.installer.site_packages import SitePackages

@@ -35,8 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_edges(site: object, markers: dict[str, str]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
     """``name -> [(dependency name, requirement text)]`` and ``name -> version``."""
-    from packaging.utils import canonicalize_name
-
+    from sula.distribution.names import canonicalize_name
     from sula.installer.check import requirement_texts_of
     from sula.installer.site_packages import SitePackages
 
@@ -122,9 +121,8 @@ def render(
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    from packaging.utils import canonicalize_name
-
     from sula.cli.commands._pip_env import find_target
+    from sula.distribution.names import canonicalize_name
     from sula.installer.site_packages import SitePackages
 
     env, layout = find_target(args, ctx)

@@ -26,11 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:
-    from packaging.utils import canonicalize_name
-
     from sula._fs import lock
     from sula._warnings import warn_user
     from sula.cli.commands._pip_env import find_target, format_elapsed, packages, print_changes
+    from sula.distribution.names import canonicalize_name
     from sula.errors import SulaError
     from sula.installer.installer import uninstall_dists
     from sula.installer.site_packages import InstalledDist, SitePackages

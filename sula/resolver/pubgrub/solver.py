@@ -26,10 +26,10 @@ __all__ = [
     "solve",
 ]
 
-import logging
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
+from sula._log import getLogger
 from sula._record import dataclass
 
 from .incompatibility import DependencyCause, Incompatibility
@@ -38,7 +38,7 @@ from .range import Range
 from .report import NoSolutionError
 from .term import Term
 
-logger = logging.getLogger(__name__)
+logger = getLogger(__name__)
 
 P = TypeVar("P", bound=Hashable)
 V = TypeVar("V")
