@@ -147,7 +147,7 @@ def _tuple(obj: str, names: tuple[str, ...]) -> str:
 
 def _compile(cls: type, fields: dict[str, Field], frozen: bool, *, shown: tuple[str, ...] | None,
              compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
-             ) -> dict[str, Any]:
+             only: str | None = None) -> dict[str, Any]:
     """``__init__`` (and ``__repr__``, ``__eq__``, ``__hash__`` where given fields) from one
     ``exec``: as fast per call as the dataclasses' methods, for a fraction of their making."""
     positional: list[str] = []
@@ -178,6 +178,12 @@ def _compile(cls: type, fields: dict[str, Field], frozen: bool, *, shown: tuple[
         body.append("self.__post_init__()")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     source = [f"def __init__({params}):\n    " + ("\n    ".join(body) or "pass")]
+    if only is not None and only != "__init__":
+        source = []
+    if only is not None:  # one method: the others (repr, eq, hash) only when first called
+        shown = shown if only == "__repr__" else None
+        compared = compared if only == "__eq__" else None
+        hashed = hashed if only == "__hash__" else None
     if shown is not None:
         args = ", ".join(f"{n}={{self.{n}!r}}" for n in shown)
         source.append(f"def __repr__(self):\n    return f'{{self.__class__.__qualname__}}({args})'")
@@ -206,8 +212,9 @@ def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: b
     hashed = tuple(n for n, f in fields.items() if (f.compare if f.hash is None else f.hash))
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     make_hash = unsafe_hash or (eq and frozen and not explicit_hash)
-    methods: dict[str, object] = _compile(
-        cls, fields, frozen,
+    _check_defaults(fields)
+    methods, home = _deferred(
+        fields, frozen,
         shown=None if "__repr__" in own else tuple(n for n, f in fields.items() if f.repr),
         compared=compared if eq and "__eq__" not in own else None,
         hashed=hashed if make_hash else None,
@@ -224,7 +231,9 @@ def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: b
     if "__match_args__" not in own:
         methods["__match_args__"] = tuple(n for n, f in fields.items() if not f.kw_only)
     if slots:
-        return _slotted(cls, fields, methods, frozen)
+        made = _slotted(cls, fields, methods, frozen)
+        home.append(made)
+        return made
     for name, f in fields.items():
         if name in own and isinstance(own[name], Field):
             if f.default is MISSING:
@@ -237,7 +246,57 @@ def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: b
     cls.__dataclass_fields__ = _DataclassFields()  # type: ignore[attr-defined]
     if frozen:
         cls = _rebind_class(cls)
+    home.append(cls)
     return cls
+
+
+def _check_defaults(fields: dict[str, Field]) -> None:
+    """What ``_compile`` would refuse, refused when the class is made (as dataclasses do)."""
+    seen_default = False
+    for name, f in fields.items():
+        if f.kw_only:
+            continue
+        has_default = f.default is not MISSING or f.default_factory is not MISSING
+        if not has_default and seen_default:
+            raise TypeError(f"non-default argument {name!r} follows default argument")
+        seen_default = seen_default or has_default
+
+
+def _deferred(fields: dict[str, Field], frozen: bool, *, shown: tuple[str, ...] | None,
+              compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
+              ) -> tuple[dict[str, object], list[type]]:
+    """Stand-ins for the methods :func:`_compile` makes, which make them on first use.
+
+    A run defines far more of these classes than it makes instances of (a no-op ``pip sync``
+    defines 37 and instantiates a handful of them), and the ``exec`` that makes a class's
+    methods is most of the class's cost. The first call of a stand-in compiles its method,
+    puts it on the class (``home``, filled in once the class is made) and forwards the call;
+    later calls find the real method."""
+    home: list[type] = []
+    names = ["__init__"]
+    names += ["__repr__"] if shown is not None else []
+    names += ["__eq__"] if compared is not None else []
+    names += ["__hash__"] if hashed is not None else []
+    stubs: dict[str, object] = {}
+
+    def materialize(name: str) -> Any:
+        cls = home[0]
+        fn = _compile(cls, fields, frozen, shown=shown, compared=compared, hashed=hashed,
+                      only=name)[name]
+        if cls.__dict__.get(name) is stubs[name]:
+            type.__setattr__(cls, name, fn)
+        return fn
+
+    def stand_in(name: str) -> Callable[..., Any]:
+        def method(self: object, *args: object, **kwargs: object) -> Any:
+            return materialize(name)(self, *args, **kwargs)
+
+        method.__name__ = name
+        return method
+
+    for name in names:
+        stubs[name] = stand_in(name)
+    return stubs, home
 
 
 def _ordering(op: str, key: Callable[[object], tuple[object, ...]]) -> Callable[[object, object], Any]:
@@ -293,7 +352,8 @@ class _DataclassFields:
         import dataclasses
 
         fields: dict[str, Any] = {}
-        for name, f in owner.__dict__["__record_fields__"].items():
+        # A plain subclass has its base's fields, as with dataclasses.
+        for name, f in getattr(owner, "__record_fields__").items():  # noqa: B009
             real: Any = dataclasses.field(
                 default=f.default if f.default is not MISSING else dataclasses.MISSING,
                 default_factory=(f.default_factory if f.default_factory is not MISSING

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import os
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from sula._record import dataclass, field, replace
@@ -14,6 +13,7 @@ from sula.errors import SulaError
 
 if TYPE_CHECKING:
     import argparse
+    from datetime import datetime
     from types import SimpleNamespace
 
 __all__ = [
@@ -43,6 +43,8 @@ class IndexStrategy(enum.Enum):
 
 def parse_exclude_newer(text: str) -> datetime:
     """``2024-01-31`` (midnight UTC, as uv did) or an RFC 3339 date-time (naive = UTC)."""
+    from datetime import datetime, timezone
+
     value = text.strip()
     try:
         if len(value) == 10:

@@ -14,7 +14,6 @@ from sula.database.core import (
     parse_hashes,
 )
 from sula.database.errors import DistributionError, HashMismatchError, InvalidArchiveError
-from sula.database.unzip import unzip_wheel
 
 __all__ = [
     "CachedWheel",
@@ -29,5 +28,4 @@ __all__ = [
     "WheelSource",
     "WheelStreamer",
     "parse_hashes",
-    "unzip_wheel",
 ]

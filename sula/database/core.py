@@ -14,7 +14,6 @@ entry inside a process (``OnceMap``) and a file lock between processes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -28,7 +27,6 @@ from sula._record import dataclass, field
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
-from sula.database.unzip import unzip_wheel
 from sula.distribution import FilenameError, WheelFilename
 
 if TYPE_CHECKING:
@@ -361,6 +359,8 @@ class DistributionDatabase:
                 archive = tmp / filename
                 with span("download", wheel=filename):
                     digests = await self._download(source, archive, allowed)
+                from sula.database.unzip import unzip_wheel
+
                 with span("unzip", wheel=filename):
                     await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
             if not _hashes_allow(allowed, digests):
@@ -393,6 +393,8 @@ class DistributionDatabase:
             raise DistributionError(f"Cannot download `{filename}` without an index client")
         # One pass of each algorithm over the bytes: the index's hashes are checked here
         # from the same digests (not a second time by the client).
+        import hashlib  # OpenSSL: loaded for a download, not by a run that needs none
+
         want = {a.lower(): v.lower() for a, v in expected.items() if a.lower() in hashlib.algorithms_guaranteed}
         hashers = {a: hashlib.new(a) for a in {"sha256", *want, *allowed} if a in hashlib.algorithms_guaranteed}
         reporter = self.reporter
@@ -580,6 +582,8 @@ class DistributionDatabase:
                     assert known is not None
                     sha = known
                 else:
+                    import hashlib
+
                     for algo, value in source.hashes.items():
                         if algo.lower() in hashlib.algorithms_guaranteed:
                             digest = _hash_file(part, {algo.lower(): {value.lower()}})[algo.lower()]
@@ -780,6 +784,8 @@ def _listed_sha256(source: WheelSource) -> str | None:
 
 
 def _hash_file(path: Path, allowed: Mapping[str, set[str]]) -> dict[str, str]:
+    import hashlib
+
     hashers = {a: hashlib.new(a) for a in {"sha256", *allowed} if a in hashlib.algorithms_guaranteed}
     try:
         with open(path, "rb") as f:
@@ -794,6 +800,8 @@ def _hash_file(path: Path, allowed: Mapping[str, set[str]]) -> dict[str, str]:
 def _unzip_local(path: Path, dest: Path, filename: str, allowed: Mapping[str, set[str]]) -> dict[str, str]:
     """Hash and unzip a local wheel, leaving the file where it is."""
     # Always hashed: the digest goes into the sidecar and into `direct_url.json`, as pip writes it.
+    from sula.database.unzip import unzip_wheel
+
     digests = _hash_file(path, allowed)
     try:
         unzip_wheel(path, dest, filename)

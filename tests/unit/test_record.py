@@ -156,3 +156,38 @@ def test_msgspec_and_dataclasses_see_a_dataclass() -> None:
     assert [f.name for f in dataclasses.fields(pin)] == ["name", "tags"]
     assert dataclasses.replace(pin, name="b") == Pin("b", ("x",))
     assert dataclasses.asdict(pin) == {"name": "a", "tags": ("x",)}
+
+
+def test_methods_are_compiled_when_first_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled: list[str | None] = []
+    real = record._compile
+
+    def counting(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        compiled.append(kwargs.get("only"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(record, "_compile", counting)
+
+    @record.dataclass(frozen=True, slots=True)
+    class Base:
+        name: str
+        version: str = "1"
+
+    class Plain(Base):  # not a record: uses Base's methods
+        pass
+
+    assert compiled == []  # making a class compiles nothing
+    a = Plain("x")
+    assert compiled == ["__init__"]
+    assert (a.name, a.version) == ("x", "1")
+    Base("y")  # Base's own __init__ was put on the class by the first call
+    assert compiled == ["__init__"]
+    assert a == Plain("x") and {a: 1}[Plain("x")] == 1 and repr(Base("z")).endswith(".Base(name='z', version='1')")
+    assert sorted(c for c in compiled if c) == ["__eq__", "__hash__", "__init__", "__repr__"]
+    assert [f.name for f in dataclasses.fields(Plain)] == ["name", "version"]
+    with pytest.raises(TypeError, match="non-default argument"):  # still refused at once
+
+        @record.dataclass
+        class Bad:
+            a: int = 0
+            b: int

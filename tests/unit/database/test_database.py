@@ -15,9 +15,9 @@ from sula.database import (
     InvalidArchiveError,
     PathWheel,
     RegistryWheel,
-    unzip_wheel,
 )
 from sula.database.record import hash_file, parse_record
+from sula.database.unzip import unzip_wheel
 from sula.distribution import WheelFilename
 
 

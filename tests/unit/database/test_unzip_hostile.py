@@ -11,7 +11,8 @@ import pytest
 from fixtures.hostile import HOSTILE_WHEELS, forge_declared_size, hostile_wheel, tree_snapshot
 
 from sula._archive import ArchiveLimitError
-from sula.database import InvalidArchiveError, unzip_wheel
+from sula.database import InvalidArchiveError
+from sula.database.unzip import unzip_wheel
 from sula.errors import SulaError
 from sula.installer import InvalidWheelError, Layout, Linker, LinkMode, UnpackedWheel, install_wheel
 
