@@ -23,8 +23,9 @@ _KEYWORDS = {
     "--only-binary": "only_binary", "--no-binary": "no_binary", "--exclude-newer": "exclude_newer",
     "--offline": "offline", "--link-mode": "link_mode", "--upgrade-package": "upgrade",
     "--constraint": "constraints", "--override": "overrides",
+    "--break-system-packages": "break_system_packages",
 }
-_SWITCHES = frozenset({"--no-build", "--offline"})  # flags without a value: ``=True``
+_SWITCHES = frozenset({"--no-build", "--offline", "--break-system-packages"})  # flags without a value: ``=True``
 
 
 @contextmanager

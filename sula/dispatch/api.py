@@ -96,6 +96,7 @@ def install(
     only_binary: Sequence[str] = (),
     no_binary: Sequence[str] = (),
     offline: bool = False,
+    break_system_packages: bool = False,
     reporter: InstallReporter | None = None,
 ) -> InstallSummary:
     """Resolve ``requirements`` and install them into an environment; what ``sula pip install``
@@ -113,6 +114,9 @@ def install(
     ``"hardlink"`` (default on Linux, falling back to copies), ``"copy"``, ``"clone"``,
     ``"symlink"``. ``cache_dir``: default ``SULA_CACHE_DIR`` or the user cache directory.
     ``constraints``/``overrides``: strings are requirements, ``os.PathLike`` values files.
+    An interpreter that PEP 668 marks externally managed (a distribution's Python outside any
+    virtual environment) is refused, as by the commands, unless ``break_system_packages=True``
+    or ``target``/``prefix`` is given.
 
     Raises :class:`sula.errors.SulaError` subclasses for every failure the user can fix; their
     messages name these keyword arguments, not the command's flags.
@@ -180,6 +184,12 @@ def install(
     try:
         with cache.lock_shared():
             env = find_environment(None if python is None else os.fspath(python), cache=cache)
+            if target is None and prefix is None and not break_system_packages:
+                detail = env.interpreter.externally_managed()
+                if detail is not None:
+                    from sula.interpreter import ExternallyManagedError
+
+                    raise ExternallyManagedError(str(env.root), detail)
             if target is not None:
                 env = PythonEnvironment.from_target_dir(env.interpreter, os.fspath(target))
             elif prefix is not None:

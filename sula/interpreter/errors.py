@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sula.errors import SulaError, speaking_api
+from sula.errors import SulaError, option, speaking_api
 
 __all__ = [
     "ExternallyManagedError",
@@ -63,6 +63,6 @@ class ExternallyManagedError(InterpreterError):
         text = "\n".join(f"  {line}" if line else "" for line in detail.splitlines())
         super().__init__(
             f"The interpreter at `{shown}` is externally managed, and indicates the following:\n\n{text}",
-            hint=f"Create a virtual environment with `{tool} venv`, or pass `--break-system-packages`"
-            " to change this one anyway",
+            hint=f"Create a virtual environment with `{tool} venv`, or pass "
+            f"{option('--break-system-packages')} to change this one anyway",
         )

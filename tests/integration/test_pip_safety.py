@@ -24,6 +24,14 @@ def _index(index_server, dists: Path) -> IndexServer:
     return server
 
 
+def _managed_base(root: Path, error: str) -> tuple[Path, Path]:
+    """A base interpreter whose PEP 668 marker says ``error``; its executable and site-packages."""
+    exe = make_base_python(root)
+    (root / "lib" / f"python{MINOR}" / "EXTERNALLY-MANAGED").write_text(
+        f"[externally-managed]\nError={error}\n")
+    return exe, root / "lib" / f"python{MINOR}" / "site-packages"
+
+
 def _names(site: Path) -> set[str]:
     return {p.name.split("-")[0] for p in site.glob("*.dist-info")}
 
@@ -76,10 +84,7 @@ def test_an_externally_managed_python_is_refused_unless_asked(
     run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path
 ) -> None:
     server = _index(index_server, dists_dir)
-    exe = make_base_python(tmp_path / "base")
-    marker = tmp_path / "base" / "lib" / f"python{MINOR}" / "EXTERNALLY-MANAGED"
-    marker.write_text("[externally-managed]\nError=To install Python packages system-wide, use apt.\n")
-    site = tmp_path / "base" / "lib" / f"python{MINOR}" / "site-packages"
+    exe, site = _managed_base(tmp_path / "base", "To install Python packages system-wide, use apt.")
     result = run_sula("pip", "install", "six", "--python", str(exe), "-i", server.url)
     assert result.exit_code == 1
     assert "error: The interpreter at `base` is externally managed" in result.stderr
@@ -96,6 +101,29 @@ def test_an_externally_managed_python_is_refused_unless_asked(
     run_sula("venv", str(tmp_path / "v"), "--python", str(exe)).check()
     result = run_sula("pip", "install", "six", "--python", str(tmp_path / "v"), "-i", server.url)
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_python_api_refuses_an_externally_managed_python_unless_asked(
+    index_server, dists_dir: Path, tmp_path: Path
+) -> None:
+    import pytest
+
+    import sula
+    from sula.interpreter import ExternallyManagedError
+
+    server = _index(index_server, dists_dir)
+    exe, site = _managed_base(tmp_path / "base", "Use the distribution's packages.")
+    cache = tmp_path / "cache"
+    with pytest.raises(ExternallyManagedError) as err:
+        sula.install(["six"], python=exe, index_url=server.url, cache_dir=cache)
+    assert "Use the distribution's packages." in str(err.value)
+    assert "`break_system_packages=True`" in str(err.value)  # the keyword, not the flag
+    assert _names(site) == set()
+    sula.install(["six"], python=exe, index_url=server.url, cache_dir=cache, break_system_packages=True)
+    assert _names(site) == {"six"}
+    # --target is a directory of the caller's, not the interpreter's: no marker applies.
+    sula.install(["six"], python=exe, index_url=server.url, cache_dir=cache, target=tmp_path / "t")
+    assert _names(tmp_path / "t") == {"six"}
 
 
 def test_a_version_request_finds_only_virtual_environments_without_system(
