@@ -455,11 +455,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The process exits next (the console script, `python -m sula`): a Ctrl-C during
             # the interpreter's teardown, when Python has put SIGINT back to its default,
             # would turn a finished run's exit code into a death by signal.
-            import signal
-            import threading
+            # `_signal`, not `signal` (whose enums cost a millisecond), and no `threading`:
+            # outside the main thread `signal()` raises ValueError, and nothing is to be done.
+            try:
+                from _signal import SIG_IGN, SIGINT, signal  # type: ignore[import-not-found,unused-ignore]
+            except ImportError:  # pragma: no cover - an interpreter without the C module
+                from signal import SIG_IGN, SIGINT, signal
+            import contextlib  # loaded by the interpreter's start already
 
-            if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            with contextlib.suppress(ValueError):
+                signal(SIGINT, SIG_IGN)
         return code
     except KeyboardInterrupt:  # Ctrl-C while the run closes (its own handler is past)
         sys.stderr.write("error: Interrupted\n")
