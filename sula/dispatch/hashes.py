@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from sula.errors import SulaError
 
 if TYPE_CHECKING:
-    from sula.client.types import DistFile
     from sula.database import DistributionDatabase
     from sula.database.source import SdistSource
     from sula.database.tree import GitSource, TreeSource
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "HashCheckingError",
     "HashedSources",
-    "allowed_files",
     "check_hashed",
     "entry_hashes",
     "hash_checking",
@@ -115,27 +113,6 @@ def missing_hash(name: str) -> HashCheckingError:
     return HashCheckingError(
         f"Hash-checking is required, but no hash was given for `{name}` (a dependency that "
         "no requirement pins with a `--hash`)", hint=_HINT)
-
-
-def allowed_files(files: Sequence[DistFile], hashes: Sequence[str]) -> list[DistFile]:
-    """pip's filter of an index's files by a requirement's hashes: those whose listed digest is
-    allowed and those listed without one; all of them when none is allowed (the download then
-    fails naming the mismatch). A line with only the sdist's hash installs the sdist."""
-    if not hashes:
-        return list(files)
-    from sula.database import parse_hashes
-
-    allowed = parse_hashes(hashes)
-    kept: list[DistFile] = []
-    matched = False
-    for df in files:
-        listed = {a.lower(): v.lower() for a, v in df.file.hashes.items()}
-        if not any(a in listed for a in allowed):
-            kept.append(df)  # no digest to compare: the download is checked
-        elif any(listed.get(a) in values for a, values in allowed.items()):
-            kept.append(df)
-            matched = True
-    return kept if matched else list(files)
 
 
 class HashedSources:

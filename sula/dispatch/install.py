@@ -1,16 +1,18 @@
-"""Resolve, plan, fetch, remove and link: what ``sula.install`` and ``sula pip install | sync`` run.
+"""Resolve, plan, prepare, remove and link: what ``sula.install`` and ``sula pip install | sync`` run.
 
-The steps report through an :class:`InstallReporter` (the CLI prints uv's summary lines
+Resolving is here; the rest is a short script over the layers below: the installer's planner
+(``sula.installer.plan``) decides, the database's preparer (``sula.database.prepare``)
+fetches and builds, and the installer (``sula.installer.installer``) removes and links. The
+steps report through an :class:`InstallReporter` (the CLI prints uv's summary lines
 and draws progress bars from it) and return an :class:`InstallSummary`; nothing here prints.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from sula._record import dataclass, field, replace
 from sula.dispatch import _nested
@@ -19,11 +21,9 @@ if TYPE_CHECKING:
     from sula.cache import Cache
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
-    from sula.client.types import DistFile
     from sula.context import BuildContext, BuildOptions
-    from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
+    from sula.database import CachedWheel, DownloadReporter, WheelSource
     from sula.database.source import SdistSource
-    from sula.database.tree import TreeSource
     from sula.distribution.names import NormalizedName
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
@@ -39,15 +39,15 @@ __all__ = [
     "InstallSettings",
     "InstallSummary",
     "binary_policy",
-    "direct_source",
     "for_platform",
     "install_spec",
     "install_wanted",
     "requested_satisfied",
     "resolve_wanted",
-    "seed_packages_kept",
     "wanted_from_spec",
 ]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -346,6 +346,7 @@ def resolve_wanted(
 
     from sula.client.registry import RegistryClient
     from sula.distribution.names import canonicalize_name
+    from sula.installer.choose import choose_file
     from sula.installer.plan import Wanted
     from sula.resolver.api import resolve_async
     from sula.resolver.graph import ResolutionGraph
@@ -466,279 +467,8 @@ def _spec_hashes(spec: RequirementsSpec, *, require: bool) -> dict[str, tuple[st
 # -- acting on what is wanted ---------------------------------------------------------
 
 
-def direct_source(want: Wanted) -> WheelSource | SdistSource:
-    """The database source of a URL or path requirement: a wheel, or a source archive."""
-    from pathlib import Path
-    from urllib.parse import unquote, urlsplit
-
-    from sula.database import PathWheel, UrlWheel
-    from sula.database.source import PathSdist, UrlSdist
-    from sula.distribution import FilenameError, SdistFilename, WheelFilename
-    from sula.installer.errors import SourceBuildRequiredError
-
-    assert want.url is not None
-    if want.editable:
-        raise SourceBuildRequiredError(f"-e {want.url}")
-    parts = urlsplit(want.url)
-    filename = unquote(parts.path.rsplit("/", 1)[-1])
-    hashes: dict[str, str] = {}
-    for piece in parts.fragment.split("&"):
-        algo, sep, value = piece.partition("=")
-        if sep and algo in ("sha256", "sha384", "sha512", "md5", "sha1", "sha224"):
-            hashes[algo] = value
-    url = want.url.split("#", 1)[0]
-    if not filename.endswith(".whl"):
-        try:
-            SdistFilename.parse(filename, want.name)
-        except FilenameError as err:
-            # A directory, a git URL or an archive of another kind: not a source archive.
-            raise SourceBuildRequiredError(str(want)) from err
-        if parts.scheme == "file":
-            return PathSdist(name=want.name, path=Path(unquote(parts.path)))
-        return UrlSdist(name=want.name, filename=filename, url=url, hashes=hashes)
-    try:
-        fn = WheelFilename.parse(filename)
-    except FilenameError as err:
-        raise SourceBuildRequiredError(str(want)) from err
-    if parts.scheme == "file":
-        return PathWheel(filename=fn, path=Path(unquote(parts.path)))
-    return UrlWheel(filename=fn, url=url, hashes=hashes)
-
-
-def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
-    """PEP 610 ``direct_url.json`` for URL, path, directory and git installs; None for
-    registry ones."""
-    from sula.database.tree import TreeSource
-
-    if isinstance(want.source, TreeSource):
-        return want.source.direct_url()
-    if want.url is None:
-        return None
-    archive: dict[str, object] = {}
-    if cached.sha256:
-        archive["hash"] = f"sha256={cached.sha256}"
-        archive["hashes"] = {"sha256": cached.sha256}
-    from sula.client.auth import strip_credentials
-
-    # No credentials in a file of the environment (as pip and uv write it).
-    return {"url": strip_credentials(want.url.split("#", 1)[0]), "archive_info": archive}
-
-
-def _cached_candidate(
-    db: DistributionDatabase, keys: list[str], want: Wanted, interp: Interpreter, *,
-    wheels: bool = True,
-) -> CachedWheel | None:
-    """The best cached wheel of ``want`` for ``interp``: a downloaded one (unless ``wheels``
-    is false: ``--no-binary``) or, after those, one built from the version's sdist."""
-    from sula.database import parse_hashes
-    from sula.database.select import tag_string
-    from sula.installer.plan import same_version
-
-    assert want.version is not None
-    version = want.version
-    allowed = parse_hashes(want.hashes).get("sha256", set()) if want.hashes else None
-
-    def best_of(found: Iterable[CachedWheel]) -> CachedWheel | None:
-        best: tuple[int, CachedWheel] | None = None
-        for cw in found:
-            if not same_version(cw.filename.version_str, version):
-                continue
-            rank = interp.wheel_priority(tag_string(cw.filename))
-            if rank is None:
-                continue
-            if allowed is not None and cw.sha256 not in allowed:
-                continue
-            if best is None or rank < best[0]:
-                best = (rank, cw)
-        return best[1] if best is not None else None
-
-    # Built wheels only when no downloaded one fits (a warm install lists no sdist builds).
-    hit = best_of(cw for key in keys for cw in db.registry_entries(key, want.name)) if wheels else None
-    if hit is None:
-        hit = best_of(cw for key in keys for cw in db.built_registry_entries(key, want.name, version))
-    return hit
-
-
-def choose_file(
-    files: Sequence[DistFile], want: Wanted, interp: Interpreter, policy: BinaryPolicy,
-) -> WheelSource | SdistSource:
-    """The one file of registry pin ``want`` to install for ``interp``, among the index's
-    ``files`` that its hashes allow: the most specific compatible wheel of the pinned version
-    when the binary policy allows one, else the version's sdist (to build)."""
-    from sula.database.select import registry_wheel, select_wheel
-    from sula.database.source import RegistrySdist
-    from sula.dispatch.hashes import allowed_files
-    from sula.distribution import SdistFilename
-    from sula.installer.errors import NoMatchingDistributionError
-    from sula.installer.plan import same_version
-
-    assert want.version is not None
-    listed = allowed_files(files, want.hashes)  # the files one of its hashes allows
-    picked = None
-    if policy.allows_wheel(want.name):
-        picked = select_wheel(listed, want.version, interp.wheel_priority)
-    if picked is not None:
-        return registry_wheel(picked)
-    of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
-    if not files:
-        raise NoMatchingDistributionError(str(want), "the package is not on the index")
-    if not of_version:
-        raise NoMatchingDistributionError(str(want), "the index has no file of that version")
-    sdists = [f for f in of_version if isinstance(f.filename, SdistFilename)]
-    if not sdists:
-        raise NoMatchingDistributionError(
-            str(want), f"no wheel is compatible with the target Python {interp.python_full_version}")
-    if not policy.allows_sdist(want.name):
-        from sula.errors import option
-
-        raise NoMatchingDistributionError(
-            str(want), "it has no compatible wheel, and building from source is turned off "
-            f"({option('--no-build')} or {option('--only-binary')})")
-    # `.tar.gz` (the standard's format) before legacy `.zip` archives.
-    sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
-    chosen = sdists[0]
-    assert isinstance(chosen.filename, SdistFilename)
-    return RegistrySdist(filename=chosen.filename, url=chosen.file.url, index=chosen.index,
-                         hashes=dict(chosen.file.hashes), size=chosen.file.size)
-
-
-async def _prepare(
-    remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter,
-    policy: BinaryPolicy,
-) -> list[tuple[Wanted, CachedWheel]]:
-    """Download or build a wheel for each of ``remote``, all at once: the file the
-    resolution chose (or a lock names), or for a pin without one (``pip sync``) the file
-    :func:`choose_file` picks from the index."""
-    import asyncio
-
-    from sula.database.tree import GitSource
-
-    async def get(source: WheelSource | SdistSource | TreeSource, hashes: Sequence[str]) -> CachedWheel:
-        from sula.database import PathWheel, RegistryWheel, UrlWheel
-
-        if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
-            return await db.get_wheel(source, hashes)
-        return await db.get_or_build_wheel(source, hashes)
-
-    async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
-        if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out
-            tree = replace(await db.checkout(want.source), name=want.name)
-            return replace(want, source=tree), await db.get_or_build_wheel(tree, want.hashes)
-        if want.source is not None:  # chosen by the resolution or a lock, or a source tree
-            return want, await get(want.source, want.hashes)
-        if want.url is not None:
-            return want, await get(direct_source(want), want.hashes)
-        files = await client.files(want.name)
-        return want, await get(choose_file(files.files, want, interp, policy), want.hashes)
-
-    return list(await asyncio.gather(*(one(w) for w in remote)))
-
-
-async def _confirm_cached(
-    cached: Sequence[tuple[Wanted, CachedWheel]], *, db: DistributionDatabase, cache: Cache,
-    index: IndexSettings, settings: InstallSettings, interp: Interpreter, policy: BinaryPolicy,
-) -> tuple[list[tuple[Wanted, CachedWheel]], list[Wanted]]:
-    """For pins that no resolution chose a file for (``pip sync``): the cached wheels of the
-    file :func:`choose_file` picks from the index the strategy picks, with the sha256 it
-    lists (``--index-strategy first-index`` must not link another index's file); the rest
-    are fetched. Index pages come through the HTTP cache like a resolution's."""
-    import asyncio
-
-    from sula.client.registry import RegistryClient
-    from sula.database import PathWheel, RegistryWheel, UrlWheel
-    from sula.installer.errors import NoMatchingDistributionError
-
-    async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
-        async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
-            if want.url is not None or want.source is not None:
-                return cw
-            files = await client.files(want.name)
-            try:
-                source = choose_file(files.files, want, interp, policy)
-            except NoMatchingDistributionError:
-                return None  # fetching it says why
-            if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
-                return db.lookup(source, want.hashes)
-            return db.lookup_built(source, want.hashes)
-
-        found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
-    kept = [(w, cw) for (w, _), cw in zip(cached, found, strict=True) if cw is not None]
-    stale = [w for (w, _), cw in zip(cached, found, strict=True) if cw is None]
-    return kept, stale
-
-
-def _index_keys(index: IndexSettings) -> list[str]:
-    """The cache keys wheels of these indexes and find-links are stored under (no network).
-
-    The same URLs, credentials moved out, that ``RegistryClient`` stores wheels under; built
-    without a client so that a no-op install imports no HTTP machinery.
-    """
-    from sula.client.auth import AuthStore
-    from sula.distribution.index import IndexUrl
-
-    auth = AuthStore()
-    keys = [auth.remember(loc) for loc in index.find_links]
-    from sula.distribution.index import NoDefaultIndexError
-
-    # No default index known (no pip beside sula): only find-links can be cached.
-    with contextlib.suppress(NoDefaultIndexError):
-        keys.extend(IndexUrl.parse(auth.remember(i.url)).url for i in index.indexes())
-    return keys
-
-
-def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) -> set[str]:
-    """sula and its requirements, when this sula imports from the target: `sync` keeps them."""
-    import sys
-
-    from sula.distribution.names import canonicalize_name
-    from sula.installer.check import requirements_of
-
-    if not site.get("sula"):
-        return set()
-    ours = {os.path.realpath(p) for p in sys.path if p}
-    if not any(os.path.realpath(d) in ours for d in layout.site_dirs()):
-        return set()
-    markers = interp.marker_environment()
-    keep: set[str] = set()
-    todo = ["sula"]
-    while todo:
-        name = todo.pop()
-        if name in keep:
-            continue
-        keep.add(name)
-        for dist in site.get(name):
-            todo.extend(str(canonicalize_name(r.name)) for r in requirements_of(dist, markers))
-    return keep
-
-
-_SEED_PACKAGES = ("pip", "setuptools", "wheel")
-
-
-def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[NormalizedName]:
-    """The seed packages (pip, setuptools, wheel) ``sync`` leaves in an environment, as uv
-    does: all of them unless sula or uv created it without ``--seed`` (its pyvenv.cfg has a
-    ``sula`` or ``uv`` key and no ``seed = true``). A ``--target``/``--prefix`` directory
-    keeps none: it is not an environment of its own."""
-    from pathlib import Path
-
-    from sula.distribution.names import NormalizedName
-
-    root = Path(interp.prefix)
-    if Path(layout.data).resolve() != root.resolve():
-        return frozenset()
-    keys: dict[str, str] = {}
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        for line in (root / "pyvenv.cfg").read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                keys[key.strip().lower()] = value.strip().lower()
-    made_by_tool = "sula" in keys or "uv" in keys
-    if made_by_tool and keys.get("seed") != "true":
-        return frozenset()
-    return frozenset(NormalizedName(n) for n in _SEED_PACKAGES)
-
-
 def _dry_run_summary(plan: Plan) -> InstallSummary:
+    """What ``plan`` would install, remove and leave alone (``--dry-run``)."""
     removed = [DistVersion(d.name, d.version) for d in [*plan.reinstall, *plan.extraneous]]
     added = [DistVersion(w.name, w.version or "", w.url) for w in plan.remote]
     added += [DistVersion(w.name, cw.filename.version_str, w.url) for w, cw in plan.cached]
@@ -772,10 +502,12 @@ def install_wanted(
     reporter: InstallReporter = SILENT,
     locked: bool = False,
 ) -> InstallSummary:
-    """Plan ``wanted`` against the environment and the cache, then fetch, remove and link.
-    ``locked``: the caller holds the environment lock already (:func:`install_spec` does)."""
+    """Plan ``wanted`` against the environment and the cache, prepare what is not cached,
+    then remove and link: the installer's planner, the database's preparer and the installer,
+    in that order. ``locked``: the caller holds the environment lock already
+    (:func:`install_spec` does)."""
     from sula.database import DistributionDatabase
-    from sula.installer.plan import plan_install
+    from sula.installer.plan import Planner
     from sula.installer.site_packages import SitePackages
     from sula.resolver.options import index_for
 
@@ -786,86 +518,45 @@ def install_wanted(
     # uninstall of what the other just linked). A dry run changes nothing and takes none.
     env_lock = contextlib.ExitStack() if locked else _environment_lock(layout, settings)
     site = SitePackages.from_layout(layout)
-    policy = binary_policy(settings, spec)
     db = DistributionDatabase(cache=cache, offline=settings.client.offline,
                               build_context=replace(settings, index=index).build_context(cache, interp))
     try:
-        keys: list[str] = []  # read once something is not installed (a no-op asks no index)
-
-        def find_cached(want: Wanted) -> CachedWheel | None:
-            from sula.database import PathWheel, RegistryWheel, UrlWheel
-            from sula.database.tree import GitSource
-            from sula.errors import SulaError
-
-            if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
-                return db.lookup(want.source, want.hashes)
-            if isinstance(want.source, GitSource):
-                return None  # checked out (from the cache when known) when prepared
-            if want.source is not None:
-                return db.lookup_built(want.source, want.hashes)
-            if want.url is not None:
-                try:
-                    src = direct_source(want)
-                    if isinstance(src, RegistryWheel | UrlWheel | PathWheel):
-                        return db.lookup(src, want.hashes)
-                    return db.lookup_built(src, want.hashes)
-                except SulaError:
-                    return None
-            if not keys:
-                keys.extend(_index_keys(index))
-            return _cached_candidate(db, keys, want, interp, wheels=policy.allows_wheel(want.name))
-
-        plan = plan_install(
-            wanted, site, find_cached=find_cached, reinstall=settings.reinstall,
-            remove_extraneous=settings.sync,
-            keep=seed_packages_kept(layout, interp) if settings.sync else frozenset(),
-        )
-        if plan.extraneous:
-            keep = _self_protection(site, layout, interp)
-            kept = [d for d in plan.extraneous if d.name in keep]
-            if kept:
-                from sula._warnings import warn_user
-
-                warn_user(
-                    "Keeping `sula` and its dependencies in the environment it runs from: "
-                    + ", ".join(f"`{d.name}`" for d in kept)
-                )
-                plan.extraneous[:] = [d for d in plan.extraneous if d.name not in keep]
+        planner = Planner(db=db, interp=interp, layout=layout, policy=binary_policy(settings, spec),
+                          index=index)
+        plan = planner.plan(wanted, site, reinstall=settings.reinstall, sync=settings.sync)
         unchanged = tuple(sorted(DistVersion(d.name, d.version) for d in plan.satisfied))
         if settings.dry_run or plan.is_noop():
             reporter.on_audited(len(wanted), time.perf_counter() - t_audit)
             return _dry_run_summary(plan) if settings.dry_run else InstallSummary(unchanged=unchanged)
 
         # Only now the linker and the uninstaller (a no-op sync never loads them), and asyncio.
-        from sula.installer.install import InstallOptions
-        from sula.installer.installer import compile_bytecode, install_wheels, uninstall_dists
-        from sula.installer.wheel import UnpackedWheel
+        from sula.installer.installer import (
+            compile_bytecode,
+            install_wheels,
+            open_wheels,
+            uninstall_dists,
+        )
 
-        if any(want.url is None and want.source is None for want, _ in plan.cached):
-            plan.cached[:], stale = _nested.run(_confirm_cached(
-                plan.cached, db=db, cache=cache, index=index, settings=settings, interp=interp,
-                policy=policy,
-            ))
-            plan.remote.extend(stale)
+        if planner.unconfirmed(plan):
+            _with_client(lambda client: planner.confirm_cached(plan, client),
+                         cache=cache, index=index, settings=settings)
         prepared: list[tuple[Wanted, CachedWheel]] = []
         if plan.remote:
-            # Fail on inputs that need a build before anything is downloaded or removed.
-            for want in plan.remote:
-                if want.url is not None and want.source is None:
-                    direct_source(want)
+            planner.check_remote(plan)
             t = time.perf_counter()
-            db.reporter = reporter.on_download_start(len(plan.remote))
+            downloads = reporter.on_download_start(len(plan.remote))
 
-            async def fetch() -> list[tuple[Wanted, CachedWheel]]:
-                from sula.client.registry import RegistryClient
+            async def fetch(client: RegistryClient) -> list[tuple[Wanted, CachedWheel]]:
+                from sula.database.prepare import prepare
 
-                async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
-                    db.client = client
-                    return await _prepare(plan.remote, db=db, client=client, interp=interp,
-                                          policy=policy)
+                db.client = client
+                got = await prepare([(planner.locate(w, client), w.hashes) for w in plan.remote],
+                                    db=db, reporter=downloads)
+                # Each with the source it was prepared from (a git one: its checked-out tree).
+                return [(replace(w, source=src), cw) for w, (src, cw) in zip(plan.remote, got, strict=True)]
 
             try:
-                prepared = _nested.run(fetch())
+                prepared = _with_client(fetch, cache=cache, index=index, settings=settings)
             finally:
                 reporter.on_download_end(len(prepared), time.perf_counter() - t)
 
@@ -882,13 +573,7 @@ def install_wanted(
                 removed = [DistVersion(s.dist.name, s.dist.version) for s in done]
             if to_link:
                 t = time.perf_counter()
-                items = [
-                    (
-                        UnpackedWheel.open(cw.path, want.name),
-                        InstallOptions(requested=want.name in requested, direct_url=_direct_url_info(want, cw)),
-                    )
-                    for want, cw in to_link
-                ]
+                items = open_wheels(to_link, requested)
                 reporter.on_link_start(len(items))
                 installed = []
                 try:
@@ -914,6 +599,20 @@ def install_wanted(
         downloaded=len(prepared),
     )
 
+
+def _with_client(
+    step: Callable[[RegistryClient], Awaitable[T]], *, cache: Cache, index: IndexSettings,
+    settings: InstallSettings,
+) -> T:
+    """``step`` run on a fresh event loop with an index client for ``index``."""
+
+    async def main() -> T:
+        from sula.client.registry import RegistryClient
+
+        async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
+            return await step(client)
+
+    return _nested.run(main())
 
 def binary_policy(settings: InstallSettings, spec: RequirementsSpec | None) -> BinaryPolicy:
     """``--only-binary``/``--no-binary``/``--no-build`` of the command line and the files."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING
 
 from sula._record import dataclass
 from sula._span import span
@@ -16,7 +17,11 @@ from sula.installer.site_packages import InstalledDist
 from sula.installer.uninstall import UninstallSummary, uninstall
 from sula.installer.wheel import UnpackedWheel
 
-__all__ = ["InstalledWheel", "compile_bytecode", "install_wheels", "uninstall_dists"]
+if TYPE_CHECKING:
+    from sula.database import CachedWheel
+    from sula.installer.plan import Wanted
+
+__all__ = ["InstalledWheel", "compile_bytecode", "install_wheels", "open_wheels", "uninstall_dists"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,37 @@ def uninstall_dists(dists: Sequence[InstalledDist], layout: Layout) -> list[Unin
     """Remove ``dists`` one by one (each removal is all-or-nothing)."""
     remove_stale_temp(layout)
     return [uninstall(d, layout) for d in dists]
+
+
+def open_wheels(
+    to_link: Sequence[tuple[Wanted, CachedWheel]], requested: Collection[str],
+) -> list[tuple[UnpackedWheel, InstallOptions]]:
+    """The cached wheels of ``to_link`` opened for :func:`install_wheels`, each with its
+    ``REQUESTED`` marker (named in ``requested``) and its ``direct_url.json``."""
+    return [
+        (UnpackedWheel.open(cw.path, want.name),
+         InstallOptions(requested=want.name in requested, direct_url=_direct_url_info(want, cw)))
+        for want, cw in to_link
+    ]
+
+
+def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
+    """PEP 610 ``direct_url.json`` for URL, path, directory and git installs; None for
+    registry ones."""
+    from sula.database.tree import TreeSource
+
+    if isinstance(want.source, TreeSource):
+        return want.source.direct_url()
+    if want.url is None:
+        return None
+    archive: dict[str, object] = {}
+    if cached.sha256:
+        archive["hash"] = f"sha256={cached.sha256}"
+        archive["hashes"] = {"sha256": cached.sha256}
+    from sula.client.auth import strip_credentials
+
+    # No credentials in a file of the environment (as pip and uv write it).
+    return {"url": strip_credentials(want.url.split("#", 1)[0]), "archive_info": archive}
 
 
 def install_wheels(

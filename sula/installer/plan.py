@@ -1,11 +1,17 @@
-"""The install plan: sort what is wanted against what is installed and what is cached.
+"""The install plan: what one install keeps, links from the cache, fetches or builds, and removes.
 
-A pure function over its inputs (the cache is consulted through a callback): it decides,
-and separate code uninstalls, fetches and links.
+It decides and does nothing else, as uv's planner: :func:`plan_install`, a pure function over
+its inputs, sorts what is wanted against site-packages and the cache (consulted through a
+callback), and the :class:`Planner` gives it this run's cache lookups (a chosen file's wheel,
+or the best cached wheel of a pin) and what ``sync`` must keep (the seed packages, sula
+itself). The database's preparer (``sula.database.prepare``) then fetches or builds the
+plan's remote list, and the installer (``sula.installer.installer``) removes and links.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -15,11 +21,25 @@ from sula.distribution.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:
-    from sula.database import CachedWheel, WheelSource
+    from sula.client.registry import RegistryClient
+    from sula.client.settings import IndexSettings
+    from sula.database import CachedWheel, DistributionDatabase, WheelSource
     from sula.database.source import SdistSource
     from sula.database.tree import GitSource, TreeSource
+    from sula.installer.choose import BinaryChoice
+    from sula.installer.layout import Layout
+    from sula.interpreter import Interpreter
 
-__all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
+__all__ = [
+    "Plan",
+    "Planner",
+    "Reinstall",
+    "Wanted",
+    "index_keys",
+    "plan_install",
+    "same_version",
+    "seed_packages_kept",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,3 +181,206 @@ def plan_install(
             d for d in site_packages if d.name not in wanted_names and d.name not in keep
         )
     return result
+
+
+
+class Planner:
+    """The plan of one install into ``layout`` for ``interp``, from the cache of ``db``: its
+    wheels of ``index``'s indexes and find-links, the binary ``policy`` deciding between a
+    pin's wheels and its sdist."""
+
+    def __init__(
+        self, *, db: DistributionDatabase, interp: Interpreter, layout: Layout, policy: BinaryChoice,
+        index: IndexSettings,
+    ) -> None:
+        self._db = db
+        self._interp = interp
+        self._layout = layout
+        self._policy = policy
+        self._index = index
+        self._keys: list[str] = []  # read once something is not installed (a no-op asks no index)
+
+    def plan(
+        self, wanted: Sequence[Wanted], site: SitePackages, *, reinstall: Reinstall, sync: bool,
+    ) -> Plan:
+        """Sort ``wanted`` against ``site`` and the cache; ``sync``: remove what is not wanted,
+        except the seed packages (:func:`seed_packages_kept`) and, with a warning, sula and its
+        requirements when this sula runs from the environment."""
+        plan = plan_install(
+            wanted, site, find_cached=self.find_cached, reinstall=reinstall, remove_extraneous=sync,
+            keep=seed_packages_kept(self._layout, self._interp) if sync else frozenset(),
+        )
+        if plan.extraneous:
+            keep = _self_protection(site, self._layout, self._interp)
+            kept = [d for d in plan.extraneous if d.name in keep]
+            if kept:
+                from sula._warnings import warn_user
+
+                warn_user(
+                    "Keeping `sula` and its dependencies in the environment it runs from: "
+                    + ", ".join(f"`{d.name}`" for d in kept)
+                )
+                plan.extraneous[:] = [d for d in plan.extraneous if d.name not in keep]
+        return plan
+
+    def find_cached(self, want: Wanted) -> CachedWheel | None:
+        """The cached wheel that installs ``want``, if the cache holds one (no network)."""
+        from sula.database import PathWheel, RegistryWheel, UrlWheel
+        from sula.database.tree import GitSource
+        from sula.errors import SulaError
+        from sula.installer.choose import cached_candidate, direct_source
+
+        db = self._db
+        if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
+            return db.lookup(want.source, want.hashes)
+        if isinstance(want.source, GitSource):
+            return None  # checked out (from the cache when known) when prepared
+        if want.source is not None:
+            return db.lookup_built(want.source, want.hashes)
+        if want.url is not None:
+            try:
+                src = direct_source(want)
+                if isinstance(src, RegistryWheel | UrlWheel | PathWheel):
+                    return db.lookup(src, want.hashes)
+                return db.lookup_built(src, want.hashes)
+            except SulaError:
+                return None
+        if not self._keys:
+            self._keys.extend(index_keys(self._index))
+        return cached_candidate(db, self._keys, want, self._interp, wheels=self._policy.allows_wheel(want.name))
+
+    @staticmethod
+    def unconfirmed(plan: Plan) -> bool:
+        """Whether a cached wheel of ``plan`` is of a pin no resolution chose a file for
+        (``pip sync``): :meth:`confirm_cached` must ask the index which file it is."""
+        return any(want.url is None and want.source is None for want, _ in plan.cached)
+
+    async def confirm_cached(self, plan: Plan, client: RegistryClient) -> None:
+        """For pins that no resolution chose a file for (``pip sync``): keep the cached wheels
+        of the file :func:`~sula.installer.choose.choose_file` picks from the index the
+        strategy picks, with the sha256 it lists (``--index-strategy first-index`` must not
+        link another index's file); move the rest to ``plan.remote``, to be fetched. Index
+        pages come through the HTTP cache like a resolution's."""
+        import asyncio
+
+        from sula.database import PathWheel, RegistryWheel, UrlWheel
+        from sula.installer.choose import choose_file
+        from sula.installer.errors import NoMatchingDistributionError
+
+        db = self._db
+
+        async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
+            if want.url is not None or want.source is not None:
+                return cw
+            files = await client.files(want.name)
+            try:
+                source = choose_file(files.files, want, self._interp, self._policy)
+            except NoMatchingDistributionError:
+                return None  # fetching it says why
+            if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
+                return db.lookup(source, want.hashes)
+            return db.lookup_built(source, want.hashes)
+
+        cached = list(plan.cached)
+        found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
+        plan.cached[:] = [(w, cw) for (w, _), cw in zip(cached, found, strict=True) if cw is not None]
+        plan.remote.extend(w for (w, _), cw in zip(cached, found, strict=True) if cw is None)
+
+    @staticmethod
+    def check_remote(plan: Plan) -> None:
+        """Fail on URL inputs that need a build sula cannot do (an editable, a directory or
+        git URL without its tree) before anything is downloaded or removed."""
+        from sula.installer.choose import direct_source
+
+        for want in plan.remote:
+            if want.url is not None and want.source is None:
+                direct_source(want)
+
+    async def locate(
+        self, want: Wanted, client: RegistryClient,
+    ) -> WheelSource | SdistSource | TreeSource | GitSource:
+        """What the preparer fetches or builds for remote ``want``: the file the resolution
+        chose (or a lock names), the archive of its URL, or for a pin without one
+        (``pip sync``) the file :func:`~sula.installer.choose.choose_file` picks from the
+        index; a git source named, to be checked out."""
+        from sula._record import replace
+        from sula.database.tree import GitSource
+        from sula.installer.choose import choose_file, direct_source
+
+        if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out
+            return replace(want.source, name=want.name)
+        if want.source is not None:  # chosen by the resolution or a lock, or a source tree
+            return want.source
+        if want.url is not None:
+            return direct_source(want)
+        files = await client.files(want.name)
+        return choose_file(files.files, want, self._interp, self._policy)
+
+
+def index_keys(index: IndexSettings) -> list[str]:
+    """The cache keys wheels of these indexes and find-links are stored under (no network).
+
+    The same URLs, credentials moved out, that ``RegistryClient`` stores wheels under; built
+    without a client so that a no-op install imports no HTTP machinery.
+    """
+    from sula.client.auth import AuthStore
+    from sula.distribution.index import IndexUrl
+
+    auth = AuthStore()
+    keys = [auth.remember(loc) for loc in index.find_links]
+    from sula.distribution.index import NoDefaultIndexError
+
+    # No default index known (no pip beside sula): only find-links can be cached.
+    with contextlib.suppress(NoDefaultIndexError):
+        keys.extend(IndexUrl.parse(auth.remember(i.url)).url for i in index.indexes())
+    return keys
+
+
+def _self_protection(site: SitePackages, layout: Layout, interp: Interpreter) -> set[str]:
+    """sula and its requirements, when this sula imports from the target: `sync` keeps them."""
+    import sys
+
+    from sula.distribution.names import canonicalize_name
+    from sula.installer.check import requirements_of
+
+    if not site.get("sula"):
+        return set()
+    ours = {os.path.realpath(p) for p in sys.path if p}
+    if not any(os.path.realpath(d) in ours for d in layout.site_dirs()):
+        return set()
+    markers = interp.marker_environment()
+    keep: set[str] = set()
+    todo = ["sula"]
+    while todo:
+        name = todo.pop()
+        if name in keep:
+            continue
+        keep.add(name)
+        for dist in site.get(name):
+            todo.extend(str(canonicalize_name(r.name)) for r in requirements_of(dist, markers))
+    return keep
+
+
+_SEED_PACKAGES = ("pip", "setuptools", "wheel")
+
+
+def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[NormalizedName]:
+    """The seed packages (pip, setuptools, wheel) ``sync`` leaves in an environment, as uv
+    does: all of them unless sula or uv created it without ``--seed`` (its pyvenv.cfg has a
+    ``sula`` or ``uv`` key and no ``seed = true``). A ``--target``/``--prefix`` directory
+    keeps none: it is not an environment of its own."""
+    from pathlib import Path
+
+    root = Path(interp.prefix)
+    if Path(layout.data).resolve() != root.resolve():
+        return frozenset()
+    keys: dict[str, str] = {}
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        for line in (root / "pyvenv.cfg").read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                keys[key.strip().lower()] = value.strip().lower()
+    made_by_tool = "sula" in keys or "uv" in keys
+    if made_by_tool and keys.get("seed") != "true":
+        return frozenset()
+    return frozenset(NormalizedName(n) for n in _SEED_PACKAGES)

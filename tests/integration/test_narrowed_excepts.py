@@ -54,17 +54,17 @@ def test_a_broken_pip_beside_sula_is_reported_not_taken_for_no_pip(run_sula, tmp
 def test_install_without_a_default_index_uses_find_links_but_a_broken_pip_surfaces(
     index_server, dists_dir: Path, tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`dispatch/install.py` `_index_keys`: `suppress(NoDefaultIndexError)` (was
+    """`installer/plan.py` `index_keys`: `suppress(NoDefaultIndexError)` (was
     `suppress(Exception)`), the cache keys of the indexes an install may link from."""
     from sula.client.settings import IndexSettings
-    from sula.dispatch.install import _index_keys
+    from sula.installer.plan import index_keys
 
     monkeypatch.delenv("SULA_INDEX_URL", raising=False)
     monkeypatch.setenv("SULA_NO_CONFIG", "1")
     settings = IndexSettings(find_links=[str(dists_dir)])
     # No pip (its module is not importable): only the find-links are keys.
     monkeypatch.setitem(sys.modules, "pip._internal.models.index", None)
-    assert _index_keys(settings) == [str(dists_dir)]
+    assert index_keys(settings) == [str(dists_dir)]
     # A pip that fails otherwise: the failure, not a silent "nothing of the index is cached".
     broken = types.ModuleType("pip._internal.models.index")
 
@@ -74,7 +74,7 @@ def test_install_without_a_default_index_uses_find_links_but_a_broken_pip_surfac
     broken.__getattr__ = fail  # type: ignore[method-assign]
     monkeypatch.setitem(sys.modules, "pip._internal.models.index", broken)
     with pytest.raises(RuntimeError, match="this pip is broken"):
-        _index_keys(settings)
+        index_keys(settings)
 
 
 def test_cache_entries_that_are_not_wheels_are_skipped_but_a_parser_failure_surfaces(

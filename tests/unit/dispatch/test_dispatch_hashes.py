@@ -1,5 +1,5 @@
 """Hash-checking mode's policy (``sula.dispatch.hashes``): when it is on, which hashes a line
-trusts, which index files they allow, and how a mismatch reads."""
+trusts and how a mismatch reads (which index files they allow: tests/unit/installer/test_choose.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sula.client.types import DistFile, File
 from sula.database.errors import HashMismatchError
 from sula.dispatch.hashes import (
     HashCheckingError,
-    allowed_files,
     check_hashed,
     hash_checking,
     trusted_hashes,
 )
-from sula.distribution import SdistFilename, WheelFilename
 from sula.installer.errors import MissingHashError
 from sula.requirements import RequirementsSpec, parse_requirements_text
 
@@ -25,16 +22,6 @@ A, B = "a" * 64, "b" * 64
 
 def _spec(text: str, tmp_path: Path) -> RequirementsSpec:
     return parse_requirements_text(text, name="r.txt", base_dir=tmp_path, working_dir=tmp_path, environ={})
-
-
-def _wheel(sha: str | None) -> DistFile:
-    fn = WheelFilename.parse("pkg-1.0-py3-none-any.whl")
-    return DistFile(fn, File(filename=fn.filename, url="http://x/w", hashes={"sha256": sha} if sha else {}), "i")
-
-
-def _sdist(sha: str) -> DistFile:
-    fn = SdistFilename.parse("pkg-1.0.tar.gz", "pkg")
-    return DistFile(fn, File(filename=fn.filename, url="http://x/s", hashes={"sha256": sha}), "i")
 
 
 def test_one_hash_turns_it_on_as_pip_does(tmp_path: Path) -> None:
@@ -67,15 +54,6 @@ def test_md5_is_dropped_when_hashes_are_required() -> None:
     assert trusted_hashes(("md5:" + "0" * 32,), "pkg", require=False) == ("md5:" + "0" * 32,)
     with pytest.raises(HashCheckingError, match="`md5` hashes are insecure"):
         trusted_hashes(("md5:" + "0" * 32,), "pkg==1", require=True)
-
-
-def test_allowed_files_follow_pips_filter() -> None:
-    files = [_wheel(A), _sdist(B), _wheel(None)]
-    assert allowed_files(files, ()) == files
-    assert allowed_files(files, (f"sha256:{B}",)) == [files[1], files[2]]  # unlisted kept
-    assert allowed_files(files, (f"sha256:{A}", f"sha256:{B}")) == files
-    assert allowed_files(files, ("sha256:" + "c" * 64,)) == files  # none: the download says so
-    assert allowed_files(files, ("sha512:" + "c" * 128,)) == files  # the index lists no sha512
 
 
 def test_a_mismatch_names_every_expected_digest() -> None:
