@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from sula.database.core import (
-    CachedWheel,
     DistributionDatabase,
     DownloadReporter,
-    PathWheel,
-    RegistryWheel,
-    UrlWheel,
-    WheelSource,
     WheelStreamer,
     parse_hashes,
 )
@@ -17,16 +12,11 @@ from sula.database.errors import DistributionError, HashMismatchError, InvalidAr
 from sula.database.unzip import unzip_wheel
 
 __all__ = [
-    "CachedWheel",
     "DistributionDatabase",
     "DistributionError",
     "DownloadReporter",
     "HashMismatchError",
     "InvalidArchiveError",
-    "PathWheel",
-    "RegistryWheel",
-    "UrlWheel",
-    "WheelSource",
     "WheelStreamer",
     "parse_hashes",
     "unzip_wheel",

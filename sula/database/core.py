@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
 from sula._once import OnceMap
-from sula._record import dataclass, field
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
 from sula.distribution import FilenameError, WheelFilename
+from sula.distribution.dist import CachedDist, PathWheel, RegistryWheel, UrlWheel
 
 if TYPE_CHECKING:
     import asyncio
@@ -39,19 +39,13 @@ if TYPE_CHECKING:
 
     from sula.client.cache_policy import CachePolicy
     from sula.context import BuildContext
-    from sula.database.source import SdistSource, UrlSdist
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import BuiltDist, GitSource, Sdist, TreeSource, UrlSdist
     from sula.distribution.metadata import Metadata
     from sula.git import GitFetcher
 
 __all__ = [
-    "CachedWheel",
     "DistributionDatabase",
     "DownloadReporter",
-    "PathWheel",
-    "RegistryWheel",
-    "UrlWheel",
-    "WheelSource",
     "WheelStreamer",
     "parse_hashes",
 ]
@@ -77,48 +71,6 @@ class DownloadReporter(Protocol):
     def on_download_progress(self, name: str, nbytes: int) -> None: ...
 
     def on_download_complete(self, name: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RegistryWheel:
-    """A wheel listed by an index: ``hashes`` are the index's (``{"sha256": hex}``)."""
-
-    filename: WheelFilename
-    url: str
-    index: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
-    size: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UrlWheel:
-    """A wheel named by a direct URL (``name @ https://…/x.whl``)."""
-
-    filename: WheelFilename
-    url: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PathWheel:
-    """A wheel file on disk; it is read in place, never moved or deleted."""
-
-    filename: WheelFilename
-    path: Path
-
-
-WheelSource = RegistryWheel | UrlWheel | PathWheel
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CachedWheel:
-    """An unpacked wheel in the cache; ``sha256`` is the archive's hex digest when known
-    (for a wheel ``built`` from an sdist, the sdist's)."""
-
-    filename: WheelFilename
-    path: Path
-    sha256: str | None
-    built: bool = False
 
 
 def parse_hashes(values: Sequence[str]) -> dict[str, set[str]]:
@@ -201,8 +153,8 @@ class DistributionDatabase:
         self.client = client
         self.reporter = reporter
         self.build_context = build_context
-        self._once: OnceMap[Path, CachedWheel] = OnceMap()
-        self._built_once: OnceMap[Path, CachedWheel] = OnceMap()
+        self._once: OnceMap[Path, CachedDist] = OnceMap()
+        self._built_once: OnceMap[Path, CachedDist] = OnceMap()
         self._meta_once: OnceMap[Path, Metadata] = OnceMap()
         self._url_once: OnceMap[str, Path] = OnceMap()
         self._tree_bases: dict[tuple[Path, bool, object], Path] = {}
@@ -233,7 +185,7 @@ class DistributionDatabase:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 
-    def entry_path(self, source: WheelSource) -> Path:
+    def entry_path(self, source: BuiltDist) -> Path:
         """Where ``source`` lives (or will live) in the cache."""
         fn = source.filename
         match source:
@@ -250,13 +202,13 @@ class DistributionDatabase:
                 key = cache_key(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
                 return self.cache.shard(CacheBucket.WHEELS, "path", key, fn.name, fn.stem)
 
-    def registry_entries(self, index: str, name: str) -> Iterator[CachedWheel]:
+    def registry_entries(self, index: str, name: str) -> Iterator[CachedDist]:
         """The unpacked wheels cached for ``name`` from ``index`` (no network)."""
         shard = self.cache.shard(CacheBucket.WHEELS, cache_key(index), name)
         for fn, path in unpacked_wheels(shard):
-            yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
+            yield CachedDist(filename=fn, path=path, sha256=_read_sidecar(path))
 
-    def built_registry_entries(self, index: str, name: str, version: str) -> list[CachedWheel]:
+    def built_registry_entries(self, index: str, name: str, version: str) -> list[CachedDist]:
         """The wheels built from sdists of ``name`` at ``version`` from ``index`` (no network)."""
         from sula.distribution import SdistFilename
         from sula.distribution.version import same_version
@@ -282,28 +234,28 @@ class DistributionDatabase:
                 if rev.startswith(".") or rev.endswith(".lock"):
                     continue
                 for wfn, path in unpacked_wheels(shard / sdist / rev):
-                    out.append(CachedWheel(filename=wfn, path=path, sha256=_read_sidecar(path),
+                    out.append(CachedDist(filename=wfn, path=path, sha256=_read_sidecar(path),
                                            built=True))
         return out
 
-    def lookup(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
+    def lookup(self, source: BuiltDist, hashes: Sequence[str] = ()) -> CachedDist | None:
         """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
         beyond a stat or two."""
         return self._fresh(self.entry_path(source), parse_hashes(hashes), _listed_sha256(source))
 
-    async def get_wheel(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel:
+    async def get_wheel(self, source: BuiltDist, hashes: Sequence[str] = ()) -> CachedDist:
         """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
         entry = self.entry_path(source)
         allowed = parse_hashes(hashes)
 
-        async def fetch(key: Path) -> CachedWheel:
+        async def fetch(key: Path) -> CachedDist:
             return await self._get(source, key, allowed)
 
         return await self._once.run(entry, fetch)
 
     def _fresh(
         self, entry: Path, allowed: Mapping[str, set[str]], listed: str | None = None
-    ) -> CachedWheel | None:
+    ) -> CachedDist | None:
         if not entry.is_dir():
             return None
         digest = _read_sidecar(entry)
@@ -311,9 +263,9 @@ class DistributionDatabase:
             return None
         if listed is not None and digest != listed:
             return None  # the index now serves another file under this name: fetch it again
-        return CachedWheel(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
+        return CachedDist(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
 
-    async def _get(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
+    async def _get(self, source: BuiltDist, entry: Path, allowed: Mapping[str, set[str]]) -> CachedDist:
         listed = _listed_sha256(source)
         hit = self._fresh(entry, allowed, listed)
         if hit is not None:
@@ -347,7 +299,7 @@ class DistributionDatabase:
             written.commit()
             lock.release()
 
-    async def _fetch(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
+    async def _fetch(self, source: BuiltDist, entry: Path, allowed: Mapping[str, set[str]]) -> CachedDist:
         loop = _running_loop()
         filename = source.filename.filename
         with temp_dir_in(self.cache.temp_root, prefix="wheel-") as tmp:
@@ -372,7 +324,7 @@ class DistributionDatabase:
             if sha:
                 atomic_write_text(_sidecar(entry), sha + "\n")
             persist_dir(unpacked, entry)
-        return CachedWheel(filename=source.filename, path=entry, sha256=sha)
+        return CachedDist(filename=source.filename, path=entry, sha256=sha)
 
     async def _download(
         self, source: RegistryWheel | UrlWheel, archive: Path, allowed: Mapping[str, set[str]]
@@ -420,14 +372,14 @@ class DistributionDatabase:
     # -- source distributions --------------------------------------------------------
 
     async def get_or_build_wheel_metadata(
-        self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()
+        self, source: Sdist | TreeSource, hashes: Sequence[str] = ()
     ) -> Metadata:
         """The core metadata of ``source``: from the built-wheel cache, else read statically
         from the archive where the sdist states it reliably, else from its build backend
         (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it).
         With ``hashes``, an archive not yet read is checked against them before either."""
         from sula.database.source import read_metadata
-        from sula.database.tree import TreeSource
+        from sula.distribution.dist import TreeSource
 
         if isinstance(source, TreeSource):
             return await self._tree_metadata(source)
@@ -447,7 +399,7 @@ class DistributionDatabase:
         return await self._meta_once.run(revision, compute)
 
     async def _sdist_metadata(
-        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+        self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
     ) -> Metadata:
         from sula.database.source import build, check_metadata, read_metadata, write_metadata
         from sula.distribution.sdist import static_metadata
@@ -473,22 +425,22 @@ class DistributionDatabase:
             write_metadata(revision, meta)
             return meta
 
-    def lookup_built(self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
+    def lookup_built(self, source: Sdist | TreeSource, hashes: Sequence[str] = ()) -> CachedDist | None:
         """A wheel already built from ``source`` for the build context's interpreter (no I/O
         beyond listing the revision directory)."""
         from sula.database.source import revision_dir
-        from sula.database.tree import TreeSource
+        from sula.distribution.dist import TreeSource
 
         if isinstance(source, TreeSource):
             found = self._tree_revision(source)
             return self._built_hit(found, {}) if found is not None else None
         return self._built_hit(revision_dir(self.cache, source), parse_hashes(hashes))
 
-    async def get_or_build_wheel(self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()) -> CachedWheel:
+    async def get_or_build_wheel(self, source: Sdist | TreeSource, hashes: Sequence[str] = ()) -> CachedDist:
         """A wheel of ``source`` for the build context's interpreter, unpacked in the cache:
         built once, then reused by every later run."""
         from sula.database.source import revision_dir
-        from sula.database.tree import TreeSource
+        from sula.distribution.dist import TreeSource
 
         if isinstance(source, TreeSource):
             return await self._tree_wheel(source)
@@ -502,14 +454,14 @@ class DistributionDatabase:
         if hit is not None:
             return hit
 
-        async def compute(key: Path) -> CachedWheel:
+        async def compute(key: Path) -> CachedDist:
             return await self._build_wheel(source, key, allowed)
 
         return await self._built_once.run(revision, compute)
 
     async def _build_wheel(
-        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
-    ) -> CachedWheel:
+        self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
+    ) -> CachedDist:
         from sula.database.source import build, read_metadata, write_metadata
 
         async with self._file_lock(revision):
@@ -531,9 +483,9 @@ class DistributionDatabase:
                 write_metadata(revision, meta)
             assert built is not None
             fn, path = built
-            return CachedWheel(filename=fn, path=path, sha256=sha, built=True)
+            return CachedDist(filename=fn, path=path, sha256=sha, built=True)
 
-    def _built_hit(self, revision: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
+    def _built_hit(self, revision: Path, allowed: Mapping[str, set[str]]) -> CachedDist | None:
         from sula.database.select import tag_string
 
         context = self.build_context
@@ -549,12 +501,13 @@ class DistributionDatabase:
         digest = _read_sidecar(best[2])
         if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
             return None
-        return CachedWheel(filename=best[1], path=best[2], sha256=digest, built=True)
+        return CachedDist(filename=best[1], path=best[2], sha256=digest, built=True)
 
-    async def _revision(self, source: SdistSource) -> Path:
+    async def _revision(self, source: Sdist) -> Path:
         """The revision directory of ``source``; a URL sdist without a ``#sha256=`` is first
         revalidated by HTTP (once per run)."""
-        from sula.database.source import UrlSdist, revision_dir
+        from sula.database.source import revision_dir
+        from sula.distribution.dist import UrlSdist
 
         if not isinstance(source, UrlSdist) or source.hashes.get("sha256") or self.client is None:
             return revision_dir(self.cache, source)
@@ -601,7 +554,7 @@ class DistributionDatabase:
     async def checkout(self, source: GitSource) -> TreeSource:
         """The tree of a git requirement: its reference resolved to a full commit and checked
         out in ``git-v1/`` (one fetch per repository for this database's whole run)."""
-        from sula.database.tree import GitPin, TreeSource
+        from sula.distribution.dist import GitPin, TreeSource
 
         if self._git is None:
             from sula.git import GitFetcher
@@ -665,14 +618,14 @@ class DistributionDatabase:
 
         return await self._meta_once.run(self._tree_base(source), compute)
 
-    async def _tree_wheel(self, source: TreeSource) -> CachedWheel:
+    async def _tree_wheel(self, source: TreeSource) -> CachedDist:
         found = self._tree_revision(source)
         if found is not None:
             hit = self._built_hit(found, {})
             if hit is not None:
                 return hit
 
-        async def compute(base: Path) -> CachedWheel:
+        async def compute(base: Path) -> CachedDist:
             async with self._file_lock(base):
                 found = self._tree_revision(source)
                 if found is not None and (hit := self._built_hit(found, {})) is not None:
@@ -681,7 +634,7 @@ class DistributionDatabase:
                 assert built is not None
                 fn, path = built
                 self._write_tree_metadata(base, meta)
-                return CachedWheel(filename=fn, path=path, sha256=None, built=True)
+                return CachedDist(filename=fn, path=path, sha256=None, built=True)
 
         return await self._built_once.run(self._tree_base(source), compute)
 
@@ -716,7 +669,7 @@ class DistributionDatabase:
             revision.mkdir(parents=True, exist_ok=True)
             write_metadata(revision, meta)
 
-    def _context(self, source: SdistSource | TreeSource) -> BuildContext:
+    def _context(self, source: Sdist | TreeSource) -> BuildContext:
         if self.build_context is None:
             from sula.database.source import BuildUnavailableError
 
@@ -724,11 +677,11 @@ class DistributionDatabase:
         return self.build_context
 
     async def _sdist_archive(
-        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+        self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
     ) -> tuple[Path, str]:
         """The archive of ``source`` (downloaded into ``revision`` once) and its sha256,
         checked against ``allowed`` (the user's ``--hash`` values)."""
-        from sula.database.source import PathSdist, RegistrySdist
+        from sula.distribution.dist import PathSdist, RegistrySdist
 
         loop = _running_loop()
         if isinstance(source, PathSdist):
@@ -772,7 +725,7 @@ async def _build_dir(source: TreeSource, tmp: Path) -> Path:
     return dest
 
 
-def _listed_sha256(source: WheelSource) -> str | None:
+def _listed_sha256(source: BuiltDist) -> str | None:
     """The sha256 an index lists for a registry wheel, which a cache entry must match."""
     if isinstance(source, RegistryWheel):
         for algo, value in source.hashes.items():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from sula.database.core import RegistryWheel
 from sula.distribution import WheelFilename
+from sula.distribution.dist import RegistryWheel
 from sula.distribution.version import same_version
 
 if TYPE_CHECKING:

@@ -18,8 +18,7 @@ from sula.errors import SulaError
 if TYPE_CHECKING:
     from sula.client.types import DistFile
     from sula.database import DistributionDatabase
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import GitSource, Sdist, TreeSource
     from sula.distribution.metadata import Metadata
     from sula.requirements.types import RequirementEntry, RequirementsSpec
 
@@ -151,8 +150,8 @@ class HashedSources:
         self._require = require
         self._trees = trees
 
-    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata:
-        from sula.database.tree import TreeSource
+    async def get_or_build_wheel_metadata(self, source: Sdist | TreeSource) -> Metadata:
+        from sula.distribution.dist import TreeSource
 
         if isinstance(source, TreeSource):
             if self._require and not self._trees:

@@ -23,9 +23,8 @@ if TYPE_CHECKING:
     from sula.client.settings import ClientSettings, IndexSettings
     from sula.client.types import DistFile
     from sula.context import BuildContext, BuildOptions
-    from sula.database import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
-    from sula.database.source import SdistSource
-    from sula.database.tree import TreeSource
+    from sula.database import DistributionDatabase, DownloadReporter
+    from sula.distribution.dist import BuiltDist, CachedDist, Sdist, TreeSource
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Plan, Reinstall, Wanted
@@ -403,7 +402,7 @@ def resolve_wanted(
                 db.close()
 
     graph = _nested.run(resolve())
-    chosen: dict[str, WheelSource | SdistSource] = {}
+    chosen: dict[str, BuiltDist | Sdist] = {}
     # The file each registry pin installs, chosen once, here, from the pinned version's files
     # the resolution kept: the installer links, fetches or builds exactly that file.
     for pinned in graph.sorted():
@@ -432,7 +431,8 @@ def resolve_wanted(
     for pinned in graph.sorted():
         url = (pinned.file_url or pinned.url) if pinned.url is not None else None
         if pinned.tree is not None:
-            from sula.database.tree import TreeSource, fresh_after
+            from sula.database.tree import fresh_after
+            from sula.distribution.dist import TreeSource
 
             tree = pinned.tree
             assert isinstance(tree, TreeSource)
@@ -469,14 +469,13 @@ def _spec_hashes(spec: RequirementsSpec, *, require: bool) -> dict[str, tuple[st
 # -- acting on what is wanted ---------------------------------------------------------
 
 
-def direct_source(want: Wanted) -> WheelSource | SdistSource:
+def direct_source(want: Wanted) -> BuiltDist | Sdist:
     """The database source of a URL or path requirement: a wheel, or a source archive."""
     from pathlib import Path
     from urllib.parse import unquote, urlsplit
 
-    from sula.database import PathWheel, UrlWheel
-    from sula.database.source import PathSdist, UrlSdist
     from sula.distribution import FilenameError, SdistFilename, WheelFilename
+    from sula.distribution.dist import PathSdist, PathWheel, UrlSdist, UrlWheel
     from sula.installer.errors import SourceBuildRequiredError
 
     assert want.url is not None
@@ -508,10 +507,10 @@ def direct_source(want: Wanted) -> WheelSource | SdistSource:
     return UrlWheel(filename=fn, url=url, hashes=hashes)
 
 
-def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
+def _direct_url_info(want: Wanted, cached: CachedDist) -> dict[str, object] | None:
     """PEP 610 ``direct_url.json`` for URL, path, directory and git installs; None for
     registry ones."""
-    from sula.database.tree import TreeSource
+    from sula.distribution.dist import TreeSource
 
     if isinstance(want.source, TreeSource):
         return want.source.direct_url()
@@ -530,7 +529,7 @@ def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | N
 def _cached_candidate(
     db: DistributionDatabase, keys: list[str], want: Wanted, interp: Interpreter, *,
     wheels: bool = True,
-) -> CachedWheel | None:
+) -> CachedDist | None:
     """The best cached wheel of ``want`` for ``interp``: a downloaded one (unless ``wheels``
     is false: ``--no-binary``) or, after those, one built from the version's sdist."""
     from sula.database import parse_hashes
@@ -541,8 +540,8 @@ def _cached_candidate(
     version = want.version
     allowed = parse_hashes(want.hashes).get("sha256", set()) if want.hashes else None
 
-    def best_of(found: Iterable[CachedWheel]) -> CachedWheel | None:
-        best: tuple[int, CachedWheel] | None = None
+    def best_of(found: Iterable[CachedDist]) -> CachedDist | None:
+        best: tuple[int, CachedDist] | None = None
         for cw in found:
             if not same_version(cw.filename.version_str, version):
                 continue
@@ -564,14 +563,14 @@ def _cached_candidate(
 
 def choose_file(
     files: Sequence[DistFile], want: Wanted, interp: Interpreter, policy: BinaryPolicy,
-) -> WheelSource | SdistSource:
+) -> BuiltDist | Sdist:
     """The one file of registry pin ``want`` to install for ``interp``, among the index's
     ``files`` that its hashes allow: the most specific compatible wheel of the pinned version
     when the binary policy allows one, else the version's sdist (to build)."""
     from sula.database.select import registry_wheel, select_wheel
-    from sula.database.source import RegistrySdist
     from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
+    from sula.distribution.dist import RegistrySdist
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
 
@@ -608,22 +607,22 @@ def choose_file(
 async def _prepare(
     remote: Sequence[Wanted], *, db: DistributionDatabase, client: RegistryClient, interp: Interpreter,
     policy: BinaryPolicy,
-) -> list[tuple[Wanted, CachedWheel]]:
+) -> list[tuple[Wanted, CachedDist]]:
     """Download or build a wheel for each of ``remote``, all at once: the file the
     resolution chose (or a lock names), or for a pin without one (``pip sync``) the file
     :func:`choose_file` picks from the index."""
     import asyncio
 
-    from sula.database.tree import GitSource
+    from sula.distribution.dist import GitSource
 
-    async def get(source: WheelSource | SdistSource | TreeSource, hashes: Sequence[str]) -> CachedWheel:
-        from sula.database import PathWheel, RegistryWheel, UrlWheel
+    async def get(source: BuiltDist | Sdist | TreeSource, hashes: Sequence[str]) -> CachedDist:
+        from sula.distribution.dist import PathWheel, RegistryWheel, UrlWheel
 
         if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
             return await db.get_wheel(source, hashes)
         return await db.get_or_build_wheel(source, hashes)
 
-    async def one(want: Wanted) -> tuple[Wanted, CachedWheel]:
+    async def one(want: Wanted) -> tuple[Wanted, CachedDist]:
         if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out
             tree = replace(await db.checkout(want.source), name=want.name)
             return replace(want, source=tree), await db.get_or_build_wheel(tree, want.hashes)
@@ -638,9 +637,9 @@ async def _prepare(
 
 
 async def _confirm_cached(
-    cached: Sequence[tuple[Wanted, CachedWheel]], *, db: DistributionDatabase, cache: Cache,
+    cached: Sequence[tuple[Wanted, CachedDist]], *, db: DistributionDatabase, cache: Cache,
     index: IndexSettings, settings: InstallSettings, interp: Interpreter, policy: BinaryPolicy,
-) -> tuple[list[tuple[Wanted, CachedWheel]], list[Wanted]]:
+) -> tuple[list[tuple[Wanted, CachedDist]], list[Wanted]]:
     """For pins that no resolution chose a file for (``pip sync``): the cached wheels of the
     file :func:`choose_file` picks from the index the strategy picks, with the sha256 it
     lists (``--index-strategy first-index`` must not link another index's file); the rest
@@ -648,11 +647,11 @@ async def _confirm_cached(
     import asyncio
 
     from sula.client.registry import RegistryClient
-    from sula.database import PathWheel, RegistryWheel, UrlWheel
+    from sula.distribution.dist import PathWheel, RegistryWheel, UrlWheel
     from sula.installer.errors import NoMatchingDistributionError
 
     async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
-        async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
+        async def one(want: Wanted, cw: CachedDist) -> CachedDist | None:
             if want.url is not None or want.source is not None:
                 return cw
             files = await client.files(want.name)
@@ -796,9 +795,8 @@ def install_wanted(
     try:
         keys = _index_keys(index)
 
-        def find_cached(want: Wanted) -> CachedWheel | None:
-            from sula.database import PathWheel, RegistryWheel, UrlWheel
-            from sula.database.tree import GitSource
+        def find_cached(want: Wanted) -> CachedDist | None:
+            from sula.distribution.dist import GitSource, PathWheel, RegistryWheel, UrlWheel
             from sula.errors import SulaError
 
             if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
@@ -849,7 +847,7 @@ def install_wanted(
                 policy=policy,
             ))
             plan.remote.extend(stale)
-        prepared: list[tuple[Wanted, CachedWheel]] = []
+        prepared: list[tuple[Wanted, CachedDist]] = []
         if plan.remote:
             # Fail on inputs that need a build before anything is downloaded or removed.
             for want in plan.remote:
@@ -858,7 +856,7 @@ def install_wanted(
             t = time.perf_counter()
             db.reporter = reporter.on_download_start(len(plan.remote))
 
-            async def fetch() -> list[tuple[Wanted, CachedWheel]]:
+            async def fetch() -> list[tuple[Wanted, CachedDist]]:
                 from sula.client.registry import RegistryClient
 
                 async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:

@@ -16,9 +16,7 @@ from sula.distribution.version import same_version
 from sula.installer.site_packages import InstalledDist, SitePackages
 
 if TYPE_CHECKING:
-    from sula.database import CachedWheel, WheelSource
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import CachedDist, Dist
 
 __all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
 
@@ -39,7 +37,7 @@ class Wanted:
     editable: bool = False
     hashes: tuple[str, ...] = ()
     requested: bool = True
-    source: WheelSource | SdistSource | TreeSource | GitSource | None = None
+    source: Dist | None = None
     fresh_after: int | None = None
 
     def __str__(self) -> str:
@@ -70,7 +68,7 @@ class Plan:
     """
 
     satisfied: list[InstalledDist] = field(default_factory=list)
-    cached: list[tuple[Wanted, CachedWheel]] = field(default_factory=list)
+    cached: list[tuple[Wanted, CachedDist]] = field(default_factory=list)
     remote: list[Wanted] = field(default_factory=list)
     reinstall: list[InstalledDist] = field(default_factory=list)
     extraneous: list[InstalledDist] = field(default_factory=list)
@@ -85,7 +83,7 @@ def _normalize_url(url: str) -> str:
 
 def _git_satisfies(dist: InstalledDist, want: Wanted) -> bool | None:
     """A git install satisfies a git pin when repository, commit and subdirectory match."""
-    from sula.database.tree import GitPin, GitSource
+    from sula.distribution.dist import GitPin, GitSource
 
     pin = getattr(want.source, "git", None)
     if isinstance(want.source, GitSource) and want.source.reference is not None:
@@ -131,7 +129,7 @@ def plan_install(
     wanted: Sequence[Wanted],
     site_packages: SitePackages,
     *,
-    find_cached: Callable[[Wanted], CachedWheel | None],
+    find_cached: Callable[[Wanted], CachedDist | None],
     reinstall: Reinstall | None = None,
     remove_extraneous: bool = False,
     keep: frozenset[NormalizedName] = frozenset(),

@@ -29,8 +29,7 @@ from sula.resolver.version_map import VersionMap
 if TYPE_CHECKING:
     from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import PackageFiles
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import GitSource, Sdist, TreeSource
     from sula.distribution.metadata import Metadata
     from sula.resolver.candidate import Candidate, CandidateSelector
     from sula.resolver.manifest import Manifest, ManifestRequirement
@@ -59,7 +58,7 @@ class IndexClient(Protocol):
 class SourceMetadata(Protocol):
     """The part of ``sula.database.DistributionDatabase`` the resolver uses for sdists."""
 
-    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata: ...
+    async def get_or_build_wheel_metadata(self, source: Sdist | TreeSource) -> Metadata: ...
 
     async def checkout(self, source: GitSource) -> TreeSource:
         """The tree of a git requirement: its reference resolved to a commit, checked out."""
@@ -354,11 +353,11 @@ class ResolverProvider:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _sdist_source(name: NormalizedName, file: DistFile) -> SdistSource:
+def _sdist_source(name: NormalizedName, file: DistFile) -> Sdist:
     """The database's source for a chosen sdist: an index's file, a URL or a local archive."""
     from urllib.parse import unquote, urlsplit
 
-    from sula.database.source import PathSdist, RegistrySdist, UrlSdist
+    from sula.distribution.dist import PathSdist, RegistrySdist, UrlSdist
 
     assert isinstance(file.filename, SdistFilename)
     if file.index != "url":

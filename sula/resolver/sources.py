@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sula._record import replace
 
 if TYPE_CHECKING:
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import GitSource, TreeSource
     from sula.requirements.types import RequirementEntry, RequirementsSpec, UrlRequirement
     from sula.resolver.graph import ResolutionGraph
     from sula.resolver.provider import SourceMetadata
@@ -29,7 +29,7 @@ def source_of(req: UrlRequirement, *, editable: bool) -> TreeSource | GitSource:
     from pathlib import Path
     from urllib.parse import unquote, urlsplit
 
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import GitSource, TreeSource
     from sula.requirements.types import UrlKind
 
     if req.kind is UrlKind.GIT:
@@ -47,7 +47,7 @@ def source_of(req: UrlRequirement, *, editable: bool) -> TreeSource | GitSource:
 async def tree_of(req: UrlRequirement, sources: SourceMetadata, *, editable: bool) -> TreeSource:
     """The tree to build for ``req``: the directory, or the checkout of the git commit its
     reference names (fetched once per repository and run)."""
-    from sula.database.tree import GitSource
+    from sula.distribution.dist import GitSource
 
     source = source_of(req, editable=editable)
     if isinstance(source, GitSource):

@@ -13,12 +13,11 @@ from sula.database import (
     DistributionDatabase,
     HashMismatchError,
     InvalidArchiveError,
-    PathWheel,
-    RegistryWheel,
     unzip_wheel,
 )
 from sula.database.record import hash_file, parse_record
 from sula.distribution import WheelFilename
+from sula.distribution.dist import PathWheel, RegistryWheel
 
 
 class FileServer:
