@@ -29,7 +29,18 @@ from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.database.unzip import unzip_wheel
 from sula.distribution import FilenameError, WheelFilename
-from sula.distribution.dist import CachedDist, PathWheel, RegistryWheel, UrlWheel
+from sula.distribution.dist import (
+    CachedDist,
+    GitSource,
+    PathSdist,
+    PathWheel,
+    RegistrySdist,
+    RegistryWheel,
+    TreeSource,
+    UrlSdist,
+    UrlWheel,
+    assert_never,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -38,8 +49,9 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from sula.client.cache_policy import CachePolicy
+    from sula.client.types import DistFile
     from sula.context import BuildContext
-    from sula.distribution.dist import BuiltDist, GitSource, Sdist, TreeSource, UrlSdist
+    from sula.distribution.dist import BuiltDist, Dist, Sdist
     from sula.distribution.metadata import Metadata
     from sula.git import GitFetcher
 
@@ -54,13 +66,16 @@ _log = logging.getLogger(__name__)
 
 
 class WheelStreamer(Protocol):
-    """What the database needs from the index client: the bytes of a URL, hash-checked."""
+    """What the database needs from the index client: the bytes of a URL, hash-checked, a
+    URL revalidated, and a wheel's metadata (PEP 658 file, range requests, or a local read)."""
 
     def stream_url(self, url: str, *, hashes: dict[str, str] | None = None) -> AsyncIterator[bytes]: ...
 
     async def fetch_revalidated(
         self, url: str, dest: Path, policy: CachePolicy | None
     ) -> tuple[CachePolicy, str | None]: ...
+
+    async def wheel_metadata(self, dist: DistFile) -> Metadata: ...
 
 
 class DownloadReporter(Protocol):
@@ -156,6 +171,7 @@ class DistributionDatabase:
         self._once: OnceMap[Path, CachedDist] = OnceMap()
         self._built_once: OnceMap[Path, CachedDist] = OnceMap()
         self._meta_once: OnceMap[Path, Metadata] = OnceMap()
+        self._wheel_meta_once: OnceMap[str, Metadata] = OnceMap()
         self._url_once: OnceMap[str, Path] = OnceMap()
         self._tree_bases: dict[tuple[Path, bool, object], Path] = {}
         # Made on first use: a no-op sync creates a database, finds everything installed and
@@ -201,6 +217,8 @@ class DistributionDatabase:
                     raise DistributionError(f"Failed to read wheel `{path}`") from err
                 key = cache_key(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
                 return self.cache.shard(CacheBucket.WHEELS, "path", key, fn.name, fn.stem)
+            case _:
+                assert_never(source)
 
     def registry_entries(self, index: str, name: str) -> Iterator[CachedDist]:
         """The unpacked wheels cached for ``name`` from ``index`` (no network)."""
@@ -238,10 +256,24 @@ class DistributionDatabase:
                                            built=True))
         return out
 
-    def lookup(self, source: BuiltDist, hashes: Sequence[str] = ()) -> CachedDist | None:
-        """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
-        beyond a stat or two."""
-        return self._fresh(self.entry_path(source), parse_hashes(hashes), _listed_sha256(source))
+    def lookup(self, dist: Dist, hashes: Sequence[str] = ()) -> CachedDist | None:
+        """The wheel of ``dist`` already in the cache (matching ``hashes``): a wheel unpacked,
+        or one built from a source for the build context's interpreter; no I/O beyond a stat
+        or a directory listing. A git requirement before its checkout has none known."""
+        match dist:
+            case RegistryWheel() | UrlWheel() | PathWheel():
+                return self._fresh(self.entry_path(dist), parse_hashes(hashes), _listed_sha256(dist))
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                from sula.database.source import revision_dir
+
+                return self._built_hit(revision_dir(self.cache, dist), parse_hashes(hashes))
+            case TreeSource():
+                found = self._tree_revision(dist)
+                return self._built_hit(found, {}) if found is not None else None
+            case GitSource():
+                return None  # its commit is known once it is checked out
+            case _:
+                assert_never(dist)
 
     async def get_wheel(self, source: BuiltDist, hashes: Sequence[str] = ()) -> CachedDist:
         """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
@@ -305,16 +337,19 @@ class DistributionDatabase:
         with temp_dir_in(self.cache.temp_root, prefix="wheel-") as tmp:
             unpacked = tmp / "unpacked"
             unpacked.mkdir()
-            if isinstance(source, PathWheel):
-                digests = await loop.run_in_executor(
-                    self._pool, _unzip_local, source.path, unpacked, filename, allowed
-                )
-            else:
-                archive = tmp / filename
-                with span("download", wheel=filename):
-                    digests = await self._download(source, archive, allowed)
-                with span("unzip", wheel=filename):
-                    await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+            match source:
+                case PathWheel():
+                    digests = await loop.run_in_executor(
+                        self._pool, _unzip_local, source.path, unpacked, filename, allowed
+                    )
+                case RegistryWheel() | UrlWheel():
+                    archive = tmp / filename
+                    with span("download", wheel=filename):
+                        digests = await self._download(source, archive, allowed)
+                    with span("unzip", wheel=filename):
+                        await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+                case _:
+                    assert_never(source)
             if not _hashes_allow(allowed, digests):
                 raise HashMismatchError.of(filename, allowed, digests)
             sha = digests.get("sha256")
@@ -369,20 +404,59 @@ class DistributionDatabase:
                 raise HashMismatchError(redact_url(url), algo, [value], digests[algo])
         return digests
 
+    # -- metadata and wheels of every kind of dist -------------------------------------
+
+    async def get_or_build_wheel_metadata(self, dist: Dist, hashes: Sequence[str] = ()) -> Metadata:
+        """The core metadata of ``dist``, one flight per dist. A wheel's from the index client
+        (its cache, the PEP 658 file, range requests or a local read); a source archive's from
+        the built-wheel cache, else read statically where the sdist states it reliably, else
+        from its build backend (``prepare_metadata_for_build_wheel``, or a whole build when the
+        backend lacks it), the archive checked against ``hashes`` before either; a tree's
+        likewise, a git one checked out first."""
+        match dist:
+            case RegistryWheel() | UrlWheel() | PathWheel():
+                return await self._wheel_metadata(dist)
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                return await self._archive_metadata(dist, hashes)
+            case TreeSource():
+                return await self._tree_metadata(dist)
+            case GitSource():
+                return await self._tree_metadata(await self.checkout(dist))
+            case _:
+                assert_never(dist)
+
+    async def get_or_build_wheel(self, dist: Dist, hashes: Sequence[str] = ()) -> CachedDist:
+        """A wheel of ``dist`` unpacked in the cache, one flight per dist: a wheel fetched
+        (:meth:`get_wheel`), a source built for the build context's interpreter, once, then
+        reused by every later run (a git requirement checked out first)."""
+        match dist:
+            case RegistryWheel() | UrlWheel() | PathWheel():
+                return await self.get_wheel(dist, hashes)
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                return await self._archive_wheel(dist, hashes)
+            case TreeSource():
+                return await self._tree_wheel(dist)
+            case GitSource():
+                return await self._tree_wheel(await self.checkout(dist))
+            case _:
+                assert_never(dist)
+
+    async def _wheel_metadata(self, dist: BuiltDist) -> Metadata:
+        client = self.client
+        if client is None:
+            raise DistributionError(f"Cannot read the metadata of `{dist}` without an index client")
+        key = str(dist.path) if isinstance(dist, PathWheel) else dist.url
+
+        async def compute(_key: str) -> Metadata:
+            return await client.wheel_metadata(_client_file(dist))
+
+        return await self._wheel_meta_once.run(key, compute)
+
     # -- source distributions --------------------------------------------------------
 
-    async def get_or_build_wheel_metadata(
-        self, source: Sdist | TreeSource, hashes: Sequence[str] = ()
-    ) -> Metadata:
-        """The core metadata of ``source``: from the built-wheel cache, else read statically
-        from the archive where the sdist states it reliably, else from its build backend
-        (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it).
-        With ``hashes``, an archive not yet read is checked against them before either."""
+    async def _archive_metadata(self, source: Sdist, hashes: Sequence[str]) -> Metadata:
         from sula.database.source import read_metadata
-        from sula.distribution.dist import TreeSource
 
-        if isinstance(source, TreeSource):
-            return await self._tree_metadata(source)
         revision = await self._revision(source)
         meta = read_metadata(revision)
         if meta is not None:
@@ -425,25 +499,9 @@ class DistributionDatabase:
             write_metadata(revision, meta)
             return meta
 
-    def lookup_built(self, source: Sdist | TreeSource, hashes: Sequence[str] = ()) -> CachedDist | None:
-        """A wheel already built from ``source`` for the build context's interpreter (no I/O
-        beyond listing the revision directory)."""
+    async def _archive_wheel(self, source: Sdist, hashes: Sequence[str]) -> CachedDist:
         from sula.database.source import revision_dir
-        from sula.distribution.dist import TreeSource
 
-        if isinstance(source, TreeSource):
-            found = self._tree_revision(source)
-            return self._built_hit(found, {}) if found is not None else None
-        return self._built_hit(revision_dir(self.cache, source), parse_hashes(hashes))
-
-    async def get_or_build_wheel(self, source: Sdist | TreeSource, hashes: Sequence[str] = ()) -> CachedDist:
-        """A wheel of ``source`` for the build context's interpreter, unpacked in the cache:
-        built once, then reused by every later run."""
-        from sula.database.source import revision_dir
-        from sula.distribution.dist import TreeSource
-
-        if isinstance(source, TreeSource):
-            return await self._tree_wheel(source)
         # A URL sdist is revalidated where its metadata is read (every resolution); a build
         # takes the revision that found, without asking the server again.
         revision = revision_dir(self.cache, source)
@@ -507,7 +565,6 @@ class DistributionDatabase:
         """The revision directory of ``source``; a URL sdist without a ``#sha256=`` is first
         revalidated by HTTP (once per run)."""
         from sula.database.source import revision_dir
-        from sula.distribution.dist import UrlSdist
 
         if not isinstance(source, UrlSdist) or source.hashes.get("sha256") or self.client is None:
             return revision_dir(self.cache, source)
@@ -554,7 +611,7 @@ class DistributionDatabase:
     async def checkout(self, source: GitSource) -> TreeSource:
         """The tree of a git requirement: its reference resolved to a full commit and checked
         out in ``git-v1/`` (one fetch per repository for this database's whole run)."""
-        from sula.distribution.dist import GitPin, TreeSource
+        from sula.distribution.dist import GitPin
 
         if self._git is None:
             from sula.git import GitFetcher
@@ -681,7 +738,6 @@ class DistributionDatabase:
     ) -> tuple[Path, str]:
         """The archive of ``source`` (downloaded into ``revision`` once) and its sha256,
         checked against ``allowed`` (the user's ``--hash`` values)."""
-        from sula.distribution.dist import PathSdist, RegistrySdist
 
         loop = _running_loop()
         if isinstance(source, PathSdist):
@@ -723,6 +779,25 @@ async def _build_dir(source: TreeSource, tmp: Path) -> Path:
 
     await asyncio.to_thread(shutil.copytree, source.path, dest, symlinks=True)
     return dest
+
+
+def _client_file(dist: BuiltDist) -> DistFile:
+    """The index client's file for a wheel, as its index (or the URL) listed it: the client
+    keys its metadata cache by the file's index, URL and hash."""
+    from sula.client.types import DistFile, File
+
+    fn = dist.filename
+    match dist:
+        case RegistryWheel():
+            file = File(filename=fn.filename, url=dist.url, hashes=dict(dist.hashes), size=dist.size,
+                        core_metadata=None if dist.core_metadata is None else dict(dist.core_metadata))
+            return DistFile(fn, file, dist.index)
+        case UrlWheel():
+            return DistFile(fn, File(filename=fn.filename, url=dist.url, hashes=dict(dist.hashes)), "url")
+        case PathWheel():
+            return DistFile(fn, File(filename=fn.filename, url=dist.path.as_uri()), "url")
+        case _:
+            assert_never(dist)
 
 
 def _listed_sha256(source: BuiltDist) -> str | None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sula.client.types import DistFile
     from sula.context import BuildContext, BuildOptions
     from sula.database import DistributionDatabase, DownloadReporter
-    from sula.distribution.dist import BuiltDist, CachedDist, Sdist, TreeSource
+    from sula.distribution.dist import BuiltDist, CachedDist, Dist, Sdist
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
     from sula.installer.plan import Plan, Reinstall, Wanted
@@ -394,19 +394,21 @@ def resolve_wanted(
                 if settings.no_deps:
                     from sula.dispatch.direct import resolve_direct
 
-                    return await resolve_direct(manifest, client=client, python=python, options=options,
-                                                sources=sources)
-                return await resolve_async(manifest, client=client, python=python, options=options,
-                                           sources=sources)
+                    return await resolve_direct(manifest, client=client, database=sources,
+                                                python=python, options=options)
+                return await resolve_async(manifest, client=client, database=sources, python=python,
+                                           options=options)
             finally:
                 db.close()
 
     graph = _nested.run(resolve())
-    chosen: dict[str, BuiltDist | Sdist] = {}
+    from sula.distribution.dist import TreeSource
+
+    chosen: dict[str, Dist] = {}
     # The file each registry pin installs, chosen once, here, from the pinned version's files
     # the resolution kept: the installer links, fetches or builds exactly that file.
     for pinned in graph.sorted():
-        if pinned.url is not None or pinned.tree is not None:
+        if pinned.url is not None or isinstance(pinned.dist, TreeSource):
             continue
         if settings.require_hashes and not hashes.get(pinned.name):
             from sula.dispatch.hashes import missing_hash
@@ -430,13 +432,10 @@ def resolve_wanted(
     wanted: list[Wanted] = []
     for pinned in graph.sorted():
         url = (pinned.file_url or pinned.url) if pinned.url is not None else None
-        if pinned.tree is not None:
+        if isinstance(pinned.dist, TreeSource):
             from sula.database.tree import fresh_after
-            from sula.distribution.dist import TreeSource
 
-            tree = pinned.tree
-            assert isinstance(tree, TreeSource)
-            tree = replace(tree, name=pinned.name, editable=pinned.name in editable)
+            tree = replace(pinned.dist, name=pinned.name, editable=pinned.name in editable)
             wanted.append(Wanted(name=pinned.name, url=tree.url, editable=tree.editable, source=tree,
                                  requested=pinned.name in requested, fresh_after=fresh_after(tree)))
             continue
@@ -563,14 +562,14 @@ def _cached_candidate(
 
 def choose_file(
     files: Sequence[DistFile], want: Wanted, interp: Interpreter, policy: BinaryPolicy,
-) -> BuiltDist | Sdist:
+) -> Dist:
     """The one file of registry pin ``want`` to install for ``interp``, among the index's
     ``files`` that its hashes allow: the most specific compatible wheel of the pinned version
     when the binary policy allows one, else the version's sdist (to build)."""
-    from sula.database.select import registry_wheel, select_wheel
+    from sula.database.select import select_wheel
     from sula.dispatch.hashes import allowed_files
     from sula.distribution import SdistFilename
-    from sula.distribution.dist import RegistrySdist
+    from sula.distribution.dist import dist_of
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
 
@@ -580,7 +579,7 @@ def choose_file(
     if policy.allows_wheel(want.name):
         picked = select_wheel(listed, want.version, interp.wheel_priority)
     if picked is not None:
-        return registry_wheel(picked)
+        return dist_of(want.name, picked)
     of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
     if not files:
         raise NoMatchingDistributionError(str(want), "the package is not on the index")
@@ -598,10 +597,7 @@ def choose_file(
             f"({option('--no-build')} or {option('--only-binary')})")
     # `.tar.gz` (the standard's format) before legacy `.zip` archives.
     sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
-    chosen = sdists[0]
-    assert isinstance(chosen.filename, SdistFilename)
-    return RegistrySdist(filename=chosen.filename, url=chosen.file.url, index=chosen.index,
-                         hashes=dict(chosen.file.hashes), size=chosen.file.size)
+    return dist_of(want.name, sdists[0])
 
 
 async def _prepare(
@@ -615,23 +611,16 @@ async def _prepare(
 
     from sula.distribution.dist import GitSource
 
-    async def get(source: BuiltDist | Sdist | TreeSource, hashes: Sequence[str]) -> CachedDist:
-        from sula.distribution.dist import PathWheel, RegistryWheel, UrlWheel
-
-        if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
-            return await db.get_wheel(source, hashes)
-        return await db.get_or_build_wheel(source, hashes)
-
     async def one(want: Wanted) -> tuple[Wanted, CachedDist]:
         if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out
             tree = replace(await db.checkout(want.source), name=want.name)
             return replace(want, source=tree), await db.get_or_build_wheel(tree, want.hashes)
         if want.source is not None:  # chosen by the resolution or a lock, or a source tree
-            return want, await get(want.source, want.hashes)
+            return want, await db.get_or_build_wheel(want.source, want.hashes)
         if want.url is not None:
-            return want, await get(direct_source(want), want.hashes)
+            return want, await db.get_or_build_wheel(direct_source(want), want.hashes)
         files = await client.files(want.name)
-        return want, await get(choose_file(files.files, want, interp, policy), want.hashes)
+        return want, await db.get_or_build_wheel(choose_file(files.files, want, interp, policy), want.hashes)
 
     return list(await asyncio.gather(*(one(w) for w in remote)))
 
@@ -647,7 +636,6 @@ async def _confirm_cached(
     import asyncio
 
     from sula.client.registry import RegistryClient
-    from sula.distribution.dist import PathWheel, RegistryWheel, UrlWheel
     from sula.installer.errors import NoMatchingDistributionError
 
     async with RegistryClient(cache=cache, index=index, settings=settings.client) as client:
@@ -659,9 +647,7 @@ async def _confirm_cached(
                 source = choose_file(files.files, want, interp, policy)
             except NoMatchingDistributionError:
                 return None  # fetching it says why
-            if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
-                return db.lookup(source, want.hashes)
-            return db.lookup_built(source, want.hashes)
+            return db.lookup(source, want.hashes)
 
         found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
     kept = [(w, cw) for (w, _), cw in zip(cached, found, strict=True) if cw is not None]
@@ -796,21 +782,13 @@ def install_wanted(
         keys = _index_keys(index)
 
         def find_cached(want: Wanted) -> CachedDist | None:
-            from sula.distribution.dist import GitSource, PathWheel, RegistryWheel, UrlWheel
             from sula.errors import SulaError
 
-            if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
+            if want.source is not None:  # a git one is checked out when prepared
                 return db.lookup(want.source, want.hashes)
-            if isinstance(want.source, GitSource):
-                return None  # checked out (from the cache when known) when prepared
-            if want.source is not None:
-                return db.lookup_built(want.source, want.hashes)
             if want.url is not None:
                 try:
-                    src = direct_source(want)
-                    if isinstance(src, RegistryWheel | UrlWheel | PathWheel):
-                        return db.lookup(src, want.hashes)
-                    return db.lookup_built(src, want.hashes)
+                    return db.lookup(direct_source(want), want.hashes)
                 except SulaError:
                     return None
             return _cached_candidate(db, keys, want, interp, wheels=policy.allows_wheel(want.name))

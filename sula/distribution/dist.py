@@ -13,23 +13,60 @@ git               (none)           ``GitSource`` (a reference), ``TreeSource`` w
 
 Editable is a flag of a local tree (``TreeSource.editable``). ``CachedDist`` is a wheel
 unpacked in the cache, ready to link. Code that depends on the kind matches on the union and
-closes the match with ``typing.assert_never``, so a new kind is a type error wherever it is
+closes the match with ``typing.assert_never`` (``assert_never`` here, also on Python 3.10), so a new kind is a type error wherever it is
 not handled.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sula._record import dataclass, field
+from sula.distribution.filename import SdistFilename, WheelFilename
+
+if sys.version_info >= (3, 11):
+    from typing import assert_never
+elif TYPE_CHECKING:
+    from typing_extensions import assert_never
+else:
+
+    def assert_never(value: object) -> NoReturn:
+        """``typing.assert_never`` of Python 3.11, for 3.10."""
+        raise AssertionError(f"Unhandled kind of distribution: {value!r}")
+
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Protocol
 
     from packaging.utils import NormalizedName
 
-    from sula.distribution.filename import SdistFilename, WheelFilename
+    # Protocols for annotations only: a Protocol class costs start-up time to make.
+    class ListedFile(Protocol):
+        """A file as an index page or a find-links listing gives it (``sula.client.File``)."""
+
+        @property
+        def url(self) -> str: ...
+        @property
+        def hashes(self) -> Mapping[str, str]: ...
+        @property
+        def size(self) -> int | None: ...
+        @property
+        def core_metadata(self) -> Mapping[str, str] | None: ...
+
+    class Listed(Protocol):
+        """A listed file with its parsed name and its index (``sula.client.DistFile``); the file
+        of a direct URL requirement has the index ``"url"``."""
+
+        @property
+        def filename(self) -> WheelFilename | SdistFilename: ...
+        @property
+        def file(self) -> ListedFile: ...
+        @property
+        def index(self) -> str: ...
+
 
 __all__ = [
     "BuiltDist",
@@ -46,6 +83,8 @@ __all__ = [
     "TreeSource",
     "UrlSdist",
     "UrlWheel",
+    "assert_never",
+    "dist_of",
 ]
 
 
@@ -243,3 +282,26 @@ SourceDist = RegistrySdist | UrlSdist | PathSdist | TreeSource | GitSource
 """What has to be built: a source archive or a source tree (a git one before its checkout)."""
 Dist = RegistryWheel | UrlWheel | PathWheel | RegistrySdist | UrlSdist | PathSdist | TreeSource | GitSource
 """Any distribution: ``BuiltDist | SourceDist``."""
+
+
+def dist_of(name: NormalizedName, listed: Listed) -> Dist:
+    """The ``Dist`` of a listed file: an index's (or find-links location's) wheel or sdist, or
+    the file of a direct URL requirement, on disk for a ``file:`` URL."""
+    fn, file = listed.filename, listed.file
+    if listed.index != "url":
+        if isinstance(fn, WheelFilename):
+            return RegistryWheel(filename=fn, url=file.url, index=listed.index, hashes=dict(file.hashes),
+                                 size=file.size, core_metadata=file.core_metadata)
+        return RegistrySdist(filename=fn, url=file.url, index=listed.index, hashes=dict(file.hashes),
+                             size=file.size)
+    if file.url.startswith("file:"):
+        from pathlib import Path
+        from urllib.parse import unquote, urlsplit
+
+        path = Path(unquote(urlsplit(file.url).path))
+        if isinstance(fn, WheelFilename):
+            return PathWheel(filename=fn, path=path)
+        return PathSdist(name=name, path=path)
+    if isinstance(fn, WheelFilename):
+        return UrlWheel(filename=fn, url=file.url, hashes=dict(file.hashes))
+    return UrlSdist(name=name, filename=fn.filename, url=file.url, hashes=dict(file.hashes))
