@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from sula._record import dataclass, field
 from sula.distribution.filename import SdistFilename, WheelFilename
@@ -39,33 +39,8 @@ else:
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Protocol
 
     from packaging.utils import NormalizedName
-
-    # Protocols for annotations only: a Protocol class costs start-up time to make.
-    class ListedFile(Protocol):
-        """A file as an index page or a find-links listing gives it (``sula.client.File``)."""
-
-        @property
-        def url(self) -> str: ...
-        @property
-        def hashes(self) -> Mapping[str, str]: ...
-        @property
-        def size(self) -> int | None: ...
-        @property
-        def core_metadata(self) -> Mapping[str, str] | None: ...
-
-    class Listed(Protocol):
-        """A listed file with its parsed name and its index (``sula.client.DistFile``); the file
-        of a direct URL requirement has the index ``"url"``."""
-
-        @property
-        def filename(self) -> WheelFilename | SdistFilename: ...
-        @property
-        def file(self) -> ListedFile: ...
-        @property
-        def index(self) -> str: ...
 
 
 __all__ = [
@@ -74,6 +49,8 @@ __all__ = [
     "Dist",
     "GitPin",
     "GitSource",
+    "Listed",
+    "ListedFile",
     "PathSdist",
     "PathWheel",
     "RegistrySdist",
@@ -282,6 +259,31 @@ SourceDist = RegistrySdist | UrlSdist | PathSdist | TreeSource | GitSource
 """What has to be built: a source archive or a source tree (a git one before its checkout)."""
 Dist = RegistryWheel | UrlWheel | PathWheel | RegistrySdist | UrlSdist | PathSdist | TreeSource | GitSource
 """Any distribution: ``BuiltDist | SourceDist``."""
+
+
+class ListedFile(Protocol):
+    """A file as an index page or a find-links listing gives it (``sula.client.File``)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def hashes(self) -> Mapping[str, str]: ...
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def core_metadata(self) -> Mapping[str, str] | None: ...
+
+
+class Listed(Protocol):
+    """A listed file with its parsed name and its index (``sula.client.DistFile``); the file
+    of a direct URL requirement has the index ``"url"``."""
+
+    @property
+    def filename(self) -> WheelFilename | SdistFilename: ...
+    @property
+    def file(self) -> ListedFile: ...
+    @property
+    def index(self) -> str: ...
 
 
 def dist_of(name: NormalizedName, listed: Listed) -> Dist:
