@@ -738,30 +738,40 @@ class DistributionDatabase:
     ) -> tuple[Path, str]:
         """The archive of ``source`` (downloaded into ``revision`` once) and its sha256,
         checked against ``allowed`` (the user's ``--hash`` values)."""
-
-        loop = _running_loop()
-        if isinstance(source, PathSdist):
-            digests = await loop.run_in_executor(self._pool, _hash_file, source.path, allowed)
-            archive = source.path
-        else:
-            filename = source.filename.filename if isinstance(source, RegistrySdist) else source.filename
-            archive = revision / filename
-            if archive.is_file():
-                digests = await loop.run_in_executor(self._pool, _hash_file, archive, allowed)
-            else:
-                revision.mkdir(parents=True, exist_ok=True)
-                with temp_dir_in(self.cache.temp_root, prefix="sdist-") as tmp:
-                    part = tmp / filename
-                    with span("download", sdist=filename):
-                        digests = await self._download_url(
-                            source.url, part, allowed, filename=filename, name=str(source.name),
-                            expected=source.hashes,
-                            size=source.size if isinstance(source, RegistrySdist) else None,
-                        )
-                    os.replace(part, archive)
+        match source:
+            case PathSdist():
+                archive = source.path
+                digests = await _running_loop().run_in_executor(self._pool, _hash_file, archive, allowed)
+            case RegistrySdist():
+                archive, digests = await self._archive_in(revision, source, source.filename.filename,
+                                                          allowed, size=source.size)
+            case UrlSdist():
+                archive, digests = await self._archive_in(revision, source, source.filename, allowed,
+                                                          size=None)
+            case _:
+                assert_never(source)
         if not _hashes_allow(allowed, digests):
             raise HashMismatchError.of(archive.name, allowed, digests)
         return archive, digests["sha256"]
+
+    async def _archive_in(
+        self, revision: Path, source: RegistrySdist | UrlSdist, filename: str,
+        allowed: Mapping[str, set[str]], *, size: int | None,
+    ) -> tuple[Path, dict[str, str]]:
+        """The archive of a remote sdist in ``revision``, downloaded there once, and its digests."""
+        archive = revision / filename
+        if archive.is_file():
+            return archive, await _running_loop().run_in_executor(self._pool, _hash_file, archive, allowed)
+        revision.mkdir(parents=True, exist_ok=True)
+        with temp_dir_in(self.cache.temp_root, prefix="sdist-") as tmp:
+            part = tmp / filename
+            with span("download", sdist=filename):
+                digests = await self._download_url(
+                    source.url, part, allowed, filename=filename, name=str(source.name),
+                    expected=source.hashes, size=size,
+                )
+            os.replace(part, archive)
+        return archive, digests
 
 
 async def _build_dir(source: TreeSource, tmp: Path) -> Path:

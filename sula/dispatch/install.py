@@ -509,12 +509,20 @@ def direct_source(want: Wanted) -> BuiltDist | Sdist:
 def _direct_url_info(want: Wanted, cached: CachedDist) -> dict[str, object] | None:
     """PEP 610 ``direct_url.json`` for URL, path, directory and git installs; None for
     registry ones."""
-    from sula.distribution.dist import TreeSource
+    from sula.distribution import dist as d
 
-    if isinstance(want.source, TreeSource):
-        return want.source.direct_url()
-    if want.url is None:
-        return None
+    source = want.source
+    match source:
+        case d.TreeSource():  # a directory (editable or not) or a git checkout
+            return source.direct_url()
+        case d.GitSource():
+            raise AssertionError(f"`{source}` is linked only once checked out")
+        case (d.RegistryWheel() | d.UrlWheel() | d.PathWheel() | d.RegistrySdist() | d.UrlSdist()
+              | d.PathSdist() | None):
+            if want.url is None:
+                return None  # a registry pin, or a lock's file of an index
+        case _:
+            d.assert_never(source)
     archive: dict[str, object] = {}
     if cached.sha256:
         archive["hash"] = f"sha256={cached.sha256}"

@@ -83,13 +83,17 @@ def _normalize_url(url: str) -> str:
 
 def _git_satisfies(dist: InstalledDist, want: Wanted) -> bool | None:
     """A git install satisfies a git pin when repository, commit and subdirectory match."""
-    from sula.distribution.dist import GitPin, GitSource
+    from sula.distribution.dist import GitPin, GitSource, TreeSource
 
-    pin = getattr(want.source, "git", None)
-    if isinstance(want.source, GitSource) and want.source.reference is not None:
-        # A lock's git package: its reference is the full commit.
-        src = want.source
-        pin = GitPin(repository=src.repository, commit=src.reference or "", subdirectory=src.subdirectory)
+    source = want.source
+    match source:
+        case TreeSource():
+            pin = source.git  # None: a local directory
+        case GitSource(reference=str() as commit):
+            # A lock's git package: its reference is the full commit.
+            pin = GitPin(repository=source.repository, commit=commit, subdirectory=source.subdirectory)
+        case _:  # an archive, or a git requirement without a reference: no commit to compare
+            pin = None
     if pin is None:
         return None
     info = dist.direct_url or {}
