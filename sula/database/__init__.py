@@ -1,4 +1,5 @@
-"""The distribution database: wheels fetched, verified and unpacked into the cache, one flight each."""
+"""The distribution database: the metadata of every kind of dist, and wheels fetched (or built),
+verified and unpacked into the cache, one flight each."""
 
 from __future__ import annotations
 

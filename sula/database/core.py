@@ -1,4 +1,6 @@
-"""``DistributionDatabase``: get a wheel into the cache as an unpacked tree, ready to link.
+"""``DistributionDatabase``: the metadata of any ``Dist``, and a wheel of it in the cache as an
+unpacked tree, ready to link (a source built through the build context, ``database/source.py``
+and ``database/tree.py``).
 
 Cache entries (see ``sula.cache.core`` for the whole layout)::
 
@@ -146,9 +148,10 @@ def _running_loop() -> asyncio.AbstractEventLoop:
 
 
 class DistributionDatabase:
-    """Fetches and unpacks wheels into the cache, and builds sdists' metadata and wheels
-    through ``build_context`` (none: sources are refused); safe to share between tasks of
-    one loop."""
+    """The one place metadata and wheels come from, for every kind of ``Dist``: a wheel's
+    metadata through ``client``, wheels fetched and unpacked into the cache, sources' metadata
+    and wheels built through ``build_context`` (none: sources are refused); safe to share
+    between tasks of one loop."""
 
     def __init__(
         self,

@@ -25,9 +25,10 @@ __all__ = ["Plan", "Reinstall", "Wanted", "plan_install", "same_version"]
 class Wanted:
     """One distribution the environment must have: a registry pin or a direct URL/path.
 
-    ``source`` is the wheel or sdist to fetch for a registry pin when it is already chosen
-    (a lock file's), or the source tree of a directory or git requirement; None: the index is
-    asked. ``fresh_after``: for a local directory, the newest modification time (ns) that its
+    ``source`` is the ``Dist`` to install when it is known: the file chosen for a registry pin
+    (by the resolution, or a lock file's), or the source tree of a directory or git
+    requirement; None: a direct URL's is parsed from ``url``, and a ``pip sync`` pin's file is
+    chosen from the index. ``fresh_after``: for a local directory, the newest modification time (ns) that its
     build depends on; an installed copy older than that is rebuilt and reinstalled.
     """
 
