@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from sula.resolver.dependencies import Pkg
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import Dnf, MarkerAlgebra
-    from sula.resolver.provider import IndexClient, MetadataDatabase, ResolverProvider
+    from sula.resolver.provider import ForkPieces, IndexClient, MetadataDatabase, ResolverProvider
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
@@ -342,13 +342,14 @@ async def resolve_async(
 
 def _provider(manifest: Manifest, client: IndexClient, database: MetadataDatabase,
               python: PythonTarget, options: ResolverOptions, algebra: MarkerAlgebra | None,
-              ) -> ResolverProvider:
+              fork_pieces: ForkPieces | None = None) -> ResolverProvider:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
 
     selector = CandidateSelector.for_manifest(manifest, options)
     return ResolverProvider(client=client, database=database, manifest=manifest, options=options,
-                            python=python, selector=selector, algebra=algebra)
+                            python=python, selector=selector, algebra=algebra,
+                            fork_pieces=fork_pieces)
 
 
 _MAX_FORK_ROUNDS = 4
@@ -412,11 +413,12 @@ async def resolve_universal(
         # versions) pinned older ones where a fork allowed newer (pyopenssl 26.2.0
         # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
         # installed what uv's output installs, 300 of 300 without).
-        provider = _provider(manifest, client, database, target, options, sub)
         solves[0] += 1
         # Each fork is solved from the start again: past a budget of solves, no new ones.
-        if depth < _MAX_MARKER_FORKS and solves[0] <= _MAX_FORK_SOLVES:
-            provider.fork_pieces = lambda forks, deps: _proactive_pieces(forks, deps, sub)
+        forking = depth < _MAX_MARKER_FORKS and solves[0] <= _MAX_FORK_SOLVES
+        provider = _provider(manifest, client, database, target, options, sub,
+                             fork_pieces=(lambda forks, deps: _proactive_pieces(forks, deps, sub))
+                             if forking else None)
         keep: dict[NormalizedName, Version] = {}
         splits: list[Dnf] | None
         try:

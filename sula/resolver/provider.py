@@ -38,10 +38,15 @@ if TYPE_CHECKING:
     from sula.resolver.python import PythonTarget
     from sula.resolver.version_map import DistFile
 
+ForkPieces = Callable[[Mapping[Pkg, list[tuple[str, Any]]], list[tuple[Any, Any]]], list[Any] | None]
+"""Universal resolution: the environments (a list of ``markers.Dnf``) to fork into for one
+version's fork points and dependency edges, None where no fork is needed."""
+
 __all__ = [
     "ROOT",
     "ROOT_VERSION",
     "ForkNeeded",
+    "ForkPieces",
     "IndexClient",
     "MetadataDatabase",
     "ResolverProvider",
@@ -99,6 +104,7 @@ class ResolverProvider:
         python: PythonTarget,
         selector: CandidateSelector,
         algebra: MarkerAlgebra | None = None,
+        fork_pieces: ForkPieces | None = None,
     ) -> None:
         self.client = client
         self.database = database
@@ -125,10 +131,8 @@ class ResolverProvider:
         # Universal: Python versions where a newer candidate's Requires-Python starts.
         self.python_cuts: set[Version] = set()
         self.python_cut_names: set[NormalizedName] = set()
-        # Universal: the environments to fork into for one version's fork points (a list
-        # of markers.Dnf), None where no fork is needed; unset, nothing forks.
-        self.fork_pieces: Callable[[Mapping[Pkg, list[tuple[str, Any]]], list[tuple[Any, Any]]],
-                                   list[Any] | None] | None = None
+        # Universal: where a version's requirements fork the resolution; None: nothing forks.
+        self.fork_pieces = fork_pieces
 
     # -- synchronous: the solver's questions ----------------------------------------
 
