@@ -1,4 +1,6 @@
-"""``DistributionDatabase``: get a wheel into the cache as an unpacked tree, ready to link.
+"""``DistributionDatabase``: the metadata of any ``Dist``, and a wheel of it in the cache as an
+unpacked tree, ready to link (a source built through the build context, ``database/source.py``
+and ``database/tree.py``).
 
 Cache entries (see ``sula.cache.core`` for the whole layout)::
 
@@ -23,11 +25,22 @@ from typing import TYPE_CHECKING, Protocol
 from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
 from sula._log import getLogger
 from sula._once import OnceMap
-from sula._record import dataclass, field
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
 from sula.database.errors import DistributionError, HashMismatchError
 from sula.distribution import FilenameError, WheelFilename
+from sula.distribution.dist import (
+    CachedDist,
+    GitSource,
+    PathSdist,
+    PathWheel,
+    RegistrySdist,
+    RegistryWheel,
+    TreeSource,
+    UrlSdist,
+    UrlWheel,
+    assert_never,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -36,20 +49,15 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from sula.client.cache_policy import CachePolicy
+    from sula.client.types import DistFile
     from sula.context import BuildContext
-    from sula.database.source import SdistSource, UrlSdist
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import BuiltDist, Dist, Sdist
     from sula.distribution.metadata import Metadata
     from sula.git import GitFetcher
 
 __all__ = [
-    "CachedWheel",
     "DistributionDatabase",
     "DownloadReporter",
-    "PathWheel",
-    "RegistryWheel",
-    "UrlWheel",
-    "WheelSource",
     "WheelStreamer",
     "parse_hashes",
 ]
@@ -58,13 +66,16 @@ _log = getLogger(__name__)
 
 
 class WheelStreamer(Protocol):
-    """What the database needs from the index client: the bytes of a URL, hash-checked."""
+    """What the database needs from the index client: the bytes of a URL, hash-checked, a
+    URL revalidated, and a wheel's metadata (PEP 658 file, range requests, or a local read)."""
 
     def stream_url(self, url: str, *, hashes: dict[str, str] | None = None) -> AsyncIterator[bytes]: ...
 
     async def fetch_revalidated(
         self, url: str, dest: Path, policy: CachePolicy | None
     ) -> tuple[CachePolicy, str | None]: ...
+
+    async def wheel_metadata(self, dist: DistFile) -> Metadata: ...
 
 
 class DownloadReporter(Protocol):
@@ -75,48 +86,6 @@ class DownloadReporter(Protocol):
     def on_download_progress(self, name: str, nbytes: int) -> None: ...
 
     def on_download_complete(self, name: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RegistryWheel:
-    """A wheel listed by an index: ``hashes`` are the index's (``{"sha256": hex}``)."""
-
-    filename: WheelFilename
-    url: str
-    index: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
-    size: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UrlWheel:
-    """A wheel named by a direct URL (``name @ https://…/x.whl``)."""
-
-    filename: WheelFilename
-    url: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PathWheel:
-    """A wheel file on disk; it is read in place, never moved or deleted."""
-
-    filename: WheelFilename
-    path: Path
-
-
-WheelSource = RegistryWheel | UrlWheel | PathWheel
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CachedWheel:
-    """An unpacked wheel in the cache; ``sha256`` is the archive's hex digest when known
-    (for a wheel ``built`` from an sdist, the sdist's)."""
-
-    filename: WheelFilename
-    path: Path
-    sha256: str | None
-    built: bool = False
 
 
 def parse_hashes(values: Sequence[str]) -> dict[str, set[str]]:
@@ -177,9 +146,10 @@ def _running_loop() -> asyncio.AbstractEventLoop:
 
 
 class DistributionDatabase:
-    """Fetches and unpacks wheels into the cache, and builds sdists' metadata and wheels
-    through ``build_context`` (none: sources are refused); safe to share between tasks of
-    one loop."""
+    """The one place metadata and wheels come from, for every kind of ``Dist``: a wheel's
+    metadata through ``client``, wheels fetched and unpacked into the cache, sources' metadata
+    and wheels built through ``build_context`` (none: sources are refused); safe to share
+    between tasks of one loop."""
 
     def __init__(
         self,
@@ -199,9 +169,10 @@ class DistributionDatabase:
         self.client = client
         self.reporter = reporter
         self.build_context = build_context
-        self._once: OnceMap[Path, CachedWheel] = OnceMap()
-        self._built_once: OnceMap[Path, CachedWheel] = OnceMap()
+        self._once: OnceMap[Path, CachedDist] = OnceMap()
+        self._built_once: OnceMap[Path, CachedDist] = OnceMap()
         self._meta_once: OnceMap[Path, Metadata] = OnceMap()
+        self._wheel_meta_once: OnceMap[str, Metadata] = OnceMap()
         self._url_once: OnceMap[str, Path] = OnceMap()
         self._tree_bases: dict[tuple[Path, bool, object], Path] = {}
         # Made on first use: a no-op sync creates a database, finds everything installed and
@@ -231,7 +202,7 @@ class DistributionDatabase:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
 
-    def entry_path(self, source: WheelSource) -> Path:
+    def entry_path(self, source: BuiltDist) -> Path:
         """Where ``source`` lives (or will live) in the cache."""
         fn = source.filename
         match source:
@@ -247,14 +218,16 @@ class DistributionDatabase:
                     raise DistributionError(f"Failed to read wheel `{path}`") from err
                 key = cache_key(f"{path}\0{st.st_mtime_ns}\0{st.st_size}")
                 return self.cache.shard(CacheBucket.WHEELS, "path", key, fn.name, fn.stem)
+            case _:
+                assert_never(source)
 
-    def registry_entries(self, index: str, name: str) -> Iterator[CachedWheel]:
+    def registry_entries(self, index: str, name: str) -> Iterator[CachedDist]:
         """The unpacked wheels cached for ``name`` from ``index`` (no network)."""
         shard = self.cache.shard(CacheBucket.WHEELS, cache_key(index), name)
         for fn, path in unpacked_wheels(shard):
-            yield CachedWheel(filename=fn, path=path, sha256=_read_sidecar(path))
+            yield CachedDist(filename=fn, path=path, sha256=_read_sidecar(path))
 
-    def built_registry_entries(self, index: str, name: str, version: str) -> list[CachedWheel]:
+    def built_registry_entries(self, index: str, name: str, version: str) -> list[CachedDist]:
         """The wheels built from sdists of ``name`` at ``version`` from ``index`` (no network)."""
         from sula.distribution import SdistFilename
         from sula.distribution.version import same_version
@@ -280,28 +253,42 @@ class DistributionDatabase:
                 if rev.startswith(".") or rev.endswith(".lock"):
                     continue
                 for wfn, path in unpacked_wheels(shard / sdist / rev):
-                    out.append(CachedWheel(filename=wfn, path=path, sha256=_read_sidecar(path),
+                    out.append(CachedDist(filename=wfn, path=path, sha256=_read_sidecar(path),
                                            built=True))
         return out
 
-    def lookup(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
-        """The cached unpacked wheel for ``source`` if present (and matching ``hashes``); no I/O
-        beyond a stat or two."""
-        return self._fresh(self.entry_path(source), parse_hashes(hashes), _listed_sha256(source))
+    def lookup(self, dist: Dist, hashes: Sequence[str] = ()) -> CachedDist | None:
+        """The wheel of ``dist`` already in the cache (matching ``hashes``): a wheel unpacked,
+        or one built from a source for the build context's interpreter; no I/O beyond a stat
+        or a directory listing. A git requirement before its checkout has none known."""
+        match dist:
+            case RegistryWheel() | UrlWheel() | PathWheel():
+                return self._fresh(self.entry_path(dist), parse_hashes(hashes), _listed_sha256(dist))
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                from sula.database.source import revision_dir
 
-    async def get_wheel(self, source: WheelSource, hashes: Sequence[str] = ()) -> CachedWheel:
+                return self._built_hit(revision_dir(self.cache, dist), parse_hashes(hashes))
+            case TreeSource():
+                found = self._tree_revision(dist)
+                return self._built_hit(found, {}) if found is not None else None
+            case GitSource():
+                return None  # its commit is known once it is checked out
+            case _:
+                assert_never(dist)
+
+    async def get_wheel(self, source: BuiltDist, hashes: Sequence[str] = ()) -> CachedDist:
         """The unpacked wheel for ``source``, fetched (and verified against ``hashes``) if needed."""
         entry = self.entry_path(source)
         allowed = parse_hashes(hashes)
 
-        async def fetch(key: Path) -> CachedWheel:
+        async def fetch(key: Path) -> CachedDist:
             return await self._get(source, key, allowed)
 
         return await self._once.run(entry, fetch)
 
     def _fresh(
         self, entry: Path, allowed: Mapping[str, set[str]], listed: str | None = None
-    ) -> CachedWheel | None:
+    ) -> CachedDist | None:
         if not entry.is_dir():
             return None
         digest = _read_sidecar(entry)
@@ -309,9 +296,9 @@ class DistributionDatabase:
             return None
         if listed is not None and digest != listed:
             return None  # the index now serves another file under this name: fetch it again
-        return CachedWheel(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
+        return CachedDist(filename=WheelFilename.parse(entry.name + ".whl"), path=entry, sha256=digest)
 
-    async def _get(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
+    async def _get(self, source: BuiltDist, entry: Path, allowed: Mapping[str, set[str]]) -> CachedDist:
         listed = _listed_sha256(source)
         hit = self._fresh(entry, allowed, listed)
         if hit is not None:
@@ -345,24 +332,27 @@ class DistributionDatabase:
             written.commit()
             lock.release()
 
-    async def _fetch(self, source: WheelSource, entry: Path, allowed: Mapping[str, set[str]]) -> CachedWheel:
+    async def _fetch(self, source: BuiltDist, entry: Path, allowed: Mapping[str, set[str]]) -> CachedDist:
         loop = _running_loop()
         filename = source.filename.filename
         with temp_dir_in(self.cache.temp_root, prefix="wheel-") as tmp:
             unpacked = tmp / "unpacked"
             unpacked.mkdir()
-            if isinstance(source, PathWheel):
-                digests = await loop.run_in_executor(
-                    self._pool, _unzip_local, source.path, unpacked, filename, allowed
-                )
-            else:
-                archive = tmp / filename
-                with span("download", wheel=filename):
-                    digests = await self._download(source, archive, allowed)
-                from sula.database.unzip import unzip_wheel
+            match source:
+                case PathWheel():
+                    digests = await loop.run_in_executor(
+                        self._pool, _unzip_local, source.path, unpacked, filename, allowed
+                    )
+                case RegistryWheel() | UrlWheel():
+                    archive = tmp / filename
+                    with span("download", wheel=filename):
+                        digests = await self._download(source, archive, allowed)
+                    from sula.database.unzip import unzip_wheel
 
-                with span("unzip", wheel=filename):
-                    await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+                    with span("unzip", wheel=filename):
+                        await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+                case _:
+                    assert_never(source)
             if not _hashes_allow(allowed, digests):
                 raise HashMismatchError.of(filename, allowed, digests)
             sha = digests.get("sha256")
@@ -372,7 +362,7 @@ class DistributionDatabase:
             if sha:
                 atomic_write_text(_sidecar(entry), sha + "\n")
             persist_dir(unpacked, entry)
-        return CachedWheel(filename=source.filename, path=entry, sha256=sha)
+        return CachedDist(filename=source.filename, path=entry, sha256=sha)
 
     async def _download(
         self, source: RegistryWheel | UrlWheel, archive: Path, allowed: Mapping[str, set[str]]
@@ -419,20 +409,59 @@ class DistributionDatabase:
                 raise HashMismatchError(redact_url(url), algo, [value], digests[algo])
         return digests
 
+    # -- metadata and wheels of every kind of dist -------------------------------------
+
+    async def get_or_build_wheel_metadata(self, dist: Dist, hashes: Sequence[str] = ()) -> Metadata:
+        """The core metadata of ``dist``, one flight per dist. A wheel's from the index client
+        (its cache, the PEP 658 file, range requests or a local read); a source archive's from
+        the built-wheel cache, else read statically where the sdist states it reliably, else
+        from its build backend (``prepare_metadata_for_build_wheel``, or a whole build when the
+        backend lacks it), the archive checked against ``hashes`` before either; a tree's
+        likewise, a git one checked out first."""
+        match dist:
+            case RegistryWheel() | UrlWheel() | PathWheel():
+                return await self._wheel_metadata(dist)
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                return await self._archive_metadata(dist, hashes)
+            case TreeSource():
+                return await self._tree_metadata(dist)
+            case GitSource():
+                return await self._tree_metadata(await self.checkout(dist))
+            case _:
+                assert_never(dist)
+
+    async def get_or_build_wheel(self, dist: Dist, hashes: Sequence[str] = ()) -> CachedDist:
+        """A wheel of ``dist`` unpacked in the cache, one flight per dist: a wheel fetched
+        (:meth:`get_wheel`), a source built for the build context's interpreter, once, then
+        reused by every later run (a git requirement checked out first)."""
+        match dist:
+            case RegistryWheel() | UrlWheel() | PathWheel():
+                return await self.get_wheel(dist, hashes)
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                return await self._archive_wheel(dist, hashes)
+            case TreeSource():
+                return await self._tree_wheel(dist)
+            case GitSource():
+                return await self._tree_wheel(await self.checkout(dist))
+            case _:
+                assert_never(dist)
+
+    async def _wheel_metadata(self, dist: BuiltDist) -> Metadata:
+        client = self.client
+        if client is None:
+            raise DistributionError(f"Cannot read the metadata of `{dist}` without an index client")
+        key = str(dist.path) if isinstance(dist, PathWheel) else dist.url
+
+        async def compute(_key: str) -> Metadata:
+            return await client.wheel_metadata(_client_file(dist))
+
+        return await self._wheel_meta_once.run(key, compute)
+
     # -- source distributions --------------------------------------------------------
 
-    async def get_or_build_wheel_metadata(
-        self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()
-    ) -> Metadata:
-        """The core metadata of ``source``: from the built-wheel cache, else read statically
-        from the archive where the sdist states it reliably, else from its build backend
-        (``prepare_metadata_for_build_wheel``, or a whole build when the backend lacks it).
-        With ``hashes``, an archive not yet read is checked against them before either."""
+    async def _archive_metadata(self, source: Sdist, hashes: Sequence[str]) -> Metadata:
         from sula.database.source import read_metadata
-        from sula.database.tree import TreeSource
 
-        if isinstance(source, TreeSource):
-            return await self._tree_metadata(source)
         revision = await self._revision(source)
         meta = read_metadata(revision)
         if meta is not None:
@@ -449,7 +478,7 @@ class DistributionDatabase:
         return await self._meta_once.run(revision, compute)
 
     async def _sdist_metadata(
-        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+        self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
     ) -> Metadata:
         from sula.database.source import build, check_metadata, read_metadata, write_metadata
         from sula.distribution.sdist import static_metadata
@@ -475,25 +504,9 @@ class DistributionDatabase:
             write_metadata(revision, meta)
             return meta
 
-    def lookup_built(self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()) -> CachedWheel | None:
-        """A wheel already built from ``source`` for the build context's interpreter (no I/O
-        beyond listing the revision directory)."""
+    async def _archive_wheel(self, source: Sdist, hashes: Sequence[str]) -> CachedDist:
         from sula.database.source import revision_dir
-        from sula.database.tree import TreeSource
 
-        if isinstance(source, TreeSource):
-            found = self._tree_revision(source)
-            return self._built_hit(found, {}) if found is not None else None
-        return self._built_hit(revision_dir(self.cache, source), parse_hashes(hashes))
-
-    async def get_or_build_wheel(self, source: SdistSource | TreeSource, hashes: Sequence[str] = ()) -> CachedWheel:
-        """A wheel of ``source`` for the build context's interpreter, unpacked in the cache:
-        built once, then reused by every later run."""
-        from sula.database.source import revision_dir
-        from sula.database.tree import TreeSource
-
-        if isinstance(source, TreeSource):
-            return await self._tree_wheel(source)
         # A URL sdist is revalidated where its metadata is read (every resolution); a build
         # takes the revision that found, without asking the server again.
         revision = revision_dir(self.cache, source)
@@ -504,14 +517,14 @@ class DistributionDatabase:
         if hit is not None:
             return hit
 
-        async def compute(key: Path) -> CachedWheel:
+        async def compute(key: Path) -> CachedDist:
             return await self._build_wheel(source, key, allowed)
 
         return await self._built_once.run(revision, compute)
 
     async def _build_wheel(
-        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
-    ) -> CachedWheel:
+        self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
+    ) -> CachedDist:
         from sula.database.source import build, read_metadata, write_metadata
 
         async with self._file_lock(revision):
@@ -533,9 +546,9 @@ class DistributionDatabase:
                 write_metadata(revision, meta)
             assert built is not None
             fn, path = built
-            return CachedWheel(filename=fn, path=path, sha256=sha, built=True)
+            return CachedDist(filename=fn, path=path, sha256=sha, built=True)
 
-    def _built_hit(self, revision: Path, allowed: Mapping[str, set[str]]) -> CachedWheel | None:
+    def _built_hit(self, revision: Path, allowed: Mapping[str, set[str]]) -> CachedDist | None:
         from sula.database.select import tag_string
 
         context = self.build_context
@@ -551,12 +564,12 @@ class DistributionDatabase:
         digest = _read_sidecar(best[2])
         if allowed and not (digest is not None and _hashes_allow(allowed, {"sha256": digest})):
             return None
-        return CachedWheel(filename=best[1], path=best[2], sha256=digest, built=True)
+        return CachedDist(filename=best[1], path=best[2], sha256=digest, built=True)
 
-    async def _revision(self, source: SdistSource) -> Path:
+    async def _revision(self, source: Sdist) -> Path:
         """The revision directory of ``source``; a URL sdist without a ``#sha256=`` is first
         revalidated by HTTP (once per run)."""
-        from sula.database.source import UrlSdist, revision_dir
+        from sula.database.source import revision_dir
 
         if not isinstance(source, UrlSdist) or source.hashes.get("sha256") or self.client is None:
             return revision_dir(self.cache, source)
@@ -605,7 +618,7 @@ class DistributionDatabase:
     async def checkout(self, source: GitSource) -> TreeSource:
         """The tree of a git requirement: its reference resolved to a full commit and checked
         out in ``git-v1/`` (one fetch per repository for this database's whole run)."""
-        from sula.database.tree import GitPin, TreeSource
+        from sula.distribution.dist import GitPin
 
         if self._git is None:
             from sula.git import GitFetcher
@@ -669,14 +682,14 @@ class DistributionDatabase:
 
         return await self._meta_once.run(self._tree_base(source), compute)
 
-    async def _tree_wheel(self, source: TreeSource) -> CachedWheel:
+    async def _tree_wheel(self, source: TreeSource) -> CachedDist:
         found = self._tree_revision(source)
         if found is not None:
             hit = self._built_hit(found, {})
             if hit is not None:
                 return hit
 
-        async def compute(base: Path) -> CachedWheel:
+        async def compute(base: Path) -> CachedDist:
             async with self._file_lock(base):
                 found = self._tree_revision(source)
                 if found is not None and (hit := self._built_hit(found, {})) is not None:
@@ -685,7 +698,7 @@ class DistributionDatabase:
                 assert built is not None
                 fn, path = built
                 self._write_tree_metadata(base, meta)
-                return CachedWheel(filename=fn, path=path, sha256=None, built=True)
+                return CachedDist(filename=fn, path=path, sha256=None, built=True)
 
         return await self._built_once.run(self._tree_base(source), compute)
 
@@ -718,7 +731,7 @@ class DistributionDatabase:
             revision.mkdir(parents=True, exist_ok=True)
             write_metadata(revision, meta)
 
-    def _context(self, source: SdistSource | TreeSource) -> BuildContext:
+    def _context(self, source: Sdist | TreeSource) -> BuildContext:
         if self.build_context is None:
             from sula.database.source import BuildUnavailableError
 
@@ -726,35 +739,44 @@ class DistributionDatabase:
         return self.build_context
 
     async def _sdist_archive(
-        self, source: SdistSource, revision: Path, allowed: Mapping[str, set[str]]
+        self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
     ) -> tuple[Path, str]:
         """The archive of ``source`` (downloaded into ``revision`` once) and its sha256,
         checked against ``allowed`` (the user's ``--hash`` values)."""
-        from sula.database.source import PathSdist, RegistrySdist
-
-        loop = _running_loop()
-        if isinstance(source, PathSdist):
-            digests = await loop.run_in_executor(self._pool, _hash_file, source.path, allowed)
-            archive = source.path
-        else:
-            filename = source.filename.filename if isinstance(source, RegistrySdist) else source.filename
-            archive = revision / filename
-            if archive.is_file():
-                digests = await loop.run_in_executor(self._pool, _hash_file, archive, allowed)
-            else:
-                revision.mkdir(parents=True, exist_ok=True)
-                with temp_dir_in(self.cache.temp_root, prefix="sdist-") as tmp:
-                    part = tmp / filename
-                    with span("download", sdist=filename):
-                        digests = await self._download_url(
-                            source.url, part, allowed, filename=filename, name=str(source.name),
-                            expected=source.hashes,
-                            size=source.size if isinstance(source, RegistrySdist) else None,
-                        )
-                    os.replace(part, archive)
+        match source:
+            case PathSdist():
+                archive = source.path
+                digests = await _running_loop().run_in_executor(self._pool, _hash_file, archive, allowed)
+            case RegistrySdist():
+                archive, digests = await self._archive_in(revision, source, source.filename.filename,
+                                                          allowed, size=source.size)
+            case UrlSdist():
+                archive, digests = await self._archive_in(revision, source, source.filename, allowed,
+                                                          size=None)
+            case _:
+                assert_never(source)
         if not _hashes_allow(allowed, digests):
             raise HashMismatchError.of(archive.name, allowed, digests)
         return archive, digests["sha256"]
+
+    async def _archive_in(
+        self, revision: Path, source: RegistrySdist | UrlSdist, filename: str,
+        allowed: Mapping[str, set[str]], *, size: int | None,
+    ) -> tuple[Path, dict[str, str]]:
+        """The archive of a remote sdist in ``revision``, downloaded there once, and its digests."""
+        archive = revision / filename
+        if archive.is_file():
+            return archive, await _running_loop().run_in_executor(self._pool, _hash_file, archive, allowed)
+        revision.mkdir(parents=True, exist_ok=True)
+        with temp_dir_in(self.cache.temp_root, prefix="sdist-") as tmp:
+            part = tmp / filename
+            with span("download", sdist=filename):
+                digests = await self._download_url(
+                    source.url, part, allowed, filename=filename, name=str(source.name),
+                    expected=source.hashes, size=size,
+                )
+            os.replace(part, archive)
+        return archive, digests
 
 
 async def _build_dir(source: TreeSource, tmp: Path) -> Path:
@@ -774,7 +796,26 @@ async def _build_dir(source: TreeSource, tmp: Path) -> Path:
     return dest
 
 
-def _listed_sha256(source: WheelSource) -> str | None:
+def _client_file(dist: BuiltDist) -> DistFile:
+    """The index client's file for a wheel, as its index (or the URL) listed it: the client
+    keys its metadata cache by the file's index, URL and hash."""
+    from sula.client.types import DistFile, File
+
+    fn = dist.filename
+    match dist:
+        case RegistryWheel():
+            file = File(filename=fn.filename, url=dist.url, hashes=dict(dist.hashes), size=dist.size,
+                        core_metadata=None if dist.core_metadata is None else dict(dist.core_metadata))
+            return DistFile(fn, file, dist.index)
+        case UrlWheel():
+            return DistFile(fn, File(filename=fn.filename, url=dist.url, hashes=dict(dist.hashes)), "url")
+        case PathWheel():
+            return DistFile(fn, File(filename=fn.filename, url=dist.path.as_uri()), "url")
+        case _:
+            assert_never(dist)
+
+
+def _listed_sha256(source: BuiltDist) -> str | None:
     """The sha256 an index lists for a registry wheel, which a cache entry must match."""
     if isinstance(source, RegistryWheel):
         for algo, value in source.hashes.items():

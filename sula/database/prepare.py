@@ -12,39 +12,35 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sula.database.core import CachedWheel, DistributionDatabase, DownloadReporter, WheelSource
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.database.core import DistributionDatabase, DownloadReporter
+    from sula.distribution.dist import CachedDist, Dist
 
 __all__ = ["prepare"]
 
 
 async def prepare(
-    requests: Sequence[tuple[Awaitable[WheelSource | SdistSource | TreeSource | GitSource], Sequence[str]]],
+    requests: Sequence[tuple[Awaitable[Dist], Sequence[str]]],
     *,
     db: DistributionDatabase,
     reporter: DownloadReporter | None = None,
-) -> list[tuple[WheelSource | SdistSource | TreeSource, CachedWheel]]:
+) -> list[tuple[Dist, CachedDist]]:
     """Fetch or build a wheel of each request's source (checked against its hashes), all at
     once, reporting downloads to ``reporter``; returns, in order, each source (a git one as
-    its checked-out tree) with its wheel in the cache. A source may still be on its way (a
+    its checked-out tree, never a GitSource) with its wheel in the cache. A source may still be on its way (a
     pin whose file the index must name): its download starts when it is known, not after
     every other is."""
     import asyncio
 
-    from sula.database.core import PathWheel, RegistryWheel, UrlWheel
-    from sula.database.tree import GitSource
+    from sula.distribution.dist import GitSource
 
     db.reporter = reporter
 
     async def one(
-        pending: Awaitable[WheelSource | SdistSource | TreeSource | GitSource], hashes: Sequence[str],
-    ) -> tuple[WheelSource | SdistSource | TreeSource, CachedWheel]:
+        pending: Awaitable[Dist], hashes: Sequence[str],
+    ) -> tuple[Dist, CachedDist]:
         source = await pending
         if isinstance(source, GitSource):  # its commit checked out, then built as a tree
             source = await db.checkout(source)
-        if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
-            return source, await db.get_wheel(source, hashes)
         return source, await db.get_or_build_wheel(source, hashes)
 
     return list(await asyncio.gather(*(one(p, h) for p, h in requests)))

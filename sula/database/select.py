@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from sula.database.core import RegistryWheel
 from sula.distribution import WheelFilename
 from sula.distribution.version import same_version
 
 if TYPE_CHECKING:
     from sula.client.types import DistFile
 
-__all__ = ["registry_wheel", "select_wheel", "tag_string"]
+__all__ = ["select_wheel", "tag_string"]
 
 
 def tag_string(fn: WheelFilename) -> str:
@@ -40,12 +39,3 @@ def select_wheel(
         if best is None or key < best[0]:
             best = (key, df)
     return best[1] if best is not None else None
-
-
-def registry_wheel(df: DistFile) -> RegistryWheel:
-    """The database's source for an index file."""
-    assert isinstance(df.filename, WheelFilename)
-    return RegistryWheel(
-        filename=df.filename, url=df.file.url, index=df.index, hashes=dict(df.file.hashes),
-        size=df.file.size,
-    )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,11 +34,11 @@ import msgspec
 
 from sula._fs import atomic_write_bytes, atomic_write_text, persist_dir, temp_dir_in
 from sula._log import getLogger
-from sula._record import dataclass, field
 from sula.cache import CacheBucket, cache_key
 from sula.client.cache_policy import CachePolicy
 from sula.database.errors import DistributionError
-from sula.distribution import SdistFilename, WheelFilename
+from sula.distribution import WheelFilename
+from sula.distribution.dist import PathSdist, RegistrySdist, Sdist, UrlSdist
 from sula.distribution.metadata import InvalidMetadataError, Metadata, parse_metadata
 from sula.distribution.names import NormalizedName, canonicalize_name
 
@@ -48,65 +48,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildUnavailableError",
-    "PathSdist",
-    "RegistrySdist",
-    "SdistSource",
-    "UrlSdist",
     "revision_dir",
 ]
 
 _log = getLogger(__name__)
 
 _METADATA = "metadata.msgpack"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RegistrySdist:
-    """A source distribution listed by an index (or a find-links location)."""
-
-    filename: SdistFilename
-    url: str
-    index: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
-    size: int | None = None
-
-    @property
-    def name(self) -> NormalizedName:
-        return self.filename.name
-
-    def __str__(self) -> str:
-        return f"{self.filename.name}=={self.filename.version_str}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UrlSdist:
-    """A source archive named by a direct URL (``name @ https://…/name-1.0.tar.gz``)."""
-
-    name: NormalizedName
-    filename: str
-    url: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.url}"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PathSdist:
-    """A source archive on disk (``name @ file:///…/name-1.0.tar.gz``); read in place."""
-
-    name: NormalizedName
-    path: Path
-
-    @property
-    def filename(self) -> str:
-        return self.path.name
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.path.as_uri()}"
-
-
-SdistSource = RegistrySdist | UrlSdist | PathSdist
 
 
 class BuildUnavailableError(DistributionError):
@@ -117,7 +64,7 @@ class BuildUnavailableError(DistributionError):
         self.what = what
 
 
-def revision_dir(cache: Cache, source: SdistSource) -> Path:
+def revision_dir(cache: Cache, source: Sdist) -> Path:
     """The revision directory of ``source`` in the built-wheel cache."""
     match source:
         case RegistrySdist():
@@ -186,7 +133,7 @@ def write_metadata(revision: Path, meta: Metadata) -> None:
     atomic_write_bytes(revision / _METADATA, msgspec.msgpack.encode(meta))
 
 
-def check_metadata(meta: Metadata, source: SdistSource) -> None:
+def check_metadata(meta: Metadata, source: Sdist) -> None:
     """A build must produce the distribution it was asked for (name, and version for the
     index's files, whose name states it)."""
     if canonicalize_name(meta.name) != source.name:
@@ -223,7 +170,7 @@ def unpacked_metadata(unpacked: Path) -> Metadata:
 
 async def build(
     archive: Path,
-    source: SdistSource,
+    source: Sdist,
     revision: Path,
     *,
     context: BuildContext,

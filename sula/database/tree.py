@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from sula._record import dataclass
 from sula.cache import CacheBucket, cache_key
 from sula.database.errors import DistributionError
 
@@ -27,12 +26,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sula.cache import Cache
-    from sula.distribution.names import NormalizedName
+    from sula.distribution.dist import TreeSource
 
 __all__ = [
-    "GitPin",
-    "GitSource",
-    "TreeSource",
     "fresh_after",
     "newest_mtime",
     "project_files_mtime",
@@ -46,83 +42,6 @@ _SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".bzr", "__pycache__", ".tox", ".nox", ".venv", "venv", "build", "dist",
     "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", ".idea", ".vscode",
 })
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GitPin:
-    """Where a git tree came from: the repository, the full commit, the reference the user
-    asked for (a branch, tag or commit; None: the default branch) and the subdirectory."""
-
-    repository: str
-    commit: str
-    reference: str | None = None
-    subdirectory: str | None = None
-
-    @property
-    def url(self) -> str:
-        """The pinned requirement URL: ``git+<repository>@<commit>[#subdirectory=…]``, with
-        a password or token left out."""
-        from sula.git import pinned_url
-
-        return pinned_url(self.repository, self.commit, subdirectory=self.subdirectory)
-
-    @property
-    def recorded_repository(self) -> str:
-        """The repository as ``direct_url.json`` records it (no password or token)."""
-        from sula.git import strip_credentials
-
-        return strip_credentials(self.repository)
-
-    def direct_url(self) -> dict[str, object]:
-        """PEP 610 ``direct_url.json`` of an install from this commit."""
-        from sula.git import direct_url_info
-
-        return direct_url_info(self.repository, self.commit, requested_revision=self.reference,
-                               subdirectory=self.subdirectory)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GitSource:
-    """A git requirement before its checkout: ``git+<repository>@<reference>#subdirectory=…``."""
-
-    repository: str
-    reference: str | None = None
-    subdirectory: str | None = None
-    name: NormalizedName | None = None
-
-    def __str__(self) -> str:
-        ref = f"@{self.reference}" if self.reference else ""
-        sub = f"#subdirectory={self.subdirectory}" if self.subdirectory else ""
-        url = f"git+{self.repository}{ref}{sub}"
-        return f"{self.name} @ {url}" if self.name else url
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TreeSource:
-    """A source tree to build in place: a local project directory, or (``git`` set) the
-    project directory of a git checkout. ``name`` is None until the metadata tells it.
-    ``editable``: PEP 660 builds (``build_editable``)."""
-
-    path: Path
-    name: NormalizedName | None = None
-    editable: bool = False
-    git: GitPin | None = None
-
-    @property
-    def url(self) -> str:
-        """The URL a requirement on this tree is pinned to (and ``direct_url.json`` names)."""
-        return self.git.url if self.git is not None else self.path.as_uri()
-
-    def __str__(self) -> str:
-        where = self.url
-        if self.editable:
-            return f"-e {where}"
-        return where if self.name is None else f"{self.name} @ {where}"
-
-    def direct_url(self) -> dict[str, object]:
-        if self.git is not None:
-            return self.git.direct_url()
-        return {"url": self.path.as_uri(), "dir_info": {"editable": True} if self.editable else {}}
 
 
 def project_files_mtime(path: Path) -> tuple[int, list[str]]:
@@ -197,7 +116,7 @@ def tree_base(cache: Cache, source: TreeSource) -> Path:
     if source.git is not None:
         pin = source.git
         kind = "editable" if source.editable else ""
-        from sula.git import canonical_repository
+        from sula.distribution.git_url import canonical_repository
 
         return cache.shard(CacheBucket.BUILT_WHEELS, "git", cache_key(canonical_repository(pin.repository)),
                            cache_key(f"{pin.commit}\0{pin.subdirectory or ''}\0{kind}"))

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sula.resolver.graph import ResolutionGraph
     from sula.resolver.manifest import Manifest
     from sula.resolver.options import ResolverOptions
-    from sula.resolver.provider import IndexClient, SourceMetadata, Unavailable
+    from sula.resolver.provider import IndexClient, MetadataDatabase, Unavailable
     from sula.resolver.python import PythonTarget
 
 __all__ = ["resolve_direct"]
@@ -86,18 +86,18 @@ async def resolve_direct(
     manifest: Manifest,
     *,
     client: IndexClient,
+    database: MetadataDatabase,
     python: PythonTarget,
     options: ResolverOptions,
-    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
-    """Pick a version for each requirement of ``manifest`` alone (``--no-deps``); ``sources``
+    """Pick a version for each requirement of ``manifest`` alone (``--no-deps``); ``database``
     gives the metadata of directory and git requirements."""
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.resolver import Resolver
 
     selector = CandidateSelector.for_manifest(manifest, options)
-    provider = _DirectProvider(client=client, manifest=manifest, options=options, python=python,
-                               selector=selector, sources=sources)
+    provider = _DirectProvider(client=client, database=database, manifest=manifest, options=options,
+                               python=python, selector=selector)
     try:
         with span("resolver.solve", mode="no-deps"):
             return await Resolver(provider).resolve()

@@ -17,8 +17,7 @@ from sula.errors import SulaError
 
 if TYPE_CHECKING:
     from sula.database import DistributionDatabase
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import Dist, GitSource, TreeSource
     from sula.distribution.metadata import Metadata
     from sula.requirements.types import RequirementEntry, RequirementsSpec
 
@@ -116,9 +115,10 @@ def missing_hash(name: str) -> HashCheckingError:
 
 
 class HashedSources:
-    """The database as the resolver's source of sdist metadata, with each sdist's archive
-    checked against its requirement's hashes before its backend runs (and, when hashes are
-    required, an sdist no requirement hashes refused before it is fetched)."""
+    """The database as the resolver's source of metadata, with each sdist's archive checked
+    against its requirement's hashes before its backend runs (and, when hashes are required,
+    an sdist no requirement hashes refused before it is fetched, a local tree refused unless
+    hashes are only implied). A wheel's metadata is the index's, read as it is."""
 
     def __init__(self, db: DistributionDatabase, hashes: dict[str, tuple[str, ...]], *,
                  require: bool, trees: bool = False) -> None:
@@ -127,19 +127,23 @@ class HashedSources:
         self._require = require
         self._trees = trees
 
-    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata:
-        from sula.database.tree import TreeSource
+    async def get_or_build_wheel_metadata(self, dist: Dist) -> Metadata:
+        from sula.distribution.dist import GitSource, PathSdist, RegistrySdist, TreeSource, UrlSdist
 
-        if isinstance(source, TreeSource):
-            if self._require and not self._trees:
-                raise HashCheckingError(
-                    f"Hash-checking is not supported for local directories or git: `{source}`",
-                    hint=_HINT)
-            return await self._db.get_or_build_wheel_metadata(source)
-        hashes = self._hashes.get(source.name, ())
-        if self._require and not hashes:
-            raise missing_hash(source.name)
-        return await self._db.get_or_build_wheel_metadata(source, hashes)
+        match dist:
+            case TreeSource() | GitSource():
+                if self._require and not self._trees:
+                    raise HashCheckingError(
+                        f"Hash-checking is not supported for local directories or git: `{dist}`",
+                        hint=_HINT)
+                return await self._db.get_or_build_wheel_metadata(dist)
+            case RegistrySdist() | UrlSdist() | PathSdist():
+                hashes = self._hashes.get(dist.name, ())
+                if self._require and not hashes:
+                    raise missing_hash(dist.name)
+                return await self._db.get_or_build_wheel_metadata(dist, hashes)
+            case _:  # a wheel: the index's metadata (its archive is checked where installed)
+                return await self._db.get_or_build_wheel_metadata(dist)
 
     async def checkout(self, source: GitSource) -> TreeSource:
         return await self._db.checkout(source)

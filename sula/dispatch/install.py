@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from sula.client.registry import RegistryClient
     from sula.client.settings import ClientSettings, IndexSettings
     from sula.context import BuildContext, BuildOptions
-    from sula.database import CachedWheel, DownloadReporter, WheelSource
-    from sula.database.source import SdistSource
+    from sula.database import DownloadReporter
+    from sula.distribution.dist import CachedDist, Dist
     from sula.distribution.names import NormalizedName
     from sula.installer import Layout
     from sula.installer.linker import LinkMode
@@ -394,19 +394,21 @@ def resolve_wanted(
                 if settings.no_deps:
                     from sula.dispatch.direct import resolve_direct
 
-                    return await resolve_direct(manifest, client=client, python=python, options=options,
-                                                sources=sources)
-                return await resolve_async(manifest, client=client, python=python, options=options,
-                                           sources=sources)
+                    return await resolve_direct(manifest, client=client, database=sources,
+                                                python=python, options=options)
+                return await resolve_async(manifest, client=client, database=sources, python=python,
+                                           options=options)
             finally:
                 db.close()
 
     graph = _nested.run(resolve())
-    chosen: dict[str, WheelSource | SdistSource] = {}
+    from sula.distribution.dist import TreeSource
+
+    chosen: dict[str, Dist] = {}
     # The file each registry pin installs, chosen once, here, from the pinned version's files
     # the resolution kept: the installer links, fetches or builds exactly that file.
     for pinned in graph.sorted():
-        if pinned.url is not None or pinned.tree is not None:
+        if pinned.url is not None or isinstance(pinned.dist, TreeSource):
             continue
         if settings.require_hashes and not hashes.get(pinned.name):
             from sula.dispatch.hashes import missing_hash
@@ -430,12 +432,10 @@ def resolve_wanted(
     wanted: list[Wanted] = []
     for pinned in graph.sorted():
         url = (pinned.file_url or pinned.url) if pinned.url is not None else None
-        if pinned.tree is not None:
-            from sula.database.tree import TreeSource, fresh_after
+        if isinstance(pinned.dist, TreeSource):
+            from sula.database.tree import fresh_after
 
-            tree = pinned.tree
-            assert isinstance(tree, TreeSource)
-            tree = replace(tree, name=pinned.name, editable=pinned.name in editable)
+            tree = replace(pinned.dist, name=pinned.name, editable=pinned.name in editable)
             wanted.append(Wanted(name=pinned.name, url=tree.url, editable=tree.editable, source=tree,
                                  requested=pinned.name in requested, fresh_after=fresh_after(tree)))
             continue
@@ -540,13 +540,13 @@ def install_wanted(
         if planner.unconfirmed(plan):
             _with_client(lambda client: planner.confirm_cached(plan, client),
                          cache=cache, index=index, settings=settings)
-        prepared: list[tuple[Wanted, CachedWheel]] = []
+        prepared: list[tuple[Wanted, CachedDist]] = []
         if plan.remote:
             planner.check_remote(plan)
             t = time.perf_counter()
             downloads = reporter.on_download_start(len(plan.remote))
 
-            async def fetch(client: RegistryClient) -> list[tuple[Wanted, CachedWheel]]:
+            async def fetch(client: RegistryClient) -> list[tuple[Wanted, CachedDist]]:
                 from sula.database.prepare import prepare
 
                 db.client = client

@@ -18,8 +18,7 @@ from sula.installer.errors import InstallError
 from sula.installer.plan import Wanted
 
 if TYPE_CHECKING:
-    from sula.database import WheelSource
-    from sula.database.source import SdistSource
+    from sula.distribution.dist import BuiltDist, Sdist
     from sula.interpreter import Interpreter
     from sula.requirements.pylock import LockedFile, LockedPackage, LockSelection, Pylock
 
@@ -64,9 +63,9 @@ def _location(lock: Pylock, f: LockedFile) -> tuple[str | None, Path | None]:
     return None, base / f.path
 
 
-def _wheel_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> WheelSource:
-    from sula.database import PathWheel, RegistryWheel, UrlWheel
+def _wheel_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> BuiltDist:
     from sula.distribution import WheelFilename
+    from sula.distribution.dist import PathWheel, RegistryWheel, UrlWheel
 
     filename = WheelFilename.parse(f.filename or "")
     url, path = _location(lock, f)
@@ -81,9 +80,9 @@ def _wheel_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> WheelSourc
     return UrlWheel(filename=filename, url=url, hashes=dict(f.hashes))
 
 
-def _sdist_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> SdistSource:
-    from sula.database.source import PathSdist, RegistrySdist, UrlSdist
+def _sdist_source(lock: Pylock, pkg: LockedPackage, f: LockedFile) -> Sdist:
     from sula.distribution import FilenameError, SdistFilename
+    from sula.distribution.dist import PathSdist, RegistrySdist, UrlSdist
 
     url, path = _location(lock, f)
     if path is not None:
@@ -182,7 +181,8 @@ def _wanted(lock: Pylock, pkg: LockedPackage, interp: Interpreter, display: str)
         return Wanted(name=pkg.name, url=url or (path.as_uri() if path else None),
                       hashes=_hashes(pkg.archive))
     if pkg.directory is not None:
-        from sula.database.tree import TreeSource, fresh_after
+        from sula.database.tree import fresh_after
+        from sula.distribution.dist import TreeSource
 
         base = lock.path.parent if lock.path is not None else Path.cwd()
         target = (base / str(pkg.directory["path"])).resolve()
@@ -193,7 +193,7 @@ def _wanted(lock: Pylock, pkg: LockedPackage, interp: Interpreter, display: str)
         return Wanted(name=pkg.name, url=tree.url, editable=tree.editable, source=tree,
                       fresh_after=fresh_after(tree))
     assert pkg.vcs is not None
-    from sula.database.tree import GitSource
+    from sula.distribution.dist import GitSource
     from sula.installer.errors import InstallError
 
     vcs = pkg.vcs

@@ -1,5 +1,6 @@
 """Git sources: a repository URL and a reference into a checkout at a precise commit, with the
-user's ``git`` command; bare repositories and checkouts in the cache's ``git-v1`` bucket."""
+user's ``git`` command; bare repositories and checkouts in the cache's ``git-v1`` bucket. The
+URL helpers (credentials, PEP 610 records, pinned URLs) are ``sula.distribution.git_url``."""
 
 from __future__ import annotations
 
@@ -12,14 +13,6 @@ from sula.git.errors import (
     GitReferenceNotFoundError,
 )
 from sula.git.source import GitCheckout, GitFetcher
-from sula.git.url import (
-    canonical_repository,
-    direct_url_info,
-    is_full_commit,
-    pinned_url,
-    redact_text,
-    strip_credentials,
-)
 
 __all__ = [
     "GitCheckout",
@@ -30,10 +23,4 @@ __all__ = [
     "GitNotInstalledError",
     "GitOfflineError",
     "GitReferenceNotFoundError",
-    "canonical_repository",
-    "direct_url_info",
-    "is_full_commit",
-    "pinned_url",
-    "redact_text",
-    "strip_credentials",
 ]

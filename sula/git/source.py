@@ -1,7 +1,7 @@
 """A git repository and a reference into a checkout at a precise commit, with the user's `git`.
 
 Cache layout (``<git>`` is the ``git-v1`` bucket, ``<key>`` is ``cache_key`` of the repository
-URL without credentials, see :func:`sula.git.url.canonical_repository`)::
+URL without credentials, see :func:`sula.distribution.git_url.canonical_repository`)::
 
     <git>/db/<key>/                   bare repository: every branch (refs/remotes/origin/*), tag,
                                       the remote HEAD, and refs/sula/commits/<commit> for each
@@ -35,6 +35,13 @@ from sula._log import getLogger
 from sula._once import OnceMap
 from sula._record import dataclass, replace
 from sula.cache.core import Cache, CacheBucket, cache_key
+from sula.distribution.git_url import (
+    canonical_repository,
+    is_full_commit,
+    is_hex,
+    redact_text,
+    strip_credentials,
+)
 from sula.distribution.index import redact_url
 from sula.git.errors import (
     GitCommandError,
@@ -43,13 +50,6 @@ from sula.git.errors import (
     GitNotInstalledError,
     GitOfflineError,
     GitReferenceNotFoundError,
-)
-from sula.git.url import (
-    canonical_repository,
-    is_full_commit,
-    is_hex,
-    redact_text,
-    strip_credentials,
 )
 
 __all__ = ["GitCheckout", "GitFetcher"]

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from sula.client.types import DistFile
-    from sula.database import CachedWheel, DistributionDatabase, WheelSource
-    from sula.database.source import SdistSource
+    from sula.database import DistributionDatabase
+    from sula.distribution.dist import BuiltDist, CachedDist, Dist, Sdist
     from sula.distribution.names import NormalizedName
     from sula.installer.plan import Wanted
     from sula.interpreter import Interpreter
@@ -49,13 +49,13 @@ def allowed_files(files: Sequence[DistFile], hashes: Sequence[str]) -> list[Dist
 
 def choose_file(
     files: Sequence[DistFile], want: Wanted, interp: Interpreter, policy: BinaryChoice,
-) -> WheelSource | SdistSource:
+) -> Dist:
     """The one file of registry pin ``want`` to install for ``interp``, among the index's
     ``files`` that its hashes allow: the most specific compatible wheel of the pinned version
     when the binary policy allows one, else the version's sdist (to build)."""
-    from sula.database.select import registry_wheel, select_wheel
-    from sula.database.source import RegistrySdist
+    from sula.database.select import select_wheel
     from sula.distribution import SdistFilename
+    from sula.distribution.dist import dist_of
     from sula.installer.errors import NoMatchingDistributionError
     from sula.installer.plan import same_version
 
@@ -65,7 +65,7 @@ def choose_file(
     if policy.allows_wheel(want.name):
         picked = select_wheel(listed, want.version, interp.wheel_priority)
     if picked is not None:
-        return registry_wheel(picked)
+        return dist_of(want.name, picked)
     of_version = [f for f in listed if same_version(f.filename.version_str, want.version)]
     if not files:
         raise NoMatchingDistributionError(str(want), "the package is not on the index")
@@ -83,20 +83,16 @@ def choose_file(
             f"({option('--no-build')} or {option('--only-binary')})")
     # `.tar.gz` (the standard's format) before legacy `.zip` archives.
     sdists.sort(key=lambda f: not f.filename.filename.lower().endswith(".tar.gz"))
-    chosen = sdists[0]
-    assert isinstance(chosen.filename, SdistFilename)
-    return RegistrySdist(filename=chosen.filename, url=chosen.file.url, index=chosen.index,
-                         hashes=dict(chosen.file.hashes), size=chosen.file.size)
+    return dist_of(want.name, sdists[0])
 
 
-def direct_source(want: Wanted) -> WheelSource | SdistSource:
+def direct_source(want: Wanted) -> BuiltDist | Sdist:
     """The database source of a URL or path requirement: a wheel, or a source archive."""
     from pathlib import Path
     from urllib.parse import unquote, urlsplit
 
-    from sula.database import PathWheel, UrlWheel
-    from sula.database.source import PathSdist, UrlSdist
     from sula.distribution import FilenameError, SdistFilename, WheelFilename
+    from sula.distribution.dist import PathSdist, PathWheel, UrlSdist, UrlWheel
     from sula.installer.errors import SourceBuildRequiredError
 
     assert want.url is not None
@@ -131,7 +127,7 @@ def direct_source(want: Wanted) -> WheelSource | SdistSource:
 def cached_candidate(
     db: DistributionDatabase, keys: list[str], want: Wanted, interp: Interpreter, *,
     wheels: bool = True,
-) -> CachedWheel | None:
+) -> CachedDist | None:
     """The best cached wheel of ``want`` for ``interp``: a downloaded one (unless ``wheels``
     is false: ``--no-binary``) or, after those, one built from the version's sdist."""
     from sula.database import parse_hashes
@@ -142,8 +138,8 @@ def cached_candidate(
     version = want.version
     allowed = parse_hashes(want.hashes).get("sha256", set()) if want.hashes else None
 
-    def best_of(found: Iterable[CachedWheel]) -> CachedWheel | None:
-        best: tuple[int, CachedWheel] | None = None
+    def best_of(found: Iterable[CachedDist]) -> CachedDist | None:
+        best: tuple[int, CachedDist] | None = None
         for cw in found:
             if not same_version(cw.filename.version_str, version):
                 continue

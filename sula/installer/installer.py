@@ -18,7 +18,7 @@ from sula.installer.uninstall import UninstallSummary, uninstall
 from sula.installer.wheel import UnpackedWheel
 
 if TYPE_CHECKING:
-    from sula.database import CachedWheel
+    from sula.distribution.dist import CachedDist
     from sula.installer.plan import Wanted
 
 __all__ = ["InstalledWheel", "compile_bytecode", "install_wheels", "open_wheels", "uninstall_dists"]
@@ -39,7 +39,7 @@ def uninstall_dists(dists: Sequence[InstalledDist], layout: Layout) -> list[Unin
 
 
 def open_wheels(
-    to_link: Sequence[tuple[Wanted, CachedWheel]], requested: Collection[str],
+    to_link: Sequence[tuple[Wanted, CachedDist]], requested: Collection[str],
 ) -> list[tuple[UnpackedWheel, InstallOptions]]:
     """The cached wheels of ``to_link`` opened for :func:`install_wheels`, each with its
     ``REQUESTED`` marker (named in ``requested``) and its ``direct_url.json``."""
@@ -50,15 +50,23 @@ def open_wheels(
     ]
 
 
-def _direct_url_info(want: Wanted, cached: CachedWheel) -> dict[str, object] | None:
+def _direct_url_info(want: Wanted, cached: CachedDist) -> dict[str, object] | None:
     """PEP 610 ``direct_url.json`` for URL, path, directory and git installs; None for
     registry ones."""
-    from sula.database.tree import TreeSource
+    from sula.distribution import dist as d
 
-    if isinstance(want.source, TreeSource):
-        return want.source.direct_url()
-    if want.url is None:
-        return None
+    source = want.source
+    match source:
+        case d.TreeSource():  # a directory (editable or not) or a git checkout
+            return source.direct_url()
+        case d.GitSource():
+            raise AssertionError(f"`{source}` is linked only once checked out")
+        case (d.RegistryWheel() | d.UrlWheel() | d.PathWheel() | d.RegistrySdist() | d.UrlSdist()
+              | d.PathSdist() | None):
+            if want.url is None:
+                return None  # a registry pin, or a lock's file of an index
+        case _:
+            d.assert_never(source)
     archive: dict[str, object] = {}
     if cached.sha256:
         archive["hash"] = f"sha256={cached.sha256}"

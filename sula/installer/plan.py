@@ -23,9 +23,8 @@ from sula.installer.site_packages import InstalledDist, SitePackages
 if TYPE_CHECKING:
     from sula.client.registry import RegistryClient
     from sula.client.settings import IndexSettings
-    from sula.database import CachedWheel, DistributionDatabase, WheelSource
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.database import DistributionDatabase
+    from sula.distribution.dist import CachedDist, Dist
     from sula.installer.choose import BinaryChoice
     from sula.installer.layout import Layout
     from sula.interpreter import Interpreter
@@ -46,9 +45,10 @@ __all__ = [
 class Wanted:
     """One distribution the environment must have: a registry pin or a direct URL/path.
 
-    ``source`` is the wheel or sdist to fetch for a registry pin when it is already chosen
-    (a lock file's), or the source tree of a directory or git requirement; None: the index is
-    asked. ``fresh_after``: for a local directory, the newest modification time (ns) that its
+    ``source`` is the ``Dist`` to install when it is known: the file chosen for a registry pin
+    (by the resolution, or a lock file's), or the source tree of a directory or git
+    requirement; None: a direct URL's is parsed from ``url``, and a ``pip sync`` pin's file is
+    chosen from the index. ``fresh_after``: for a local directory, the newest modification time (ns) that its
     build depends on; an installed copy older than that is rebuilt and reinstalled.
     """
 
@@ -58,7 +58,7 @@ class Wanted:
     editable: bool = False
     hashes: tuple[str, ...] = ()
     requested: bool = True
-    source: WheelSource | SdistSource | TreeSource | GitSource | None = None
+    source: Dist | None = None
     fresh_after: int | None = None
 
     def __str__(self) -> str:
@@ -89,7 +89,7 @@ class Plan:
     """
 
     satisfied: list[InstalledDist] = field(default_factory=list)
-    cached: list[tuple[Wanted, CachedWheel]] = field(default_factory=list)
+    cached: list[tuple[Wanted, CachedDist]] = field(default_factory=list)
     remote: list[Wanted] = field(default_factory=list)
     reinstall: list[InstalledDist] = field(default_factory=list)
     extraneous: list[InstalledDist] = field(default_factory=list)
@@ -104,13 +104,17 @@ def _normalize_url(url: str) -> str:
 
 def _git_satisfies(dist: InstalledDist, want: Wanted) -> bool | None:
     """A git install satisfies a git pin when repository, commit and subdirectory match."""
-    from sula.database.tree import GitPin, GitSource
+    from sula.distribution.dist import GitPin, GitSource, TreeSource
 
-    pin = getattr(want.source, "git", None)
-    if isinstance(want.source, GitSource) and want.source.reference is not None:
-        # A lock's git package: its reference is the full commit.
-        src = want.source
-        pin = GitPin(repository=src.repository, commit=src.reference or "", subdirectory=src.subdirectory)
+    source = want.source
+    match source:
+        case TreeSource():
+            pin = source.git  # None: a local directory
+        case GitSource(reference=str() as commit):
+            # A lock's git package: its reference is the full commit.
+            pin = GitPin(repository=source.repository, commit=commit, subdirectory=source.subdirectory)
+        case _:  # an archive, or a git requirement without a reference: no commit to compare
+            pin = None
     if pin is None:
         return None
     info = dist.direct_url or {}
@@ -150,7 +154,7 @@ def plan_install(
     wanted: Sequence[Wanted],
     site_packages: SitePackages,
     *,
-    find_cached: Callable[[Wanted], CachedWheel | None],
+    find_cached: Callable[[Wanted], CachedDist | None],
     reinstall: Reinstall | None = None,
     remove_extraneous: bool = False,
     keep: frozenset[NormalizedName] = frozenset(),
@@ -223,26 +227,17 @@ class Planner:
                 plan.extraneous[:] = [d for d in plan.extraneous if d.name not in keep]
         return plan
 
-    def find_cached(self, want: Wanted) -> CachedWheel | None:
+    def find_cached(self, want: Wanted) -> CachedDist | None:
         """The cached wheel that installs ``want``, if the cache holds one (no network)."""
-        from sula.database import PathWheel, RegistryWheel, UrlWheel
-        from sula.database.tree import GitSource
         from sula.errors import SulaError
         from sula.installer.choose import cached_candidate, direct_source
 
         db = self._db
-        if isinstance(want.source, RegistryWheel | UrlWheel | PathWheel):  # a lock's wheel
+        if want.source is not None:  # a git one is checked out when prepared
             return db.lookup(want.source, want.hashes)
-        if isinstance(want.source, GitSource):
-            return None  # checked out (from the cache when known) when prepared
-        if want.source is not None:
-            return db.lookup_built(want.source, want.hashes)
         if want.url is not None:
             try:
-                src = direct_source(want)
-                if isinstance(src, RegistryWheel | UrlWheel | PathWheel):
-                    return db.lookup(src, want.hashes)
-                return db.lookup_built(src, want.hashes)
+                return db.lookup(direct_source(want), want.hashes)
             except SulaError:
                 return None
         if not self._keys:
@@ -263,13 +258,12 @@ class Planner:
         pages come through the HTTP cache like a resolution's."""
         import asyncio
 
-        from sula.database import PathWheel, RegistryWheel, UrlWheel
         from sula.installer.choose import choose_file
         from sula.installer.errors import NoMatchingDistributionError
 
         db = self._db
 
-        async def one(want: Wanted, cw: CachedWheel) -> CachedWheel | None:
+        async def one(want: Wanted, cw: CachedDist) -> CachedDist | None:
             if want.url is not None or want.source is not None:
                 return cw
             files = await client.files(want.name)
@@ -277,9 +271,7 @@ class Planner:
                 source = choose_file(files.files, want, self._interp, self._policy)
             except NoMatchingDistributionError:
                 return None  # fetching it says why
-            if isinstance(source, RegistryWheel | UrlWheel | PathWheel):
-                return db.lookup(source, want.hashes)
-            return db.lookup_built(source, want.hashes)
+            return db.lookup(source, want.hashes)
 
         cached = list(plan.cached)
         found = await asyncio.gather(*(one(w, cw) for w, cw in cached))
@@ -298,13 +290,13 @@ class Planner:
 
     async def locate(
         self, want: Wanted, client: RegistryClient,
-    ) -> WheelSource | SdistSource | TreeSource | GitSource:
+    ) -> Dist:
         """What the preparer fetches or builds for remote ``want``: the file the resolution
         chose (or a lock names), the archive of its URL, or for a pin without one
         (``pip sync``) the file :func:`~sula.installer.choose.choose_file` picks from the
         index; a git source named, to be checked out."""
         from sula._record import replace
-        from sula.database.tree import GitSource
+        from sula.distribution.dist import GitSource
         from sula.installer.choose import choose_file, direct_source
 
         if isinstance(want.source, GitSource):  # a lock's git package: its commit checked out

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from sula.resolver.dependencies import Pkg
     from sula.resolver.manifest import Manifest
     from sula.resolver.markers import Dnf, MarkerAlgebra
-    from sula.resolver.provider import ResolverProvider, SourceMetadata
+    from sula.resolver.provider import ForkPieces, IndexClient, MetadataDatabase, ResolverProvider
     from sula.resolver.pubgrub.range import Range
     from sula.resolver.pubgrub.report import NoSolutionError
     from sula.resolver.python import PythonTarget
@@ -222,14 +222,13 @@ def compile_requirements(
 
                 named = await name_sources(spec, db)
                 if request.universal:
-                    graph = await resolve_universal(named, client=client, python=python,
-                                                    options=options, preferences=preferences,
-                                                    sources=db)
+                    graph = await resolve_universal(named, client=client, database=db, python=python,
+                                                    options=options, preferences=preferences)
                 else:
                     manifest = Manifest.from_spec(named, markers=python.markers,
                                                   preferences=preferences)
-                    graph = await resolve_async(manifest, client=client, python=python,
-                                                options=options, sources=db)
+                    graph = await resolve_async(manifest, client=client, database=db, python=python,
+                                                options=options)
                 from sula.resolver.sources import drop_projects
 
                 drop_projects(graph, named)
@@ -310,7 +309,10 @@ async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
     async def one(dist_url: str) -> str:
         return f"sha256:{await sha256_of(client, dist_url)}"
 
-    todo = [d for d in graph if d.url is not None and not d.hashes and d.file_url and d.tree is None]
+    from sula.distribution.dist import TreeSource
+
+    todo = [d for d in graph if d.url is not None and not d.hashes and d.file_url
+            and not isinstance(d.dist, TreeSource)]
     results = await asyncio.gather(*(one(d.file_url) for d in todo if d.file_url))
     for d, digest in zip(todo, results, strict=True):
         d.hashes = [digest]
@@ -319,16 +321,17 @@ async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
 async def resolve_async(
     manifest: Manifest,
     *,
-    client: object,
+    client: IndexClient,
+    database: MetadataDatabase,
     python: PythonTarget,
     options: ResolverOptions,
-    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
-    """Resolve ``manifest`` for ``python`` with packages from ``client`` (a ``RegistryClient``);
-    ``sources`` gives sdists' metadata (building them where needed)."""
+    """Resolve ``manifest`` for ``python`` with index pages from ``client`` (a
+    ``RegistryClient``) and every dist's metadata from ``database`` (a
+    ``DistributionDatabase``: wheels' from the index, sources' built where needed)."""
     from sula.resolver.resolver import Resolver
 
-    provider = _provider(manifest, client, python, options, None, sources=sources)
+    provider = _provider(manifest, client, database, python, options, None)
     try:
         with span("resolver.solve"):
             return await Resolver(provider).resolve()
@@ -336,17 +339,16 @@ async def resolve_async(
         await provider.close()
 
 
-def _provider(manifest: Manifest, client: object, python: PythonTarget, options: ResolverOptions,
-              algebra: MarkerAlgebra | None,
-              *, sources: SourceMetadata | None = None,
-              ) -> ResolverProvider:
+def _provider(manifest: Manifest, client: IndexClient, database: MetadataDatabase,
+              python: PythonTarget, options: ResolverOptions, algebra: MarkerAlgebra | None,
+              fork_pieces: ForkPieces | None = None) -> ResolverProvider:
     from sula.resolver.candidate import CandidateSelector
     from sula.resolver.provider import ResolverProvider
 
     selector = CandidateSelector.for_manifest(manifest, options)
-    return ResolverProvider(client=client, manifest=manifest, options=options,  # type: ignore[arg-type]
+    return ResolverProvider(client=client, database=database, manifest=manifest, options=options,
                             python=python, selector=selector, algebra=algebra,
-                            sources=sources)
+                            fork_pieces=fork_pieces)
 
 
 _MAX_FORK_ROUNDS = 4
@@ -355,11 +357,11 @@ _MAX_FORK_ROUNDS = 4
 async def resolve_universal(
     spec: RequirementsSpec,
     *,
-    client: object,
+    client: IndexClient,
+    database: MetadataDatabase,
     python: PythonTarget,
     options: ResolverOptions,
     preferences: Mapping[NormalizedName, Version] | None = None,
-    sources: SourceMetadata | None = None,
 ) -> ResolutionGraph:
     """Resolve ``spec`` for every environment with a Python from ``python.version`` up.
 
@@ -410,11 +412,12 @@ async def resolve_universal(
         # versions) pinned older ones where a fork allowed newer (pyopenssl 26.2.0
         # instead of 26.4.0 from Python 3.9.2 in trio.in; 140 of 300 environments
         # installed what uv's output installs, 300 of 300 without).
-        provider = _provider(manifest, client, target, options, sub, sources=sources)
         solves[0] += 1
         # Each fork is solved from the start again: past a budget of solves, no new ones.
-        if depth < _MAX_MARKER_FORKS and solves[0] <= _MAX_FORK_SOLVES:
-            provider.fork_pieces = lambda forks, deps: _proactive_pieces(forks, deps, sub)
+        forking = depth < _MAX_MARKER_FORKS and solves[0] <= _MAX_FORK_SOLVES
+        provider = _provider(manifest, client, database, target, options, sub,
+                             fork_pieces=(lambda forks, deps: _proactive_pieces(forks, deps, sub))
+                             if forking else None)
         keep: dict[NormalizedName, Version] = {}
         splits: list[Dnf] | None
         try:
@@ -611,21 +614,21 @@ def _merge_forks(pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]],
     by_pin: dict[tuple[NormalizedName, Version], ResolvedDist] = {}
     for rng, restrict, graph in pieces:
         for dist in graph.dists.values():
-            env = algebra.and_(algebra.and_(algebra.python_range(rng), restrict),
-                               dist.environments)  # type: ignore[arg-type]
+            assert dist.environments is not None  # every pin of a universal resolution has them
+            env = algebra.and_(algebra.and_(algebra.python_range(rng), restrict), dist.environments)
             have = by_pin.get((dist.name, dist.version))
             if have is None:
                 have = by_pin[(dist.name, dist.version)] = copy.copy(dist)
                 have.extras = set(dist.extras)
                 have.environments = FALSE
             have.extras |= dist.extras
-            have.environments = algebra.or_(have.environments, env)  # type: ignore[arg-type]
+            have.environments = algebra.or_(have.environments or FALSE, env)
         for name, parents in graph.parents.items():
             out.parents.setdefault(name, set()).update(parents)
         for name, sources in graph.sources.items():
             out.sources.setdefault(name, set()).update(sources)
     for (name, _version), dist in sorted(by_pin.items()):
-        dist.marker = algebra.to_text(dist.environments)  # type: ignore[arg-type]
+        dist.marker = algebra.to_text(dist.environments or FALSE)
         if name in out.dists:
             out.forked.append(dist)
         else:

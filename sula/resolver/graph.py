@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from sula.client.types import DistFile
+    from sula.distribution.dist import Dist
+    from sula.resolver.markers import Dnf
 
 __all__ = ["ResolutionGraph", "ResolvedDist", "SourceAnnotation", "SourceKind"]
 
@@ -51,8 +53,10 @@ class ResolvedDist:
     """One pinned distribution of a resolution.
 
     ``url`` is the direct URL exactly as the user wrote it (``None`` for index packages);
-    ``hashes`` are ``algo:digest`` strings of every file of the pinned version (for
-    ``--generate-hashes``); ``marker`` is the input's marker text, kept for the output.
+    ``dist`` is what the pin resolved to: the ``TreeSource`` of a directory or git requirement
+    (a git one at its commit), else the file chosen for the pinned version, whose metadata the
+    resolution read; ``hashes`` are ``algo:digest`` strings of every file of the pinned version
+    (for ``--generate-hashes``); ``marker`` is the input's marker text, kept for the output.
     """
 
     name: NormalizedName
@@ -61,8 +65,7 @@ class ResolvedDist:
     url: str | None = None
     editable: bool = False
     local: bool = False
-    # A directory or git requirement: the database's TreeSource it resolved to.
-    tree: object = None
+    dist: Dist | None = None
     file_url: str | None = None
     filename: str | None = None
     index: str | None = None
@@ -71,8 +74,8 @@ class ResolvedDist:
     requires_python: str | None = None
     # Every file of the pinned version (client DistFiles), for a pylock.toml's wheels and sdist.
     files: list[DistFile] = field(default_factory=list)
-    # Universal resolution: the environments that need this pin (a markers.Dnf).
-    environments: object = None
+    # Universal resolution: the environments that need this pin.
+    environments: Dnf | None = None
 
     def pin(self) -> str:
         return f"{self.name}=={self.version}"

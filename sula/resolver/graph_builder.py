@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sula.distribution.names import NormalizedName
 from sula.resolver.dependencies import Pkg
@@ -12,6 +12,7 @@ from sula.resolver.graph import ResolutionGraph, ResolvedDist
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from sula.client.types import DistFile
     from sula.resolver.markers import MarkerAlgebra
     from sula.resolver.provider import ResolverProvider
 
@@ -28,37 +29,30 @@ def build_graph(decisions: Mapping[Pkg, Version], provider: ResolverProvider) ->
     for pkg, version in decisions.items():
         if pkg == ROOT or pkg.extra is not None:
             continue
-        dist = ResolvedDist(name=pkg.name, version=version)
         file = provider.file_for(pkg.name, version)
-        vmap = provider.version_map(pkg.name)
         url_req = provider.urls.get(pkg.name)
+        tree = provider.trees.get(pkg.name)
+        url, editable, local = None, False, False
         if url_req is not None and url_req.url is not None:
-            tree = provider.trees.get(pkg.name)
             # A git requirement is pinned to the commit its reference resolved to.
-            dist.url = tree.url if tree is not None and tree.git is not None else url_req.url.url.given
-            dist.editable = url_req.editable
-            dist.tree = tree
+            url = tree.url if tree is not None and tree.git is not None else url_req.url.url.given
+            editable = url_req.editable
             # Local paths are written as given, without `name @`, as uv writes them.
-            dist.local = url_req.url.kind in (UrlKind.PATH, UrlKind.DIRECTORY)
-        if file is not None:
-            dist.file_url = file.file.url
-            dist.filename = file.file.filename
-            dist.requires_python = file.file.requires_python
-        if vmap is not None:
-            entry = vmap.get(version)
-            if entry is not None:
-                # The version map's files are the client's DistFiles (its Protocol says less).
-                dist.files = list(entry.files)  # type: ignore[arg-type]
-                hashes: set[str] = set()
-                for f in entry.files:
-                    h = f.file.hashes.get("sha256")
-                    if h:
-                        hashes.add(f"sha256:{h}")
-                    elif f.file.hashes:
-                        algo, digest = sorted(f.file.hashes.items())[0]
-                        hashes.add(f"{algo}:{digest}")
-                dist.hashes = sorted(hashes)
-        graph.dists[pkg.name] = dist
+            local = url_req.url.kind in (UrlKind.PATH, UrlKind.DIRECTORY)
+        files, hashes = _files_and_hashes(provider, pkg.name, version)
+        graph.dists[pkg.name] = ResolvedDist(
+            name=pkg.name,
+            version=version,
+            url=url,
+            editable=editable,
+            local=local,
+            dist=tree if tree is not None else provider.dist_for(pkg.name, version),
+            file_url=file.file.url if file is not None else None,
+            filename=file.file.filename if file is not None else None,
+            requires_python=file.file.requires_python if file is not None else None,
+            files=files,
+            hashes=hashes,
+        )
     for pkg in decisions:
         if pkg.extra is not None and pkg.name in graph.dists:
             graph.dists[pkg.name].extras.add(pkg.extra)
@@ -126,8 +120,8 @@ def _environments(graph: ResolutionGraph, decisions: Mapping[Pkg, Version],
         if not changed:
             break
     for name, dist in list(graph.dists.items()):
-        dist.environments = env.get(Pkg(name), FALSE)
-        if dist.environments == FALSE:
+        envs = dist.environments = env.get(Pkg(name), FALSE)
+        if envs == FALSE:
             # Required only under markers no environment on its path meets (`b ; linux`
             # from `a ; win32`): left out, as uv leaves unreachable packages out.
             del graph.dists[name]
@@ -136,4 +130,24 @@ def _environments(graph: ResolutionGraph, decisions: Mapping[Pkg, Version],
             for parents in graph.parents.values():
                 parents.discard(name)
             continue
-        dist.marker = algebra.to_text(dist.environments)  # type: ignore[arg-type]
+        dist.marker = algebra.to_text(envs)
+
+
+def _files_and_hashes(provider: ResolverProvider, name: NormalizedName, version: Version
+                      ) -> tuple[list[DistFile], list[str]]:
+    """Every file of the pinned version (for a pylock.toml) and one ``algo:digest`` of each
+    (sha256 where listed, for ``--generate-hashes``)."""
+    vmap = provider.version_map(name)
+    entry = vmap.get(version) if vmap is not None else None
+    if entry is None:
+        return [], []
+    hashes: set[str] = set()
+    for f in entry.files:
+        h = f.file.hashes.get("sha256")
+        if h:
+            hashes.add(f"sha256:{h}")
+        elif f.file.hashes:
+            algo, digest = sorted(f.file.hashes.items())[0]
+            hashes.add(f"{algo}:{digest}")
+    # The version map's files are the client's DistFiles (its Protocol says less).
+    return cast("list[DistFile]", list(entry.files)), sorted(hashes)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from packaging.markers import Marker
 
     from sula.requirements.types import RequirementEntry, RequirementsSpec, UrlRequirement
-    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.markers import Dnf, MarkerAlgebra
 
 __all__ = ["Manifest", "ManifestRequirement", "read_preferences"]
 
@@ -43,8 +43,8 @@ class ManifestRequirement:
     editable: bool = False
     marker_text: str | None = None
     source: SourceAnnotation | None = None
-    # Universal resolution: the environments the marker selects (a markers.Dnf), else None.
-    environments: object = None
+    # Universal resolution: the environments the marker selects, else None.
+    environments: Dnf | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -176,7 +176,7 @@ def _convert(
 
     req = entry.requirement
     marker: Marker | None = req.marker
-    environments: object = None
+    environments: Dnf | None = None
     if algebra is not None:
         environments = algebra.from_marker(marker)
         if algebra.is_false(environments):

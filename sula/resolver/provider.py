@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from sula._log import getLogger
 from sula._once import OnceMap
+from sula.distribution.dist import dist_of
 from sula.distribution.filename import SdistFilename
 from sula.distribution.names import NormalizedName
 from sula.errors import SulaError
@@ -27,10 +28,8 @@ from sula.resolver.pubgrub.solver import NeedsData, Unavailable
 from sula.resolver.version_map import VersionMap
 
 if TYPE_CHECKING:
-    from sula.client.types import DistFile as ClientDistFile
     from sula.client.types import PackageFiles
-    from sula.database.source import SdistSource
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import Dist, GitSource, TreeSource
     from sula.distribution.metadata import Metadata
     from sula.resolver.candidate import Candidate, CandidateSelector
     from sula.resolver.manifest import Manifest, ManifestRequirement
@@ -39,7 +38,20 @@ if TYPE_CHECKING:
     from sula.resolver.python import PythonTarget
     from sula.resolver.version_map import DistFile
 
-__all__ = ["ROOT", "ROOT_VERSION", "ForkNeeded", "IndexClient", "ResolverProvider", "Unavailable"]
+ForkPieces = Callable[[Mapping[Pkg, list[tuple[str, Any]]], list[tuple[Any, Any]]], list[Any] | None]
+"""Universal resolution: the environments (a list of ``markers.Dnf``) to fork into for one
+version's fork points and dependency edges, None where no fork is needed."""
+
+__all__ = [
+    "ROOT",
+    "ROOT_VERSION",
+    "ForkNeeded",
+    "ForkPieces",
+    "IndexClient",
+    "MetadataDatabase",
+    "ResolverProvider",
+    "Unavailable",
+]
 
 _log = getLogger(__name__)
 
@@ -49,17 +61,16 @@ ROOT_VERSION = Version("0")
 
 
 class IndexClient(Protocol):
-    """The part of ``sula.client.RegistryClient`` the resolver uses."""
+    """The part of ``sula.client.RegistryClient`` the resolver uses: index pages."""
 
     async def files(self, name: str) -> PackageFiles: ...
 
-    async def wheel_metadata(self, dist: ClientDistFile) -> Metadata: ...
 
+class MetadataDatabase(Protocol):
+    """The part of ``sula.database.DistributionDatabase`` the resolver uses: the one place
+    the metadata of every kind of dist comes from (wheels, sdists, trees), and git checkouts."""
 
-class SourceMetadata(Protocol):
-    """The part of ``sula.database.DistributionDatabase`` the resolver uses for sdists."""
-
-    async def get_or_build_wheel_metadata(self, source: SdistSource | TreeSource) -> Metadata: ...
+    async def get_or_build_wheel_metadata(self, dist: Dist) -> Metadata: ...
 
     async def checkout(self, source: GitSource) -> TreeSource:
         """The tree of a git requirement: its reference resolved to a commit, checked out."""
@@ -87,15 +98,16 @@ class ResolverProvider:
         self,
         *,
         client: IndexClient,
+        database: MetadataDatabase,
         manifest: Manifest,
         options: ResolverOptions,
         python: PythonTarget,
         selector: CandidateSelector,
         algebra: MarkerAlgebra | None = None,
-        sources: SourceMetadata | None = None,
+        fork_pieces: ForkPieces | None = None,
     ) -> None:
         self.client = client
-        self.sources = sources
+        self.database = database
         self.manifest = manifest
         self.options = options
         self.python = python
@@ -119,10 +131,8 @@ class ResolverProvider:
         # Universal: Python versions where a newer candidate's Requires-Python starts.
         self.python_cuts: set[Version] = set()
         self.python_cut_names: set[NormalizedName] = set()
-        # Universal: the environments to fork into for one version's fork points (a list
-        # of markers.Dnf), None where no fork is needed; unset, nothing forks.
-        self.fork_pieces: Callable[[Mapping[Pkg, list[tuple[str, Any]]], list[tuple[Any, Any]]],
-                                   list[Any] | None] | None = None
+        # Universal: where a version's requirements fork the resolution; None: nothing forks.
+        self.fork_pieces = fork_pieces
 
     # -- synchronous: the solver's questions ----------------------------------------
 
@@ -232,6 +242,12 @@ class ResolverProvider:
     def file_for(self, name: NormalizedName, version: Version) -> DistFile | None:
         return self._chosen.get((name, version))
 
+    def dist_for(self, name: NormalizedName, version: Version) -> Dist | None:
+        """The dist of the file chosen for ``name==version``, whose metadata the resolution
+        reads (None: no file was chosen)."""
+        file = self._chosen.get((name, version))
+        return dist_of(name, file) if file is not None else None
+
     def metadata_for(self, name: NormalizedName, version: Version) -> Metadata | None:
         return self._meta.get((name, version))
 
@@ -274,10 +290,8 @@ class ResolverProvider:
         from sula.resolver.sources import tree_of
 
         assert req.url is not None
-        if self.sources is None:
-            raise SourceBuildRequiredError(str(req.url))
-        tree = await tree_of(req.url, self.sources, editable=req.editable)
-        meta = await self.sources.get_or_build_wheel_metadata(tree)
+        tree = await tree_of(req.url, self.database, editable=req.editable)
+        meta = await self.database.get_or_build_wheel_metadata(tree)
         self.trees[name] = tree
         filename = f"{name}-{meta.version}.tar.gz"
         fn = SdistFilename(filename, name, meta.version, ".tar.gz")
@@ -302,12 +316,7 @@ class ResolverProvider:
             file = vmap.best_file(entry, allow_yanked=True) if entry is not None else None
             if file is None:
                 raise SourceBuildRequiredError(f"{name}=={version}")
-        if isinstance(file.filename, SdistFilename):
-            if self.sources is None:
-                raise SourceBuildRequiredError(f"{name}=={version}")
-            meta = await self.sources.get_or_build_wheel_metadata(_sdist_source(name, file))
-        else:
-            meta = await self.client.wheel_metadata(file)  # type: ignore[arg-type]
+        meta = await self.database.get_or_build_wheel_metadata(dist_of(name, file))
         self._meta[key] = meta
         return meta
 
@@ -352,25 +361,6 @@ class ResolverProvider:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-def _sdist_source(name: NormalizedName, file: DistFile) -> SdistSource:
-    """The database's source for a chosen sdist: an index's file, a URL or a local archive."""
-    from urllib.parse import unquote, urlsplit
-
-    from sula.database.source import PathSdist, RegistrySdist, UrlSdist
-
-    assert isinstance(file.filename, SdistFilename)
-    if file.index != "url":
-        return RegistrySdist(filename=file.filename, url=file.file.url, index=file.index,
-                             hashes=dict(file.file.hashes), size=file.file.size)
-    parts = urlsplit(file.file.url)
-    if parts.scheme == "file":
-        from pathlib import Path
-
-        return PathSdist(name=name, path=Path(unquote(parts.path)))
-    return UrlSdist(name=name, filename=file.filename.filename, url=file.file.url,
-                    hashes=dict(file.file.hashes))
 
 
 def _is_tree(url: Any) -> bool:

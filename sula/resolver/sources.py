@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from sula._record import replace
 
 if TYPE_CHECKING:
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import GitSource, TreeSource
     from sula.requirements.types import RequirementEntry, RequirementsSpec, UrlRequirement
     from sula.resolver.graph import ResolutionGraph
-    from sula.resolver.provider import SourceMetadata
+    from sula.resolver.provider import MetadataDatabase
 
 __all__ = ["drop_projects", "is_tree", "name_sources", "tree_of"]
 
@@ -29,7 +29,7 @@ def source_of(req: UrlRequirement, *, editable: bool) -> TreeSource | GitSource:
     from pathlib import Path
     from urllib.parse import unquote, urlsplit
 
-    from sula.database.tree import GitSource, TreeSource
+    from sula.distribution.dist import GitSource, TreeSource
     from sula.requirements.types import UrlKind
 
     if req.kind is UrlKind.GIT:
@@ -44,33 +44,28 @@ def source_of(req: UrlRequirement, *, editable: bool) -> TreeSource | GitSource:
     return TreeSource(path=path.absolute(), name=req.name, editable=editable)
 
 
-async def tree_of(req: UrlRequirement, sources: SourceMetadata, *, editable: bool) -> TreeSource:
+async def tree_of(req: UrlRequirement, database: MetadataDatabase, *, editable: bool) -> TreeSource:
     """The tree to build for ``req``: the directory, or the checkout of the git commit its
     reference names (fetched once per repository and run)."""
-    from sula.database.tree import GitSource
+    from sula.distribution.dist import GitSource
 
     source = source_of(req, editable=editable)
     if isinstance(source, GitSource):
-        tree = await sources.checkout(source)
+        tree = await database.checkout(source)
         return replace(tree, editable=editable)
     return source
 
 
-async def name_sources(spec: RequirementsSpec, sources: SourceMetadata | None) -> RequirementsSpec:
+async def name_sources(spec: RequirementsSpec, database: MetadataDatabase) -> RequirementsSpec:
     """``spec`` with every unnamed directory or git requirement named after its project
     (metadata from the database: static, cached, or from the backend)."""
     from sula.requirements.types import UrlRequirement
-    from sula.resolver.errors import UnnamedRequirementError
 
     entries = [*spec.requirements, *spec.editables]
     todo = [e for e in entries if isinstance(e.requirement, UrlRequirement)
             and (e.requirement.name is None or e.dependencies_only) and is_tree(e.requirement)]
     if not todo:
         return spec
-    if sources is None:
-        first = todo[0].requirement
-        assert isinstance(first, UrlRequirement)
-        raise UnnamedRequirementError(first.url.given)
 
     import asyncio
 
@@ -79,8 +74,8 @@ async def name_sources(spec: RequirementsSpec, sources: SourceMetadata | None) -
 
         req = entry.requirement
         assert isinstance(req, UrlRequirement)
-        tree = await tree_of(req, sources, editable=entry.editable)
-        meta = await sources.get_or_build_wheel_metadata(tree)
+        tree = await tree_of(req, database, editable=entry.editable)
+        meta = await database.get_or_build_wheel_metadata(tree)
         extras = req.extras
         if entry.dependencies_only:
             provided = {canonicalize_name(e): e for e in meta.provides_extra}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from packaging.version import InvalidVersion, Version
 
 from sula._record import dataclass
-from sula.distribution.filename import SdistFilename, WheelFilename
+from sula.distribution.dist import Listed, ListedFile
+from sula.distribution.filename import WheelFilename
 from sula.distribution.names import NormalizedName
 
 if TYPE_CHECKING:
@@ -34,34 +35,24 @@ __all__ = [
 ]
 
 
-class IndexFile(Protocol):
+class IndexFile(ListedFile, Protocol):
     """What the version map reads of an index file (``sula.client.File`` has these fields)."""
 
     @property
     def filename(self) -> str: ...
-    @property
-    def url(self) -> str: ...
     @property
     def requires_python(self) -> str | None: ...
     @property
     def yanked(self) -> bool: ...
     @property
     def yanked_reason(self) -> str | None: ...
-    @property
-    def hashes(self) -> Mapping[str, str]: ...
-    @property
-    def size(self) -> int | None: ...
 
 
-class DistFile(Protocol):
+class DistFile(Listed, Protocol):
     """A file with its parsed name (``sula.client.DistFile``)."""
 
     @property
-    def filename(self) -> WheelFilename | SdistFilename: ...
-    @property
     def file(self) -> IndexFile: ...
-    @property
-    def index(self) -> str: ...
 
 
 class Incompatibility(enum.IntEnum):

@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 
 from sula.cache import Cache
+from sula.client.types import DistFile
 from sula.database import (
     DistributionDatabase,
     HashMismatchError,
     InvalidArchiveError,
-    PathWheel,
-    RegistryWheel,
 )
 from sula.database.record import hash_file, parse_record
 from sula.database.unzip import unzip_wheel
 from sula.distribution import WheelFilename
+from sula.distribution.dist import PathWheel, RegistryWheel
+from sula.distribution.metadata import Metadata
 
 
 class FileServer:
@@ -144,3 +145,58 @@ def test_entry_lock_is_released_on_the_thread_that_took_it(tmp_path: Path) -> No
     assert after.returncode == 0, "the entry lock is still held after the block"
     del kept
     db.close()
+
+
+class MetadataClient:
+    """Answers wheel metadata from a table, counting each request and keeping the file asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[DistFile] = []
+
+    async def wheel_metadata(self, dist: DistFile) -> Metadata:
+        self.asked.append(dist)
+        await asyncio.sleep(0.01)
+        return Metadata(name=dist.filename.name, version=dist.filename.version_str, requires_dist=["dep"])
+
+
+def test_wheel_metadata_comes_through_the_database_once_per_dist(tmp_path: Path) -> None:
+    client = MetadataClient()
+    db = DistributionDatabase(cache=Cache(root=tmp_path / "c").init(), client=client)
+    fn = WheelFilename.parse("app-1.0-py3-none-any.whl")
+    listed = RegistryWheel(filename=fn, url="http://x/app-1.0-py3-none-any.whl", index="http://x/simple/",
+                           hashes={"sha256": "a" * 64}, size=10, core_metadata={"sha256": "b" * 64})
+
+    async def main() -> list[Metadata]:
+        return list(await asyncio.gather(*(db.get_or_build_wheel_metadata(listed) for _ in range(5))))
+
+    metas = asyncio.run(main())
+    assert len(client.asked) == 1 and all(m is metas[0] for m in metas)
+    assert metas[0].requires_dist == ["dep"]
+    # The client gets the file as the index listed it: its metadata cache and the PEP 658
+    # file depend on the index, the hashes and the `.metadata` offer.
+    asked = client.asked[0]
+    assert (asked.index, asked.file.url, asked.file.hashes, asked.file.core_metadata) == (
+        "http://x/simple/", listed.url, {"sha256": "a" * 64}, {"sha256": "b" * 64})
+    on_disk = PathWheel(filename=fn, path=tmp_path / "app-1.0-py3-none-any.whl")
+    asyncio.run(db.get_or_build_wheel_metadata(on_disk))
+    assert (client.asked[1].index, client.asked[1].file.url) == ("url", on_disk.path.as_uri())
+
+
+def test_lookup_answers_for_every_kind_without_network(wheel_factory, tmp_path: Path) -> None:
+    from sula.distribution import SdistFilename
+    from sula.distribution.dist import GitSource, RegistrySdist, TreeSource
+
+    whl = wheel_factory("local", "1.0")
+    db = DistributionDatabase(cache=Cache(root=tmp_path / "c").init())
+    wheel = PathWheel(filename=WheelFilename.parse(whl.name), path=whl)
+    assert db.lookup(wheel) is None
+    got = asyncio.run(db.get_or_build_wheel(wheel))  # a wheel is fetched, not built
+    assert db.lookup(wheel) == got and not got.built
+    sdist = RegistrySdist(filename=SdistFilename.parse("lib-1.0.tar.gz", "lib"), url="http://x/lib-1.0.tar.gz",
+                          index="http://x/simple/", hashes={"sha256": "c" * 64})
+    assert db.lookup(sdist) is None
+    assert db.lookup(GitSource(repository="https://git.invalid/r.git", reference="main")) is None
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'proj'\nversion = '1'\n")
+    assert db.lookup(TreeSource(path=project)) is None

@@ -7,9 +7,10 @@ import asyncio
 from pathlib import Path
 
 from sula.cache import Cache
-from sula.database import DistributionDatabase, PathWheel
+from sula.database import DistributionDatabase
 from sula.database.prepare import prepare
 from sula.distribution import WheelFilename
+from sula.distribution.dist import PathWheel
 
 
 def _source(whl: Path) -> PathWheel:

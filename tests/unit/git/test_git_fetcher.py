@@ -14,6 +14,7 @@ import pytest
 from fixtures.gitrepo import GitRepo, make_git_repo
 
 from sula.cache import Cache, CacheBucket, cache_key
+from sula.distribution.git_url import canonical_repository
 from sula.errors import format_chain
 from sula.git import (
     GitCommandError,
@@ -23,7 +24,6 @@ from sula.git import (
     GitNotInstalledError,
     GitOfflineError,
     GitReferenceNotFoundError,
-    canonical_repository,
 )
 
 

@@ -10,15 +10,16 @@ from pathlib import Path
 import pytest
 
 from sula.cache import Cache
-from sula.database import CachedWheel, DistributionDatabase, PathWheel
+from sula.database import DistributionDatabase
 from sula.distribution import WheelFilename
+from sula.distribution.dist import CachedDist, PathWheel
 from sula.installer import Layout, UnpackedWheel
 
 Unpack = Callable[[Path], UnpackedWheel]
 
 
-def unpack_into(cache: Cache, wheel: Path) -> CachedWheel:
-    async def go() -> CachedWheel:
+def unpack_into(cache: Cache, wheel: Path) -> CachedDist:
+    async def go() -> CachedDist:
         db = DistributionDatabase(cache=cache)
         try:
             return await db.get_wheel(PathWheel(filename=WheelFilename.parse(wheel.name), path=wheel))

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from sula.database import CachedWheel
 from sula.distribution import WheelFilename
+from sula.distribution.dist import CachedDist
 from sula.installer.plan import Reinstall, Wanted, plan_install, same_version
 from sula.installer.site_packages import SitePackages
 
@@ -32,9 +32,9 @@ def test_plan_sorts_everything(tmp_path: Path) -> None:
     _dist_info(site, "pip", "24.0")
     _dist_info(site, "fromurl", "1.0", {"url": "file:///x/fromurl-1.0-py3-none-any.whl", "archive_info": {}})
     sp = SitePackages.from_dirs([site])
-    cached = CachedWheel(filename=WheelFilename.parse("older-2.0-py3-none-any.whl"), path=tmp_path, sha256=None)
+    cached = CachedDist(filename=WheelFilename.parse("older-2.0-py3-none-any.whl"), path=tmp_path, sha256=None)
 
-    def find(w: Wanted) -> CachedWheel | None:
+    def find(w: Wanted) -> CachedDist | None:
         return cached if w.name == "older" else None
 
     wanted = [

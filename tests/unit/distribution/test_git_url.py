@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sula.git import (
+from sula.distribution.git_url import (
     canonical_repository,
     direct_url_info,
     is_full_commit,

@@ -1,4 +1,5 @@
-"""Git repository URLs: the cache identity, credentials out of messages and files, PEP 610 records."""
+"""Git repository URLs (no I/O): the cache identity, credentials out of messages and files, PEP 610
+records and pinned requirement URLs."""
 
 from __future__ import annotations
 
