@@ -176,3 +176,53 @@ def test_a_dependency_no_environment_reaches_is_left_out(
     ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
     uv = uv_compile(tmp_path, flags)
     assert ours.stdout.splitlines() == uv.stdout.splitlines() == ["top==1.0 ; sys_platform == 'win32'"]
+
+
+# Markers that sula used to write in another (equivalent) spelling than uv's.
+_SPELLINGS = {
+    # Terms sorted by variable and the clauses by their variables; sula wrote the `or` the
+    # other way round (packse fork-marker-accrue).
+    "accrue": ("(implementation_name == 'pypy' and sys_platform == 'darwin') or "
+               "(implementation_name == 'cpython' and sys_platform == 'linux')"),
+    # A term shared by a run of clauses is written once (hf-xet in requirements.in).
+    "shared": ("python_full_version >= '3.10' and (platform_machine == 'AMD64' or "
+               "platform_machine == 'ARM64') or platform_machine == 'aarch64' or "
+               "platform_machine == 'x86_64'"),
+    # What holds on every Python is written without a Python term (pexpect).
+    "common": ("(python_full_version < '3.10' and sys_platform == 'emscripten') or "
+               "(sys_platform != 'emscripten' and sys_platform != 'win32')"),
+    # `python_version` bounds as `python_full_version`, `<=`/`>` as written for a patch release.
+    "bound": "python_full_version <= '3.9'",
+}
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_markers_are_written_in_uvs_spelling(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Pins reached under markers that sula wrote in an equivalent but different spelling:
+    each now reads as uv writes it, and uv (when installed) writes the same lines."""
+    server = index_server()
+    for name in ("c", "shared", "common", "bound"):
+        server.add(build_wheel(dists_dir, name, "1.0"))
+    server.add(build_wheel(dists_dir, "a", "1.0", requires=['c ; sys_platform == "linux"']))
+    server.add(build_wheel(dists_dir, "b", "1.0", requires=['c ; sys_platform == "darwin"']))
+    server.add(build_wheel(dists_dir, "tool", "1.0", requires=[
+        'shared ; platform_machine == "aarch64" or platform_machine == "x86_64"']))
+    (tmp_path / "requirements.in").write_text(
+        "a ; implementation_name == 'cpython'\n"
+        "b ; implementation_name == 'pypy'\n"
+        "tool\n"
+        "shared ; python_version >= '3.10' and"
+        " (platform_machine == 'AMD64' or platform_machine == 'ARM64')\n"
+        "common ; (python_version < '3.10' and sys_platform != 'win32')"
+        " or (sys_platform != 'emscripten' and sys_platform != 'win32')\n"
+        "bound ; python_full_version <= '3.9.0'\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    markers = dict(line.split("==1.0 ; ") for line in ours.stdout.splitlines() if " ; " in line)
+    assert markers["c"] == _SPELLINGS["accrue"]
+    assert markers["shared"] == _SPELLINGS["shared"]
+    assert markers["common"] == _SPELLINGS["common"]
+    assert markers["bound"] == _SPELLINGS["bound"]
+    assert ours.stdout.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
