@@ -56,6 +56,31 @@ def text(marker: str, python: str = "3.9") -> str | None:
      "python_full_version < '3.10' or (python_full_version >= '3.11' and "
      "platform_python_implementation == 'PyPy') or implementation_name != 'pypy'"),
     ("'linux' in sys_platform", "'linux' in sys_platform"),
+    # Clauses that differ in one variable are joined; decisions a clause does not need drop.
+    ("(python_version >= '3.10' and implementation_name != 'cpython') or (python_version >= "
+     "'3.12' and platform_python_implementation == 'PyPy' and sys_platform == 'linux')",
+     "(python_full_version >= '3.10' and implementation_name != 'cpython') or "
+     "(python_full_version >= '3.12' and platform_python_implementation == 'PyPy' and "
+     "sys_platform == 'linux')"),
+    ("(python_version < '3.10' and sys_platform != 'win32') or os_name != 'nt' or "
+     "(sys_platform != 'emscripten' and sys_platform != 'win32')",
+     "(python_full_version < '3.10' and sys_platform == 'emscripten') or os_name != 'nt' or "
+     "(sys_platform != 'emscripten' and sys_platform != 'win32')"),
+    # One Python interval per clause, unless every one is a single term.
+    ("(os_name == 'posix' and python_version >= '3.11') or python_version == '3.13'",
+     "python_full_version == '3.13.*' or (python_full_version >= '3.11' and "
+     "python_full_version < '3.13' and os_name == 'posix') or (python_full_version >= '3.14' "
+     "and os_name == 'posix')"),
+    ("(python_version < '3.11' or python_version >= '3.13') and os_name == 'posix'",
+     "(python_full_version < '3.11' or python_full_version >= '3.13') and os_name == 'posix'"),
+    ("(implementation_name == 'cpython' or os_name == 'posix') and "
+     "(sys_platform == 'darwin' or sys_platform == 'linux')",
+     "(implementation_name == 'cpython' or os_name == 'posix') and "
+     "(sys_platform == 'darwin' or sys_platform == 'linux')"),
+    ("python_version == '3.10' and os_name == 'posix' and "
+     "(platform_machine == 'aarch64' or platform_machine == 'x86_64')",
+     "python_full_version == '3.10.*' and os_name == 'posix' and "
+     "(platform_machine == 'aarch64' or platform_machine == 'x86_64')"),
 ])
 def test_markers_read_as_uv_writes_them(marker: str, expected: str | None) -> None:
     assert text(marker) == expected
