@@ -618,7 +618,7 @@ def _string_var(name: str) -> tuple[Any, ...]:
 
 def _constraint_node(b: DiagramBuilder, key: str, cons: Any) -> int:
     if key == "python":
-        return b.atom(_PYTHON_VAR, list(cons.segments()))
+        return b.atom(_PYTHON_VAR, [_python_bounds(seg) for seg in cons.segments()])
     if key.startswith("~"):
         return _opaque_node(b, key[1:])
     kind, values = cons
@@ -636,6 +636,19 @@ def _constraint_node(b: DiagramBuilder, key: str, cons: Any) -> int:
     var = _string_var(key)
     pts = sorted(values)
     return b.atom(var, [((p, True), (p, True)) for p in pts] if kind == "in" else _complement(pts))
+
+
+def _python_bounds(seg: tuple[Bound, Bound]) -> tuple[Bound, Bound]:
+    """A slice bound just above a release (a fork at an exclusive Requires-Python bound,
+    ``resolver.python.just_above``) as the exclusive bound it stands for: ``> '3.9'``."""
+    from sula.resolver.python import just_above_of
+
+    lo, hi = seg
+    if lo is not None and lo[1] and (base := just_above_of(lo[0])) is not None:
+        lo = (base, False)
+    if hi is not None and not hi[1] and (base := just_above_of(hi[0])) is not None:
+        hi = (base, True)
+    return lo, hi
 
 
 def _complement(points: list[Any]) -> list[tuple[Bound, Bound]]:

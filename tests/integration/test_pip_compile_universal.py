@@ -77,7 +77,7 @@ def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server
         server.add(build_wheel(dists_dir, name, version, requires=list(requires)),
                    requires_python=rp)
 
-    # trio.in's shape: the newest `crypt` needs Python above 3.9.1 (a fork at 3.9.2); `ossl`
+    # trio.in's shape: the newest `crypt` needs Python above 3.9.0 (a fork there); `ossl`
     # 26.4.0 needs that `crypt`, so the 3.9.0 fork takes 26.2.0, and the later fork must not
     # keep it (it would pull the older `crypt` 48.0.1 in, where uv pins 50.0.2).
     add("crypt", "47.0.0", rp=">=3.8")
@@ -102,8 +102,10 @@ def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server
               for e in environments()]
     differ = [d for d in differ if d[3]]
     assert differ == [], ours.stdout + "\n-- uv --\n" + uv.stdout
-    assert "crypt==50.0.2 ; python_full_version >= '3.9.2'" in ours.stdout
-    assert "ossl==26.4.0 ; python_full_version >= '3.9.2'" in ours.stdout
+    # uv's lines: the fork is at the range's exclusive lower bound (above 3.9.0).
+    assert "crypt==50.0.2 ; python_full_version > '3.9'" in ours.stdout
+    assert "ossl==26.4.0 ; python_full_version > '3.9'" in ours.stdout
+    assert "ossl==26.2.0 ; python_full_version <= '3.9'" in ours.stdout
 
 
 def _compile_as_uv_installs(run_sula: SulaRunner, server: Any, tmp_path: Path) -> tuple[str, str]:
