@@ -460,7 +460,35 @@ async def resolve_universal(
         if not found:
             break
         cuts |= found
-    return _merge_forks(pieces, algebra)
+    graph = _merge_forks(pieces, algebra)
+    _add_excluded_sources(graph, spec, algebra)
+    return graph
+
+
+def _add_excluded_sources(graph: ResolutionGraph, spec: RequirementsSpec,
+                          algebra: MarkerAlgebra) -> None:
+    """Name in ``# via`` the inputs whose marker no supported Python meets
+    (``importlib_metadata ; python_version == '3.7'`` from 3.9 up) when the package is pinned
+    anyway, as uv does in a universal resolution."""
+    from sula.resolver.graph import SourceKind
+    from sula.resolver.manifest import _source
+    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.pubgrub.range import Range
+
+    pinned = {d.name for d in (*graph.dists.values(), *graph.forked)}
+    anywhere = MarkerAlgebra(Range.full())
+    for kind, entries in ((SourceKind.REQUIREMENT, (*spec.requirements, *spec.editables)),
+                          (SourceKind.CONSTRAINT, spec.constraints),
+                          (SourceKind.OVERRIDE, spec.overrides)):
+        for entry in entries:
+            req = entry.requirement
+            if req.name not in pinned or req.marker is None:
+                continue
+            if algebra.is_false(algebra.from_marker(req.marker)) \
+                    and not anywhere.is_false(anywhere.from_marker(req.marker)):
+                source = _source(entry, kind, {})
+                if source is not None:
+                    graph.sources.setdefault(req.name, set()).add(source)
 
 
 _MAX_MARKER_FORKS = 6
@@ -623,6 +651,9 @@ def _merge_forks(pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]],
             have.environments = algebra.or_(have.environments, env)  # type: ignore[arg-type]
         for name, parents in graph.parents.items():
             out.parents.setdefault(name, set()).update(parents)
+        for dist in graph.dists.values():  # each version's own parents, as uv writes them
+            out.pin_parents.setdefault((dist.name, dist.version), set()).update(
+                graph.parents.get(dist.name, ()))
         for name, sources in graph.sources.items():
             out.sources.setdefault(name, set()).update(sources)
     for (name, _version), dist in sorted(by_pin.items()):

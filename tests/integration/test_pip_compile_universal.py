@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,15 +68,20 @@ def uv_compile(tmp_path: Path, flags: list[str]) -> subprocess.CompletedProcess[
     return uv
 
 
+def _adder(server: Any, dists_dir: Path) -> Callable[..., None]:
+    """``add(name, version, requires=[], rp=None)``: a wheel on ``server`` with that
+    Requires-Python."""
+    def add(name: str, version: str, requires: Sequence[str] = (), rp: str | None = None) -> None:
+        server.add(build_wheel(dists_dir, name, version, requires=list(requires)),
+                   requires_python=rp)
+    return add
+
+
 @pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
 def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server,
                                              dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     server = index_server()
-
-    def add(name: str, version: str, requires: list[str] = (), rp: str | None = None,  # type: ignore[assignment]
-            ) -> None:
-        server.add(build_wheel(dists_dir, name, version, requires=list(requires)),
-                   requires_python=rp)
+    add = _adder(server, dists_dir)
 
     # trio.in's shape: the newest `crypt` needs Python above 3.9.0 (a fork there); `ossl`
     # 26.4.0 needs that `crypt`, so the 3.9.0 fork takes 26.2.0, and the later fork must not
@@ -228,3 +234,31 @@ def test_markers_are_written_in_uvs_spelling(
     assert markers["common"] == _SPELLINGS["common"]
     assert markers["bound"] == _SPELLINGS["bound"]
     assert ours.stdout.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_each_forked_version_names_its_own_parents(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """requirements.in's shape: `tf` 2.0 (Python 3.10 up) requires `cli`, `tf` 1.0 does not,
+    so only the 3.10 fork's `cli` is "via tf"; sula named both versions' parents on each.
+    And an input whose marker no supported Python meets (`meta ; python_version == '3.7'`)
+    still names the file for the `meta` that `md` pulls in, as uv writes it."""
+    server = index_server()
+    add = _adder(server, dists_dir)
+
+    add("cli", "0.23", rp=">=3.8")
+    add("cli", "0.27", rp=">=3.10")
+    add("tf", "1.0", rp=">=3.8")
+    add("tf", "2.0", ["cli>=0.27"], rp=">=3.10")
+    add("meta", "8.0")
+    add("md", "3.0", ['meta ; python_version < "3.10"'])
+    (tmp_path / "requirements.in").write_text("cli\ntf\nmd\nmeta ; python_version == '3.7'\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    text = ours.stdout
+    assert "cli==0.23 ; python_full_version < '3.10'\n    # via -r requirements.in\n" in text
+    assert ("cli==0.27 ; python_full_version >= '3.10'\n    # via\n    #   -r requirements.in\n"
+            "    #   tf\n") in text
+    assert "meta==8.0 ; python_full_version < '3.10'\n    # via\n    #   -r requirements.in\n" \
+           "    #   md\n" in text
+    assert text.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
