@@ -368,11 +368,11 @@ async def resolve_universal(
     applies to and each pin the union of its paths from the root. The Python range is
     split ("forked") at the Python-version bounds of the input markers, of any package
     required twice under Python markers that differ, and of newer versions' Requires-Python
-    (its true lower bound: ``>=3.9,!=3.9.0,!=3.9.1`` forks at 3.9.2); each slice is solved
+    (its lower bound, as uv reads it: ``>=3.9,!=3.9.0,!=3.9.1`` forks just above 3.9.0); each slice is solved
     on its own, taking the newest versions it allows, and pins that differ between slices
     get a marker each. On other variables (``sys_platform``...) a slice forks as uv's
-    resolver does: when a version being decided requires one package with different
-    specifiers under different markers (:func:`_proactive_pieces`), and when its resolution
+    resolver does: when a version being decided requires one package under different
+    markers (:func:`_proactive_pieces`), and when its resolution
     fails on such a package (:func:`_marker_splits`); each piece is solved again within its
     environments.
     """
@@ -445,8 +445,13 @@ async def resolve_universal(
         for piece in splits:
             done = await solve(rng, piece, depth + 1, {**chosen, **keep})
             out.extend(done)
+            # Of several earlier forks' versions the highest is preferred, as uv orders
+            # its fork preferences (none of them is in this fork's environments).
             for _rng, _env, graph in done:
-                chosen.update((d.name, d.version) for d in graph.dists.values())
+                for d in graph.dists.values():
+                    have = chosen.get(d.name)
+                    if have is None or d.version > have:
+                        chosen[d.name] = d.version
         return out
 
     for _ in range(_MAX_FORK_ROUNDS):

@@ -215,48 +215,6 @@ class DiagramBuilder:
             hit = self._memo[key] = self.map(i, self.not_)
         return hit
 
-    def restrict(self, value: int, assumption: int) -> int:
-        """A node equal to ``value`` wherever ``assumption`` holds, simpler where it does not:
-        the edges that ``assumption`` excludes take the value of the first edge it keeps."""
-        if assumption == TRUE_ID or value in (FALSE_ID, TRUE_ID):
-            return value
-        if assumption == FALSE_ID:
-            return FALSE_ID
-        if value == assumption:
-            return TRUE_ID
-        key = ("restrict", value, assumption)
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        vv, va = self.var(value), self.var(assumption)
-        if vv < va:
-            result = self.map(value, lambda c: self.restrict(c, assumption))
-        elif vv > va:
-            either = FALSE_ID
-            for c in self._children(assumption):
-                either = self.or_(either, c)
-            result = self.restrict(value, either)
-        else:
-            ev, ea = self.edges(value), self.edges(assumption)
-            if vv[0] in _RANGE_GROUPS:
-                pairs = [(lo, hi, c1, c2) for lo1, hi1, c1 in ev for lo2, hi2, c2 in ea
-                         for lo, hi in [(_max_lower(lo1, lo2), _min_upper(hi1, hi2))]
-                         if not _is_empty(lo, hi)]
-            else:
-                pairs = [(None, None, ev[0], ea[0]), (None, None, ev[1], ea[1])]
-            kept = [self.restrict(c1, c2) for _lo, _hi, c1, c2 in pairs if c2 != FALSE_ID]
-            if not kept:
-                result = FALSE_ID
-            else:
-                out = [(lo, hi, kept[0] if c2 == FALSE_ID else self.restrict(c1, c2))
-                       for lo, hi, c1, c2 in pairs]
-                if vv[0] in _RANGE_GROUPS:
-                    result = self.node(vv, tuple(out))
-                else:
-                    result = self.node(vv, (out[0][2], out[1][2]))
-        self._memo[key] = result
-        return result
-
     def _children(self, i: int) -> list[int]:
         var, edges = self._nodes[i]
         return [c for _lo, _hi, c in edges] if var[0] in _RANGE_GROUPS else list(edges)

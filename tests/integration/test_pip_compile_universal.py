@@ -262,3 +262,29 @@ def test_each_forked_version_names_its_own_parents(
     assert "meta==8.0 ; python_full_version < '3.10'\n    # via\n    #   -r requirements.in\n" \
            "    #   md\n" in text
     assert text.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_a_package_required_under_different_markers_forks_even_with_one_specifier(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`app` requires `a` on Linux and, with the same specifier, on Windows: uv forks there
+    (Linux, Windows, the rest), so only the Windows fork, where `b` needs `c<2`, takes `c`
+    1.0, and the rest prefer the highest version earlier forks chose (2.0). sula did not
+    fork and pinned `c==1.0` everywhere."""
+    server = index_server()
+    add = _adder(server, dists_dir)
+    add("c", "1.0")
+    add("c", "2.0")
+    add("b", "1.0", ["c<2"])
+    add("a", "1.0")
+    add("app", "1.0", ['a ; sys_platform == "linux"', 'a ; sys_platform == "win32"',
+                       'b ; sys_platform == "win32"', "c"])
+    (tmp_path / "requirements.in").write_text("app\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    assert ours.stdout.splitlines() == [
+        "a==1.0 ; sys_platform == 'linux' or sys_platform == 'win32'", "app==1.0",
+        "b==1.0 ; sys_platform == 'win32'", "c==1.0 ; sys_platform == 'win32'",
+        "c==2.0 ; sys_platform != 'win32'"]
+    assert ours.stdout.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
