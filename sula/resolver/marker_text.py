@@ -8,7 +8,7 @@ under ``requires-python`` follow from the diagram's shape. :func:`dnf_to_text` r
 shape from a :data:`sula.resolver.markers.Dnf` and writes it the same way. Our code: the
 structure follows uv 0.12's published source; what uv 0.13.9 (the version sula is compared
 with) changed was measured by comparing outputs (of 1,200 random markers, 1,134 read alike,
-and 596 of the 600 with at most four variables and two levels):
+and 597 of the 600 with at most four variables and two levels):
 
 - variables in uv 0.13.9's order: the version variables (``implementation_version``,
   ``python_full_version``) first, then the string variables (``os_name``, ``sys_platform``,
