@@ -369,11 +369,11 @@ async def resolve_universal(
     applies to and each pin the union of its paths from the root. The Python range is
     split ("forked") at the Python-version bounds of the input markers, of any package
     required twice under Python markers that differ, and of newer versions' Requires-Python
-    (its true lower bound: ``>=3.9,!=3.9.0,!=3.9.1`` forks at 3.9.2); each slice is solved
+    (its lower bound, as uv reads it: ``>=3.9,!=3.9.0,!=3.9.1`` forks just above 3.9.0); each slice is solved
     on its own, taking the newest versions it allows, and pins that differ between slices
     get a marker each. On other variables (``sys_platform``...) a slice forks as uv's
-    resolver does: when a version being decided requires one package with different
-    specifiers under different markers (:func:`_proactive_pieces`), and when its resolution
+    resolver does: when a version being decided requires one package under different
+    markers (:func:`_proactive_pieces`), and when its resolution
     fails on such a package (:func:`_marker_splits`); each piece is solved again within its
     environments.
     """
@@ -447,8 +447,13 @@ async def resolve_universal(
         for piece in splits:
             done = await solve(rng, piece, depth + 1, {**chosen, **keep})
             out.extend(done)
+            # Of several earlier forks' versions the highest is preferred, as uv orders
+            # its fork preferences (none of them is in this fork's environments).
             for _rng, _env, graph in done:
-                chosen.update((d.name, d.version) for d in graph.dists.values())
+                for d in graph.dists.values():
+                    have = chosen.get(d.name)
+                    if have is None or d.version > have:
+                        chosen[d.name] = d.version
         return out
 
     for _ in range(_MAX_FORK_ROUNDS):
@@ -462,7 +467,35 @@ async def resolve_universal(
         if not found:
             break
         cuts |= found
-    return _merge_forks(pieces, algebra)
+    graph = _merge_forks(pieces, algebra)
+    _add_excluded_sources(graph, spec, algebra)
+    return graph
+
+
+def _add_excluded_sources(graph: ResolutionGraph, spec: RequirementsSpec,
+                          algebra: MarkerAlgebra) -> None:
+    """Name in ``# via`` the inputs whose marker no supported Python meets
+    (``importlib_metadata ; python_version == '3.7'`` from 3.9 up) when the package is pinned
+    anyway, as uv does in a universal resolution."""
+    from sula.resolver.graph import SourceKind
+    from sula.resolver.manifest import _source
+    from sula.resolver.markers import MarkerAlgebra
+    from sula.resolver.pubgrub.range import Range
+
+    pinned = {d.name for d in (*graph.dists.values(), *graph.forked)}
+    anywhere = MarkerAlgebra(Range.full())
+    for kind, entries in ((SourceKind.REQUIREMENT, (*spec.requirements, *spec.editables)),
+                          (SourceKind.CONSTRAINT, spec.constraints),
+                          (SourceKind.OVERRIDE, spec.overrides)):
+        for entry in entries:
+            req = entry.requirement
+            if req.name not in pinned or req.marker is None:
+                continue
+            if algebra.is_false(algebra.from_marker(req.marker)) \
+                    and not anywhere.is_false(anywhere.from_marker(req.marker)):
+                source = _source(entry, kind, {})
+                if source is not None:
+                    graph.sources.setdefault(req.name, set()).add(source)
 
 
 _MAX_MARKER_FORKS = 6
@@ -625,6 +658,9 @@ def _merge_forks(pieces: list[tuple[Range[Version], Dnf, ResolutionGraph]],
             have.environments = algebra.or_(have.environments or FALSE, env)
         for name, parents in graph.parents.items():
             out.parents.setdefault(name, set()).update(parents)
+        for dist in graph.dists.values():  # each version's own parents, as uv writes them
+            out.pin_parents.setdefault((dist.name, dist.version), set()).update(
+                graph.parents.get(dist.name, ()))
         for name, sources in graph.sources.items():
             out.sources.setdefault(name, set()).update(sources)
     for (name, _version), dist in sorted(by_pin.items()):

@@ -166,8 +166,8 @@ class DependencyBuilder:
                  algebra: MarkerAlgebra | None = None) -> None:
         self._env = dict(markers)
         self.algebra = algebra
-        # Universal: (parent, package) required twice under different markers with
-        # different specifiers -> [(specifier, environments)] (where uv would fork).
+        # Universal: (parent, package) required twice under different markers (with the
+        # same specifier or not) -> [(specifier, environments)]: where uv forks.
         self.forks: dict[tuple[str, Pkg], list[tuple[str, object]]] = {}
         # The same, of the last requirements expanded (one package version's): the fork
         # points of that version, [(specifier, environments)] per package.
@@ -261,7 +261,7 @@ class DependencyBuilder:
                 if algebra is not None:
                     before = envs[pkg]
                     envs[pkg] = algebra.or_(before, env)  # type: ignore[arg-type]
-                    if before != env and str(have) != str(spec):
+                    if before != env:
                         key = (parent or "", pkg)
                         self.forks.setdefault(key, [(str(have), before)]).append((str(spec), env))
                         last.setdefault(pkg, [(str(have), before)]).append((str(spec), env))

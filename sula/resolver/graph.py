@@ -93,6 +93,10 @@ class ResolutionGraph:
     # Universal resolution with forks: further versions of packages in ``dists``, each
     # with its own marker (``dists`` holds one version per name).
     forked: list[ResolvedDist] = field(default_factory=list)
+    # ... and who asked for each of those versions, (name, version) -> parents (as uv
+    # annotates each version with the forks that chose it); else ``parents`` holds.
+    pin_parents: dict[tuple[NormalizedName, Version], set[NormalizedName]] = field(
+        default_factory=dict)
 
     def __repr__(self) -> str:
         # Short: asyncio.run() formats the repr of its main task, and so of the graph it

@@ -17,11 +17,14 @@ writes them back as text the way uv prints them (``python_full_version < '3.13'`
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from packaging.version import InvalidVersion, Version
 
 from sula.resolver.pubgrub.range import Range
+
+if TYPE_CHECKING:
+    from sula.resolver.marker_text import DiagramBuilder
 
 __all__ = ["FALSE", "TRUE", "Dnf", "MarkerAlgebra"]
 
@@ -36,7 +39,9 @@ TRUE: Dnf = ((),)
 
 _PY = "python"
 _VERSION_VARS = ("python_version", "python_full_version")
-_SYSTEMS = {"Windows": "win32", "Darwin": "darwin", "Linux": "linux"}
+# uv's: the `platform_system` values that are exactly one `sys_platform` value.
+_SYSTEMS = {"Windows": "win32", "Darwin": "darwin", "Linux": "linux", "AIX": "aix",
+            "Emscripten": "emscripten", "Android": "android"}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
@@ -143,6 +148,7 @@ class MarkerAlgebra:
         # so requirements whose markers exclude it are false here.
         self.restrict = restrict
         self._cache: dict[tuple[str, str], Dnf] = {}
+        self._diagram: DiagramBuilder | None = None
 
     # -- building ---------------------------------------------------------------------
 
@@ -355,76 +361,15 @@ class MarkerAlgebra:
     # -- text -------------------------------------------------------------------------
 
     def to_text(self, dnf: Dnf) -> str | None:
-        """uv's spelling of ``dnf``, None when it is always true."""
+        """uv's spelling of ``dnf`` (:mod:`sula.resolver.marker_text`), with the Pythons
+        below this algebra's range taken as unsupported; None when it is always true."""
         if dnf == TRUE:
             return None
-        if not dnf:
-            return "python_full_version < '0'"
-        return self._text(list(dnf), top=True)
+        from sula.resolver.marker_text import DiagramBuilder, dnf_to_text
 
-    def _text(self, conjs: list[Conj], top: bool) -> str:
-        if len(conjs) == 1:
-            return " and ".join(self._cons_text(k, c, len(conjs[0]) > 1) for k, c in conjs[0])
-        common = [kc for kc in conjs[0] if all(kc in c for c in conjs[1:])]
-        if common:
-            rest = [tuple(kc for kc in c if kc not in common) for c in conjs]
-            head = " and ".join(self._cons_text(k, c, True) for k, c in common)
-            return f"{head} and ({self._text(rest, top=False)})"
-        return " or ".join(self._conj_text(c) if len(c) == 1 else f"({self._conj_text(c)})"
-                           for c in conjs)
-
-    def _conj_text(self, conj: Conj) -> str:
-        return " and ".join(self._cons_text(k, c, len(conj) > 1) for k, c in conj)
-
-    def _cons_text(self, key: str, cons: Constraint, nested: bool) -> str:
-        if key.startswith("~"):
-            return key[1:]
-        if key == _PY:
-            return self._python_text(cons, nested)
-        kind, values = cons
-        op, word = ("==", " or ") if kind == "in" else ("!=", " and ")
-        parts = [f"{key} {op} '{v}'" for v in sorted(values)]
-        text = word.join(parts)
-        return f"({text})" if len(parts) > 1 and (kind == "in" and nested) else text
-
-    def _python_text(self, rng: Range[Any], nested: bool) -> str:
-        # Below the project's lower bound nothing is installed: read "<3.13", not ">=3.11,<3.13".
-        low = self.python.lowest()
-        shown = rng.union(self.python.complement()) if low is not None and low in rng else rng
-        hole = shown.complement()
-        seg = list(hole.segments())
-        if len(seg) == 1:
-            text = _segment_text(seg[0], negate=True)
-            if text is not None:
-                return text
-        parts = [_segment_text(s) or "" for s in shown.segments()]
-        text = " or ".join(parts)
-        return f"({text})" if len(parts) > 1 and nested else text
-
-
-def _segment_text(seg: tuple[Any, Any], negate: bool = False) -> str | None:
-    """One interval of Python versions as marker text (``!=`` forms when ``negate``)."""
-    low, high = seg
-    var = "python_full_version"
-    if low is not None and high is not None:
-        (lv, linc), (hv, hinc) = low, high
-        if linc and hinc and lv == hv:
-            return f"{var} {'!=' if negate else '=='} '{lv}'"
-        if linc and not hinc and len(lv.release) == 2 and hv == _next_minor(lv):
-            return f"{var} {'!=' if negate else '=='} '{lv}.*'"
-        if negate:
-            return None
-        return (f"{var} {'>=' if linc else '>'} '{lv}' and "
-                f"{var} {'<=' if hinc else '<'} '{hv}'")
-    if negate:
-        return None
-    if low is not None:
-        lv, linc = low
-        return f"{var} {'>=' if linc else '>'} '{lv}'"
-    if high is not None:
-        hv, hinc = high
-        return f"{var} {'<=' if hinc else '<'} '{hv}'"
-    return f"{var} >= '0'"
+        if self._diagram is None:
+            self._diagram = DiagramBuilder()
+        return dnf_to_text(self._diagram, dnf, self.python.lowest())
 
 
 def _sorted(items: Iterable[tuple[str, Constraint]]) -> Conj:

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from sula.distribution.filename import WheelFilename
     from sula.resolver.pubgrub.range import Range
 
-__all__ = ["PythonTarget", "requires_python_floor", "retarget_tags", "satisfies_lower_bound"]
+__all__ = ["PythonTarget", "just_above", "just_above_of", "requires_python_floor", "retarget_tags",
+           "satisfies_lower_bound"]
 
 
 @dataclass(slots=True)
@@ -133,11 +134,10 @@ def retarget_tags(tags: Sequence[str], have: tuple[int, ...], want: tuple[int, .
 
 
 def requires_python_floor(requires_python: str) -> Version | None:
-    """The lowest Python release (``X.Y.Z``) ``requires_python`` admits, if it has a lower
-    bound: ``>=3.10`` -> 3.10, ``>3.9`` -> 3.9.1, ``>=3.9,!=3.9.0,!=3.9.1`` -> 3.9.2,
-    ``>=3.9,!=3.9.*`` -> 3.10. Universal resolution forks there, as uv does."""
-    from sula.resolver.pubgrub.pep440 import range_from_specifier
-
+    """Where universal resolution forks for ``requires_python``, as uv forks: at its lower
+    bound, if it has one. ``>=3.10`` -> 3.10, ``>=3.9,!=3.9.*`` -> 3.10; an exclusive bound
+    (``>3.9``, or ``>=3.9,!=3.9.0,!=3.9.1``, whose range starts just above 3.9.0) gives the
+    point just above that release (:func:`just_above`), which uv writes ``> '3.9'``."""
     floor = _lower_range(requires_python)
     segment = next(iter(floor.segments()), None) if floor is not None else None
     if segment is None or segment[0] is None:
@@ -147,18 +147,25 @@ def requires_python_floor(requires_python: str) -> Version | None:
     if not isinstance(base, Version):
         return None
     if inclusive and isinstance(bound, Version):
-        candidate = Version(base.base_version)  # `3.10.dev0` (from `!=3.9.*`) -> 3.10
-    else:  # above `base` (and its local or post releases): the next patch release
-        major, minor, micro = (*base.release, 0, 0)[:3]
-        candidate = Version(f"{major}.{minor}.{micro + 1}")
-    allowed = range_from_specifier(requires_python)
-    first = candidate
-    for _ in range(100):  # skip excluded patch releases (`!=3.9.1`)
-        if candidate in allowed:
-            return candidate
-        major, minor, micro = (*candidate.release, 0, 0)[:3]
-        candidate = Version(f"{major}.{minor}.{micro + 1}")
-    return first
+        return Version(base.base_version)  # `3.10.dev0` (from `!=3.9.*`) -> 3.10
+    return just_above(base)
+
+
+def just_above(release: Version) -> Version:
+    """A version above ``release``, its local and post releases, and below any later
+    release: ``3.9`` -> ``3.9.0.1``. A Python slice that starts there holds exactly the
+    Pythons above ``release``; its marker is written ``python_full_version > '3.9'``."""
+    major, minor, micro = (*release.release, 0, 0)[:3]
+    return Version(f"{major}.{minor}.{micro}.1")
+
+
+def just_above_of(version: Version) -> Version | None:
+    """The release that :func:`just_above` made ``version`` from, else None."""
+    rel = version.release
+    if len(rel) == 4 and rel[3] == 1 and version.pre is None and version.post is None \
+            and version.dev is None and version.local is None:
+        return Version(".".join(map(str, rel[:3])))
+    return None
 
 
 def satisfies_lower_bound(requires_python: str, version: Version) -> bool:

@@ -59,9 +59,10 @@ def _requirement_line(dist: ResolvedDist, opts: OutputOptions) -> str:
     return line
 
 
-def _via(graph: ResolutionGraph, name: str, opts: OutputOptions) -> tuple[list[str], list[str]]:
-    parents = sorted(graph.parents.get(name, ()))  # type: ignore[call-overload]
-    sources = [str(s) for s in sorted(graph.sources.get(name, ()))]  # type: ignore[call-overload]
+def _via(graph: ResolutionGraph, dist: ResolvedDist) -> tuple[list[str], list[str]]:
+    found = graph.pin_parents.get((dist.name, dist.version))
+    parents = [str(p) for p in sorted(found if found is not None else graph.parents.get(dist.name, ()))]
+    sources = [str(s) for s in sorted(graph.sources.get(dist.name, ()))]
     return parents, sources
 
 
@@ -89,7 +90,7 @@ def render_requirements(graph: ResolutionGraph, opts: OutputOptions) -> str:
             continue
         line = _requirement_line(dist, opts)
         hashes = sorted(dist.hashes) if opts.generate_hashes else []
-        parents, sources = _via(graph, dist.name, opts) if opts.annotate else ([], [])
+        parents, sources = _via(graph, dist) if opts.annotate else ([], [])
         if hashes:
             out.append(line + " \\")
             for i, h in enumerate(hashes):

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +68,22 @@ def uv_compile(tmp_path: Path, flags: list[str]) -> subprocess.CompletedProcess[
     return uv
 
 
+def _adder(server: Any, dists_dir: Path) -> Callable[..., None]:
+    """``add(name, version, requires=[], rp=None)``: a wheel on ``server`` with that
+    Requires-Python."""
+    def add(name: str, version: str, requires: Sequence[str] = (), rp: str | None = None) -> None:
+        server.add(build_wheel(dists_dir, name, version, requires=list(requires)),
+                   requires_python=rp)
+    return add
+
+
 @pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
 def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server,
                                              dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     server = index_server()
+    add = _adder(server, dists_dir)
 
-    def add(name: str, version: str, requires: list[str] = (), rp: str | None = None,  # type: ignore[assignment]
-            ) -> None:
-        server.add(build_wheel(dists_dir, name, version, requires=list(requires)),
-                   requires_python=rp)
-
-    # trio.in's shape: the newest `crypt` needs Python above 3.9.1 (a fork at 3.9.2); `ossl`
+    # trio.in's shape: the newest `crypt` needs Python above 3.9.0 (a fork there); `ossl`
     # 26.4.0 needs that `crypt`, so the 3.9.0 fork takes 26.2.0, and the later fork must not
     # keep it (it would pull the older `crypt` 48.0.1 in, where uv pins 50.0.2).
     add("crypt", "47.0.0", rp=">=3.8")
@@ -102,8 +108,10 @@ def test_universal_installs_what_uvs_installs(run_sula: SulaRunner, index_server
               for e in environments()]
     differ = [d for d in differ if d[3]]
     assert differ == [], ours.stdout + "\n-- uv --\n" + uv.stdout
-    assert "crypt==50.0.2 ; python_full_version >= '3.9.2'" in ours.stdout
-    assert "ossl==26.4.0 ; python_full_version >= '3.9.2'" in ours.stdout
+    # uv's lines: the fork is at the range's exclusive lower bound (above 3.9.0).
+    assert "crypt==50.0.2 ; python_full_version > '3.9'" in ours.stdout
+    assert "ossl==26.4.0 ; python_full_version > '3.9'" in ours.stdout
+    assert "ossl==26.2.0 ; python_full_version <= '3.9'" in ours.stdout
 
 
 def _compile_as_uv_installs(run_sula: SulaRunner, server: Any, tmp_path: Path) -> tuple[str, str]:
@@ -176,3 +184,107 @@ def test_a_dependency_no_environment_reaches_is_left_out(
     ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
     uv = uv_compile(tmp_path, flags)
     assert ours.stdout.splitlines() == uv.stdout.splitlines() == ["top==1.0 ; sys_platform == 'win32'"]
+
+
+# Markers that sula used to write in another (equivalent) spelling than uv's.
+_SPELLINGS = {
+    # Terms sorted by variable and the clauses by their variables; sula wrote the `or` the
+    # other way round (packse fork-marker-accrue).
+    "accrue": ("(implementation_name == 'pypy' and sys_platform == 'darwin') or "
+               "(implementation_name == 'cpython' and sys_platform == 'linux')"),
+    # A term shared by a run of clauses is written once (hf-xet in requirements.in).
+    "shared": ("python_full_version >= '3.10' and (platform_machine == 'AMD64' or "
+               "platform_machine == 'ARM64') or platform_machine == 'aarch64' or "
+               "platform_machine == 'x86_64'"),
+    # What holds on every Python is written without a Python term (pexpect).
+    "common": ("(python_full_version < '3.10' and sys_platform == 'emscripten') or "
+               "(sys_platform != 'emscripten' and sys_platform != 'win32')"),
+    # `python_version` bounds as `python_full_version`, `<=`/`>` as written for a patch release.
+    "bound": "python_full_version <= '3.9'",
+}
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_markers_are_written_in_uvs_spelling(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Pins reached under markers that sula wrote in an equivalent but different spelling:
+    each now reads as uv writes it, and uv (when installed) writes the same lines."""
+    server = index_server()
+    for name in ("c", "shared", "common", "bound"):
+        server.add(build_wheel(dists_dir, name, "1.0"))
+    server.add(build_wheel(dists_dir, "a", "1.0", requires=['c ; sys_platform == "linux"']))
+    server.add(build_wheel(dists_dir, "b", "1.0", requires=['c ; sys_platform == "darwin"']))
+    server.add(build_wheel(dists_dir, "tool", "1.0", requires=[
+        'shared ; platform_machine == "aarch64" or platform_machine == "x86_64"']))
+    (tmp_path / "requirements.in").write_text(
+        "a ; implementation_name == 'cpython'\n"
+        "b ; implementation_name == 'pypy'\n"
+        "tool\n"
+        "shared ; python_version >= '3.10' and"
+        " (platform_machine == 'AMD64' or platform_machine == 'ARM64')\n"
+        "common ; (python_version < '3.10' and sys_platform != 'win32')"
+        " or (sys_platform != 'emscripten' and sys_platform != 'win32')\n"
+        "bound ; python_full_version <= '3.9.0'\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    markers = dict(line.split("==1.0 ; ") for line in ours.stdout.splitlines() if " ; " in line)
+    assert markers["c"] == _SPELLINGS["accrue"]
+    assert markers["shared"] == _SPELLINGS["shared"]
+    assert markers["common"] == _SPELLINGS["common"]
+    assert markers["bound"] == _SPELLINGS["bound"]
+    assert ours.stdout.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_each_forked_version_names_its_own_parents(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """requirements.in's shape: `tf` 2.0 (Python 3.10 up) requires `cli`, `tf` 1.0 does not,
+    so only the 3.10 fork's `cli` is "via tf"; sula named both versions' parents on each.
+    And an input whose marker no supported Python meets (`meta ; python_version == '3.7'`)
+    still names the file for the `meta` that `md` pulls in, as uv writes it."""
+    server = index_server()
+    add = _adder(server, dists_dir)
+
+    add("cli", "0.23", rp=">=3.8")
+    add("cli", "0.27", rp=">=3.10")
+    add("tf", "1.0", rp=">=3.8")
+    add("tf", "2.0", ["cli>=0.27"], rp=">=3.10")
+    add("meta", "8.0")
+    add("md", "3.0", ['meta ; python_version < "3.10"'])
+    (tmp_path / "requirements.in").write_text("cli\ntf\nmd\nmeta ; python_version == '3.7'\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    text = ours.stdout
+    assert "cli==0.23 ; python_full_version < '3.10'\n    # via -r requirements.in\n" in text
+    assert ("cli==0.27 ; python_full_version >= '3.10'\n    # via\n    #   -r requirements.in\n"
+            "    #   tf\n") in text
+    assert "meta==8.0 ; python_full_version < '3.10'\n    # via\n    #   -r requirements.in\n" \
+           "    #   md\n" in text
+    assert text.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
+
+
+@pytest.mark.skipif(UV is None, reason="uv is not installed beside the test Python")
+def test_a_package_required_under_different_markers_forks_even_with_one_specifier(
+        run_sula: SulaRunner, index_server, dists_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`app` requires `a` on Linux and, with the same specifier, on Windows: uv forks there
+    (Linux, Windows, the rest), so only the Windows fork, where `b` needs `c<2`, takes `c`
+    1.0, and the rest prefer the highest version earlier forks chose (2.0). sula did not
+    fork and pinned `c==1.0` everywhere."""
+    server = index_server()
+    add = _adder(server, dists_dir)
+    add("c", "1.0")
+    add("c", "2.0")
+    add("b", "1.0", ["c<2"])
+    add("a", "1.0")
+    add("app", "1.0", ['a ; sys_platform == "linux"', 'a ; sys_platform == "win32"',
+                       'b ; sys_platform == "win32"', "c"])
+    (tmp_path / "requirements.in").write_text("app\n")
+    flags = ["--universal", "--python-version", "3.9", "--index-url", server.url, "--no-header",
+             "--no-annotate"]
+    ours = run_sula("pip", "compile", "requirements.in", *flags, cwd=tmp_path).check()
+    assert ours.stdout.splitlines() == [
+        "a==1.0 ; sys_platform == 'linux' or sys_platform == 'win32'", "app==1.0",
+        "b==1.0 ; sys_platform == 'win32'", "c==1.0 ; sys_platform == 'win32'",
+        "c==2.0 ; sys_platform != 'win32'"]
+    assert ours.stdout.splitlines() == uv_compile(tmp_path, flags).stdout.splitlines()
