@@ -431,10 +431,17 @@ def _sorted_versions(groups: Iterable[FileGroup]
 
 def _choose(entry: VersionEntry, target: _Target, allow_yanked: bool
             ) -> tuple[DistFile | None, Incompatibility | None]:
-    """Pick the highest-ranked compatible wheel, else the sdist; else the best reason why not."""
+    """Pick the highest-ranked compatible wheel, else the sdist; else the best reason why not.
+
+    When the sdist is the choice but the version has wheels for other platforms, the first
+    of those is returned instead, as uv resolves: the wheels and the sdist of one version
+    carry the same metadata, and a wheel's is read without a build (pandas 1.5.3 has no wheel
+    for 3.13 and an sdist that no longer builds). The installer still builds the sdist: it
+    chooses the file to install for the target itself (``installer.choose.choose_file``)."""
     reasons: list[Incompatibility] = []
     best_wheel: DistFile | None = None
     best_rank: int | None = None
+    other_wheel: DistFile | None = None  # fits another platform: its metadata stands for the sdist's
     sdist: DistFile | None = None
     wheels_ok = target.binary.allows_wheel(target.name)
     sdists_ok = target.binary.allows_sdist(target.name)
@@ -455,6 +462,8 @@ def _choose(entry: VersionEntry, target: _Target, allow_yanked: bool
             rank = target.python.wheel_rank(wheel)
             if rank is None:
                 reasons.append(Incompatibility.TAGS)
+                if other_wheel is None:
+                    other_wheel = f
                 continue
             # Lower rank = more specific tag; ties keep the first file listed.
             if best_rank is None or rank < best_rank:
@@ -468,7 +477,7 @@ def _choose(entry: VersionEntry, target: _Target, allow_yanked: bool
     if best_wheel is not None:
         return best_wheel, None
     if sdist is not None:
-        return sdist, None
+        return (other_wheel or sdist), None
     if not reasons:
         return None, Incompatibility.NO_FILES
     # When wheels exist but fit no tag and the sdist is barred, "no build" explains it best

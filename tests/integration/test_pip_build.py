@@ -118,6 +118,29 @@ def test_compile_asks_the_backend_once_then_never(
     assert _runs(log) == before
 
 
+def test_a_wheel_for_another_platform_gives_the_metadata_and_the_sdist_is_built_to_install(
+        run_sula: SulaRunner, build_index: IndexServer, tmp_path: Path, venv: Path) -> None:
+    """As uv resolves: a version whose only wheel is for another platform is resolved from that
+    wheel's metadata (no backend runs for `pip compile`), and installed from its sdist."""
+    log = tmp_path / "backend.log"
+    dists = tmp_path / "dists"
+    build_index.add(build_wheel(dists, "dep", "1.0"))
+    build_index.add(build_wheel(dists, "native", "1.0", requires=["dep"],
+                                tag="cp39-cp39-win_amd64"))
+    build_index.add(make_sdist(dists, "native", "1.0",
+                               setup_py("native", "1.0", log=log, requires=["dep"])))
+    (tmp_path / "in.txt").write_text("native\n")
+    compiled = run_sula("pip", "compile", str(tmp_path / "in.txt"), "--python", sys.executable,
+                        "--index-url", build_index.url, "--no-header", "--no-annotate").check()
+    assert compiled.stdout == "dep==1.0\nnative==1.0\n"
+    assert not log.exists()  # the windows wheel's metadata: no backend asked
+    run_sula("pip", "install", "native", "--python", str(venv / "bin" / "python"),
+             "--index-url", build_index.url).check()
+    assert _runs(log) > 0  # built from its sdist for this platform
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    assert {p.name.split("-")[0] for p in site.glob("*.dist-info")} >= {"dep", "native"}
+
+
 def test_failing_build_names_the_package_and_shows_the_output(
         run_sula: SulaRunner, build_index: IndexServer, tmp_path: Path, venv: Path) -> None:
     files = setup_py("broken", "1.0", log=tmp_path / "log",

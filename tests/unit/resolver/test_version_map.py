@@ -35,10 +35,17 @@ def test_best_wheel_by_tag_priority_then_sdist() -> None:
     best = m.best_file(entry)
     assert best is not None and best.file.filename == "foo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
 
-    only_sdist = vmap("foo", [dist("foo-1.0.tar.gz"), dist("foo-1.0-cp311-cp311-win_amd64.whl")])
-    e = only_sdist.entries[0]
-    best = only_sdist.best_file(e)
+    # No wheel for the target: a wheel for another platform gives the version's metadata (as
+    # uv reads it, without a build); the sdist only when there is no wheel at all.
+    other = vmap("foo", [dist("foo-1.0.tar.gz"), dist("foo-1.0-cp311-cp311-win_amd64.whl")])
+    best = other.best_file(other.entries[0])
+    assert best is not None and best.file.filename == "foo-1.0-cp311-cp311-win_amd64.whl"
+    only_sdist = vmap("foo", [dist("foo-1.0.tar.gz")])
+    best = only_sdist.best_file(only_sdist.entries[0])
     assert best is not None and best.file.filename == "foo-1.0.tar.gz"
+    # Without the sdist the other platform's wheel is no choice at all.
+    no_sdist = vmap("foo", [dist("foo-1.0-cp311-cp311-win_amd64.whl")])
+    assert no_sdist.best_file(no_sdist.entries[0]) is None
 
 
 def test_no_build_and_platform_mismatch_reasons() -> None:
