@@ -145,6 +145,24 @@ def _running_loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 
 
+class _Flights:
+    """What a database and those :meth:`DistributionDatabase.connected` made from it share:
+    one flight per entry (in-process), the trees' cache bases, the download limit and the
+    thread pool (both made on first use)."""
+
+    def __init__(self, concurrency: int, threads: int) -> None:
+        self.once: OnceMap[Path, CachedDist] = OnceMap()
+        self.built_once: OnceMap[Path, CachedDist] = OnceMap()
+        self.meta_once: OnceMap[Path, Metadata] = OnceMap()
+        self.wheel_meta_once: OnceMap[str, Metadata] = OnceMap()
+        self.url_once: OnceMap[str, Path] = OnceMap()
+        self.tree_bases: dict[tuple[Path, bool, object], Path] = {}
+        self.concurrency = concurrency
+        self.threads = threads
+        self.semaphore: asyncio.Semaphore | None = None
+        self.executor: ThreadPoolExecutor | None = None
+
+
 class DistributionDatabase:
     """The one place metadata and wheels come from, for every kind of ``Dist``: a wheel's
     metadata through ``client``, wheels fetched and unpacked into the cache, sources' metadata
@@ -162,6 +180,7 @@ class DistributionDatabase:
         build_context: BuildContext | None = None,
         git: GitFetcher | None = None,
         offline: bool = False,
+        _flights: _Flights | None = None,
     ) -> None:
         self.cache = cache
         self._git = git
@@ -169,38 +188,43 @@ class DistributionDatabase:
         self.client = client
         self.reporter = reporter
         self.build_context = build_context
-        self._once: OnceMap[Path, CachedDist] = OnceMap()
-        self._built_once: OnceMap[Path, CachedDist] = OnceMap()
-        self._meta_once: OnceMap[Path, Metadata] = OnceMap()
-        self._wheel_meta_once: OnceMap[str, Metadata] = OnceMap()
-        self._url_once: OnceMap[str, Path] = OnceMap()
-        self._tree_bases: dict[tuple[Path, bool, object], Path] = {}
         # Made on first use: a no-op sync creates a database, finds everything installed and
         # never imports asyncio or concurrent.futures.
-        self._concurrency = concurrency
-        self._threads = threads or min(8, (os.cpu_count() or 2) + 2)
-        self._semaphore: asyncio.Semaphore | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._flights = _flights or _Flights(concurrency, threads or min(8, (os.cpu_count() or 2) + 2))
+
+    def connected(self, client: WheelStreamer, reporter: DownloadReporter | None = None,
+                  ) -> DistributionDatabase:
+        """This database with an index client and a download reporter: a new database that
+        shares this one's flights, thread pool and download limit, so that no database is
+        changed once made. A plan is made with a database that has no client (a run that
+        needs no network opens no connection); the fetches that follow use the connected one."""
+        return DistributionDatabase(
+            cache=self.cache, client=client, reporter=reporter, build_context=self.build_context,
+            git=self._git, offline=self._offline, _flights=self._flights,
+        )
 
     @property
     def _downloads(self) -> asyncio.Semaphore:
-        if self._semaphore is None:
+        f = self._flights
+        if f.semaphore is None:
             import asyncio
 
-            self._semaphore = asyncio.Semaphore(self._concurrency)
-        return self._semaphore
+            f.semaphore = asyncio.Semaphore(f.concurrency)
+        return f.semaphore
 
     @property
     def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
+        f = self._flights
+        if f.executor is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._executor = ThreadPoolExecutor(max_workers=self._threads)
-        return self._executor
+            f.executor = ThreadPoolExecutor(max_workers=f.threads)
+        return f.executor
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
+        """Stop the thread pool (shared with the databases :meth:`connected` made)."""
+        if self._flights.executor is not None:
+            self._flights.executor.shutdown(wait=True)
 
     def entry_path(self, source: BuiltDist) -> Path:
         """Where ``source`` lives (or will live) in the cache."""
@@ -284,7 +308,7 @@ class DistributionDatabase:
         async def fetch(key: Path) -> CachedDist:
             return await self._get(source, key, allowed)
 
-        return await self._once.run(entry, fetch)
+        return await self._flights.once.run(entry, fetch)
 
     def _fresh(
         self, entry: Path, allowed: Mapping[str, set[str]], listed: str | None = None
@@ -455,7 +479,7 @@ class DistributionDatabase:
         async def compute(_key: str) -> Metadata:
             return await client.wheel_metadata(_client_file(dist))
 
-        return await self._wheel_meta_once.run(key, compute)
+        return await self._flights.wheel_meta_once.run(key, compute)
 
     # -- source distributions --------------------------------------------------------
 
@@ -475,7 +499,7 @@ class DistributionDatabase:
         async def compute(key: Path) -> Metadata:
             return await self._sdist_metadata(source, key, allowed)
 
-        return await self._meta_once.run(revision, compute)
+        return await self._flights.meta_once.run(revision, compute)
 
     async def _sdist_metadata(
         self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
@@ -520,7 +544,7 @@ class DistributionDatabase:
         async def compute(key: Path) -> CachedDist:
             return await self._build_wheel(source, key, allowed)
 
-        return await self._built_once.run(revision, compute)
+        return await self._flights.built_once.run(revision, compute)
 
     async def _build_wheel(
         self, source: Sdist, revision: Path, allowed: Mapping[str, set[str]]
@@ -577,7 +601,7 @@ class DistributionDatabase:
         async def compute(url: str) -> Path:
             return await self._url_revision(source)
 
-        return await self._url_once.run(source.url, compute)
+        return await self._flights.url_once.run(source.url, compute)
 
     async def _url_revision(self, source: UrlSdist) -> Path:
         from sula.database.source import read_url_pointer, url_base, write_url_pointer
@@ -634,11 +658,11 @@ class DistributionDatabase:
         """The directory of ``source``'s revisions, computed once per source (a directory's
         stamp walks its whole tree)."""
         key = (source.path, source.editable, source.git)
-        base = self._tree_bases.get(key)
+        base = self._flights.tree_bases.get(key)
         if base is None:
             from sula.database.tree import tree_base
 
-            base = self._tree_bases[key] = tree_base(self.cache, source)
+            base = self._flights.tree_bases[key] = tree_base(self.cache, source)
         return base
 
     def _tree_revision(self, source: TreeSource) -> Path | None:
@@ -680,7 +704,7 @@ class DistributionDatabase:
                 self._write_tree_metadata(base, meta)
                 return meta
 
-        return await self._meta_once.run(self._tree_base(source), compute)
+        return await self._flights.meta_once.run(self._tree_base(source), compute)
 
     async def _tree_wheel(self, source: TreeSource) -> CachedDist:
         found = self._tree_revision(source)
@@ -700,7 +724,7 @@ class DistributionDatabase:
                 self._write_tree_metadata(base, meta)
                 return CachedDist(filename=fn, path=path, sha256=None, built=True)
 
-        return await self._built_once.run(self._tree_base(source), compute)
+        return await self._flights.built_once.run(self._tree_base(source), compute)
 
     async def _build_tree(
         self, source: TreeSource, base: Path, *, wheel: bool

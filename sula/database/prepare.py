@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sula.database.core import DistributionDatabase, DownloadReporter
+    from sula.database.core import DistributionDatabase
     from sula.distribution.dist import CachedDist, Dist
 
 __all__ = ["prepare"]
@@ -22,18 +22,16 @@ async def prepare(
     requests: Sequence[tuple[Awaitable[Dist], Sequence[str]]],
     *,
     db: DistributionDatabase,
-    reporter: DownloadReporter | None = None,
 ) -> list[tuple[Dist, CachedDist]]:
     """Fetch or build a wheel of each request's source (checked against its hashes), all at
-    once, reporting downloads to ``reporter``; returns, in order, each source (a git one as
+    once, through ``db`` (with the index client and download reporter it was made with:
+    :meth:`~sula.database.core.DistributionDatabase.connected`); returns, in order, each source (a git one as
     its checked-out tree, never a GitSource) with its wheel in the cache. A source may still be on its way (a
     pin whose file the index must name): its download starts when it is known, not after
     every other is."""
     import asyncio
 
     from sula.distribution.dist import GitSource
-
-    db.reporter = reporter
 
     async def one(
         pending: Awaitable[Dist], hashes: Sequence[str],

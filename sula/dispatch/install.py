@@ -549,9 +549,8 @@ def install_wanted(
             async def fetch(client: RegistryClient) -> list[tuple[Wanted, CachedDist]]:
                 from sula.database.prepare import prepare
 
-                db.client = client
                 got = await prepare([(planner.locate(w, client), w.hashes) for w in plan.remote],
-                                    db=db, reporter=downloads)
+                                    db=db.connected(client, downloads))
                 # Each with the source it was prepared from (a git one: its checked-out tree).
                 return [(replace(w, source=src), cw) for w, (src, cw) in zip(plan.remote, got, strict=True)]
 
