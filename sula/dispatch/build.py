@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["InstallerBuildContext", "read_build_constraints"]
 
+
 class InstallerBuildContext:
     """Builds sources for ``interpreter`` with environments from ``index`` and ``cache``."""
 

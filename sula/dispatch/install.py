@@ -613,6 +613,7 @@ def _with_client(
 
     return _nested.run(main())
 
+
 def binary_policy(settings: InstallSettings, spec: RequirementsSpec | None) -> BinaryPolicy:
     """``--only-binary``/``--no-binary``/``--no-build`` of the command line and the files."""
     from sula.resolver.options import BinaryPolicy

@@ -134,7 +134,6 @@ def _from_pyproject(data: bytes, pkg_info: Metadata | None) -> Metadata | None:
                     metadata_version="2.2")
 
 
-
 def static_tree_metadata(project_dir: str | os.PathLike[str]) -> Metadata | None:
     """The metadata a project directory states statically in its ``pyproject.toml`` (PEP 621
     name, version and dependencies, none dynamic), or ``None`` when only its backend can tell."""

@@ -187,7 +187,6 @@ def plan_install(
     return result
 
 
-
 class Planner:
     """The plan of one install into ``layout`` for ``interp``, from the cache of ``db``: its
     wheels of ``index``'s indexes and find-links, the binary ``policy`` deciding between a
