@@ -1,4 +1,4 @@
-"""Debug logging and timed spans that cost nothing (not even ``import logging``) when off.
+"""Timed spans that cost nothing (not even ``import logging``) when off.
 
 The CLI imports and configures ``logging`` only for ``-v``; when nothing has imported it,
 nothing can have configured a handler, so a debug record would go nowhere. ``sula venv`` is
@@ -14,14 +14,7 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from types import TracebackType
 
-__all__ = ["debug", "span"]
-
-
-def debug(name: str, msg: str, *args: object) -> None:
-    """``logging.getLogger(name).debug(msg, *args)`` if logging is in use."""
-    logging = sys.modules.get("logging")
-    if logging is not None:
-        logging.getLogger(name).debug(msg, *args)
+__all__ = ["span"]
 
 
 class _Null:

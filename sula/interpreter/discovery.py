@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from sula.interpreter._diag import debug
+from sula._log import getLogger
 from sula.interpreter.errors import (
     InterpreterError,
     InterpreterNotFoundError,
@@ -39,6 +39,8 @@ __all__ = [
     "find_python_in_dir",
     "parse_request",
 ]
+
+_log = getLogger(__name__)
 
 _WINDOWS = os.name == "nt"
 _EXE = ".exe" if _WINDOWS else ""
@@ -364,11 +366,11 @@ def find_interpreter(request: str | None, *, cache: Cache | None) -> Interpreter
         try:
             interpreter = _query(exe, cache)
         except InterpreterQueryError as err:
-            debug(__name__, "skipping %s: %s", exe, err.detail)
+            _log.debug("skipping %s: %s", exe, err.detail)
             continue
         if parsed.matches(interpreter):
             return interpreter
-        debug(__name__, "skipping %s: Python %s does not match `%s`", exe, interpreter.python_full_version, parsed.raw)
+        _log.debug("skipping %s: Python %s does not match `%s`", exe, interpreter.python_full_version, parsed.raw)
     raise InterpreterNotFoundError(parsed.raw, tried=tried)
 
 
@@ -461,9 +463,9 @@ def _find_system(cache: Cache | None) -> Interpreter:
         try:
             interpreter = _query(exe, cache)
         except InterpreterQueryError as err:
-            debug(__name__, "skipping %s: %s", exe, err.detail)
+            _log.debug("skipping %s: %s", exe, err.detail)
             continue
         if not interpreter.is_venv():
             return interpreter
-        debug(__name__, "skipping %s: it is a virtual environment", exe)
+        _log.debug("skipping %s: it is a virtual environment", exe)
     raise InterpreterNotFoundError("python3", tried=tried)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import marshal
 import os
 
-from sula.interpreter._diag import debug, span
+from sula._log import getLogger
+from sula.interpreter._diag import span
 from sula.interpreter.errors import InterpreterQueryError
 from sula.interpreter.model import Interpreter
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ENTRY_SUFFIX", "decode_entry", "encode_entry", "probe_digest", "query_interpreter",
            "run_probe"]
+
+_log = getLogger(__name__)
 
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe.py")
 PROBE_VERSION = 1  # keep equal to _probe.PROBE_VERSION
@@ -124,7 +127,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
         except FileNotFoundError:
             pass
         except (OSError, ValueError) as err:
-            debug(__name__, "ignoring unreadable interpreter cache entry %s: %s", entry_path, err)
+            _log.debug("ignoring unreadable interpreter cache entry %s: %s", entry_path, err)
         else:
             if (
                 key.get("executable") == exe
@@ -133,7 +136,7 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
                 and key.get("target_mtime_ns") == target_mtime
                 and key.get("probe_digest") == probe_digest()
             ):
-                debug(__name__, "interpreter cache hit for %s", exe)
+                _log.debug("interpreter cache hit for %s", exe)
                 return cached
     interpreter = run_probe(exe)
     if entry_path is not None and cache is not None:
@@ -155,5 +158,5 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
             with record_write(cache, entry_path):  # the cache's size totals
                 atomic_write_bytes(Path(entry_path), data)
         except OSError as err:  # a read-only cache must not fail the query
-            debug(__name__, "could not write interpreter cache entry %s: %s", entry_path, err)
+            _log.debug("could not write interpreter cache entry %s: %s", entry_path, err)
     return interpreter

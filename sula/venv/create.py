@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 
-from sula.interpreter._diag import debug, span
+from sula._log import getLogger
+from sula.interpreter._diag import span
 from sula.venv.errors import VenvError, VenvExistsError
 
 TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from sula.interpreter import Interpreter
 
 __all__ = ["VirtualEnvironment", "create_venv", "seed_packages"]
+
+_log = getLogger(__name__)
 
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -279,7 +282,7 @@ def create_venv(
             _write(os.path.join(root, "CACHEDIR.TAG"), _CACHEDIR_TAG)
         except OSError as err:
             raise VenvError(f"Failed to create a virtual environment at `{root}`") from err
-    debug(__name__, "created %s for %s", root, base)
+    _log.debug("created %s for %s", root, base)
     return VirtualEnvironment(
         root=root,
         python=python,
