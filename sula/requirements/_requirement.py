@@ -255,16 +255,11 @@ def _simple_pin(text: str, raw: str | None) -> RegistryRequirement | None:
                                given=raw if raw is not None else text)
 
 
-_VERSION_RE: re.Pattern[str] | None = None
-
-
 def _normal_version(text: str) -> bool:
     """A PEP 440 public version in normal form: ``N(.N)*[{a|b|rc}N][.postN][.devN]``."""
-    global _VERSION_RE
-    if _VERSION_RE is None:  # compiled on first use: one small pattern, not packaging's
-        _VERSION_RE = re.compile(
-            r"[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?(?:\.post[0-9]+)?(?:\.dev[0-9]+)?", re.ASCII)
-    return _VERSION_RE.fullmatch(text) is not None
+    from sula.distribution.version import normal_version_pattern
+
+    return normal_version_pattern().fullmatch(text) is not None
 
 
 def _pep508(text: str, raw: str | None, working_dir: Path) -> Requirement:

@@ -22,6 +22,7 @@ from sula._record import dataclass
 from sula.distribution.dist import Listed, ListedFile
 from sula.distribution.filename import WheelFilename
 from sula.distribution.names import NormalizedName
+from sula.distribution.version import normal_version_pattern
 
 if TYPE_CHECKING:
     from sula.resolver.options import BinaryPolicy
@@ -172,7 +173,7 @@ _check_plain_keys()
 
 # Canonical pre-, post- and dev-release spellings (``1.2rc1``, ``1.2.post3``, ``1.2.dev0``):
 # keyed by packaging's own key function, when it exists and agrees with Version below.
-_TAGGED = re.compile(r"([0-9]+(?:\.[0-9]+)*)(?:(a|b|rc)([0-9]+))?(?:\.post([0-9]+))?(?:\.dev([0-9]+))?").fullmatch
+_TAGGED = normal_version_pattern().fullmatch
 _cmpkey: Any = None
 
 
