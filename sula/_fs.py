@@ -8,6 +8,14 @@ from pathlib import Path
 
 from sula.errors import SulaError
 
+TYPE_CHECKING = False  # ``typing`` costs milliseconds: mypy treats this name as True
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from concurrent.futures import Executor
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 # shutil and tempfile are imported where used: ``sula venv`` imports this module and needs
 # neither on its usual path (with argparse, shutil alone pulls in bz2 and lzma).
 TYPE_CHECKING = False
@@ -94,6 +102,28 @@ def temp_dir_in(parent: Path, prefix: str = ".tmp-") -> Iterator[Path]:
         yield tmp
     finally:
         remove_tree(tmp)
+
+
+async def in_thread_to_end(executor: Executor | None, fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` in a thread of ``executor`` (None: the loop's default), awaited to its end
+    even when the awaiting task is cancelled, the cancellation raised after it.
+
+    A thread cannot be stopped: a task cancelled while an unzip into its temporary directory
+    runs would otherwise leave that directory (``temp_dir_in``) while the thread still writes
+    into it, and the thread would make it again (a partial entry in the cache's ``.tmp``).
+    """
+    import asyncio
+
+    future = asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        while not future.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({future})
+        if not future.cancelled():
+            future.exception()  # retrieved: the cancellation is what the caller gets
+        raise
 
 
 def persist_dir(src: Path, dest: Path) -> bool:

@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from sula._fs import atomic_write_text, persist_dir, remove_tree, temp_dir_in
+from sula._fs import atomic_write_text, in_thread_to_end, persist_dir, remove_tree, temp_dir_in
 from sula._log import getLogger
 from sula._once import OnceMap
 from sula._span import span
@@ -357,14 +357,13 @@ class DistributionDatabase:
             lock.release()
 
     async def _fetch(self, source: BuiltDist, entry: Path, allowed: Mapping[str, set[str]]) -> CachedDist:
-        loop = _running_loop()
         filename = source.filename.filename
         with temp_dir_in(self.cache.temp_root, prefix="wheel-") as tmp:
             unpacked = tmp / "unpacked"
             unpacked.mkdir()
             match source:
                 case PathWheel():
-                    digests = await loop.run_in_executor(
+                    digests = await in_thread_to_end(
                         self._pool, _unzip_local, source.path, unpacked, filename, allowed
                     )
                 case RegistryWheel() | UrlWheel():
@@ -374,7 +373,7 @@ class DistributionDatabase:
                     from sula.database.unzip import unzip_wheel
 
                     with span("unzip", wheel=filename):
-                        await loop.run_in_executor(self._pool, unzip_wheel, archive, unpacked, filename)
+                        await in_thread_to_end(self._pool, unzip_wheel, archive, unpacked, filename)
                 case _:
                     assert_never(source)
             if not _hashes_allow(allowed, digests):

@@ -24,7 +24,6 @@ a process (``OnceMap``) and a file lock between processes.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from sula._fs import atomic_write_bytes, atomic_write_text, persist_dir, temp_dir_in
+from sula._fs import (
+    atomic_write_bytes,
+    atomic_write_text,
+    in_thread_to_end,
+    persist_dir,
+    temp_dir_in,
+)
 from sula._log import getLogger
 from sula.cache import CacheBucket, cache_key
 from sula.client.cache_policy import CachePolicy
@@ -185,7 +190,7 @@ async def build(
     from sula.context import BuildKind
 
     with temp_dir_in(cache.temp_root, prefix="build-") as tmp:
-        tree = await asyncio.to_thread(extract_sdist, archive, tmp / "src")
+        tree = await in_thread_to_end(None, extract_sdist, archive, tmp / "src")
         return await build_tree(tree, tmp, str(source), revision, context=context, kind=BuildKind.WHEEL,
                                 wheel=wheel, sha256=sha256,
                                 check=lambda meta: check_metadata(meta, source),
@@ -233,7 +238,7 @@ async def build_tree(
         raise DistributionError(f"The backend of `{what}` built `{built.name}`, not a wheel") from err
     unpacked = tmp / "unpacked"
     unpacked.mkdir()
-    await asyncio.to_thread(unzip_wheel, built, unpacked, built.name)
+    await in_thread_to_end(None, unzip_wheel, built, unpacked, built.name)
     meta = unpacked_metadata(unpacked)
     check(meta)
     target = revision if isinstance(revision, Path) else revision(meta)
