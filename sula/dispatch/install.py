@@ -531,6 +531,8 @@ def install_wanted(
 
         # Only now the linker and the uninstaller (a no-op sync never loads them), and asyncio.
         from sula.installer.installer import (
+            InstalledWheel,
+            Replacement,
             compile_bytecode,
             install_wheels,
             open_wheels,
@@ -564,26 +566,41 @@ def install_wanted(
         removed: list[DistVersion] = []
         added: list[DistVersion] = []
         with env_lock:  # released once linked: compiling bytecode needs no lock
-            removals = [*plan.reinstall, *plan.extraneous]
-            if removals:
-                t = time.perf_counter()
-                done = uninstall_dists(removals, layout)
-                reporter.on_uninstalled(len(done), time.perf_counter() - t)
-                removed = [DistVersion(s.dist.name, s.dist.version) for s in done]
+            t = time.perf_counter()
+            gone = uninstall_dists(plan.extraneous, layout) if plan.extraneous else []
+            # A new version is linked before its old one is removed (their files listed first):
+            # killed in between, the environment keeps one of them importable, never neither.
+            replacing = Replacement(plan.reinstall)
+            removal_time = time.perf_counter() - t
+            installed: list[InstalledWheel] = []
             if to_link:
                 t = time.perf_counter()
                 items = open_wheels(to_link, requested)
                 reporter.on_link_start(len(items))
-                installed = []
+                link_time = 0.0
                 try:
-                    installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked)
+                    installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked,
+                                               owned=replacing.owned)
+                    link_time = time.perf_counter() - t
+                    if replacing:
+                        t = time.perf_counter()
+                        gone += replacing.finish(installed, layout)
+                        removal_time += time.perf_counter() - t
+                    if gone:
+                        reporter.on_uninstalled(len(gone), removal_time)
                 finally:
-                    reporter.on_link_end(len(installed), time.perf_counter() - t)
+                    reporter.on_link_end(len(installed), link_time or time.perf_counter() - t)
                 from sula.distribution.names import canonicalize_name
 
                 urls: dict[str, str | None] = {want.name: want.url for want, _ in to_link}
                 added = [DistVersion(i.name, i.version, urls.get(canonicalize_name(i.name)))
                          for i in installed]
+            else:
+                t = time.perf_counter()
+                gone += replacing.finish([], layout)
+                if gone:
+                    reporter.on_uninstalled(len(gone), removal_time + time.perf_counter() - t)
+            removed = [DistVersion(s.dist.name, s.dist.version) for s in gone]
         if settings.compile_bytecode and to_link:
             t = time.perf_counter()
             n = compile_bytecode(layout)

@@ -8,6 +8,7 @@ leaves unowned files that the next run overwrites.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -20,14 +21,11 @@ from sula._warnings import warn_user
 from sula.database.record import RecordEntry, format_record, hash_bytes, hash_file, parse_record
 from sula.installer.errors import InvalidWheelError
 from sula.installer.layout import Layout
-from sula.installer.linker import Linker
+from sula.installer.linker import TEMP_PREFIX, Linker, temp_sibling
 from sula.installer.scripts import entry_point_script, rewrite_shebang
 from sula.installer.wheel import UnpackedWheel
 
 __all__ = ["TEMP_PREFIX", "InstallOptions", "install_wheel", "remove_stale_temp"]
-
-# Hidden names the installer and uninstaller use inside site-packages; never a distribution.
-TEMP_PREFIX = ".sula-tmp-"
 
 # Files of a wheel's .dist-info that describe one installation, so they are written, not linked.
 _GENERATED = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
@@ -84,16 +82,27 @@ class _Rows:
 
 
 def _write_new(path: str, data: bytes, mode: int, linker: Linker) -> None:
-    """Write a fresh file at ``path`` (unlinking whatever is there: it may be a cache hardlink)."""
+    """Write a fresh file at ``path``; one already there (it may be a cache hardlink) is
+    replaced by a rename of the new file, never written into."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        target = path
     except FileExistsError:
-        linker.conflicts.append(path)
-        os.unlink(path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(path, mode)
+        if path not in linker.owned:
+            linker.conflicts.append(path)
+        target = temp_sibling(path)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(target, mode)
+        if target != path:
+            os.replace(target, path)
+    except BaseException:
+        if target != path:
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+        raise
 
 
 def _makedirs(path: str, linker: Linker) -> None:
@@ -209,7 +218,8 @@ def install_wheel(
 ) -> Path:
     """Install ``wheel`` into ``layout``; returns the installed ``.dist-info`` directory.
 
-    The caller has already removed any other version of the same distribution.
+    Another version of the same distribution may still be installed: the caller removes it
+    afterwards (:class:`sula.installer.installer.Replacement`), keeping what this one wrote.
     """
     options = options or InstallOptions()
     site = layout.purelib if wheel.root_is_purelib else layout.platlib

@@ -1,10 +1,16 @@
-"""Act on a plan: remove distributions, link cached wheels, compile bytecode."""
+"""Act on a plan: remove distributions, link cached wheels, compile bytecode.
+
+A new version of an installed distribution is linked before the old one is removed
+(:class:`Replacement`): a run killed in between leaves the old version, or the new one, or
+both dist-infos (which the next run's plan reinstalls), never neither.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sula._record import dataclass
@@ -14,22 +20,57 @@ from sula.installer.install import InstallOptions, install_wheel, remove_stale_t
 from sula.installer.layout import Layout
 from sula.installer.linker import Linker, LinkMode
 from sula.installer.site_packages import InstalledDist
-from sula.installer.uninstall import UninstallSummary, uninstall
+from sula.installer.uninstall import UninstallSummary, collect_paths, uninstall
 from sula.installer.wheel import UnpackedWheel
 
 if TYPE_CHECKING:
     from sula.distribution.dist import CachedDist
     from sula.installer.plan import Wanted
 
-__all__ = ["InstalledWheel", "compile_bytecode", "install_wheels", "open_wheels", "uninstall_dists"]
+__all__ = [
+    "InstalledWheel", "Replacement", "compile_bytecode", "install_wheels", "open_wheels", "uninstall_dists",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class InstalledWheel:
-    """A distribution the installer just put in place."""
+    """A distribution the installer just put in place, and its ``.dist-info`` directory."""
 
     name: str
     version: str
+    dist_info: Path
+
+    def paths(self) -> set[str]:
+        """The absolute paths of its RECORD and the ``.dist-info`` directory itself."""
+        from sula.database.record import parse_record
+
+        site = str(self.dist_info.parent)
+        text = (self.dist_info / "RECORD").read_text(encoding="utf-8")
+        found = {os.path.normpath(os.path.join(site, e.path)) for e in parse_record(text)}
+        found.add(os.path.normpath(str(self.dist_info)))
+        return found
+
+
+class Replacement:
+    """Installed versions that new ones replace: their files are listed now, before the new
+    versions are linked over them, and removed by :meth:`finish` once those are in place,
+    except what the new versions wrote. Listing refuses (:class:`UninstallError`) a version
+    whose files cannot be known before anything changes."""
+
+    def __init__(self, dists: Sequence[InstalledDist]) -> None:
+        self._dists = [(d, collect_paths(d)) for d in dists]
+        #: What the old versions own: the linker does not call overwriting these a conflict.
+        self.owned = frozenset(p for _d, paths in self._dists for p in paths)
+
+    def __bool__(self) -> bool:
+        return bool(self._dists)
+
+    def finish(self, installed: Sequence[InstalledWheel], layout: Layout) -> list[UninstallSummary]:
+        """Remove the old versions, leaving every path of ``installed`` in place."""
+        keep: set[str] = set()
+        for wheel in installed:
+            keep |= wheel.paths()
+        return [uninstall(d, layout, paths=paths, keep=keep) for d, paths in self._dists]
 
 
 def uninstall_dists(dists: Sequence[InstalledDist], layout: Layout) -> list[UninstallSummary]:
@@ -82,21 +123,23 @@ def install_wheels(
     layout: Layout,
     link_mode: LinkMode | None = None,
     on_installed: Callable[[str], None] | None = None,
+    owned: Collection[str] = frozenset(),
 ) -> list[InstalledWheel]:
     """Link each unpacked wheel into ``layout``, in order (a later file wins a conflict).
 
-    ``on_installed(name)`` is called after each one (the CLI's progress bar).
+    ``on_installed(name)`` is called after each one (the CLI's progress bar). ``owned``: the
+    paths of the versions these replace (:attr:`Replacement.owned`), overwritten silently.
     """
     from sula.cache.usage import touch
 
     remove_stale_temp(layout)
-    linker = Linker(link_mode)
+    linker = Linker(link_mode, owned)
     done: list[InstalledWheel] = []
     with span("install_wheels", count=len(wheels)):
         for wheel, options in wheels:
             touch(wheel.root)  # the cache entry's last use, for the eviction order
-            install_wheel(wheel, layout, linker, options)
-            done.append(InstalledWheel(wheel.name, wheel.version))
+            dist_info = install_wheel(wheel, layout, linker, options)
+            done.append(InstalledWheel(wheel.name, wheel.version, dist_info))
             if on_installed is not None:
                 on_installed(wheel.name)
     return done

@@ -1,23 +1,36 @@
 """Put files from the cache into an environment: hardlink, reflink clone, copy or symlink.
 
 A linked file is shared with the cache, so nothing ever writes into a destination file in
-place: an existing destination is unlinked first, and generated files (RECORD, INSTALLER,
-scripts) are always new files.
+place: an existing destination is replaced by a rename of a new link made beside it (so the
+path always names the old file or the new one, never nothing), and generated files (RECORD,
+INSTALLER, scripts) are always new files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import errno
 import os
 import stat
 import sys
+from collections.abc import Collection
 
 from sula._log import getLogger
 from sula._warnings import warn_user
 from sula.errors import option
 
-__all__ = ["LinkMode", "Linker"]
+__all__ = ["TEMP_PREFIX", "LinkMode", "Linker", "temp_sibling"]
+
+# Hidden names the installer and uninstaller use inside site-packages; never a distribution.
+TEMP_PREFIX = ".sula-tmp-"
+
+
+def temp_sibling(path: str) -> str:
+    """A hidden name beside ``path``, for a file that is renamed over it once whole."""
+    head, name = os.path.split(path)
+    return os.path.join(head, f"{TEMP_PREFIX}{os.urandom(4).hex()}-{name}")
+
 
 _log = getLogger(__name__)
 
@@ -60,13 +73,15 @@ class Linker:
     """Links single files, downgrading to copies once a link mode proves unsupported.
 
     ``conflicts`` collects destination paths that existed (and were another file) before
-    they were replaced; the caller turns them into one warning per distribution.
+    they were replaced; the caller turns them into one warning per distribution. ``owned``
+    holds the paths of the versions being replaced: overwriting those is no conflict.
     """
 
-    def __init__(self, mode: LinkMode | None = None) -> None:
+    def __init__(self, mode: LinkMode | None = None, owned: Collection[str] = frozenset()) -> None:
         self.requested = mode or LinkMode.default()
         self.mode = self.requested
         self.conflicts: list[str] = []
+        self.owned = owned
 
     def _fall_back(self, err: OSError, src: str, dst: str) -> None:
         if self.mode is not LinkMode.COPY:
@@ -101,7 +116,8 @@ class Linker:
         self.link(src, dst)
 
     def _replace_existing(self, src: str, dst: str) -> bool:
-        """Clear ``dst`` so the link can be retried; True when ``dst`` is already ``src``."""
+        """Put ``src``'s file at the existing ``dst``; False when ``dst`` was a directory,
+        now removed, so the link can be retried."""
         try:
             st = os.lstat(dst)
         except FileNotFoundError:
@@ -119,10 +135,18 @@ class Linker:
         if same and self.mode is LinkMode.HARDLINK:
             # Left by an interrupted run of the same install: already the right file.
             return True
-        if not same and not (stat.S_ISLNK(st.st_mode) and os.readlink(dst) == src):
+        if not same and dst not in self.owned and not (stat.S_ISLNK(st.st_mode) and os.readlink(dst) == src):
             self.conflicts.append(dst)
-        os.unlink(dst)
-        return False
+        # Linked beside it, then renamed over it: the path never names nothing.
+        tmp = temp_sibling(dst)
+        self.link(src, tmp)
+        try:
+            os.replace(tmp, dst)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return True
 
 
 def _copy(src: str, dst: str) -> None:

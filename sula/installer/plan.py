@@ -84,7 +84,7 @@ class Plan:
 
     ``satisfied``: installed and right, left alone. ``cached``: to link from the cache.
     ``remote``: to fetch first. ``reinstall``: installed but wrong (or asked to be
-    reinstalled): removed before the new one is linked. ``extraneous``: installed, not
+    reinstalled): removed once the new one is linked. ``extraneous``: installed, not
     wanted (``sync`` removes them).
     """
 

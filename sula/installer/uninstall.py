@@ -12,17 +12,18 @@ import contextlib
 import errno
 import os
 import secrets
+from collections.abc import Collection
 from pathlib import Path
 
 from sula._fs import remove_tree
 from sula._record import dataclass
 from sula._span import span
 from sula.installer.errors import UninstallError, UnsafePathError
-from sula.installer.install import TEMP_PREFIX
 from sula.installer.layout import Layout
+from sula.installer.linker import TEMP_PREFIX
 from sula.installer.site_packages import InstalledDist, InstalledKind
 
-__all__ = ["UninstallSummary", "uninstall"]
+__all__ = ["UninstallSummary", "collect_paths", "uninstall"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,9 @@ def _pycache_of(path: str) -> list[str]:
         return []
 
 
-def _collect(dist: InstalledDist) -> list[str]:
-    """Absolute paths to remove, metadata first."""
+def collect_paths(dist: InstalledDist) -> list[str]:
+    """The absolute paths that removing ``dist`` takes away, metadata first; raises
+    :class:`UninstallError` when they cannot be known (a ``.dist-info`` without RECORD)."""
     site = str(dist.site)
     if dist.kind is InstalledKind.EGG_LINK:
         return [str(dist.path)]
@@ -111,11 +113,21 @@ def _remove_pth_line(dist: InstalledDist, target: str) -> None:
         atomic_write_text(pth, "\n".join(keep) + ("\n" if keep else ""))
 
 
-def uninstall(dist: InstalledDist, layout: Layout) -> UninstallSummary:
-    """Remove ``dist`` from ``layout``; raise :class:`UninstallError` and change nothing on failure."""
+def uninstall(
+    dist: InstalledDist, layout: Layout, *, paths: list[str] | None = None, keep: Collection[str] = frozenset(),
+) -> UninstallSummary:
+    """Remove ``dist`` from ``layout``; raise :class:`UninstallError` and change nothing on failure.
+
+    ``paths``: its :func:`collect_paths`, taken before a new version was linked over it (whose
+    ``.dist-info`` may have the same name); ``keep``: the paths that new version wrote, left
+    in place.
+    """
     roots = [os.path.normpath(str(r)) for r in [*layout.roots(), dist.site]]
     with span("uninstall", dist=f"{dist.name}=={dist.version}"):
-        paths = _collect(dist)
+        if paths is None:
+            paths = collect_paths(dist)
+        if keep:
+            paths = [p for p in paths if p not in keep]
         for path in paths:
             if not _inside(path, roots):
                 raise UnsafePathError(os.path.relpath(path, dist.site), dist.site)

@@ -453,7 +453,6 @@ def test_close_removes_the_environment(make_context: MakeContext, tmp_path: Path
     assert list(temp_root.iterdir()) == []
 
 
-
 @pytest.mark.parametrize("minor", ["3.8", "3.10", "3.13"])
 def test_isolated_build_for_another_python(
     make_context: MakeContext, tmp_path: Path, minor: str, require_python, cache
