@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
 
+from sula._log import getLogger
 from sula._record import dataclass
 from sula.distribution.names import NormalizedName, canonicalize_name
+from sula.errors import SulaError
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -26,7 +28,9 @@ if TYPE_CHECKING:
 
 _Selected = tuple["NormalizedName", tuple["NormalizedName", ...], SpecifierSet, "str | None", object]
 
-__all__ = ["Dependency", "DependencyBuilder", "Pkg", "parse_requires_dist"]
+__all__ = ["Dependency", "DependencyBuilder", "InvalidRequiresDist", "Pkg", "parse_requires_dist"]
+
+_log = getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +134,13 @@ def _parse_one(text: str) -> _Req | None:
     try:
         r: Requirement = Requirement(text)
     except InvalidRequirement:
-        return None
+        from sula.resolver.lenient import repair_requirement
+
+        repaired = repair_requirement(text)
+        if repaired is None:
+            return None
+        _log.debug("Reading the invalid requirement `%s` as `%s`", text, repaired)
+        return _parse_one(repaired)
     return _Req(
         canonicalize_name(r.name),
         tuple(sorted(canonicalize_name(e) for e in r.extras)),
@@ -142,16 +152,26 @@ def _parse_one(text: str) -> _Req | None:
     )
 
 
+class InvalidRequiresDist(SulaError):
+    """A ``Requires-Dist`` line that does not parse, even repaired (:mod:`sula.resolver.lenient`):
+    its distribution's version cannot be used, as uv and pip (since 24.1) treat it."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"invalid requirement `{self.line}`"
+
+
 def parse_requires_dist(lines: Sequence[str]) -> list[_Req]:
-    """Parse ``Requires-Dist`` values, skipping invalid ones (as pip and uv do, with a debug log)."""
+    """Parse ``Requires-Dist`` values; raises :class:`InvalidRequiresDist` on the first that
+    does not parse."""
     out = []
     for line in lines:
         req = _parse_one(line)
         if req is None:
-            import logging
-
-            logging.getLogger(__name__).debug("Ignoring invalid requirement `%s`", line)
-            continue
+            raise InvalidRequiresDist(line)
         out.append(req)
     return out
 

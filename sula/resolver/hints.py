@@ -92,4 +92,9 @@ def hints_for(provider: ResolverProvider, ranges: Iterable[tuple[Pkg, Any]]) -> 
                         f"wheels are disabled ({option('--no-binary')})")
                 case Incompatibility.NO_FILES:
                     add(f"{pins} {'has' if len(versions) == 1 else 'have'} no usable files")
+        for e in in_range:
+            line = provider.invalid_metadata.get((name, e.version))
+            if line is not None:
+                add(f"Metadata for `{name}` (v{e.version}) could not be parsed: `{line}` is not a "
+                    "valid requirement")
     return out

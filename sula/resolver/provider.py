@@ -22,7 +22,7 @@ from sula.distribution.dist import dist_of
 from sula.distribution.filename import SdistFilename
 from sula.distribution.names import NormalizedName
 from sula.errors import SulaError
-from sula.resolver.dependencies import Dependency, DependencyBuilder, Pkg
+from sula.resolver.dependencies import Dependency, DependencyBuilder, InvalidRequiresDist, Pkg
 from sula.resolver.errors import SourceBuildRequiredError
 from sula.resolver.pubgrub.solver import NeedsData, Unavailable
 from sula.resolver.version_map import VersionMap
@@ -126,6 +126,8 @@ class ResolverProvider:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefetched: set[NormalizedName] = set()
         self.not_found: set[NormalizedName] = set()
+        # Versions whose Requires-Dist has a line that does not parse: that line, for the hints.
+        self.invalid_metadata: dict[tuple[NormalizedName, Version], str] = {}
         # Directory and git requirements: the tree each resolved to (a git one at its commit).
         self.trees: dict[NormalizedName, TreeSource] = {}
         # Universal: Python versions where a newer candidate's Requires-Python starts.
@@ -236,7 +238,12 @@ class ResolverProvider:
             rp = meta.requires_python
             if rp and not self.python.satisfies_requires_python(rp):
                 return Unavailable(self.python.requires_python_clause(rp))
-            deps = self.deps.for_metadata(pkg, version, meta.requires_dist)
+            try:
+                deps = self.deps.for_metadata(pkg, version, meta.requires_dist)
+            except InvalidRequiresDist as err:
+                _log.debug("`%s==%s` has %s", pkg.name, version, err)
+                self.invalid_metadata[(pkg.name, version)] = err.line
+                return Unavailable("has invalid metadata")
         return deps
 
     def file_for(self, name: NormalizedName, version: Version) -> DistFile | None:
