@@ -109,8 +109,66 @@ def _key_material(exe: str) -> tuple[str, int, int]:
     return os.path.realpath(exe), st_link.st_mtime_ns, st.st_mtime_ns
 
 
-def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None) -> Interpreter:
-    """What ``executable`` reports about itself, from the cache when the executable is unchanged."""
+def _venv_base(exe: str) -> tuple[str, str] | None:
+    """``(base executable, venv root)`` when ``exe`` is a virtual environment's ``python``
+    linked to its base interpreter in the ``home`` its ``pyvenv.cfg`` names; None otherwise
+    (a copied executable, as on Windows, is probed itself)."""
+    bin_dir = os.path.dirname(exe)
+    root = os.path.dirname(bin_dir)
+    try:
+        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    home = next((v.strip() for k, _, v in (line.partition("=") for line in lines) if k.strip() == "home"), None)
+    if not home:
+        return None
+    target = exe
+    for _ in range(8):  # python3 -> python -> the base's, within the venv's bin first
+        try:
+            link = os.readlink(target)
+        except OSError:
+            return None
+        target = os.path.normpath(os.path.join(os.path.dirname(target), link))
+        if os.path.dirname(target) != bin_dir:
+            break
+    else:
+        return None
+    here = os.path.dirname(target)
+    if here != os.path.normpath(home) and os.path.realpath(here) != os.path.realpath(home):
+        return None
+    return target, root
+
+
+def _from_base(exe: str, real: str, cache: Cache) -> Interpreter | None:
+    """A virtual environment's interpreter from its base's answer (cached, or probed once for
+    every venv made from it): the same binary, with the venv's prefix and install paths.
+    ``tests/unit/interpreter/test_venv_from_base.py`` compares it with the venv's own probe on
+    every Python of the machine."""
+    found = _venv_base(exe)
+    if found is None:
+        return None
+    base_exe, root = found
+    try:
+        base = query_interpreter(base_exe, cache=cache, derive=False)
+    except InterpreterQueryError:
+        return None
+    if base.prefix != base.base_prefix:
+        return None  # a venv's python linked to another venv's: probe it
+    data = base.to_dict()
+    paths = base.venv_scheme.under(root).to_dict()
+    paths["include"] = base.paths.include  # `{installed_base}/include/…`: the base's headers
+    data.update(paths=paths, prefix=root, sys_executable=exe, real_executable=real)
+    return Interpreter.from_dict(data)
+
+
+def query_interpreter(
+    executable: str | os.PathLike[str], *, cache: Cache | None, derive: bool = True,
+) -> Interpreter:
+    """What ``executable`` reports about itself, from the cache when the executable is unchanged.
+
+    A virtual environment's ``python`` seen for the first time is not run when its base
+    interpreter's answer is known (``derive``): the venv's is that one with its own paths."""
     exe = os.path.abspath(os.fspath(executable))
     try:
         real, mtime, target_mtime = _key_material(exe)
@@ -138,7 +196,9 @@ def query_interpreter(executable: str | os.PathLike[str], *, cache: Cache | None
             ):
                 _log.debug("interpreter cache hit for %s", exe)
                 return cached
-    interpreter = run_probe(exe)
+    interpreter = _from_base(exe, real, cache) if derive and cache is not None else None
+    if interpreter is None:
+        interpreter = run_probe(exe)
     if entry_path is not None and cache is not None:
         from pathlib import Path
 
