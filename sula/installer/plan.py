@@ -265,9 +265,10 @@ class Planner:
         async def one(want: Wanted, cw: CachedDist) -> CachedDist | None:
             if want.url is not None or want.source is not None:
                 return cw
-            files = await client.files(want.name)
+            assert want.version is not None
+            files = (await client.files(want.name)).files_of(want.version)  # only its rows decoded
             try:
-                source = choose_file(files.files, want, self._interp, self._policy)
+                source = choose_file(files, want, self._interp, self._policy)
             except NoMatchingDistributionError:
                 return None  # fetching it says why
             return db.lookup(source, want.hashes)
