@@ -38,12 +38,49 @@ def default_index_url() -> str:
     configured = load_config().index_url
     if configured:
         return configured
+    import sys
+
+    # Already imported (or known missing): that answer, as the import below gives it.
+    url = None if "pip._internal.models.index" in sys.modules else _pip_index_module_alone()
+    if url is not None:
+        return url
     try:
         from pip._internal.models.index import PyPI  # type: ignore[import-untyped,unused-ignore]
     except ImportError as err:  # no pip, or one without that name
         raise NoDefaultIndexError() from err
-    url: str = PyPI.simple_url
+    url = PyPI.simple_url
+    assert isinstance(url, str)
     return url
+
+
+def _pip_index_module_alone() -> str | None:
+    """pip's ``PyPI.simple_url``, from its ``_internal/models/index.py`` run on its own: that
+    module needs only ``urllib.parse``, where importing it through ``pip._internal`` imports
+    pip's logging set-up too (~25 ms). None when the module is not where it was or does not
+    give the value on its own (the caller then imports it the usual way)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pip")  # locates the package without importing it
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        path = os.path.join(location, "_internal", "models", "index.py")
+        if not os.path.isfile(path):
+            continue
+        alone = importlib.util.spec_from_file_location("_sula_pip_models_index", path)
+        if alone is None or alone.loader is None:
+            return None
+        module = importlib.util.module_from_spec(alone)
+        try:
+            alone.loader.exec_module(module)
+            url = module.PyPI.simple_url
+        except Exception:  # any failure: the usual import below decides
+            return None
+        return url if isinstance(url, str) else None
+    return None
 
 
 def redact_url(url: str) -> str:

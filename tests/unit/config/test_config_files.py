@@ -91,3 +91,17 @@ def test_defaults_come_after_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SULA_INDEX_URL", "http://env.invalid/simple")
     assert default_index_url() == "http://env.invalid/simple"
     assert Cache.from_settings("given", no_cache=False).root_dir == os.path.join(str(tmp_path), "given")
+
+
+def test_pips_default_index_is_read_without_importing_pips_package(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same URL as pip's own `PyPI.simple_url`, read from its module run alone: pip's
+    package (with its logging set-up) is not imported."""
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("SULA_INDEX_URL", raising=False)
+    code = ("import sys; from sula.distribution.index import _pip_index_module_alone as f; u = f(); "
+            "print('pip._internal' in sys.modules); from pip._internal.models.index import PyPI; "
+            "print(u == PyPI.simple_url)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
