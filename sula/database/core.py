@@ -353,8 +353,12 @@ class DistributionDatabase:
         try:
             yield lock
         finally:
-            written.commit()
-            lock.release()
+            try:
+                # Counting the entry's bytes stats every file: in a thread, not on the loop
+                # that the other downloads run on.
+                await in_thread_to_end(self._pool, written.commit)
+            finally:
+                lock.release()
 
     async def _fetch(self, source: BuiltDist, entry: Path, allowed: Mapping[str, set[str]]) -> CachedDist:
         filename = source.filename.filename

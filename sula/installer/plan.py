@@ -306,7 +306,9 @@ class Planner:
         if want.url is not None:
             return direct_source(want)
         files = await client.files(want.name)
-        return choose_file(files.files, want, self._interp, self._policy)
+        assert want.version is not None  # a registry pin
+        # Its version's rows only; none at all: every file, for the error that says why.
+        return choose_file(files.files_of(want.version) or files.files, want, self._interp, self._policy)
 
 
 def index_keys(index: IndexSettings) -> list[str]:
