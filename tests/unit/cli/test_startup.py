@@ -12,9 +12,12 @@ import pytest
 HEAVY = ("packaging", "aiohttp", "msgspec", "rich", "filelock", "platformdirs", "asyncio")
 
 
-def _importtime(*args: str, module: str | None = "sula") -> dict[str, tuple[int, int]]:
+def _importtime(
+    *args: str, module: str | None = "sula", env: dict[str, str] | None = None,
+) -> dict[str, tuple[int, int]]:
+    """``module`` None: ``args`` are the interpreter's (``-c CODE``, a script and its arguments)."""
     cmd = [sys.executable, "-X", "importtime", *(["-m", module] if module else []), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     times: dict[str, tuple[int, int]] = {}
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
@@ -66,3 +69,35 @@ def test_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
     extra = set(loaded) - baseline
     avoided = sorted(m for m in extra if m in VENV_AVOIDS or m.split(".")[0] in HEAVY)
     assert not avoided, f"`sula venv` (warm interpreter cache) imports {avoided}"
+
+
+# A launcher that only imports sula.cli.main and calls main() (uv's kind; no runpy) imports
+# less still: besides what `python -m sula` avoids, the standard library's helpers that the
+# interpreter's start does not import and that together were ~3 ms of a ~25 ms `sula venv`:
+# contextlib (with functools and collections), importlib (with warnings), types, contextvars.
+LAUNCHER_AVOIDS = (*VENV_AVOIDS, "contextlib", "functools", "collections", "collections.abc",
+                   "operator", "keyword", "reprlib", "itertools", "importlib", "warnings",
+                   "types", "contextvars", "_contextvars", "sula.cli.commands.help")
+
+
+_LAUNCHER = "import sys; from sula.cli.main import main; sys.exit(main())"
+
+
+def test_launcher_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
+    # Without `site` (-S): the test venv's .pth files import contextlib and importlib.util
+    # themselves, which would hide sula's imports of them. sula comes from PYTHONPATH.
+    import sula
+
+    env = {**os.environ, "PYTHONPATH": str(Path(sula.__file__).resolve().parents[1])}
+    python = sys.executable
+    cache = str(tmp_path / "cache")
+    warm = ("venv", "-q", str(tmp_path / "warm"), "--python", python, "--cache-dir", cache)
+    subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *warm], check=True, capture_output=True,
+                   env=env)
+    baseline = set(_importtime("-S", "-c", "pass", module=None, env=env))
+    loaded = _importtime("-S", "-c", _LAUNCHER, "venv", "-q", str(tmp_path / "env"), "--python",
+                         python, "--cache-dir", cache, module=None, env=env)
+    assert (tmp_path / "env" / "pyvenv.cfg").is_file()
+    avoided = sorted(m for m in set(loaded) - baseline
+                     if m in LAUNCHER_AVOIDS or m.split(".")[0] in HEAVY)
+    assert not avoided, f"`sula venv` (a plain launcher, warm interpreter cache) imports {avoided}"
