@@ -101,3 +101,42 @@ def test_launcher_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
     avoided = sorted(m for m in set(loaded) - baseline
                      if m in LAUNCHER_AVOIDS or m.split(".")[0] in HEAVY)
     assert not avoided, f"`sula venv` (a plain launcher, warm interpreter cache) imports {avoided}"
+
+
+# launch() ends a run that left no thread and no atexit callback with os._exit: no teardown
+# (a module-level object's __del__ never runs), but stdout and stderr flushed into a pipe.
+_LAUNCH = """\
+import sys
+class Teardown:
+    def __del__(self):
+        sys.__stderr__.write("teardown\\n")
+keep = Teardown()
+{before}
+sys.argv = ["sula", "--version"]
+from sula.cli.main import launch
+launch()
+"""
+
+
+def test_launch_skips_the_teardown_of_a_plain_run() -> None:
+    proc = subprocess.run([sys.executable, "-c", _LAUNCH.format(before="")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sula ") and proc.stdout.endswith("\n")
+    assert "teardown" not in proc.stderr
+
+
+def test_launch_exits_normally_when_something_waits_for_the_exit() -> None:
+    before = "import atexit; atexit.register(lambda: sys.__stdout__.write('atexit ran\\n'))"
+    proc = subprocess.run([sys.executable, "-c", _LAUNCH.format(before=before)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sula ") and proc.stdout.endswith("atexit ran\n")
+    assert "teardown" in proc.stderr
+
+
+def test_launch_passes_the_exit_code_on() -> None:
+    code = "import sys; sys.argv = ['sula', 'no-such-command']; from sula.cli.main import launch; launch()"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "unrecognized command `no-such-command`" in proc.stderr
