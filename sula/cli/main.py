@@ -478,7 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def launch() -> NoReturn:
-    """Run the CLI as the whole process and exit with its code (``python -m sula``).
+    """Run the CLI as the whole process and exit with its code: the ``sula`` command
+    (``scripts/sula``) and ``python -m sula``.
 
     A run that started no thread and registered no ``atexit`` callback (``sula venv``,
     ``--version``, ``help``) ends with ``os._exit`` once stdout and stderr are flushed: the

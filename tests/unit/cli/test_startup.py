@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[3]
+LAUNCHER = ROOT / "scripts" / "sula"  # the installed `sula` command (pyproject.toml)
+
 HEAVY = ("packaging", "aiohttp", "msgspec", "rich", "filelock", "platformdirs", "asyncio")
 
 
@@ -71,16 +74,13 @@ def test_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
     assert not avoided, f"`sula venv` (warm interpreter cache) imports {avoided}"
 
 
-# A launcher that only imports sula.cli.main and calls main() (uv's kind; no runpy) imports
-# less still: besides what `python -m sula` avoids, the standard library's helpers that the
-# interpreter's start does not import and that together were ~3 ms of a ~25 ms `sula venv`:
-# contextlib (with functools and collections), importlib (with warnings), types, contextvars.
+# The `sula` command itself (scripts/sula: no runpy) imports less still: besides what
+# `python -m sula` avoids, the standard library's helpers that the interpreter's start does
+# not import and that together were ~3 ms of a ~25 ms `sula venv`: contextlib (with functools
+# and collections), importlib (with warnings), types, contextvars.
 LAUNCHER_AVOIDS = (*VENV_AVOIDS, "contextlib", "functools", "collections", "collections.abc",
                    "operator", "keyword", "reprlib", "itertools", "importlib", "warnings",
                    "types", "contextvars", "_contextvars", "sula.cli.commands.help")
-
-
-_LAUNCHER = "import sys; from sula.cli.main import main; sys.exit(main())"
 
 
 def test_launcher_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
@@ -92,15 +92,31 @@ def test_launcher_venv_imports_only_what_it_needs(tmp_path: Path) -> None:
     python = sys.executable
     cache = str(tmp_path / "cache")
     warm = ("venv", "-q", str(tmp_path / "warm"), "--python", python, "--cache-dir", cache)
-    subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *warm], check=True, capture_output=True,
+    subprocess.run([sys.executable, "-S", str(LAUNCHER), *warm], check=True, capture_output=True,
                    env=env)
     baseline = set(_importtime("-S", "-c", "pass", module=None, env=env))
-    loaded = _importtime("-S", "-c", _LAUNCHER, "venv", "-q", str(tmp_path / "env"), "--python",
+    loaded = _importtime("-S", str(LAUNCHER), "venv", "-q", str(tmp_path / "env"), "--python",
                          python, "--cache-dir", cache, module=None, env=env)
     assert (tmp_path / "env" / "pyvenv.cfg").is_file()
     avoided = sorted(m for m in set(loaded) - baseline
                      if m in LAUNCHER_AVOIDS or m.split(".")[0] in HEAVY)
-    assert not avoided, f"`sula venv` (a plain launcher, warm interpreter cache) imports {avoided}"
+    assert not avoided, f"`sula venv` (the sula command, warm interpreter cache) imports {avoided}"
+
+
+def test_the_sula_command_is_the_launcher_script() -> None:
+    # An entry point named `sula` as well would make pip write its own launcher (which imports
+    # `re`) over the script.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["shared-scripts"] == {"scripts/sula": "sula"}
+    assert "sula" not in project["project"].get("scripts", {})
+    assert LAUNCHER.read_text(encoding="utf-8").startswith("#!/usr/bin/env python3\n")
+    assert os.access(LAUNCHER, os.X_OK)
 
 
 # launch() ends a run that left no thread and no atexit callback with os._exit: no teardown
