@@ -158,7 +158,9 @@ def sha256_hex(data: bytes) -> str:
     """
     global _sha256
     if _sha256 is None:
-        for name in ("_sha2", "_sha256"):  # 3.12+, then 3.10 and 3.11
+        # _sha2 from 3.12, _sha256 before: the other name first would cost a search of sys.path.
+        names = ("_sha2", "_sha256") if sys.version_info >= (3, 12) else ("_sha256", "_sha2")
+        for name in names:
             try:  # __import__, not importlib (which imports warnings): a top-level name
                 _sha256 = __import__(name).sha256
                 break
