@@ -9,8 +9,11 @@ Not a timed test: run it by hand and write the figures in the commit or report.
 
 Both are mostly interpreter start-up, so what sula imports decides the result: its path
 imports no typing, dataclasses, pathlib/re, argparse (for plain command lines), hashlib,
-shutil, msgspec or platformdirs (plain Linux default cache dir). tests/unit/cli/test_startup.py
-fails when one of them comes back; ``python -X importtime -m sula venv ...`` shows the rest.
+shutil, msgspec or platformdirs (plain Linux default cache dir), and through the installed
+``sula`` command (scripts/sula, no runpy) no contextlib, functools, collections, importlib or
+types either. tests/unit/cli/test_startup.py fails when one of them comes back;
+``python -X importtime -m sula venv ...`` shows the rest. ``--sula /path/to/venv/bin/sula``
+times the command as a user runs it (``python -m sula`` pays runpy's imports).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sula.cli.main import main
+from sula.cli.main import launch
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    launch()

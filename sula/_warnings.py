@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _seen: set[str] = set()
 _sink: Callable[[str], None] | None = None

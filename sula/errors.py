@@ -7,13 +7,18 @@ __all__ = [
     "iter_chain", "option", "speaking_api",
 ]
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from contextvars import ContextVar
+    from types import TracebackType
 
-# Set while ``sula.install``/``sula.resolve`` run: messages then name their keyword
-# arguments, not the commands' flags (see `option`).
-_API: ContextVar[bool] = ContextVar("sula_api_words", default=False)
+# Every command imports this module, and `sula venv` is mostly start-up: contextlib (with
+# functools and collections) and contextvars are left to the first `api_words` block.
+# The ContextVar is set while ``sula.install``/``sula.resolve`` run: messages then name
+# their keyword arguments, not the commands' flags (see `option`). It is made on first use,
+# under ``dict.setdefault`` so that two threads entering at once still share one.
+_API: dict[str, ContextVar[bool]] = {}
 
 # A command's flag -> the keyword of ``sula.install``/``sula.resolve`` that does the same.
 _KEYWORDS = {
@@ -28,26 +33,36 @@ _KEYWORDS = {
 _SWITCHES = frozenset({"--no-build", "--offline", "--break-system-packages"})  # flags without a value: ``=True``
 
 
-@contextmanager
-def api_words() -> Iterator[None]:
+class api_words:  # lowercase: it reads as a call, ``with api_words():``
     """Within this block (a call of the Python API), `option` names keyword arguments."""
-    token = _API.set(True)
-    try:
-        yield
-    finally:
-        _API.reset(token)
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        var = _API.get("api")
+        if var is None:
+            from contextvars import ContextVar
+
+            var = _API.setdefault("api", ContextVar("sula_api_words", default=False))
+        self._token = var.set(True)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        _API["api"].reset(self._token)
 
 
 def speaking_api() -> bool:
     """Whether messages are for a caller of the Python API rather than of a command."""
-    return _API.get()
+    var = _API.get("api")
+    return var is not None and var.get()
 
 
 def option(flag: str, value: str | None = None, *, sep: str = "=") -> str:
     """How a message names an option, in backticks: ``--flag`` (``--flag=value``, or with
     ``sep``) for the commands; ``keyword=`` (``keyword="value"``, ``keyword=True``) within
     `api_words`."""
-    if not _API.get() or flag not in _KEYWORDS:
+    if not speaking_api() or flag not in _KEYWORDS:
         return f"`{flag}`" if value is None else f"`{flag}{sep}{value}`"
     keyword = _KEYWORDS[flag]
     if flag in _SWITCHES:

@@ -36,7 +36,6 @@ that a concurrent clean waits for it instead of pulling files from under it. Ent
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -45,6 +44,7 @@ from sula.errors import SulaError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
     from hashlib import _Hash
     from pathlib import Path
     from typing import ClassVar, Final
@@ -158,11 +158,11 @@ def sha256_hex(data: bytes) -> str:
     """
     global _sha256
     if _sha256 is None:
-        import importlib
-
-        for name in ("_sha2", "_sha256"):  # 3.12+, then 3.10 and 3.11
-            try:
-                _sha256 = importlib.import_module(name).sha256
+        # _sha2 from 3.12, _sha256 before: the other name first would cost a search of sys.path.
+        names = ("_sha2", "_sha256") if sys.version_info >= (3, 12) else ("_sha256", "_sha2")
+        for name in names:
+            try:  # __import__, not importlib (which imports warnings): a top-level name
+                _sha256 = __import__(name).sha256
                 break
             except (ImportError, AttributeError):
                 continue
@@ -297,49 +297,24 @@ class Cache:
         """The cache lock: exclusive for clean and prune, shared for everything else."""
         return self.root / ".lock"
 
-    @contextlib.contextmanager
     def lock_exclusive(
         self, timeout: float = -1, on_wait: Callable[[Path], None] | None = None,
-    ) -> Iterator[None]:
+    ) -> AbstractContextManager[None]:
         """Hold the cache lock exclusively (no other sula process is using the cache).
 
         ``on_wait`` is called once if another process holds the lock, before waiting up to
         ``timeout`` seconds (-1: forever) for it.
         """
-        from sula._fs import LockTimeoutError, lock
+        import contextlib  # here, not at the top: see _SharedLock
 
-        with contextlib.ExitStack() as stack:
-            try:
-                stack.enter_context(lock(self.lock_path, timeout=0))
-            except LockTimeoutError:
-                if on_wait is not None:
-                    on_wait(self.lock_path)
-                try:
-                    stack.enter_context(lock(self.lock_path, timeout=timeout))
-                except LockTimeoutError as err:
-                    raise CacheLockedError(self.lock_path) from err
-            yield
+        return contextlib.contextmanager(_hold_exclusive)(self, timeout, on_wait)
 
-    @contextlib.contextmanager
-    def lock_shared(self) -> Iterator[None]:
+    def lock_shared(self) -> AbstractContextManager[None]:
         """Hold the cache lock shared: many processes at once, but never during a clean.
 
         On platforms without ``fcntl`` this is a no-op.
         """
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            yield
-            return
-        os.makedirs(self.root_dir, exist_ok=True)
-        fd = os.open(os.path.join(self.root_dir, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        return _SharedLock(self.root_dir)
 
     def cleanup(self) -> None:
         """Remove a temporary cache; a no-op for a persistent one."""
@@ -347,3 +322,61 @@ class Cache:
             from sula._fs import remove_tree
 
             remove_tree(self.root)
+
+
+def _hold_exclusive(
+    cache: Cache, timeout: float, on_wait: Callable[[Path], None] | None,
+) -> Iterator[None]:
+    import contextlib
+
+    from sula._fs import LockTimeoutError, lock
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(lock(cache.lock_path, timeout=0))
+        except LockTimeoutError:
+            if on_wait is not None:
+                on_wait(cache.lock_path)
+            try:
+                stack.enter_context(lock(cache.lock_path, timeout=timeout))
+            except LockTimeoutError as err:
+                raise CacheLockedError(cache.lock_path) from err
+        yield
+
+
+class _SharedLock:
+    """``Cache.lock_shared``: a plain class, not ``contextlib.contextmanager``, so that a
+    command that only holds it (``sula venv``) need not import contextlib (with functools
+    and collections, most of a millisecond)."""
+
+    __slots__ = ("_fd", "_root")
+
+    def __init__(self, root: str) -> None:
+        self._root = root
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return
+        os.makedirs(self._root, exist_ok=True)
+        fd = os.open(os.path.join(self._root, ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def __exit__(self, *exc: object) -> None:
+        fd, self._fd = self._fd, -1
+        if fd < 0:
+            return
+        import fcntl
+
+        try:  # noqa: SIM105  # contextlib.suppress: the import this class avoids
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError:
+            pass
+        os.close(fd)

@@ -15,13 +15,17 @@ both parsers agree on every line the quick one accepts.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import sys
 
 TYPE_CHECKING = False  # not ``typing``'s: start-up time (mypy treats this name as True)
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
+    from types import SimpleNamespace
     from typing import Final
+else:
+    # What types.py itself does, without importing the types module for one name.
+    SimpleNamespace = type(sys.implementation)
 
 __all__ = ["Option", "Recorder", "add_options", "hidden", "quick_parse"]
 
@@ -132,8 +136,6 @@ _SUPPRESS = "==SUPPRESS=="  # argparse.SUPPRESS's value (argparse compares it by
 def hidden(parser: object) -> str:
     """``help=`` for an option left out of ``--help``: argparse's own ``SUPPRESS`` object for a
     real parser, so that a command need not import argparse to declare one."""
-    import sys
-
     argparse = sys.modules.get("argparse")
     if argparse is not None and isinstance(parser, argparse.ArgumentParser | argparse._ArgumentGroup):
         return str(argparse.SUPPRESS)
