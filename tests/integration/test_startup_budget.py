@@ -34,10 +34,12 @@ SYNC_ALSO = (
     "sula.client.http", "sula.client.simple", "sula.resolver.api", "sula.resolver.resolver",
     "sula.resolver.pubgrub", "sula.resolver.provider", "sula.installer.check",
 )
-# An offline compile resolves from the cache: nothing of the installer, and no page parser or
-# remote-zip reader (the cache holds parsed pages and metadata).
+# An offline compile resolves from the cache: nothing of the installer, no page parser or
+# remote-zip reader (the cache holds parsed pages and metadata), and no thread pool (cached
+# pages are read on the loop when no request can be in flight).
 COMPILE_ALSO = ("sula.installer", "sula.dispatch.install", "sula.interpreter.environment",
-                "sula.client.simple", "sula.client.remote_zip")
+                "sula.client.simple", "sula.client.remote_zip", "concurrent.futures.thread",
+                "queue")
 
 
 def _imported(stderr: str) -> set[str]:
