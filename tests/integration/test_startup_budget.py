@@ -22,7 +22,8 @@ NEITHER = (
     "tempfile", "zipfile", "bz2", "lzma", "urllib.request", "http.client", "html",
     "sula.builder", "sula.venv", "sula.git", "sula.installer.install", "sula.installer.installer",
     "sula.installer.wheel", "sula.installer.uninstall", "sula.requirements.pylock",
-    "sula.requirements.script", "sula.resolver.pylock", "sula.dispatch.lock",
+    "sula.requirements.script", "sula.requirements.groups", "sula.resolver.pylock",
+    "sula.dispatch.lock",
     "sula.database.source", "sula.database.select",
 )
 # A no-op sync reads the files and site-packages and stops: no event loop, no index client,
