@@ -77,15 +77,30 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_user_file(path: Path, text: str) -> None:
     """Write a file the user asked for (``pip compile -o``) atomically, with the mode of the
-    file it replaces, or for a new file the umask's (0644 under umask 022), as other tools do."""
+    file it replaces, or for a new file the umask's (0644 under umask 022), as other tools do.
+
+    What is not a regular file (``-o /dev/null``, ``/dev/stdout``, a FIFO) is written in
+    place: a rename over it would replace the device itself (run as root, ``-o /dev/null``
+    left a regular file at /dev/null for every process on the machine). A symbolic link's
+    target is replaced, the link kept."""
+    import stat
+
+    data = text.encode("utf-8")
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        st = os.stat(path)
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    else:
+        if not stat.S_ISREG(st.st_mode):
+            with open(path, "wb") as out:
+                out.write(data)
+            return
+        mode = st.st_mode & 0o7777
+        path = Path(os.path.realpath(path))
     with atomic_writer(path, mode=mode) as f:
-        f.write(text.encode("utf-8"))
+        f.write(data)
 
 
 @contextlib.contextmanager

@@ -197,6 +197,8 @@ def _lock_spec(
 
 def _group_entries(groups: Sequence[str], cwd: Path) -> list[RequirementEntry]:
     """The entries of every ``--group``, file by file in the order first named."""
+    if not groups:
+        return []
     from sula.requirements.groups import parse_group_request, read_dependency_groups
     from sula.requirements.pyproject import load_toml
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
     from sula.distribution.names import NormalizedName
+    from sula.distribution.simple_marker import SimpleMarker
     from sula.requirements.pylock import LockSelection
 
 __all__ = [
@@ -83,7 +84,9 @@ class RegistryRequirement:
     name: NormalizedName
     extras: frozenset[NormalizedName]
     specifier_text: str
-    marker: Marker | None
+    # A marker of the common shapes is read without packaging's parser (``SimpleMarker``,
+    # which evaluates, prints and compares as packaging's ``Marker``).
+    marker: Marker | SimpleMarker | None
     given: str
 
     @property

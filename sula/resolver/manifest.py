@@ -22,6 +22,7 @@ from sula.resolver.graph import SourceAnnotation, SourceKind
 if TYPE_CHECKING:
     from packaging.markers import Marker
 
+    from sula.distribution.simple_marker import SimpleMarker
     from sula.requirements.types import RequirementEntry, RequirementsSpec, UrlRequirement
     from sula.resolver.markers import Dnf, MarkerAlgebra
 
@@ -175,7 +176,7 @@ def _convert(
     from sula.resolver.errors import UnnamedRequirementError
 
     req = entry.requirement
-    marker: Marker | None = req.marker
+    marker: Marker | SimpleMarker | None = req.marker
     environments: Dnf | None = None
     if algebra is not None:
         environments = algebra.from_marker(marker)

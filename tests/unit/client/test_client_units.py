@@ -390,3 +390,51 @@ def test_decoded_cache_entries_are_kept_within_a_size(tmp_path: Path,
     assert kept is registry._read_cached(paths[2], decoder)  # decoded once
     paths[2].write_bytes(msgspec.msgpack.encode(["changed"]))
     assert registry._read_cached(paths[2], decoder) == ["changed"]
+
+
+def test_a_big_page_entry_is_mapped_and_reads_as_one_read_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page entry of 64 KiB or more is mapped, not read whole (offline compiles read ~60 MB
+    of pages to look at a few versions of each); its groups and rows decode as from bytes,
+    and a replaced file is read anew while the old mapping still decodes the old rows."""
+    import mmap
+
+    from sula.cache import Cache
+    from sula.client import registry
+    from sula.client.cache_policy import CachePolicy
+    from sula.client.types import File, parse_dist_rows
+
+    monkeypatch.setattr(registry, "_DECODED", {})
+    monkeypatch.setattr(registry, "_decoded_bytes", 0)
+    cache = Cache(root=tmp_path / "c").init()
+    path = tmp_path / "c" / "page.msgpack"
+    head = registry.CachedPage(CachePolicy(stored_at=0.0), "http://index/simple/big/",
+                               "application/vnd.pypi.simple.v1+json", b"0" * 32, 1)
+
+    def rows(n: int, tag: str) -> list[registry.DistRow]:
+        files = [File(f"big-1.{i}-py3-none-any.whl", f"http://index/f/{tag}/{i}",
+                      {"sha256": f"{i:064x}"}, upload_time="2024-01-01T00:00:00Z")
+                 for i in range(n)]
+        return parse_dist_rows("big", files, "http://index/simple")
+
+    old = rows(1500, "old")
+    registry._store_page(cache, path, head, old)
+    registry._forget(path)
+    assert path.stat().st_size >= registry._MAP_MIN
+    entry = registry._read_page(path)
+    assert entry is not None and isinstance(entry.data, mmap.mmap)
+    page = entry.page()
+    assert page is not None
+    assert [r.file for r in page.all_rows()] == [r.file for r in old]
+    registry._store_page(cache, path, head, rows(1500, "new"))  # a rename over the file
+    registry._forget(path)
+    fresh = registry._read_page(path)
+    assert fresh is not None and fresh is not entry
+    new_page = fresh.page()
+    assert new_page is not None and new_page.all_rows()[0].file.url == "http://index/f/new/0"
+    assert entry.page() is page and page.all_rows()[-1].file.url == "http://index/f/old/1499"
+    small = tmp_path / "c" / "small.msgpack"
+    registry._store_page(cache, small, head, rows(3, "small"))
+    registry._forget(small)
+    read = registry._read_page(small)
+    assert read is not None and isinstance(read.data, bytes)

@@ -165,3 +165,27 @@ def test_marker_results_are_shared_by_builders_of_one_environment_only() -> None
     assert windows._marker_cache is not first._marker_cache
     assert [str(d.pkg) for d in windows.for_metadata(Pkg(cn("x")), Version("1"), reqs)] == ["a", "w"]
     assert [str(d.pkg) for d in second.for_metadata(Pkg(cn("x")), Version("1"), reqs)] == ["a"]
+
+
+def test_a_solver_package_is_one_object_per_name_and_extra() -> None:
+    """Equal packages are the same object (the solver's lookups hash and compare in C),
+    also through a copy or a pickle; they cannot be changed."""
+    import copy
+    import pickle
+
+    foo = Pkg(cn("foo"))
+    assert foo is Pkg(cn("foo"), None) is copy.deepcopy(foo)
+    assert pickle.loads(pickle.dumps(Pkg(cn("foo"), cn("bar")))) is Pkg(
+        cn("foo"), cn("bar"))
+    assert Pkg(cn("foo"), cn("bar")).base is foo
+    assert foo != Pkg(cn("foo"), cn("bar"))
+    assert {foo: 1}.get(Pkg(cn("foo"))) == 1
+    assert (str(Pkg(cn("foo"), cn("bar"))), repr(foo)) == (
+        "foo[bar]", "Pkg(name='foo', extra=None)")
+    try:
+        foo.name = cn("baz")
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("a Pkg was changed")
+    assert foo.name == "foo"
