@@ -42,8 +42,26 @@ SYNC_ALSO = (
 # packaging.utils it pulls in packaging.tags, platform, sysconfig and subprocess).
 COMPILE_ALSO = ("sula.installer", "sula.dispatch.install", "sula.interpreter.environment",
                 "sula.client.simple", "sula.client.remote_zip", "concurrent.futures.thread",
-                "queue", "packaging.requirements", "packaging.markers", "packaging._parser",
-                "packaging._tokenizer", "packaging.utils", "packaging.tags")
+                "queue")
+PACKAGING_PARSERS = ("packaging.requirements", "packaging.markers", "packaging._parser",
+                     "packaging._tokenizer", "packaging.utils", "packaging.tags")
+
+
+def _packaging_parsers() -> tuple[str, ...]:
+    """Forbidden when sula's marker reader knows the installed packaging's rules; another
+    packaging release sends every marker to packaging (slower, not wrong): then a warning
+    says the reader must be checked against that release, and CI does not fail on a release."""
+    import warnings
+
+    from sula.distribution import simple_marker
+
+    if simple_marker._supported():
+        return PACKAGING_PARSERS
+    import packaging
+
+    warnings.warn(f"packaging {packaging.__version__}: sula.distribution.simple_marker is not "
+                  "checked against this release, so every marker is read by packaging", stacklevel=2)
+    return ()
 
 
 def _imported(stderr: str) -> set[str]:
@@ -80,7 +98,7 @@ def test_offline_compile_imports_only_the_resolver(run_sula: SulaRunner, warm: P
     assert 'alpha==1.0 ; python_version >= "3"' in result.stdout and "beta==1.0" in result.stdout
     loaded = _imported(result.stderr)
     assert "sula.resolver.resolver" in loaded  # the import log is read at all
-    assert _forbidden(loaded, NEITHER + COMPILE_ALSO) == []
+    assert _forbidden(loaded, NEITHER + COMPILE_ALSO + _packaging_parsers()) == []
 
 
 def test_noop_sync_imports_no_event_loop_and_no_resolver(
