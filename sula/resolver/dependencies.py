@@ -149,6 +149,20 @@ def _fast_parse(text: str) -> _Req | None:
 
 @lru_cache(maxsize=65536)
 def _parse_one(text: str) -> _Req | None:
+    """``text`` parsed; repaired once as uv reads it when it does not parse; None if still not."""
+    parsed = _parse_strict(text)
+    if parsed is not None:
+        return parsed
+    from sula.resolver.lenient import repair_requirement
+
+    repaired = repair_requirement(text)
+    if repaired is None:
+        return None
+    _log.debug("Reading the invalid requirement `%s` as `%s`", text, repaired)
+    return _parse_strict(repaired)
+
+
+def _parse_strict(text: str) -> _Req | None:
     fast = _fast_parse(text)
     if fast is not None:
         return fast
@@ -157,13 +171,7 @@ def _parse_one(text: str) -> _Req | None:
     try:
         r: Requirement = Requirement(text)
     except InvalidRequirement:
-        from sula.resolver.lenient import repair_requirement
-
-        repaired = repair_requirement(text)
-        if repaired is None:
-            return None
-        _log.debug("Reading the invalid requirement `%s` as `%s`", text, repaired)
-        return _parse_one(repaired)
+        return None
     return _Req(
         canonicalize_name(r.name),
         tuple(sorted(canonicalize_name(e) for e in r.extras)),
