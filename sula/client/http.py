@@ -11,7 +11,10 @@ import contextlib
 import logging
 import os
 import ssl
+import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, TypeVar
 
 from sula._record import dataclass, field
@@ -23,7 +26,7 @@ from sula.distribution.index import redact_url
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["HttpClient", "HttpStats", "Response", "StreamResponse"]
+__all__ = ["HttpClient", "HttpStats", "Response", "StreamResponse", "prepare_tls", "tls_context"]
 
 _T = TypeVar("_T")
 
@@ -237,14 +240,91 @@ def _extra_cafile() -> str | None:
     return None
 
 
-def connector_ssl(native_tls: bool) -> ssl.SSLContext | bool:
-    """What the aiohttp connector is given: ``True`` (aiohttp's own verified context, built
-    when aiohttp is imported with ``ssl.create_default_context()``: the same trust as
-    :func:`make_ssl_context`, without loading the CA certificates a third time, ~20 ms) unless
-    ``--native-tls`` or an extra CA file needs a context of our own."""
-    if native_tls or _extra_cafile() is not None:
-        return make_ssl_context(native_tls)
-    return True
+#: The TLS context of every session in this process, by (``--native-tls``, ``SSL_CERT_FILE``,
+#: ``SSL_CERT_DIR``): loading the CA certificates takes OpenSSL 3 ~30-60 ms here, once.
+_TLS: dict[tuple[bool, str | None, str | None], Future[ssl.SSLContext]] = {}
+_TLS_LOCK = threading.Lock()
+
+
+def _tls_key(native_tls: bool) -> tuple[bool, str | None, str | None]:
+    return native_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+
+
+def _make_into(done: Future[ssl.SSLContext], native_tls: bool) -> None:
+    try:
+        done.set_result(make_ssl_context(native_tls))
+    except BaseException as err:  # handed to whoever asks for the context
+        done.set_exception(err)
+
+
+def prepare_tls(native_tls: bool = False) -> None:
+    """Start loading the CA certificates of :func:`tls_context` in a worker thread, so that
+    the first request does not wait for them: OpenSSL releases the GIL while it reads them,
+    and a cold resolve has start-up work (reading the inputs, querying the interpreter,
+    imports) to do meanwhile. Call it once a run is known to go online; idempotent.
+
+    ``--native-tls``'s context (``truststore``, an import) is made when asked, not here: an
+    import in a second thread could deadlock against one in the first."""
+    if native_tls:
+        return
+    key = _tls_key(native_tls)
+    with _TLS_LOCK:
+        if key in _TLS:
+            return
+        done: Future[ssl.SSLContext] = Future()
+        _TLS[key] = done
+    threading.Thread(target=_make_into, args=(done, native_tls), name="sula-tls",
+                     daemon=True).start()
+
+
+def tls_context(native_tls: bool) -> ssl.SSLContext:
+    """The verified TLS context of the aiohttp connector (:func:`make_ssl_context`), made
+    once per process and settings and shared by every session; the worker's of
+    :func:`prepare_tls` when one was started."""
+    key = _tls_key(native_tls)
+    with _TLS_LOCK:
+        done = _TLS.get(key)
+        if done is None:
+            done = _TLS[key] = Future()
+            mine = True
+        else:
+            mine = False
+    if mine:
+        _make_into(done, native_tls)
+    return done.result()
+
+
+def _import_aiohttp() -> None:
+    """Import aiohttp without the two TLS contexts it makes at import time.
+
+    ``aiohttp.connector`` builds a verified and an unverified default context when it is
+    imported; each loads the CA certificates (``set_default_verify_paths``: 30-60 ms here
+    under OpenSSL 3, with the GIL released but on this thread, before the first request).
+    Every session sula opens is given :func:`tls_context` instead, so those loads are
+    skipped in this thread while it imports: the two contexts aiohttp keeps trust no
+    certificate at all (a connection that used one would fail its verification, never
+    pass it). Any other thread's calls, the :func:`prepare_tls` worker's among them, go to
+    OpenSSL as always."""
+    if "aiohttp" in sys.modules:
+        return
+    import importlib
+
+    cls = ssl.SSLContext
+    if "set_default_verify_paths" in cls.__dict__:  # someone else's override: leave it be
+        importlib.import_module("aiohttp")
+        return
+    load = cls.set_default_verify_paths
+    importer = threading.get_ident()
+
+    def skip_on_importer(self: ssl.SSLContext) -> None:
+        if threading.get_ident() != importer:
+            load(self)
+
+    cls.set_default_verify_paths = skip_on_importer  # type: ignore[method-assign]
+    try:
+        importlib.import_module("aiohttp")
+    finally:
+        del cls.set_default_verify_paths  # the C method of _ssl._SSLContext again
 
 
 class HttpClient:
@@ -260,13 +340,14 @@ class HttpClient:
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None:
+            _import_aiohttp()
             import aiohttp
 
             from sula._version import __version__
 
             connector = aiohttp.TCPConnector(
                 limit=self.settings.concurrency,
-                ssl=connector_ssl(self.settings.native_tls),
+                ssl=tls_context(self.settings.native_tls),
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(

@@ -350,7 +350,10 @@ def resolve_wanted(
 ) -> list[Wanted]:
     """Resolve ``spec`` for ``interp``, preferring installed versions (unless upgrading),
     into the distributions the environment must hold. ``no_deps``: the requirements alone."""
+    if not settings.client.offline:
+        from sula.client.http import prepare_tls
 
+        prepare_tls(settings.client.native_tls)  # its CA certificates load during the imports
     from packaging.version import Version
 
     from sula.client.registry import RegistryClient

@@ -147,6 +147,10 @@ def compile_requirements(
     ``build_context`` makes the context that builds sdists whose metadata only their build
     backend can tell (for the interpreter found); without it such sdists are an error.
     """
+    if not request.offline:
+        from sula.client.http import prepare_tls
+
+        prepare_tls(request.native_tls)  # its CA certificates load while the inputs are read
     from sula.requirements import from_sources
     from sula.resolver.manifest import Manifest, read_preferences
     from sula.resolver.writer import AnnotationStyle, OutputOptions, render_requirements

@@ -247,21 +247,80 @@ def test_ssl_contexts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert with_bundle.cert_store_stats()["x509_ca"] > 0
 
 
-def test_connector_uses_aiohttps_verified_context_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
+def test_tls_context_is_made_once_per_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    import truststore
+
+    from sula.client import http
+
+    monkeypatch.setattr(http, "_TLS", {})
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    http.prepare_tls(False)  # in a worker thread
+    ctx = http.tls_context(False)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    assert ctx.cert_store_stats()["x509_ca"] > 0  # the system's CA certificates, loaded
+    assert http.tls_context(False) is ctx  # every session of the process shares it
+    assert isinstance(http.tls_context(True), truststore.SSLContext)
+    certifi = pytest.importorskip("certifi")
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    assert http.tls_context(False) is not ctx  # other settings, another context
+
+
+def test_tls_context_worker_failure_is_raised_to_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import ssl
 
-    import aiohttp.connector
-    import truststore
+    from sula.client import http
 
-    from sula.client.http import connector_ssl
+    monkeypatch.setattr(http, "_TLS", {})
+    bad = tmp_path / "bundle.pem"
+    bad.write_text("not a certificate\n")
+    monkeypatch.setattr(http, "_extra_cafile", lambda: str(bad))
+    http.prepare_tls(False)
+    with pytest.raises(ssl.SSLError):
+        http.tls_context(False)
 
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    assert connector_ssl(False) is True
-    default = aiohttp.connector._SSL_CONTEXT_VERIFIED  # what True stands for
-    assert default.verify_mode == ssl.CERT_REQUIRED and default.check_hostname
-    assert isinstance(connector_ssl(True), truststore.SSLContext)
+
+def test_aiohttp_is_imported_without_loading_ca_certificates() -> None:
+    """aiohttp's import makes two default TLS contexts, each loading the CA certificates
+    (30-60 ms each here); sula's import of it skips both, and leaves ssl as it was."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import ssl, threading
+        loads = []
+        real = ssl.SSLContext.set_default_verify_paths
+        def counting(self):
+            loads.append(threading.get_ident())
+            real(self)
+        from sula.client import http
+        ssl.SSLContext.set_default_verify_paths = counting
+        http._import_aiohttp()
+        assert ssl.SSLContext.set_default_verify_paths is counting  # someone's override stays
+        del ssl.SSLContext.set_default_verify_paths
+        import aiohttp.connector
+        assert loads == [threading.get_ident()] * 2, loads  # the override made it import plainly
+        print("ok")
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    code = """if True:
+        import ssl, threading
+        from sula.client import http
+        http.prepare_tls(False)
+        http._import_aiohttp()
+        import aiohttp.connector
+        assert "set_default_verify_paths" not in ssl.SSLContext.__dict__
+        assert aiohttp.connector._SSL_CONTEXT_VERIFIED.cert_store_stats()["x509_ca"] == 0
+        assert http.tls_context(False).cert_store_stats()["x509_ca"] > 0
+        assert ssl.create_default_context().cert_store_stats()["x509_ca"] > 0
+        print("ok")
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
 # -- GC ------------------------------------------------------------------------------------
