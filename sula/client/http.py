@@ -26,7 +26,8 @@ from sula.distribution.index import redact_url
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["HttpClient", "HttpStats", "Response", "StreamResponse", "prepare_tls", "tls_context"]
+__all__ = ["HttpClient", "HttpStats", "Response", "StreamResponse", "load_aiohttp", "prepare_tls",
+           "tls_context"]
 
 _T = TypeVar("_T")
 
@@ -294,7 +295,7 @@ def tls_context(native_tls: bool) -> ssl.SSLContext:
     return done.result()
 
 
-def _import_aiohttp() -> None:
+def load_aiohttp() -> None:
     """Import aiohttp without the two TLS contexts it makes at import time.
 
     ``aiohttp.connector`` builds a verified and an unverified default context when it is
@@ -340,7 +341,7 @@ class HttpClient:
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            _import_aiohttp()
+            load_aiohttp()
             import aiohttp
 
             from sula._version import __version__

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sula._log import getLogger
 from sula._record import dataclass, field
@@ -111,6 +111,66 @@ def _target(request: CompileRequest, cache: Cache) -> tuple[PythonTarget, Interp
     return target, interp
 
 
+async def _target_while_fetching(
+    request: CompileRequest, cache: Cache, client: RegistryClient, spec: RequirementsSpec,
+    early: list[asyncio.Task[Any]],
+) -> tuple[PythonTarget, Interpreter]:
+    """:func:`_target` in a worker thread while the index pages of the input's requirements
+    are fetched: querying an interpreter runs it (~40 ms, most of it waiting for the child
+    process), and those pages need no interpreter. Only requirements without a marker are
+    fetched early (a marker needs the interpreter); the resolver's own requests for them
+    join these (the client fetches a page once per run); ``early`` gets their tasks, for the
+    caller to cancel any the resolution did not wait for.
+
+    The HTTP client, the page parsers and what a query imports are imported here first, so
+    that the two threads never import a module at the same time."""
+    import json  # noqa: F401  (what the query imports, imported in this thread)
+    import subprocess  # noqa: F401
+
+    import packaging.version  # noqa: F401
+
+    import sula._fs
+    import sula.cache.usage
+    import sula.client.remote_zip
+    import sula.client.simple
+    import sula.interpreter.query
+    import sula.resolver.python  # noqa: F401
+    from sula.client.http import load_aiohttp
+
+    load_aiohttp()
+    for name in _early_names(spec):
+        task = asyncio.ensure_future(client.files(name))
+        task.add_done_callback(_retrieved)  # a failure is the resolver's to report, if it asks
+        early.append(task)
+    return await asyncio.to_thread(_target, request, cache)
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
+    pending = [t for t in tasks if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _early_names(spec: RequirementsSpec) -> list[NormalizedName]:
+    """The names of ``spec``'s registry requirements that apply whatever the interpreter
+    (no marker), in input order, once each."""
+    from sula.requirements.types import RegistryRequirement
+
+    names: dict[NormalizedName, None] = {}
+    for entry in spec.requirements:
+        req = entry.requirement
+        if isinstance(req, RegistryRequirement) and req.marker is None:
+            names.setdefault(req.name, None)
+    return list(names)
+
+
 def _index_settings(request: CompileRequest, spec: RequirementsSpec
                     ) -> tuple[IndexSettings, ClientSettings]:
     from types import SimpleNamespace
@@ -182,41 +242,56 @@ def compile_requirements(
     from sula.requirements.sources import with_upgrade_packages
 
     spec, released = with_upgrade_packages(spec, request.upgrade_packages)
-    python, interp = _target(request, cache)
-    if spec.requires_python:
-        from sula.requirements.script import check_requires_python
-
-        check_requires_python(spec, python.version)
-    if request.universal:
-        # Every environment from the Python version up: no interpreter's markers or tags.
-        from packaging.version import Version
-
-        from sula.resolver.python import PythonTarget
-
-        python = PythonTarget(version=Version(request.python_version or
-                                              f"{python.version.major}.{python.version.minor}"),
-                              markers={}, tags=None)
-    preferences = {}
     as_pylock = is_pylock_output(request)
-    if request.output_file is not None and not request.upgrade:
-        if as_pylock:
-            from sula.resolver.pylock import pylock_preferences
-
-            preferences = pylock_preferences(request.output_file)
-        else:
-            preferences = read_preferences(request.output_file)
-        for name in released:
-            preferences.pop(name, None)
-    options = _options(request, spec, python)
     index, client_settings = _index_settings(request, spec)
 
+    def settle(python: PythonTarget) -> tuple[PythonTarget, ResolverOptions, dict[NormalizedName, Version]]:
+        """What the interpreter decides: the target, the options, the output file's pins."""
+        if spec.requires_python:
+            from sula.requirements.script import check_requires_python
+
+            check_requires_python(spec, python.version)
+        if request.universal:
+            # Every environment from the Python version up: no interpreter's markers or tags.
+            from packaging.version import Version
+
+            from sula.resolver.python import PythonTarget
+
+            python = PythonTarget(version=Version(request.python_version or
+                                                  f"{python.version.major}.{python.version.minor}"),
+                                  markers={}, tags=None)
+        preferences = {}
+        if request.output_file is not None and not request.upgrade:
+            if as_pylock:
+                from sula.resolver.pylock import pylock_preferences
+
+                preferences = pylock_preferences(request.output_file)
+            else:
+                preferences = read_preferences(request.output_file)
+            for name in released:
+                preferences.pop(name, None)
+        return python, _options(request, spec, python), preferences
+
     lock_hashes: dict[str, dict[str, str]] = {}
+    settled: list[PythonTarget] = []
 
     async def main() -> ResolutionGraph:
         from sula.client.registry import RegistryClient
         from sula.database import DistributionDatabase
 
         async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
+            early: list[asyncio.Task[Any]] = []
+            try:
+                if client_settings.offline:
+                    python, interp = _target(request, cache)
+                else:
+                    python, interp = await _target_while_fetching(request, cache, client, spec,
+                                                                  early)
+                python, options, preferences = settle(python)
+            except BaseException:
+                await _cancel(early)
+                raise
+            settled.append(python)
             context = (build_context(interp, index, client_settings)
                        if build_context is not None else None)
             db = DistributionDatabase(cache=cache, client=client, build_context=context,
@@ -244,10 +319,12 @@ def compile_requirements(
                     lock_hashes.update(await missing_hashes(
                         graph, client, python=python, universal=request.universal))
             finally:
+                await _cancel(early)
                 db.close()
             return graph
 
     graph = asyncio.run(main())
+    python = settled[0]
     if as_pylock:
         text = _pylock_text(request, graph, python, index, lock_hashes)
         return CompileResult(text=text, count=graph.count(), graph=graph)

@@ -363,3 +363,50 @@ def test_requires_python_lower_bound_counts_exclusions(run_sula, index_server, w
     assert pins("3.9") == ["crypt==47.0.0", "legacy==1.0"]
     assert pins("3.9.2") == ["crypt==50.0.2", "legacy==1.0"]
     assert pins("3.10") == ["crypt==50.0.2", "legacy==1.0"]
+
+
+def test_input_pages_are_fetched_while_the_interpreter_is_queried(  # type: ignore[no-untyped-def]
+    run_sula, index, tmp_path: Path
+) -> None:
+    """A compile that goes online asks for the index pages of the input's requirements while
+    it queries the interpreter (a child process), not after: here the interpreter answers only
+    once the server has seen the request for `app`'s page (or gives up after 5 s, and the page
+    came late). A requirement with a marker (`lib`) is fetched once the interpreter is known."""
+    import threading
+
+    if sys.platform == "win32":
+        pytest.skip("the stand-in interpreter is a shell script")
+
+    seen = tmp_path / "page-seen"
+    waited = tmp_path / "query-saw-page"
+    python = tmp_path / "python-after-page"
+    python.write_text(
+        "#!/bin/sh\n"
+        f"for i in $(seq 50); do [ -f '{seen}' ] && break; sleep 0.1; done\n"
+        f"[ -f '{seen}' ] && : > '{waited}'\n"
+        f"exec '{sys.executable}' \"$@\"\n"
+    )
+    python.chmod(0o755)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if index.count("/simple/app/*"):
+                seen.touch()
+                return
+            done.wait(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        (tmp_path / "requirements.in").write_text('app\nlib; os_name == "posix"\n')
+        r = run_sula("pip", "compile", "--python", python, "--python-version", "3.11",
+                     "requirements.in", "--index-url", index.url, "--no-header", cwd=tmp_path)
+    finally:
+        done.set()
+        watcher.join()
+    assert r.exit_code == 0, r.stderr
+    assert "app==2.0" in r.stdout and "lib==2.1" in r.stdout
+    assert waited.exists()
+    index.wait_idle()
+    assert index.count("/simple/app/*") == 1  # the resolver used the early answer

@@ -298,7 +298,7 @@ def test_aiohttp_is_imported_without_loading_ca_certificates() -> None:
             real(self)
         from sula.client import http
         ssl.SSLContext.set_default_verify_paths = counting
-        http._import_aiohttp()
+        http.load_aiohttp()
         assert ssl.SSLContext.set_default_verify_paths is counting  # someone's override stays
         del ssl.SSLContext.set_default_verify_paths
         import aiohttp.connector
@@ -311,7 +311,7 @@ def test_aiohttp_is_imported_without_loading_ca_certificates() -> None:
         import ssl, threading
         from sula.client import http
         http.prepare_tls(False)
-        http._import_aiohttp()
+        http.load_aiohttp()
         import aiohttp.connector
         assert "set_default_verify_paths" not in ssl.SSLContext.__dict__
         assert aiohttp.connector._SSL_CONTEXT_VERIFIED.cert_store_stats()["x509_ca"] == 0
