@@ -115,15 +115,17 @@ async def _target_while_fetching(
     request: CompileRequest, cache: Cache, client: RegistryClient, spec: RequirementsSpec,
     early: list[asyncio.Task[Any]],
 ) -> tuple[PythonTarget, Interpreter]:
-    """:func:`_target` in a worker thread while the index pages of the input's requirements
-    are fetched: querying an interpreter runs it (~40 ms, most of it waiting for the child
-    process), and those pages need no interpreter. Only requirements without a marker are
-    fetched early (a marker needs the interpreter); the resolver's own requests for them
-    join these (the client fetches a page once per run); ``early`` gets their tasks, for the
-    caller to cancel any the resolution did not wait for.
+    """:func:`_target` in a worker thread while this one imports the HTTP client (aiohttp,
+    ~100 ms) and the index pages of the input's requirements are fetched: querying an
+    interpreter runs it (~40 ms cold, most of it waiting for the child process), and neither
+    needs the interpreter. Only requirements without a marker are fetched early (a marker
+    needs the interpreter); the resolver's own requests for them join these (the client
+    fetches a page once per run); ``early`` gets their tasks, for the caller to cancel any
+    the resolution did not wait for.
 
-    The HTTP client, the page parsers and what a query imports are imported here first, so
-    that the two threads never import a module at the same time."""
+    What the query imports is imported here first, so that the two threads do not import
+    one module at the same time (the query needs nothing of aiohttp's)."""
+    import functools
     import json  # noqa: F401  (what the query imports, imported in this thread)
     import subprocess  # noqa: F401
 
@@ -131,18 +133,24 @@ async def _target_while_fetching(
 
     import sula._fs
     import sula.cache.usage
-    import sula.client.remote_zip
-    import sula.client.simple
     import sula.interpreter.query
-    import sula.resolver.python  # noqa: F401
+    import sula.resolver.python
     from sula.client.http import load_aiohttp
 
-    load_aiohttp()
+    query = asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(_target, request, cache))
+    try:
+        load_aiohttp()
+        import sula.client.remote_zip
+        import sula.client.simple  # noqa: F401  (the parsers of what comes back)
+    except BaseException:
+        await asyncio.gather(query, return_exceptions=True)
+        raise
     for name in _early_names(spec):
         task = asyncio.ensure_future(client.files(name))
         task.add_done_callback(_retrieved)  # a failure is the resolver's to report, if it asks
         early.append(task)
-    return await asyncio.to_thread(_target, request, cache)
+    return await query
 
 
 def _retrieved(task: asyncio.Task[Any]) -> None:
