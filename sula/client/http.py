@@ -321,9 +321,12 @@ def load_aiohttp() -> None:
         if threading.get_ident() != importer:
             load(self)
 
+    from sula._span import span
+
     cls.set_default_verify_paths = skip_on_importer  # type: ignore[method-assign]
     try:
-        importlib.import_module("aiohttp")
+        with span("client.import_aiohttp"):  # ~100 ms of a cold run's start-up
+            importlib.import_module("aiohttp")
     finally:
         del cls.set_default_verify_paths  # the C method of _ssl._SSLContext again
 
