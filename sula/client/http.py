@@ -245,6 +245,7 @@ def _extra_cafile() -> str | None:
 #: ``SSL_CERT_DIR``): loading the CA certificates takes OpenSSL 3 ~30-60 ms here, once.
 _TLS: dict[tuple[bool, str | None, str | None], Future[ssl.SSLContext]] = {}
 _TLS_LOCK = threading.Lock()
+_AIOHTTP_LOCK = threading.Lock()
 
 
 def _tls_key(native_tls: bool) -> tuple[bool, str | None, str | None]:
@@ -310,25 +311,26 @@ def load_aiohttp() -> None:
         return
     import importlib
 
-    cls = ssl.SSLContext
-    if "set_default_verify_paths" in cls.__dict__:  # someone else's override: leave it be
-        importlib.import_module("aiohttp")
-        return
-    load = cls.set_default_verify_paths
-    importer = threading.get_ident()
-
-    def skip_on_importer(self: ssl.SSLContext) -> None:
-        if threading.get_ident() != importer:
-            load(self)
-
     from sula._span import span
 
-    cls.set_default_verify_paths = skip_on_importer  # type: ignore[method-assign]
-    try:
-        with span("client.import_aiohttp"):  # ~100 ms of a cold run's start-up
-            importlib.import_module("aiohttp")
-    finally:
-        del cls.set_default_verify_paths  # the C method of _ssl._SSLContext again
+    with _AIOHTTP_LOCK:  # one override at a time (sessions of other threads' loops)
+        cls = ssl.SSLContext
+        if "aiohttp" in sys.modules or "set_default_verify_paths" in cls.__dict__:
+            importlib.import_module("aiohttp")  # imported meanwhile, or someone else's override
+            return
+        load = cls.set_default_verify_paths
+        importer = threading.get_ident()
+
+        def skip_on_importer(self: ssl.SSLContext) -> None:
+            if threading.get_ident() != importer:
+                load(self)
+
+        cls.set_default_verify_paths = skip_on_importer  # type: ignore[method-assign]
+        try:
+            with span("client.import_aiohttp"):  # ~100 ms of a cold run's start-up
+                importlib.import_module("aiohttp")
+        finally:
+            del cls.set_default_verify_paths  # the C method of _ssl._SSLContext again
 
 
 class HttpClient:
