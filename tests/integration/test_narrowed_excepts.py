@@ -96,9 +96,14 @@ def test_cache_entries_that_are_not_wheels_are_skipped_but_a_parser_failure_surf
         core.unpacked_wheels(shard)
 
 
-def _failing_page(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception) -> list[str]:
+def _failing_page(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception, *, hold: str | None = None
+                  ) -> list[str]:
     """Make the client's index page of ``name`` fail with ``error``; returns the names whose
-    pages were asked for."""
+    pages were asked for. ``hold``: a page answered only once ``name``'s was asked (at most
+    10 s), so that a background fetch of ``name`` happens whatever the machine's load."""
+    import asyncio
+    import time
+
     from sula.client.registry import RegistryClient
 
     real = RegistryClient.files
@@ -108,6 +113,10 @@ def _failing_page(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception) 
         asked.append(project)
         if project == name:
             raise error
+        if project == hold:
+            deadline = time.monotonic() + 10
+            while name not in asked and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
         return await real(self, project)
 
     monkeypatch.setattr(RegistryClient, "files", files)
@@ -137,7 +146,9 @@ def test_a_failed_speculative_prefetch_is_dropped_only_when_it_is_a_sula_error(
     `b` needs `app<2`; `app` 2.0 needs `lib`. The prefetcher runs ahead of the solver: it takes
     `app` 2.0 as likely and fetches `lib`'s index page, which the solver never needs (it takes
     `b` first, then `app` 1.0). A SulaError there is the solver's business (it asks again if
-    it needs it); any other error is a bug and is reported, not dropped."""
+    it needs it); any other error is a bug and is reported, not dropped. `b`'s page waits for
+    the fetch of `lib`'s: on a loaded machine the solver finished before the prefetcher got
+    there (a CI run)."""
     import sula
     from sula.client.errors import OfflineError
 
@@ -148,12 +159,12 @@ def test_a_failed_speculative_prefetch_is_dropped_only_when_it_is_a_sula_error(
     server.add(build_wheel(dists_dir, "lib", "1.0"))
     error: Exception = (RuntimeError("prefetch bug") if unexpected
                         else OfflineError("the index page of `lib`"))
-    asked = _failing_page(monkeypatch, "lib", error)
+    asked = _failing_page(monkeypatch, "lib", error, hold="b")
     caplog.set_level(logging.DEBUG)
     graph = sula.resolve(["b", "app"], index_url=server.url, python=sys.executable,
                          cache_dir=str(tmp_path / "cache"))
     assert graph.pins() == {"app": "1.0", "b": "1.0"}
-    assert "lib" in asked  # the speculative fetch did run
+    assert "lib" in asked, asked  # the speculative fetch did run
     _check_reported(caplog, error, dropped="Prefetch of `lib` failed")
 
 
