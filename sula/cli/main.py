@@ -458,23 +458,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = _main(argv)
         if argv is None:
-            # The process exits next (the console script, `python -m sula`): a Ctrl-C during
-            # the interpreter's teardown, when Python has put SIGINT back to its default,
-            # would turn a finished run's exit code into a death by signal.
-            # `_signal`, not `signal` (whose enums cost a millisecond), and no `threading`:
-            # outside the main thread `signal()` raises ValueError, and nothing is to be done.
-            try:
-                from _signal import SIG_IGN, SIGINT, signal  # type: ignore[import-not-found,unused-ignore]
-            except ImportError:  # pragma: no cover - an interpreter without the C module
-                from signal import SIG_IGN, SIGINT, signal
-            try:  # noqa: SIM105  # not contextlib.suppress: the launcher has not imported it
-                signal(SIGINT, SIG_IGN)
-            except ValueError:
-                pass
+            _ignore_sigint()
         return code
     except KeyboardInterrupt:  # Ctrl-C while the run closes (its own handler is past)
         sys.stderr.write("error: Interrupted\n")
+        if argv is None:
+            _ignore_sigint()
         return 130
+
+
+def _ignore_sigint() -> None:
+    """The exit code is decided and the process exits next (the console script, `python -m
+    sula`): a Ctrl-C during the interpreter's teardown, when Python has put SIGINT back to its
+    default, would turn it into a death by signal.
+
+    `_signal`, not `signal` (whose enums cost a millisecond), and no `threading`: outside the
+    main thread `signal()` raises ValueError, and nothing is to be done."""
+    try:
+        from _signal import SIG_IGN, SIGINT, signal  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - an interpreter without the C module
+        from signal import SIG_IGN, SIGINT, signal
+    try:  # noqa: SIM105  # not contextlib.suppress: the launcher has not imported it
+        signal(SIGINT, SIG_IGN)
+    except ValueError:
+        pass
 
 
 def launch() -> NoReturn:

@@ -275,8 +275,9 @@ def prepare_tls(native_tls: bool = False) -> None:
             return
         done: Future[ssl.SSLContext] = Future()
         _TLS[key] = done
-    threading.Thread(target=_make_into, args=(done, native_tls), name="sula-tls",
-                     daemon=True).start()
+    # Not a daemon: a run that ends early (a usage error) waits for it at exit, where a
+    # daemon thread still inside OpenSSL crashed the interpreter's teardown (SIGSEGV).
+    threading.Thread(target=_make_into, args=(done, native_tls), name="sula-tls").start()
 
 
 def tls_context(native_tls: bool) -> ssl.SSLContext:

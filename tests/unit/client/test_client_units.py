@@ -497,3 +497,17 @@ def test_a_big_page_entry_is_mapped_and_reads_as_one_read_does(
     registry._forget(small)
     read = registry._read_page(small)
     assert read is not None and isinstance(read.data, bytes)
+
+
+def test_a_run_that_fails_early_exits_cleanly_while_the_tls_context_loads(tmp_path: Path) -> None:
+    """Regression: the worker loading the CA certificates was a daemon thread, so a compile
+    that failed before its first request (a bad `--group`) tore the interpreter down while the
+    thread was inside OpenSSL: a segmentation fault in 2 of 5 runs here (a CI run, 0.1.0's
+    test_group_errors_on_the_command_line). Now the exit waits for the thread."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "sula", "pip", "compile", "--group", "setup.cfg:x",
+            "--index-url", "http://127.0.0.1:9/simple/", "--cache-dir", str(tmp_path / "c")]
+    codes = [subprocess.run(argv, capture_output=True, check=False, cwd=tmp_path).returncode for _ in range(10)]
+    assert codes == [1] * 10
