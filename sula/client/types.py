@@ -290,13 +290,11 @@ class PackageFiles:
 
     def files_of(self, version: str) -> list[DistFile]:
         """The files of ``version`` (PEP 440 equality), decoding only its groups' rows."""
-        from sula.distribution.version import could_be_same_version, same_version
+        from sula.distribution.version import same_version
 
         if self._files is None:
             assert self.groups is not None
-            return [f for g in self.groups
-                    if could_be_same_version(g.version_str, version) and same_version(g.version_str, version)
-                    for f in g.files()]
+            return [f for g in self.groups if same_version(g.version_str, version) for f in g.files()]
         return [f for f in self._files if same_version(f.filename.version_str, version)]
 
     def is_empty(self) -> bool:

@@ -585,33 +585,30 @@ def install_wanted(
             replacing = Replacement(plan.reinstall)
             removal_time = time.perf_counter() - t
             installed: list[InstalledWheel] = []
+            link_time = 0.0
             if to_link:
                 t = time.perf_counter()
                 items = open_wheels(to_link, requested)
                 reporter.on_link_start(len(items))
-                link_time = 0.0
-                try:
+            try:
+                if to_link:
                     installed = install_wheels(items, layout, settings.link_mode, on_installed=reporter.on_linked,
                                                owned=replacing.owned)
                     link_time = time.perf_counter() - t
-                    if replacing:
-                        t = time.perf_counter()
-                        gone += replacing.finish(installed, layout)
-                        removal_time += time.perf_counter() - t
-                    if gone:
-                        reporter.on_uninstalled(len(gone), removal_time)
-                finally:
+                t_removal = time.perf_counter()
+                gone += replacing.finish(installed, layout)
+                removal_time += time.perf_counter() - t_removal
+                if gone:  # uv's order: "Uninstalled" before "Installed"
+                    reporter.on_uninstalled(len(gone), removal_time)
+            finally:
+                if to_link:
                     reporter.on_link_end(len(installed), link_time or time.perf_counter() - t)
+            if installed:
                 from sula.distribution.names import canonicalize_name
 
                 urls: dict[str, str | None] = {want.name: want.url for want, _ in to_link}
                 added = [DistVersion(i.name, i.version, urls.get(canonicalize_name(i.name)))
                          for i in installed]
-            else:
-                t = time.perf_counter()
-                gone += replacing.finish([], layout)
-                if gone:
-                    reporter.on_uninstalled(len(gone), removal_time + time.perf_counter() - t)
             removed = [DistVersion(s.dist.name, s.dist.version) for s in gone]
         if settings.compile_bytecode and to_link:
             t = time.perf_counter()

@@ -54,6 +54,8 @@ def same_version(a: str, b: str) -> bool:
     left to packaging."""
     if a == b:
         return True
+    if not could_be_same_version(a, b):  # before any regex: most of a page's versions
+        return False
     pattern = normal_version_pattern()
     ma, mb = pattern.fullmatch(a), pattern.fullmatch(b)
     if ma is not None and mb is not None:

@@ -67,6 +67,8 @@ class Replacement:
 
     def finish(self, installed: Sequence[InstalledWheel], layout: Layout) -> list[UninstallSummary]:
         """Remove the old versions, leaving every path of ``installed`` in place."""
+        if not self._dists:
+            return []
         keep: set[str] = set()
         for wheel in installed:
             keep |= wheel.paths()

@@ -368,13 +368,10 @@ def seed_packages_kept(layout: Layout, interp: Interpreter) -> frozenset[Normali
     root = Path(interp.prefix)
     if Path(layout.data).resolve() != root.resolve():
         return frozenset()
-    keys: dict[str, str] = {}
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        for line in (root / "pyvenv.cfg").read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                keys[key.strip().lower()] = value.strip().lower()
+    from sula.interpreter.query import pyvenv_cfg
+
+    keys = pyvenv_cfg(root)
     made_by_tool = "sula" in keys or "uv" in keys
-    if made_by_tool and keys.get("seed") != "true":
+    if made_by_tool and keys.get("seed", "").lower() != "true":
         return frozenset()
     return frozenset(NormalizedName(n) for n in _SEED_PACKAGES)

@@ -26,8 +26,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sula.cache import Cache
 
-__all__ = ["ENTRY_SUFFIX", "decode_entry", "encode_entry", "probe_digest", "query_interpreter",
-           "run_probe"]
+__all__ = ["ENTRY_SUFFIX", "decode_entry", "encode_entry", "probe_digest", "pyvenv_cfg",
+           "query_interpreter", "run_probe"]
 
 _log = getLogger(__name__)
 
@@ -109,18 +109,29 @@ def _key_material(exe: str) -> tuple[str, int, int]:
     return os.path.realpath(exe), st_link.st_mtime_ns, st.st_mtime_ns
 
 
+def pyvenv_cfg(root: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``key = value`` lines of the ``pyvenv.cfg`` in ``root`` (keys lower-cased, both
+    stripped); empty when there is none or it cannot be read."""
+    keys: dict[str, str] = {}
+    try:
+        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return keys
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            keys[key.strip().lower()] = value.strip()
+    return keys
+
+
 def _venv_base(exe: str) -> tuple[str, str] | None:
     """``(base executable, venv root)`` when ``exe`` is a virtual environment's ``python``
     linked to its base interpreter in the ``home`` its ``pyvenv.cfg`` names; None otherwise
     (a copied executable, as on Windows, is probed itself)."""
     bin_dir = os.path.dirname(exe)
     root = os.path.dirname(bin_dir)
-    try:
-        with open(os.path.join(root, "pyvenv.cfg"), encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    home = next((v.strip() for k, _, v in (line.partition("=") for line in lines) if k.strip() == "home"), None)
+    home = pyvenv_cfg(root).get("home")
     if not home:
         return None
     target = exe
