@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from pathlib import Path
 
 from sula._fs import remove_tree
@@ -25,7 +24,7 @@ from sula.installer.linker import TEMP_PREFIX, Linker, temp_sibling
 from sula.installer.scripts import entry_point_script, rewrite_shebang
 from sula.installer.wheel import UnpackedWheel
 
-__all__ = ["TEMP_PREFIX", "InstallOptions", "install_wheel", "remove_stale_temp"]
+__all__ = ["InstallOptions", "install_wheel", "remove_stale_temp"]
 
 # Files of a wheel's .dist-info that describe one installation, so they are written, not linked.
 _GENERATED = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
@@ -279,8 +278,8 @@ def _assemble_dist_info(
     wheel: UnpackedWheel, site: Path, linker: Linker, rows: _Rows, options: InstallOptions
 ) -> Path:
     """Build the ``.dist-info`` under a temporary name, then rename it into place (the commit point)."""
-    tmp = site / f"{TEMP_PREFIX}{secrets.token_hex(4)}-{wheel.dist_info}"
     final = site / wheel.dist_info
+    tmp = Path(temp_sibling(str(final)))
     src_info = os.path.join(str(wheel.root), wheel.dist_info)
     tmp.mkdir()
     try:

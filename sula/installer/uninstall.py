@@ -20,7 +20,7 @@ from sula._record import dataclass
 from sula._span import span
 from sula.installer.errors import UninstallError, UnsafePathError
 from sula.installer.layout import Layout
-from sula.installer.linker import TEMP_PREFIX
+from sula.installer.linker import TEMP_PREFIX, temp_sibling
 from sula.installer.site_packages import InstalledDist, InstalledKind
 
 __all__ = ["UninstallSummary", "collect_paths", "uninstall"]
@@ -146,8 +146,7 @@ def uninstall(
                     if err.errno != errno.EXDEV:
                         raise
                     # Another filesystem: stage it beside itself under a hidden name.
-                    head, name = os.path.split(path)
-                    dest = os.path.join(head, f"{TEMP_PREFIX}{secrets.token_hex(4)}-{name}")
+                    dest = temp_sibling(path)
                     os.rename(path, dest)
                 moved.append((path, dest))
         except OSError as err:
