@@ -32,15 +32,14 @@ class OnceMap(Generic[K, V]):
         return None
 
     async def run(self, key: K, fn: Callable[[K], Awaitable[V]]) -> V:
-        import asyncio  # loaded already (a coroutine runs); not at import: a no-op sync needs none
+        from sula import _aio  # asyncio's names, or a local run's (an offline resolve)
 
         while (fut := self._futures.get(key)) is not None:
             try:
-                return await asyncio.shield(fut)
+                return await _aio.shield(fut)  # type: ignore[no-any-return]
             except _Abandoned:
                 continue  # the leader was cancelled: this caller tries again, maybe leading
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
+        fut = _aio.create_future()
         self._futures[key] = fut
         try:
             value = await fn(key)

@@ -488,16 +488,20 @@ def launch() -> NoReturn:
     """Run the CLI as the whole process and exit with its code: the ``sula`` command
     (``scripts/sula``) and ``python -m sula``.
 
-    A run that started no thread and registered no ``atexit`` callback (``sula venv``,
-    ``--version``, ``help``) ends with ``os._exit`` once stdout and stderr are flushed: the
-    interpreter's teardown (freeing every module and object) was 3-4 ms of a 27 ms
-    ``sula venv`` (measured), and frees nothing the OS would not. Whatever needs the
-    teardown has imported ``threading`` (a thread to join) or ``atexit`` (logging,
-    ``weakref.finalize`` and so temporary directories, coverage), and gets the normal exit.
+    A run that has no other thread and registered no ``atexit`` callback (``sula venv``,
+    ``--version``, ``help``, an offline compile) ends with ``os._exit`` once stdout and
+    stderr are flushed: the interpreter's teardown (freeing every module and object) was
+    3-4 ms of a 27 ms ``sula venv`` (measured), more after a resolve has decoded its pages,
+    and frees nothing the OS would not. Whatever needs the teardown has another thread (to
+    join), a ``threading`` exit hook (``concurrent.futures``' pools) or has imported
+    ``atexit`` (logging, ``weakref.finalize`` and so temporary directories, coverage), and
+    gets the normal exit.
     """
     code = main()
     modules = sys.modules
-    if "threading" not in modules and "atexit" not in modules:
+    threading = modules.get("threading")
+    if "atexit" not in modules and (threading is None or (
+            threading.active_count() == 1 and not getattr(threading, "_threading_atexits", True))):
         try:
             for stream in (sys.stdout, sys.stderr):
                 if stream is not None:

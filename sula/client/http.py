@@ -6,17 +6,14 @@ This module is the one seam where aiohttp and asyncio timeout exceptions become
 
 from __future__ import annotations
 
-import asyncio
+import _thread
 import contextlib
-import logging
 import os
-import ssl
 import sys
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, TypeVar
 
+from sula._log import getLogger
 from sula._record import dataclass, field
 from sula.client.auth import AuthStore
 from sula.client.errors import ClientError, HttpStatusError, NetworkError, OfflineError
@@ -24,14 +21,21 @@ from sula.client.settings import ClientSettings
 from sula.distribution.index import redact_url
 
 if TYPE_CHECKING:
+    import asyncio
+    import ssl
+    from concurrent.futures import Future
+
     import aiohttp
+
+# asyncio, ssl, threading and concurrent.futures are imported where a request is made: an
+# offline resolve makes none, and their imports (~30 ms) were most of a small one.
 
 __all__ = ["HttpClient", "HttpStats", "Response", "StreamResponse", "load_aiohttp", "prepare_tls",
            "tls_context"]
 
 _T = TypeVar("_T")
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
 
@@ -74,6 +78,8 @@ class _TooSlow(Exception):
 
 async def _paced(resp: aiohttp.ClientResponse, size: int, pace: _Pace) -> AsyncIterator[bytes]:
     """The chunks of ``resp``'s body, raising :class:`_TooSlow` below the floor."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     start = loop.time()
     received = 0
@@ -144,6 +150,8 @@ class _RetryableStatus(Exception):
 @contextlib.contextmanager
 def _translate(url: str, what: str) -> Iterator[None]:
     """Map aiohttp/asyncio exceptions to sula errors (the client's one translation seam)."""
+    import asyncio
+
     import aiohttp
 
     try:
@@ -171,6 +179,7 @@ def _is_invalid_response(err: BaseException) -> bool:
 def _sanitize(err: BaseException, url: str = "") -> BaseException:
     """One plain cause line for a foreign error: its message with any URL redacted, and no
     chain of its own (aiohttp wraps an OSError that would repeat the same words)."""
+    import asyncio
     import re
 
     import aiohttp
@@ -205,6 +214,8 @@ def _sanitize(err: BaseException, url: str = "") -> BaseException:
 
 
 def _is_retryable(err: BaseException) -> bool:
+    import asyncio
+
     import aiohttp
 
     if isinstance(err, _RetryableStatus | asyncio.TimeoutError | _TooSlow):
@@ -219,6 +230,8 @@ def _is_retryable(err: BaseException) -> bool:
 def make_ssl_context(native_tls: bool) -> ssl.SSLContext:
     """The system trust store via OpenSSL (honours ``SSL_CERT_FILE``/``SSL_CERT_DIR``), or the
     platform verifier through ``truststore`` with ``--native-tls``."""
+    import ssl
+
     if native_tls:
         import truststore
 
@@ -234,6 +247,8 @@ def make_ssl_context(native_tls: bool) -> ssl.SSLContext:
 def _extra_cafile() -> str | None:
     """``SSL_CERT_FILE`` when OpenSSL's default paths do not already read it (they do on
     every CPython linked with OpenSSL: loading it twice cost ~35 ms)."""
+    import ssl
+
     cafile = os.environ.get("SSL_CERT_FILE")
     if (cafile and os.path.isfile(cafile)
             and ssl.get_default_verify_paths().openssl_cafile_env != "SSL_CERT_FILE"):
@@ -244,8 +259,8 @@ def _extra_cafile() -> str | None:
 #: The TLS context of every session in this process, by (``--native-tls``, ``SSL_CERT_FILE``,
 #: ``SSL_CERT_DIR``): loading the CA certificates takes OpenSSL 3 ~30-60 ms here, once.
 _TLS: dict[tuple[bool, str | None, str | None], Future[ssl.SSLContext]] = {}
-_TLS_LOCK = threading.Lock()
-_AIOHTTP_LOCK = threading.Lock()
+_TLS_LOCK = _thread.allocate_lock()
+_AIOHTTP_LOCK = _thread.allocate_lock()
 
 
 def _tls_key(native_tls: bool) -> tuple[bool, str | None, str | None]:
@@ -269,6 +284,9 @@ def prepare_tls(native_tls: bool = False) -> None:
     import in a second thread could deadlock against one in the first."""
     if native_tls:
         return
+    import threading
+    from concurrent.futures import Future
+
     key = _tls_key(native_tls)
     with _TLS_LOCK:
         if key in _TLS:
@@ -284,6 +302,8 @@ def tls_context(native_tls: bool) -> ssl.SSLContext:
     """The verified TLS context of the aiohttp connector (:func:`make_ssl_context`), made
     once per process and settings and shared by every session; the worker's of
     :func:`prepare_tls` when one was started."""
+    from concurrent.futures import Future
+
     key = _tls_key(native_tls)
     with _TLS_LOCK:
         done = _TLS.get(key)
@@ -311,6 +331,8 @@ def load_aiohttp() -> None:
     if "aiohttp" in sys.modules:
         return
     import importlib
+    import ssl
+    import threading
 
     from sula._span import span
 
@@ -347,6 +369,11 @@ class HttpClient:
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None:
+            from sula import _aio
+
+            _aio.require_loop()  # a local run (offline) makes no request; in case one does
+            import asyncio
+
             load_aiohttp()
             import aiohttp
 
@@ -415,6 +442,8 @@ class HttpClient:
         self.stats.retries += 1
         reason = f"HTTP {err.status}" if isinstance(err, _RetryableStatus) else type(err).__name__
         _log.debug("Retrying `%s` in %.2fs (%s)", redact_url(url), delay, reason)
+        import asyncio
+
         await asyncio.sleep(delay)
 
     def _final_error(self, url: str, err: BaseException, attempts: int, what: str) -> ClientError:

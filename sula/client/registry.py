@@ -24,10 +24,7 @@ resolution in one process (``sula.resolve``) decodes nothing again; wheel metada
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
-import logging
 import mmap
 import os
 import threading
@@ -35,11 +32,13 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from sula import _aio
+from sula._log import getLogger
 from sula._once import OnceMap
 from sula._span import span
 from sula.cache import Cache, CacheBucket, cache_key
@@ -78,7 +77,10 @@ from sula.distribution.names import NormalizedName, canonicalize_name
 
 __all__ = ["CachedMetadata", "CachedPage", "RegistryClient"]
 
-_log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import asyncio
+
+_log = getLogger(__name__)
 T = TypeVar("T")
 
 _NOT_FOUND = frozenset({404, 410})
@@ -373,6 +375,8 @@ _THREAD_HASH_MIN = 1 << 20
 
 
 def _sha256(body: bytes) -> bytes:
+    import hashlib
+
     return hashlib.sha256(body).digest()
 
 
@@ -482,7 +486,7 @@ class RegistryClient:
                         found.append((idx, page))
                         break
             else:
-                pages = await asyncio.gather(*(self._simple_page(i, name) for i in self.indexes))
+                pages = await _aio.gather(*(self._simple_page(i, name) for i in self.indexes))
                 found = [(i, p) for i, p in zip(self.indexes, pages, strict=True) if p is not None]
             if found:
                 # The rows stay alive all run: keep full GC passes from rescanning them.
@@ -514,7 +518,7 @@ class RegistryClient:
         url = idx.project_url(name)
         if url.startswith("file:"):
             # A local PEP 503 tree (an air-gapped mirror): read it, never cache it.
-            rows = await asyncio.to_thread(_read_local_page, url, name)
+            rows = await _aio.to_thread(_read_local_page, url, name)
             return StoredPage.of_rows(rows) if rows is not None else None
         path = self.cache.shard(CacheBucket.SIMPLE, cache_key(idx.url), f"{name}.msgpack")
         return await self._cached_page(
@@ -531,7 +535,7 @@ class RegistryClient:
         # per page cost the pool's start and a hand-off per read (~25 ms of trio.in's
         # offline compile), and the read of a page file is a fraction of a millisecond.
         entry = (_read_page(path) if self.settings.offline
-                 else await asyncio.to_thread(_read_page, path))
+                 else await _aio.to_thread(_read_page, path))
         rows: StoredPage | None = None
         if entry is not None:
             policy = entry.head.policy
@@ -554,7 +558,7 @@ class RegistryClient:
         if entry is not None and rows is not None:
             headers.update(entry.head.policy.revalidation_headers())
         if self._page_sem is None:
-            self._page_sem = asyncio.Semaphore(max(1, self.settings.page_concurrency))
+            self._page_sem = _aio.Semaphore(max(1, self.settings.page_concurrency))
         async with self._page_sem:
             resp = await self.http.request(
                 url, headers=headers, ok=frozenset({200, 304}) | _NOT_FOUND,
@@ -570,12 +574,12 @@ class RegistryClient:
             new_head = msgspec.structs.replace(
                 head, policy=head.policy.after_not_modified(resp.headers)
             )
-            await asyncio.to_thread(_write_page, self.cache, path, entry.with_head(new_head), rows)
+            await _aio.to_thread(_write_page, self.cache, path, entry.with_head(new_head), rows)
             return rows
         content_type = resp.headers.get("Content-Type", "text/html")
         body = resp.body
         digest = (
-            await asyncio.to_thread(_sha256, body) if len(body) > _THREAD_HASH_MIN
+            await _aio.to_thread(_sha256, body) if len(body) > _THREAD_HASH_MIN
             else _sha256(body)
         )
         policy = CachePolicy.from_headers(resp.headers)
@@ -595,11 +599,11 @@ class RegistryClient:
                     _log.debug("`%s` is unchanged; using its parsed cache entry", redact_url(url))
                     if not policy.no_store and not entry.grouped:
                         new_head = msgspec.structs.replace(head, policy=policy)
-                        return await asyncio.to_thread(_store_page, self.cache, path, new_head,
+                        return await _aio.to_thread(_store_page, self.cache, path, new_head,
                                                        rows.all_rows())
                     if not policy.no_store and not _same_freshness(head.policy, policy):
                         new_head = msgspec.structs.replace(head, policy=policy)
-                        await asyncio.to_thread(_write_page, self.cache, path,
+                        await _aio.to_thread(_write_page, self.cache, path,
                                                 entry.with_head(new_head), rows)
                     return rows
         files = parse_page(body, resp.url, content_type)
@@ -613,7 +617,7 @@ class RegistryClient:
             return _store_page(self.cache, path, None, parsed)
         # Encoding and writing a big page takes milliseconds: off the event loop.
         head = CachedPage(policy, resp.url, content_type, digest, PARSER_VERSION, userinfo)
-        return await asyncio.to_thread(_store_page, self.cache, path, head, parsed)
+        return await _aio.to_thread(_store_page, self.cache, path, head, parsed)
 
     def _strip_file_credentials(self, f: File) -> File:
         if "@" not in f.url:
@@ -637,7 +641,7 @@ class RegistryClient:
             path = _local_path(location)
             rows: list[DistRow]
             if path is not None:
-                files = await asyncio.to_thread(_list_local, path, location)
+                files = await _aio.to_thread(_list_local, path, location)
                 rows = parse_dist_rows(None, files, redact_url(location))
             else:
                 url = self.auth.remember(location)
@@ -687,7 +691,7 @@ class RegistryClient:
             metadata = parse_metadata(raw)
         except InvalidMetadataError as err:
             raise MetadataError(file.filename, str(err)) from None
-        await asyncio.to_thread(_write_cached, self.cache, path, CachedMetadata(strip_credentials(file.url), want_hash, metadata))
+        await _aio.to_thread(_write_cached, self.cache, path, CachedMetadata(strip_credentials(file.url), want_hash, metadata))
         return metadata
 
     async def _fetch_wheel_metadata(self, wheel: WheelFilename, file: File) -> bytes:
@@ -695,7 +699,7 @@ class RegistryClient:
 
         local = _local_path(file.url) if file.url.startswith("file:") else None
         if local is not None:
-            return await asyncio.to_thread(
+            return await _aio.to_thread(
                 read_metadata_from_zipfile, local, file.filename, wheel.name
             )
         if self.settings.offline:
@@ -728,15 +732,17 @@ class RegistryClient:
         self, url: str, *, hashes: dict[str, str] | None = None
     ) -> AsyncIterator[bytes]:
         """Stream any URL (``file://`` and local paths too), verifying ``hashes`` at the end."""
+        import hashlib
+
         hashers = {a: hashlib.new(a) for a in (hashes or {}) if a in hashlib.algorithms_available}
         local = _local_path(url)
         if local is not None:
             try:
-                f = await asyncio.to_thread(open, local, "rb")
+                f = await _aio.to_thread(open, local, "rb")
             except OSError as err:
                 raise ClientError(f"Failed to read `{local}`") from err
             try:
-                while chunk := await asyncio.to_thread(f.read, 1024 * 1024):
+                while chunk := await _aio.to_thread(f.read, 1024 * 1024):
                     for h in hashers.values():
                         h.update(chunk)
                     yield chunk
@@ -762,6 +768,8 @@ class RegistryClient:
         copy is still good: fresh by its caching headers, or a conditional request answered
         304. Returns the new policy and the sha256 of what was downloaded (None: keep the copy).
         Offline, a known copy is kept as it is."""
+        import hashlib
+
         if policy is not None and (policy.is_fresh() or self.settings.offline):
             return policy, None
         if self.settings.offline:
@@ -781,6 +789,8 @@ class RegistryClient:
 
     async def download(self, file: File, dest: Path) -> dict[str, str]:
         """Download ``file`` to ``dest`` atomically; returns its sha256 (and verified hashes)."""
+        import hashlib
+
         from sula._fs import atomic_writer
 
         sha = hashlib.sha256()
@@ -792,6 +802,8 @@ class RegistryClient:
 
 
 def _verify(body: bytes, hashes: dict[str, str], url: str) -> None:
+    import hashlib
+
     for algo, expected in hashes.items():
         if algo not in hashlib.algorithms_available:
             continue

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import msgspec
 
+from sula._log import getLogger
 from sula.distribution.filename import (
     SDIST_EXTENSIONS,
     DistFilename,
@@ -35,7 +35,7 @@ __all__ = [
     "upload_micros",
 ]
 
-_log = logging.getLogger(__name__)
+_log = getLogger(__name__)
 
 HASH_ALGORITHMS = ("sha256", "sha384", "sha512", "sha224", "sha1", "md5")
 

@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from sula import _aio
 from sula._fs import atomic_write_text, in_thread_to_end, persist_dir, remove_tree, temp_dir_in
 from sula._log import getLogger
 from sula._once import OnceMap
@@ -140,6 +141,9 @@ def _hashes_allow(allowed: Mapping[str, set[str]], digests: Mapping[str, str]) -
 
 
 def _running_loop() -> asyncio.AbstractEventLoop:
+    """The asyncio loop (a thread pool, a lock's wait or a build needs one: a local run,
+    :mod:`sula._aio`, starts again under asyncio)."""
+    _aio.require_loop()
     import asyncio  # already loaded: only coroutines call this
 
     return asyncio.get_running_loop()
@@ -207,6 +211,7 @@ class DistributionDatabase:
     def _downloads(self) -> asyncio.Semaphore:
         f = self._flights
         if f.semaphore is None:
+            _aio.require_loop()
             import asyncio
 
             f.semaphore = asyncio.Semaphore(f.concurrency)
@@ -647,6 +652,7 @@ class DistributionDatabase:
         out in ``git-v1/`` (one fetch per repository for this database's whole run)."""
         from sula.distribution.dist import GitPin
 
+        _aio.require_loop()  # git runs as a child process
         if self._git is None:
             from sula.git import GitFetcher
 
@@ -817,6 +823,7 @@ async def _build_dir(source: TreeSource, tmp: Path) -> Path:
     dest = tmp / "src"
     # `.git` comes along (it borrows the cached repository's objects): setuptools-scm and
     # hatch-vcs read the version from it.
+    _aio.require_loop()
     import asyncio
 
     await asyncio.to_thread(shutil.copytree, source.path, dest, symlinks=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sula import _aio
 from sula._log import getLogger
 from sula._record import dataclass, field
 from sula._span import span
@@ -23,7 +22,9 @@ from sula.resolver.options import (
 
 if TYPE_CHECKING:
     import argparse
+    import asyncio
     from collections.abc import Callable, Mapping
+    from datetime import datetime
     from types import SimpleNamespace
 
     from packaging.version import Version
@@ -125,6 +126,7 @@ async def _target_while_fetching(
 
     What the query imports is imported here first, so that the two threads do not import
     one module at the same time (the query needs nothing of aiohttp's)."""
+    import asyncio
     import functools
     import json  # noqa: F401  (what the query imports, imported in this thread)
     import subprocess  # noqa: F401
@@ -144,10 +146,10 @@ async def _target_while_fetching(
         import sula.client.remote_zip
         import sula.client.simple  # noqa: F401  (the parsers of what comes back)
     except BaseException:
-        await asyncio.gather(query, return_exceptions=True)
+        await _aio.gather(query, return_exceptions=True)
         raise
     for name in _early_names(spec):
-        task = asyncio.ensure_future(client.files(name))
+        task = _aio.ensure_future(client.files(name))
         task.add_done_callback(_retrieved)  # a failure is the resolver's to report, if it asks
         early.append(task)
     return await query
@@ -163,7 +165,7 @@ async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
     for task in pending:
         task.cancel()
     if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
+        await _aio.gather(*pending, return_exceptions=True)
 
 
 def _early_names(spec: RequirementsSpec) -> list[NormalizedName]:
@@ -285,6 +287,9 @@ def compile_requirements(
 
     async def main() -> ResolutionGraph:
         from sula.client.registry import RegistryClient
+
+        settled.clear()  # a local run that needed asyncio after all runs again
+        lock_hashes.clear()
         from sula.database import DistributionDatabase
 
         async with RegistryClient(cache=cache, index=index, settings=client_settings) as client:
@@ -331,7 +336,9 @@ def compile_requirements(
                 db.close()
             return graph
 
-    graph = asyncio.run(main())
+    # Offline, every read is of the cache: no asyncio (its import is most of a small
+    # resolve), unless a build or a checkout needs it (_aio.require_loop).
+    graph = _aio.run(main, local=client_settings.offline)
     python = settled[0]
     if as_pylock:
         text = _pylock_text(request, graph, python, index, lock_hashes)
@@ -402,7 +409,7 @@ async def _url_hashes(graph: ResolutionGraph, client: RegistryClient) -> None:
 
     todo = [d for d in graph if d.url is not None and not d.hashes and d.file_url
             and not isinstance(d.dist, TreeSource)]
-    results = await asyncio.gather(*(one(d.file_url) for d in todo if d.file_url))
+    results = await _aio.gather(*(one(d.file_url) for d in todo if d.file_url))
     for d, digest in zip(todo, results, strict=True):
         d.hashes = [digest]
 
@@ -811,8 +818,8 @@ def resolve(
         index_url=index_url,
         extra_index_url=list(extra_index_urls) or None,
         find_links=list(find_links) or None,
-        exclude_newer=(exclude_newer.isoformat() if isinstance(exclude_newer, datetime)
-                       else exclude_newer),
+        exclude_newer=(exclude_newer if exclude_newer is None or isinstance(exclude_newer, str)
+                       else exclude_newer.isoformat()),
     )
     request = CompileRequest(
         sources=sources,

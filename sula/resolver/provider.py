@@ -10,12 +10,12 @@ background (bounded), so the solver rarely waits on a single request.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from packaging.version import Version
 
+from sula import _aio
 from sula._log import getLogger
 from sula._once import OnceMap
 from sula.distribution.dist import dist_of
@@ -28,6 +28,8 @@ from sula.resolver.pubgrub.solver import NeedsData, Unavailable
 from sula.resolver.version_map import VersionMap
 
 if TYPE_CHECKING:
+    import asyncio
+
     from sula.client.types import PackageFiles
     from sula.distribution.dist import Dist, GitSource, TreeSource
     from sula.distribution.metadata import Metadata
@@ -122,7 +124,7 @@ class ResolverProvider:
         self._priority: dict[Pkg, int] = {ROOT: 0}
         # Packages the solver's conflict tracking moved: 1 decided early, 2 late (else 3).
         self._conflict_rank: dict[Pkg, int] = {}
-        self._prefetch_sem = asyncio.Semaphore(max(1, options.prefetch))
+        self._prefetch_sem = _aio.Semaphore(max(1, options.prefetch))
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefetched: set[NormalizedName] = set()
         self.not_found: set[NormalizedName] = set()
@@ -351,7 +353,7 @@ class ResolverProvider:
             if rng is None:
                 continue
             self._prefetched.add(name)
-            task = asyncio.ensure_future(self._prefetch_one(name, rng))
+            task = _aio.ensure_future(self._prefetch_one(name, rng))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -376,7 +378,7 @@ class ResolverProvider:
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await _aio.gather(*self._tasks, return_exceptions=True)
 
 
 def _is_tree(url: Any) -> bool:

@@ -88,7 +88,7 @@ async def missing_hashes(graph: ResolutionGraph, client: RegistryClient, *,
                          python: PythonTarget, universal: bool) -> dict[str, dict[str, str]]:
     """sha256 of the files to lock that their index lists without a hash (``--find-links``
     directories, bare HTML pages), by URL: PEP 751 requires a hash for every file."""
-    import asyncio
+    from sula import _aio
 
     urls: list[str] = []
     for dist in graph.all_sorted():
@@ -97,7 +97,7 @@ async def missing_hashes(graph: ResolutionGraph, client: RegistryClient, *,
         sdist, wheels = locked_files(dist, python=python, universal=universal)
         urls.extend(df.file.url for df in [*([sdist] if sdist else []), *wheels]
                     if not df.file.hashes)
-    digests = await asyncio.gather(*(sha256_of(client, url) for url in urls))
+    digests = await _aio.gather(*(sha256_of(client, url) for url in urls))
     return {url: {"sha256": digest} for url, digest in zip(urls, digests, strict=True)}
 
 

@@ -67,7 +67,7 @@ async def name_sources(spec: RequirementsSpec, database: MetadataDatabase) -> Re
     if not todo:
         return spec
 
-    import asyncio
+    from sula import _aio
 
     async def name_of(entry: RequirementEntry) -> RequirementEntry:
         from sula.distribution.names import canonicalize_name
@@ -88,7 +88,7 @@ async def name_sources(spec: RequirementsSpec, database: MetadataDatabase) -> Re
                 extras = frozenset(provided)
         return replace(entry, requirement=replace(req, name=canonicalize_name(meta.name), extras=extras))
 
-    named = dict(zip(map(id, todo), await asyncio.gather(*(name_of(e) for e in todo)), strict=True))
+    named = dict(zip(map(id, todo), await _aio.gather(*(name_of(e) for e in todo)), strict=True))
     return replace(
         spec,
         requirements=tuple(named.get(id(e), e) for e in spec.requirements),

@@ -36,13 +36,14 @@ SYNC_ALSO = (
     "sula.resolver.pubgrub", "sula.resolver.provider", "sula.installer.check",
 )
 # An offline compile resolves from the cache: nothing of the installer, no page parser or
-# remote-zip reader (the cache holds parsed pages and metadata), no thread pool (cached
-# pages are read on the loop when no request can be in flight), and no packaging parser for
+# remote-zip reader (the cache holds parsed pages and metadata), no event loop, sockets, TLS
+# or thread pool (every wait is on the cache: sula._aio's local loop runs the resolver's
+# coroutines, asyncio's import was ~30-40 ms), no logging, and no packaging parser for
 # requirements and markers of the common shapes (sula.distribution.simple_marker; with
 # packaging.utils it pulls in packaging.tags, platform, sysconfig and subprocess).
 COMPILE_ALSO = ("sula.installer", "sula.dispatch.install", "sula.interpreter.environment",
-                "sula.client.simple", "sula.client.remote_zip", "concurrent.futures.thread",
-                "queue")
+                "sula.client.simple", "sula.client.remote_zip", "concurrent.futures",
+                "queue", "asyncio", "ssl", "socket", "selectors", "logging", "hashlib")
 PACKAGING_PARSERS = ("packaging.requirements", "packaging.markers", "packaging._parser",
                      "packaging._tokenizer", "packaging.utils", "packaging.tags")
 
@@ -118,3 +119,37 @@ def test_noop_sync_imports_no_event_loop_and_no_resolver(
     loaded = _imported(result.stderr)
     assert "sula.installer.site_packages" in loaded
     assert _forbidden(loaded, NEITHER + SYNC_ALSO) == []
+
+
+# An offline compile runs its resolution on sula._aio's local loop (no asyncio); what needs
+# asyncio (here: the metadata of a changed local project, read in the database's thread pool
+# under its lock) makes the run start again under asyncio, with the answer it would give.
+def test_offline_compile_of_a_project_falls_back_to_asyncio(
+    run_sula: SulaRunner, warm: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "proj"\nversion = "0.1"\ndependencies = ["beta"]\n')
+    with_project = tmp_path / "project.in"
+    with_project.write_text(f"alpha\n{project.as_uri()}\n")
+    args = ("--no-header", "--no-annotate")
+    online = run_sula("pip", "compile", with_project, *args).check().stdout
+    assert online == f"alpha==1.0\nbeta==1.0\n{project.as_uri()}\n"
+
+    # Only cache reads: the local loop, no asyncio.
+    quick = run_sula("pip", "compile", warm, *args, "--offline",
+                     env={"PYTHONPROFILEIMPORTTIME": "1"}).check()
+    assert quick.stdout == 'alpha==1.0 ; python_version >= "3"\nbeta==1.0\n'
+    assert "asyncio" not in _imported(quick.stderr) and "sula._aio" in _imported(quick.stderr)
+
+    # A changed project's metadata is read again, under the database's lock and in its
+    # thread pool: asyncio.
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "proj"\nversion = "0.2"\ndependencies = ["beta", "alpha"]\n')
+    again = run_sula("pip", "compile", with_project, *args, "--offline",
+                     env={"PYTHONPROFILEIMPORTTIME": "1"}).check()
+    assert again.stdout == online
+    assert "asyncio" in _imported(again.stderr)
