@@ -495,13 +495,15 @@ def launch() -> NoReturn:
     and frees nothing the OS would not. Whatever needs the teardown has another thread (to
     join), a ``threading`` exit hook (``concurrent.futures``' pools) or has imported
     ``atexit`` (logging, ``weakref.finalize`` and so temporary directories, coverage), and
-    gets the normal exit.
+    gets the normal exit, as does a run under a profiler or tracer (which reports after the
+    script returns).
     """
     code = main()
     modules = sys.modules
     threading = modules.get("threading")
-    if "atexit" not in modules and (threading is None or (
-            threading.active_count() == 1 and not getattr(threading, "_threading_atexits", True))):
+    if ("atexit" not in modules and sys.getprofile() is None and sys.gettrace() is None
+            and (threading is None or (threading.active_count() == 1
+                                       and not getattr(threading, "_threading_atexits", True)))):
         try:
             for stream in (sys.stdout, sys.stderr):
                 if stream is not None:

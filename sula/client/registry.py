@@ -597,7 +597,8 @@ class RegistryClient:
                     rows = entry.page()
                 if rows is not None:
                     _log.debug("`%s` is unchanged; using its parsed cache entry", redact_url(url))
-                    if not policy.no_store and not entry.grouped:
+                    if not policy.no_store and (not entry.grouped or rows.unordered):
+                        # Stored in an older layout: once again in this one.
                         new_head = msgspec.structs.replace(head, policy=policy)
                         return await _aio.to_thread(_store_page, self.cache, path, new_head,
                                                        rows.all_rows())

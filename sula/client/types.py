@@ -135,12 +135,19 @@ class PageGroup(msgspec.Struct, frozen=True, array_like=True, gc=False):
     page's own order back when every file is asked for. Both are msgpack ``bin`` (a length
     and bytes): decoding the groups skips over each one at once and copies nothing (they
     decode as views of the entry's bytes).
+
+    ``kind``: negative when the groups are in the order their versions first appear on the
+    page: -1 an entry stored before groups were ordered (the field is missing), -2 a page
+    with two spellings of one version; else the groups are newest version first and ``kind`` is 0
+    for a release, 1 a pre-release, 2 not a valid version (last), so that a resolution
+    reading the page keys and sorts nothing. A reader that predates the field ignores it.
     """
 
     version: str
     first: int | None
     rows: memoryview
     order: memoryview
+    kind: int = -1
 
 
 _group_rows = msgspec.msgpack.Decoder(list[DistRow])
@@ -161,6 +168,11 @@ class StoredPage:
             [None] * len(groups) if rows is None else list(rows))
         # (index, cutoff) -> its file groups and what the resolver derived from them
         self._views: dict[tuple[str, int | None], tuple[list[FileGroup], dict[str, object]]] = {}
+
+    @property
+    def unordered(self) -> bool:
+        """Stored before groups were put in version order (``PageGroup.kind`` -1)."""
+        return bool(self.groups) and self.groups[0].kind == -1
 
     @classmethod
     def of_rows(cls, rows: list[DistRow]) -> StoredPage:
@@ -194,9 +206,12 @@ _BIG_ENDIAN = sys.byteorder == "big"
 
 def group_rows(rows: list[DistRow], *, encode: bool = True
                ) -> tuple[list[PageGroup], list[list[DistRow]]]:
-    """``rows`` grouped by version text (first seen first; page order within a group), and
-    each group's rows; ``encode=False`` leaves the groups' ``rows`` empty."""
+    """``rows`` grouped by version text, newest version first (see ``PageGroup.kind``; page
+    order within a group), and each group's rows; ``encode=False`` leaves the groups'
+    ``rows`` empty."""
     from array import array
+
+    from sula.distribution.version_keys import newest_first
 
     encoder = msgspec.msgpack.Encoder().encode if encode else None
     by_text: dict[str, list[int]] = {}
@@ -204,9 +219,14 @@ def group_rows(rows: list[DistRow], *, encode: bool = True
         name = row.wheel if row.wheel is not None else row.sdist
         assert name is not None
         by_text.setdefault(name.version_str, []).append(pos)
+    texts = list(by_text)
+    ordered = newest_first(texts)
+    kinds = ([(texts[i], kind) for i, kind in ordered] if ordered is not None
+             else [(text, -2) for text in texts])
     groups = []
     lists = []
-    for text, positions in by_text.items():
+    for text, kind in kinds:
+        positions = by_text[text]
         mine = [rows[p] for p in positions]
         times = [r.uploaded for r in mine if r.uploaded is not None]
         order = array("I", positions)
@@ -214,7 +234,7 @@ def group_rows(rows: list[DistRow], *, encode: bool = True
             order.byteswap()
         raw = memoryview(encoder(mine) if encoder is not None else b"")
         groups.append(PageGroup(text, min(times) if times else None, raw,
-                                memoryview(order.tobytes())))
+                                memoryview(order.tobytes()), kind))
         lists.append(mine)
     return groups, lists
 
@@ -222,14 +242,16 @@ def group_rows(rows: list[DistRow], *, encode: bool = True
 class FileGroup:
     """The files of one version text from one index: decoded when first asked for."""
 
-    __slots__ = ("_files", "_i", "_page", "cutoff", "index", "version_str")
+    __slots__ = ("_files", "_i", "_page", "cutoff", "index", "kind", "version_str")
 
     def __init__(self, page: StoredPage, i: int, index: str, cutoff: int | None) -> None:
         self._page = page
         self._i = i
         self.index = index
         self.cutoff = cutoff
-        self.version_str = page.groups[i].version
+        group = page.groups[i]
+        self.version_str = group.version
+        self.kind = group.kind
         self._files: list[DistFile] | None = None
 
     def files(self) -> list[DistFile]:

@@ -10,19 +10,18 @@ file is kept with the reason, so that a failed resolution can say *why* it was s
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from sula._record import dataclass
 from sula.distribution.dist import Listed, ListedFile
 from sula.distribution.filename import WheelFilename
 from sula.distribution.names import NormalizedName
-from sula.distribution.version import normal_version_pattern
+from sula.distribution.version_keys import PLAIN_KEYS, key_of, plain_key, plain_match, version_key
 
 if TYPE_CHECKING:
     from sula.resolver.options import BinaryPolicy
@@ -131,90 +130,6 @@ class VersionEntry:
         return self._yanks()[1]
 
 
-# Plain release strings (``1.2.3``): their ``Version`` sort key is built without parsing,
-# when this packaging's key layout is the one checked below (else every version is parsed).
-_PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)*").fullmatch
-_STABLE_TAIL: tuple[Any, ...] | None = None
-
-
-_PLAIN_KEYS: dict[str, tuple[Any, ...]] = {}
-
-
-def _plain_key(text: str) -> tuple[Any, ...]:
-    key = _PLAIN_KEYS.get(text)  # ``1.0.0`` is a version of many packages
-    if key is None:
-        release = tuple(map(int, text.split(".")))
-        end = len(release)
-        while end and release[end - 1] == 0:
-            end -= 1
-        key = _PLAIN_KEYS[text] = (0, release[:end], *_STABLE_TAIL)  # type: ignore[misc]
-    return key
-
-
-def _key_of(version: Version) -> Any:
-    """The sort/equality key of ``version`` (its comparison key when plain keys are on)."""
-    return version._key if _STABLE_TAIL is not None else version
-
-
-def _check_plain_keys() -> tuple[Any, ...] | None:
-    global _STABLE_TAIL
-    try:
-        key = Version("1")._key
-        _STABLE_TAIL = tuple(key[2:])
-        for text in ("0", "0.0", "1.0.0", "2.10.0.1", "007.08", "1.2"):
-            if _plain_key(text) != Version(text)._key:
-                raise ValueError(text)
-    except Exception:  # another packaging: parse everything
-        _STABLE_TAIL = None
-    return _STABLE_TAIL
-
-
-_check_plain_keys()
-
-# Canonical pre-, post- and dev-release spellings (``1.2rc1``, ``1.2.post3``, ``1.2.dev0``):
-# keyed by packaging's own key function, when it exists and agrees with Version below.
-_TAGGED = normal_version_pattern().fullmatch
-_cmpkey: Any = None
-
-
-def _tagged_key(text: str) -> tuple[Any, bool] | None:
-    """``(key, is_prerelease)`` of a canonical tagged version, or None (parse it instead)."""
-    m = _TAGGED(text)
-    if m is None or _cmpkey is None:
-        return None
-    release, pre, pre_n, post, dev = m.groups()
-    key = _cmpkey(
-        0,
-        tuple(int(p) for p in release.split(".")),
-        (pre, int(pre_n)) if pre is not None else None,
-        ("post", int(post)) if post is not None else None,
-        ("dev", int(dev)) if dev is not None else None,
-        None,
-    )
-    return key, pre is not None or dev is not None
-
-
-def _check_tagged_keys() -> None:
-    global _cmpkey
-    if _STABLE_TAIL is None:
-        return
-    try:
-        from packaging.version import _cmpkey as cmpkey
-
-        _cmpkey = cmpkey
-        for text in ("1.0a1", "1.0b2", "2.0rc10", "1.0.post1", "1.0.dev0", "1.0rc1.post2.dev3",
-                     "1.0a0.dev1", "0.0.post0", "3.10.0b1", "1.0"):
-            hit = _tagged_key(text)
-            v = Version(text)
-            if hit is None or hit != (v._key, v.is_prerelease):
-                raise ValueError(text)
-    except Exception:  # another packaging: parse these
-        _cmpkey = None
-
-
-_check_tagged_keys()
-
-
 _version_str = attrgetter("filename.version_str")
 
 
@@ -223,6 +138,10 @@ class FileGroup(Protocol):
 
     @property
     def version_str(self) -> str: ...
+    @property
+    def kind(self) -> int:
+        """Negative: the page's versions are not stored in order; else, stored newest
+        first, 0 a release, 1 a pre-release, 2 not a valid version."""
     def files(self) -> Sequence[DistFile]: ...
 
 
@@ -252,6 +171,37 @@ def _target(name: NormalizedName, python: PythonTarget, binary: BinaryPolicy) ->
     if key is None:
         key = _TARGET_KEYS[sig] = len(_TARGET_KEYS)
     return _Target(name, python, binary, key)
+
+
+class _Lookup:
+    """The entries of a map read in a stored order, by version: by the page's own spelling
+    first (the version asked for usually came from this map, so one text lookup does), by
+    key once another spelling is asked for (made then, for every entry). Kept with the
+    entries (``derived``), so the resolutions of one process share it."""
+
+    __slots__ = ("_by_key", "_by_text", "_entries")
+
+    def __init__(self, entries: list[VersionEntry]) -> None:
+        self._entries = entries
+        self._by_text: dict[str, VersionEntry] | None = None
+        self._by_key: dict[Any, VersionEntry] | None = None
+
+    def get(self, version: Version) -> VersionEntry | None:
+        by_text = self._by_text
+        if by_text is None:
+            by_text = self._by_text = {e.text: e for e in self._entries}
+        hit = by_text.get(str(version))
+        if hit is not None:
+            return hit
+        by_key = self._by_key
+        if by_key is None:
+            by_key = {}
+            for entry in self._entries:
+                keyed = version_key(entry.text)
+                assert keyed is not None  # stored as a valid version
+                by_key[keyed[0]] = entry
+            self._by_key = by_key
+        return by_key.get(key_of(version))
 
 
 class VersionMap:
@@ -299,7 +249,7 @@ class VersionMap:
         by_key: dict[Any, VersionEntry] = {}
         merged: dict[str, VersionEntry] = {}
         for text, group in by_text.items():
-            keyed = _version_key(text)
+            keyed = version_key(text)
             if keyed is None:
                 continue
             key, version, pre = keyed
@@ -330,10 +280,10 @@ class VersionMap:
         self.entries: list[VersionEntry] = [
             by_key[k] for k in sorted(by_key, reverse=True)
         ]
-        self._by_key = by_key
+        self._by_key: dict[Any, VersionEntry] | _Lookup = by_key
 
     @classmethod
-    def of_groups(cls, name: NormalizedName, groups: Iterable[FileGroup],
+    def of_groups(cls, name: NormalizedName, groups: Sequence[FileGroup],
                   files: Callable[[], Iterable[DistFile]], *, python: PythonTarget,
                   binary: BinaryPolicy, derived: dict[str, object] | None = None) -> VersionMap:
         """The map of one page's ``groups``, whose files are decoded only for the versions
@@ -343,6 +293,20 @@ class VersionMap:
         # The entries are kept with the groups: what they cache (parsed versions, decoded
         # files, the file each target chose) holds for every resolution of the page.
         made = derived.get("entries") if derived is not None else None
+        if made is None and groups and groups[0].kind >= 0:
+            # Stored newest first, each with its kind (client.types.group_rows): no keys,
+            # no sort; a version's key is made only if it is looked up by another spelling.
+            entries = []
+            for group in groups:
+                kind = group.kind
+                if kind == 2:  # not a valid version
+                    continue
+                entry = VersionEntry(group.version_str, None, kind == 1)
+                entry._group = group
+                entries.append(entry)
+            made = (entries, _Lookup(entries))
+            if derived is not None:
+                derived["entries"] = made
         if made is None:
             try:
                 versions = _sorted_versions(groups)
@@ -366,11 +330,15 @@ class VersionMap:
         self.entries, self._by_key = made  # type: ignore[misc]
         return self
 
+
     def __len__(self) -> int:
         return len(self.entries)
 
     def get(self, version: Version) -> VersionEntry | None:
-        return self._by_key.get(_key_of(version))
+        by_key = self._by_key
+        if isinstance(by_key, _Lookup):
+            return by_key.get(version)
+        return by_key.get(key_of(version))
 
     def versions(self) -> list[Version]:
         return [e.version for e in self.entries]
@@ -396,20 +364,6 @@ class VersionMap:
         return choice
 
 
-def _version_key(text: str) -> tuple[Any, Version | None, bool] | None:
-    """``(sort key, the Version if it had to be parsed, is_prerelease)``; None: invalid."""
-    if _STABLE_TAIL is not None and _PLAIN(text):
-        return _plain_key(text), None, False
-    tagged = _tagged_key(text)
-    if tagged is not None:
-        return tagged[0], None, tagged[1]
-    try:
-        version = Version(text)
-    except InvalidVersion:
-        return None
-    return _key_of(version), version, version.is_prerelease
-
-
 def _sorted_versions(groups: Iterable[FileGroup]
                      ) -> list[tuple[Any, str, Version | None, bool, FileGroup]]:
     """``(key, text, version, is_prerelease, group)`` of each group's version, newest first
@@ -418,16 +372,16 @@ def _sorted_versions(groups: Iterable[FileGroup]
     # release strings (nine in ten) are keyed inline, a text seen before from a dict.
     out = []
     seen: set[Any] = set()
-    known = _PLAIN_KEYS
-    plain = _PLAIN if _STABLE_TAIL is not None else None
+    known = PLAIN_KEYS
+    plain = plain_match
     version: Version | None
     for group in groups:
         text = group.version_str
         key = known.get(text)
-        if key is not None or (plain is not None and plain(text) and (key := _plain_key(text))):
+        if key is not None or (plain is not None and plain(text) and (key := plain_key(text))):
             version, pre = None, False
         else:
-            keyed = _version_key(text)
+            keyed = version_key(text)
             if keyed is None:
                 continue
             key, version, pre = keyed

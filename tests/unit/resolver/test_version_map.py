@@ -236,3 +236,96 @@ def test_maps_of_one_page_share_its_entries_and_choose_per_target() -> None:
     post = linux.get(Version("3.0.post1"))  # an sdist only
     assert post is not None and linux.reason(post) is None
     assert sdist_only.reason(post) is Incompatibility.NO_BUILD and linux.reason(post) is None
+
+
+def test_a_stored_page_lists_its_versions_newest_first_with_their_kind() -> None:
+    """The client orders a page's groups when it stores them, so that a resolution reading
+    it keys and sorts nothing; the invalid versions come last, marked."""
+    from sula.client.types import group_rows, parse_dist_rows
+
+    names = [*LISTING, "foo-bogus.tar.gz", "foo-2.0.0.1-py3-none-any.whl", "foo-10.0.dev1.tar.gz"]
+    rows = parse_dist_rows("foo", [dist(f).file for f in names], "i")
+    groups, lists = group_rows(rows)
+    texts = [g.version for g in groups]
+    valid = [t for t in texts if t != "bogus"]
+    assert valid == sorted(valid, key=Version, reverse=True) and texts[-1] == "bogus"
+    assert {g.version: g.kind for g in groups}["2.1rc1"] == 1
+    assert {g.version: g.kind for g in groups}["10.0.dev1"] == 1
+    assert {g.version: g.kind for g in groups}["bogus"] == 2
+    assert all(g.kind == 0 for g in groups if g.version in ("1.0", "2.0.0.1", "4!1.0"))
+    assert [len(rows_) for rows_ in lists] == [len(g.order) // 4 for g in groups]
+
+
+def test_a_page_stored_before_groups_were_ordered_gives_the_same_map() -> None:
+    """An entry written before ``PageGroup.kind`` (its groups in first-seen order, the field
+    missing) is read as before: sorted by the reader."""
+    import msgspec
+
+    from sula.client.types import StoredPage, file_groups, group_rows, parse_dist_rows
+
+    class OldGroup(msgspec.Struct, array_like=True):  # the layout before the field
+        version: str
+        first: int | None
+        rows: bytes
+        order: bytes
+
+    files = [dist(f) for f in LISTING]
+    rows = parse_dist_rows("foo", [f.file for f in files], files[0].index)
+    groups, _ = group_rows(rows)
+    first_seen = {r.filename.version_str: None for r in rows}
+    old = sorted((OldGroup(g.version, g.first, bytes(g.rows), bytes(g.order)) for g in groups),
+                 key=lambda g: list(first_seen).index(g.version))
+    page = StoredPage(msgspec.msgpack.decode(msgspec.msgpack.encode(old), type=list[PageGroup]))
+    assert page.unordered and all(g.kind == -1 for g in page.groups)
+    fgroups, derived = file_groups(page, files[0].index, None)
+    old_map = VersionMap.of_groups("foo", fgroups, lambda: files, python=target(),  # type: ignore[arg-type]
+                                   binary=BinaryPolicy(), derived=derived)
+    _same(old_map, vmap("foo", files))
+    _same(old_map, _grouped(files)[0])
+
+
+def test_a_map_read_in_stored_order_finds_a_version_by_any_spelling() -> None:
+    files = [dist(f) for f in LISTING]
+    grouped, _ = _grouped(files)
+    assert grouped.entries[0].text == "4!1.0"
+    for asked, found in [("1.0", "1.0"), ("1.0.0", "1.0"), ("2.0.0", "2.0"), ("3.0-post1", "3.0.post1"),
+                         ("4!1", "4!1.0"), ("2.1c1", "2.1rc1")]:
+        entry = grouped.get(Version(asked))
+        assert entry is not None and entry.text == found, asked
+    assert grouped.get(Version("5.0")) is None and grouped.get(Version("1.0.2")) is None
+
+
+def test_newest_first_orders_as_packaging_does() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sula.distribution.version_keys import newest_first
+
+    part = st.integers(0, 12).map(str)
+    release = st.lists(part, min_size=1, max_size=4).map(".".join)
+    tag = st.sampled_from(["", "a1", "b2", "rc3", ".post1", ".dev0", "rc1.post2.dev3", "-1", "+local",
+                           ".0", "c1", "-pre2", "!"])
+    text = st.one_of(st.builds(lambda r, t: r + t, release, tag), st.sampled_from(["bogus", "1..0"]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(text, max_size=12, unique=True))
+    def check(texts: list[str]) -> None:
+        import contextlib
+
+        from packaging.version import InvalidVersion
+
+        parsed = {}
+        for t in texts:
+            with contextlib.suppress(InvalidVersion):
+                parsed[t] = Version(t)
+        got = newest_first(texts)
+        if len(set(parsed.values())) < len(parsed):
+            assert got is None
+            return
+        assert got is not None
+        valid = [texts[i] for i, kind in got if kind != 2]
+        assert valid == sorted(parsed, key=parsed.__getitem__, reverse=True)
+        assert [texts[i] for i, kind in got if kind == 2] == [t for t in texts if t not in parsed]
+        assert all((kind == 1) == parsed[texts[i]].is_prerelease for i, kind in got if kind != 2)
+
+    check()
