@@ -20,6 +20,8 @@ from sula.distribution.filename import (
 from sula.distribution.names import NormalizedName
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
@@ -137,10 +139,12 @@ class PageGroup(msgspec.Struct, frozen=True, array_like=True, gc=False):
     decode as views of the entry's bytes).
 
     ``kind``: negative when the groups are in the order their versions first appear on the
-    page: -1 an entry stored before groups were ordered (the field is missing), -2 a page
-    with two spellings of one version; else the groups are newest version first and ``kind`` is 0
-    for a release, 1 a pre-release, 2 not a valid version (last), so that a resolution
-    reading the page keys and sorts nothing. A reader that predates the field ignores it.
+    page (-1: an entry stored before groups were ordered, the field missing; -2: one stored
+    by a sula that kept a page with two spellings of one version in that order); else the
+    groups are newest version first and ``kind`` is 0 for a release, 1 a pre-release, 2 not a
+    valid version (last), 3 another spelling of the version of the group before (``1.0.0``
+    after ``1.0``: one version, whose files are those of both), so that a resolution reading
+    the page keys and sorts nothing. A reader that predates the field ignores it.
     """
 
     version: str
@@ -167,12 +171,12 @@ class StoredPage:
         self._rows: list[list[DistRow] | None] = (
             [None] * len(groups) if rows is None else list(rows))
         # (index, cutoff) -> its file groups and what the resolver derived from them
-        self._views: dict[tuple[str, int | None], tuple[list[FileGroup], dict[str, object]]] = {}
+        self._views: dict[tuple[str, int | None], tuple[FileGroups, dict[str, object]]] = {}
 
     @property
     def unordered(self) -> bool:
-        """Stored before groups were put in version order (``PageGroup.kind`` -1)."""
-        return bool(self.groups) and self.groups[0].kind == -1
+        """Stored before its groups were put in version order (``PageGroup.kind`` < 0)."""
+        return bool(self.groups) and self.groups[0].kind < 0
 
     @classmethod
     def of_rows(cls, rows: list[DistRow]) -> StoredPage:
@@ -220,9 +224,7 @@ def group_rows(rows: list[DistRow], *, encode: bool = True
         assert name is not None
         by_text.setdefault(name.version_str, []).append(pos)
     texts = list(by_text)
-    ordered = newest_first(texts)
-    kinds = ([(texts[i], kind) for i, kind in ordered] if ordered is not None
-             else [(text, -2) for text in texts])
+    kinds = [(texts[i], kind) for i, kind in newest_first(texts)]
     groups = []
     lists = []
     for text, kind in kinds:
@@ -262,19 +264,108 @@ class FileGroup:
         return files
 
 
+class FileGroups:
+    """The :class:`FileGroup` of each of a page's groups within a cutoff, as a sequence whose
+    items are made when first reached: a resolution walks a few of the newest versions of a
+    page (of ~20,000 for requirements.in), so most are never made."""
+
+    __slots__ = ("_cutoff", "_index", "_made", "_page", "_positions")
+
+    def __init__(self, page: StoredPage, index: str, cutoff: int | None) -> None:
+        self._page = page
+        self._index = index
+        self._cutoff = cutoff
+        groups = page.groups
+        self._positions: list[int] | range = (
+            range(len(groups)) if cutoff is None else
+            [i for i, g in enumerate(groups) if g.first is not None and g.first <= cutoff])
+        self._made: list[FileGroup | None] = [None] * len(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def __bool__(self) -> bool:
+        return bool(self._made)
+
+    def __getitem__(self, k: int) -> FileGroup:
+        group = self._made[k]
+        if group is None:
+            group = self._made[k] = FileGroup(self._page, self._positions[k], self._index,
+                                              self._cutoff)
+        return group
+
+    def __iter__(self) -> Iterator[FileGroup]:
+        for k in range(len(self._made)):
+            yield self[k]
+
+    def kind_at(self, k: int) -> int:
+        """``PageGroup.kind`` of the ``k``-th group, without making its FileGroup."""
+        return self._page.groups[self._positions[k]].kind
+
+    def _run_start(self, k: int) -> int:
+        """The stored position of the first spelling of the ``k``-th group's version."""
+        groups = self._page.groups
+        r = self._positions[k]
+        while r > 0 and groups[r].kind == 3:
+            r -= 1
+        return r
+
+    def continues(self, k: int) -> bool:
+        """Whether the ``k``-th group is another spelling of the version of the one before
+        it here (kind 3 in the stored order; the cutoff may have left out the first)."""
+        if k == 0 or self._page.groups[self._positions[k]].kind != 3:
+            return False
+        return self._positions[k - 1] >= self._run_start(k)
+
+    def version_kind(self, k: int) -> int:
+        """0 a release, 1 a pre-release, 2 not a valid version: of the ``k``-th group's
+        version (another spelling takes its kind from the first)."""
+        return self._page.groups[self._run_start(k)].kind
+
+    def merged(self, start: int, end: int) -> MergedGroup:
+        """Groups ``start`` to ``end`` (spellings of one version) as one group."""
+        return MergedGroup([self[k] for k in range(start, end)])
+
+
+class MergedGroup:
+    """The spellings of one version on a page (``1.0``, ``1.0.0``) as one group: named by
+    the first, its files those of all of them in the page's order."""
+
+    __slots__ = ("_files", "_groups", "kind", "version_str")
+
+    def __init__(self, groups: list[FileGroup]) -> None:
+        self._groups = groups
+        self.version_str = groups[0].version_str
+        self.kind = groups[0].kind
+        self._files: list[DistFile] | None = None
+
+    def files(self) -> list[DistFile]:
+        files = self._files
+        if files is None:
+            from array import array
+
+            placed: list[tuple[int, DistRow]] = []
+            first = self._groups[0]
+            for g in self._groups:
+                order = array("I")
+                order.frombytes(g._page.groups[g._i].order)
+                if _BIG_ENDIAN:
+                    order.byteswap()
+                placed.extend(zip(order, g._page.rows_of(g._i), strict=True))
+            placed.sort(key=lambda pr: pr[0])
+            files = self._files = dist_files([r for _, r in placed], first.index,
+                                             uploaded_before=first.cutoff)
+        return files
+
+
 def file_groups(page: StoredPage, index: str, cutoff: int | None
-                ) -> tuple[list[FileGroup], dict[str, object]]:
+                ) -> tuple[FileGroups, dict[str, object]]:
     """The groups of ``page`` that have a file within ``cutoff`` (see ``dist_files``), made
     once per page, index and cutoff; and a dict for what a user derives from these groups
     alone (the resolver's sorted versions), kept as long as they are."""
     view = page._views.get((index, cutoff))
     if view is None:
-        groups = [
-            FileGroup(page, i, index, cutoff)
-            for i, g in enumerate(page.groups)
-            if cutoff is None or (g.first is not None and g.first <= cutoff)
-        ]
-        view = page._views[(index, cutoff)] = (groups, {})
+        view = page._views[(index, cutoff)] = (FileGroups(page, index, cutoff), {})
     return view
 
 
@@ -290,7 +381,7 @@ class PackageFiles:
     __slots__ = ("_files", "derived", "groups", "indexes", "name")
 
     def __init__(self, name: NormalizedName, files: list[DistFile] | None = None,
-                 indexes: tuple[str, ...] = (), *, groups: list[FileGroup] | None = None,
+                 indexes: tuple[str, ...] = (), *, groups: FileGroups | None = None,
                  derived: dict[str, object] | None = None) -> None:
         assert files is not None or groups is not None
         self.name = name
@@ -472,12 +563,10 @@ def parse_dist_rows(package: str | None, files: list[File], index: str) -> list[
     return out
 
 
-def _in_page_order(groups: list[FileGroup]) -> list[DistFile]:
+def _in_page_order(groups: FileGroups) -> list[DistFile]:
     if not groups:
         return []
-    page = groups[0]._page
-    index, cutoff = groups[0].index, groups[0].cutoff
-    return dist_files(page.all_rows(), index, uploaded_before=cutoff)
+    return dist_files(groups._page.all_rows(), groups._index, uploaded_before=groups._cutoff)
 
 
 def dist_files(rows: list[DistRow], index: str, *, uploaded_before: int | None = None

@@ -121,23 +121,27 @@ def version_key(text: str) -> tuple[Any, Version | None, bool] | None:
 plain_match = _PLAIN_RE if _STABLE_TAIL is not None else None
 
 
-def newest_first(texts: list[str]) -> list[tuple[int, int]] | None:
+def newest_first(texts: list[str]) -> list[tuple[int, int]]:
     """``(position in texts, kind)`` of every text, newest version first (the invalid ones
-    last, in their order), ``kind`` 0 a release, 1 a pre-release, 2 not a valid version;
-    ``None`` when two texts are one version (``1.0``, ``1.0.0``: the order of their files
-    decides which comes first, so the texts cannot be put in order alone)."""
+    last, in their order): ``kind`` 0 a release, 1 a pre-release, 2 not a valid version, 3
+    the same version as the text before it (``1.0.0`` after ``1.0``: the spellings of one
+    version stay together, in the order of ``texts``, the first naming the version)."""
     keyed: list[tuple[Any, int, int]] = []
     invalid: list[tuple[int, int]] = []
-    seen: set[Any] = set()
     for i, text in enumerate(texts):
         got = version_key(text)
         if got is None:
             invalid.append((i, 2))
             continue
         key, _version, pre = got
-        if key in seen:
-            return None
-        seen.add(key)
         keyed.append((key, i, 1 if pre else 0))
-    keyed.sort(key=lambda k: k[0], reverse=True)
-    return [(i, kind) for _key, i, kind in keyed] + invalid
+    keyed.sort(key=lambda k: k[0], reverse=True)  # stable: equal versions keep their order
+    out: list[tuple[int, int]] = []
+    last: Any = _NO_KEY
+    for key, i, kind in keyed:
+        out.append((i, 3 if key == last else kind))
+        last = key
+    return out + invalid
+
+
+_NO_KEY = object()

@@ -174,7 +174,10 @@ class ResolverProvider:
                 prio = order[pkg] = len(order)
             if best_rank == 0 and prio > best_prio:
                 continue
-            rank = 0 if pkg.name in urls or rng.as_singleton() is not None else ranks.get(pkg, 3)
+            # ``==v`` has two cuts and no lower end: most ranges fail that before the call.
+            rank = 0 if pkg.name in urls or (
+                not rng._lo and len(rng._cuts) == 2 and rng.as_singleton() is not None
+            ) else ranks.get(pkg, 3)
             if rank < best_rank or (rank == best_rank and prio < best_prio):
                 best_rank, best_prio, best_pkg = rank, prio, pkg
         assert best_pkg is not None

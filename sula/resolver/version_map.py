@@ -10,7 +10,7 @@ file is kept with the reason, so that a failed resolution can say *why* it was s
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
@@ -141,7 +141,9 @@ class FileGroup(Protocol):
     @property
     def kind(self) -> int:
         """Negative: the page's versions are not stored in order; else, stored newest
-        first, 0 a release, 1 a pre-release, 2 not a valid version."""
+        first, 0 a release, 1 a pre-release, 2 not a valid version, 3 another spelling of
+        the version before (``client.types.PageGroup``)."""
+
     def files(self) -> Sequence[DistFile]: ...
 
 
@@ -173,6 +175,91 @@ def _target(name: NormalizedName, python: PythonTarget, binary: BinaryPolicy) ->
     return _Target(name, python, binary, key)
 
 
+class _StoredGroups(Protocol):
+    """``sula.client.types.FileGroups``: a page's groups, each made when first reached."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, k: int) -> FileGroup: ...
+    def __iter__(self) -> Iterator[FileGroup]: ...
+    def kind_at(self, k: int) -> int: ...
+    def continues(self, k: int) -> bool: ...
+    def version_kind(self, k: int) -> int: ...
+    def merged(self, start: int, end: int) -> FileGroup: ...
+
+
+class _StoredEntries(Sequence[VersionEntry]):
+    """The entries of a page stored newest first, each made when first reached: the selector
+    walks a few of the newest versions of a package, so most entries of a long page (and
+    their groups) are never made. A sequence for what walks them all (hints, ``versions``).
+    The spellings of one version (stored together) make one entry."""
+
+    __slots__ = ("_groups", "_n", "_next", "made")
+
+    def __init__(self, groups: _StoredGroups) -> None:
+        n = len(groups)
+        while n and groups.kind_at(n - 1) == 2:  # the invalid versions, stored last
+            n -= 1
+        self._groups = groups
+        self._n = n  # the groups of valid versions
+        self._next = 0  # the first group no entry is made of yet
+        self.made: list[VersionEntry] = []  # the first len(made) entries
+
+    def _make(self) -> VersionEntry | None:
+        """The next entry, or None when every group has one."""
+        groups, j, n = self._groups, self._next, self._n
+        if j >= n:
+            return None
+        end = j + 1
+        while end < n and groups.continues(end):
+            end += 1
+        group = groups[j] if end == j + 1 else groups.merged(j, end)
+        entry = VersionEntry(group.version_str, None, groups.version_kind(j) == 1)
+        entry._group = group
+        self._next = end
+        self.made.append(entry)
+        return entry
+
+    def _upto(self, k: int) -> VersionEntry | None:
+        made = self.made
+        while len(made) <= k:
+            if self._make() is None:
+                return None
+        return made[k]
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+    def __len__(self) -> int:
+        while self._make() is not None:
+            pass
+        return len(self.made)
+
+    def __getitem__(self, k: int) -> VersionEntry:  # type: ignore[override]
+        made = self.made
+        if 0 <= k < len(made):
+            return made[k]
+        if k < 0:
+            k += len(self)
+        entry = self._upto(k) if k >= 0 else None
+        if entry is None:
+            raise IndexError(k)
+        return entry
+
+    def __iter__(self) -> Iterator[VersionEntry]:
+        made = self.made
+        k = 0
+        while True:
+            if k < len(made) or self._make() is not None:
+                yield made[k]
+            else:
+                return
+            k += 1
+
+    def __reversed__(self) -> Iterator[VersionEntry]:
+        len(self)
+        return reversed(self.made)
+
+
 class _Lookup:
     """The entries of a map read in a stored order, by version: by the page's own spelling
     first (the version asked for usually came from this map, so one text lookup does), by
@@ -181,16 +268,22 @@ class _Lookup:
 
     __slots__ = ("_by_key", "_by_text", "_entries")
 
-    def __init__(self, entries: list[VersionEntry]) -> None:
+    def __init__(self, entries: list[VersionEntry] | _StoredEntries) -> None:
         self._entries = entries
         self._by_text: dict[str, VersionEntry] | None = None
         self._by_key: dict[Any, VersionEntry] | None = None
 
     def get(self, version: Version) -> VersionEntry | None:
+        text = str(version)
         by_text = self._by_text
         if by_text is None:
-            by_text = self._by_text = {e.text: e for e in self._entries}
-        hit = by_text.get(str(version))
+            entries = self._entries
+            if isinstance(entries, _StoredEntries) and len(entries.made) <= 32:
+                for entry in entries.made:  # made so far: where the version came from
+                    if entry.text == text:
+                        return entry
+            by_text = self._by_text = {e.text: e for e in entries}
+        hit = by_text.get(text)
         if hit is not None:
             return hit
         by_key = self._by_key
@@ -277,13 +370,13 @@ class VersionMap:
                     if hit is not None:
                         hit.append(f)
         # The first text seen for a version names it (``1.0`` and ``1.0.0`` share an entry).
-        self.entries: list[VersionEntry] = [
+        self.entries: Sequence[VersionEntry] = [
             by_key[k] for k in sorted(by_key, reverse=True)
         ]
         self._by_key: dict[Any, VersionEntry] | _Lookup = by_key
 
     @classmethod
-    def of_groups(cls, name: NormalizedName, groups: Sequence[FileGroup],
+    def of_groups(cls, name: NormalizedName, groups: Sequence[FileGroup] | _StoredGroups,
                   files: Callable[[], Iterable[DistFile]], *, python: PythonTarget,
                   binary: BinaryPolicy, derived: dict[str, object] | None = None) -> VersionMap:
         """The map of one page's ``groups``, whose files are decoded only for the versions
@@ -293,18 +386,13 @@ class VersionMap:
         # The entries are kept with the groups: what they cache (parsed versions, decoded
         # files, the file each target chose) holds for every resolution of the page.
         made = derived.get("entries") if derived is not None else None
-        if made is None and groups and groups[0].kind >= 0:
+        kind_at = getattr(groups, "kind_at", None)
+        if made is None and groups and kind_at is not None and kind_at(0) >= 0:
             # Stored newest first, each with its kind (client.types.group_rows): no keys,
-            # no sort; a version's key is made only if it is looked up by another spelling.
-            entries = []
-            for group in groups:
-                kind = group.kind
-                if kind == 2:  # not a valid version
-                    continue
-                entry = VersionEntry(group.version_str, None, kind == 1)
-                entry._group = group
-                entries.append(entry)
-            made = (entries, _Lookup(entries))
+            # no sort, entries made as the selector reaches them; a version's key is made
+            # only if it is looked up by another spelling.
+            stored = _StoredEntries(groups)  # type: ignore[arg-type]
+            made = (stored, _Lookup(stored))
             if derived is not None:
                 derived["entries"] = made
         if made is None:
@@ -329,7 +417,6 @@ class VersionMap:
         self._target = _target(name, python, binary)
         self.entries, self._by_key = made  # type: ignore[misc]
         return self
-
 
     def __len__(self) -> int:
         return len(self.entries)

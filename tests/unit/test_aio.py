@@ -182,3 +182,22 @@ def test_a_local_run_imports_no_asyncio() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_interrupt_leaves_the_local_run_at_once_and_closes_its_tasks() -> None:
+    closed: list[str] = []
+
+    async def other(fut: object) -> None:
+        try:
+            await fut  # type: ignore[misc]
+        finally:
+            closed.append("other")
+
+    async def main() -> None:
+        _aio.ensure_future(other(_aio.create_future()))
+        await _aio.gather(_aio.to_thread(int, "1"))  # lets the other task start
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _aio.run(main, local=True)
+    assert closed == ["other"] and not _aio.is_local()

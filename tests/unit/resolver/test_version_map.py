@@ -207,8 +207,32 @@ def test_a_page_grouped_by_version_with_exclude_newer() -> None:
 
 def test_a_page_with_two_spellings_of_one_version_keeps_listed_order() -> None:
     files = [dist("foo-1.0.0.tar.gz"), dist("foo-1.0-py3-none-any.whl"),
-             dist("foo-1.0.0-py3-none-any.whl"), dist("foo-1.0.zip"), dist("foo-2.0.tar.gz")]
-    _same(_grouped(files)[0], vmap("foo", files))
+             dist("foo-1.0.0-py3-none-any.whl"), dist("foo-1.0.zip"), dist("foo-2.0.tar.gz"),
+             dist("foo-2.0.0.0-py3-none-any.whl"), dist("foo-0.9.tar.gz")]
+    grouped = _grouped(files)[0]
+    _same(grouped, vmap("foo", files))
+    assert [e.text for e in grouped.entries] == ["2.0", "1.0.0", "0.9"]
+    one = grouped.get(Version("1.0"))
+    assert one is not None and one.text == "1.0.0"
+    assert [f.file.filename for f in one.files] == [
+        "foo-1.0.0.tar.gz", "foo-1.0-py3-none-any.whl", "foo-1.0.0-py3-none-any.whl", "foo-1.0.zip"]
+
+
+def test_two_spellings_of_one_version_with_exclude_newer() -> None:
+    """Left out by the cutoff, the first spelling of a version no longer names it."""
+    from sula.client.types import DistFile, File, parse_dist_rows
+
+    times = {"foo-1.0.0.tar.gz": "2025-01-01T00:00:00Z", "foo-1.0-py3-none-any.whl": "2023-01-01T00:00:00Z",
+             "foo-1.0.zip": "2023-02-01T00:00:00Z", "foo-1.0.0.0.tar.gz": "2023-03-01T00:00:00Z",
+             "foo-2.0.tar.gz": "2023-01-01T00:00:00Z"}
+    files = [DistFile(dist(f).filename, File(filename=f, url=f"http://127.0.0.1/files/{f}", upload_time=t),
+                      "http://127.0.0.1/simple/") for f, t in times.items()]
+    cut = parse_dist_rows("foo", [files[0].file], "i")[0].uploaded
+    assert cut is not None
+    grouped, _ = _grouped(files, cut - 1)
+    kept = [f for f in files if f.file.filename != "foo-1.0.0.tar.gz"]
+    _same(grouped, vmap("foo", kept))
+    assert [e.text for e in grouped.entries] == ["2.0", "1.0"]
 
 
 def test_maps_of_one_page_share_its_entries_and_choose_per_target() -> None:
@@ -319,13 +343,32 @@ def test_newest_first_orders_as_packaging_does() -> None:
             with contextlib.suppress(InvalidVersion):
                 parsed[t] = Version(t)
         got = newest_first(texts)
-        if len(set(parsed.values())) < len(parsed):
-            assert got is None
-            return
-        assert got is not None
         valid = [texts[i] for i, kind in got if kind != 2]
+        # Newest first; the spellings of one version together, in the order given.
         assert valid == sorted(parsed, key=parsed.__getitem__, reverse=True)
         assert [texts[i] for i, kind in got if kind == 2] == [t for t in texts if t not in parsed]
-        assert all((kind == 1) == parsed[texts[i]].is_prerelease for i, kind in got if kind != 2)
+        for (i, kind), (j, _) in zip(got, [(-1, -1), *got], strict=False):
+            if kind == 3:
+                assert parsed[texts[i]] == parsed[texts[j]] and j < i
+            elif kind != 2:
+                assert kind == int(parsed[texts[i]].is_prerelease)
+                assert j < 0 or texts[j] not in parsed or parsed[texts[j]] != parsed[texts[i]]
 
     check()
+
+
+def test_a_stored_page_makes_its_entries_as_they_are_reached() -> None:
+    """Most versions of a long page are never looked at: their entries (and groups) are
+    made only when the selector, a lookup or a walk of all of them reaches them."""
+    files = [dist(f"foo-1.{i}-py3-none-any.whl") for i in range(50)] + [dist("foo-bogus.tar.gz")]
+    grouped, _ = _grouped(files)
+    entries = grouped.entries
+    assert entries and len(entries.made) == 0  # type: ignore[attr-defined]
+    assert entries[0].text == "1.49" and len(entries.made) == 1  # type: ignore[attr-defined]
+    assert grouped.get(Version("1.49")) is entries[0] and len(entries.made) == 1  # type: ignore[attr-defined]
+    assert entries[-1].text == "1.0" and [e.text for e in reversed(entries)][:2] == ["1.0", "1.1"]
+    assert len(entries) == 50
+    assert grouped.get(Version("1.7.0")) is not None and grouped.versions()[0] == Version("1.49")
+    with pytest.raises(IndexError):
+        entries[50]
+    _same(grouped, vmap("foo", files[:-1]))
