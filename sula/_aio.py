@@ -56,7 +56,8 @@ def require_loop() -> None:
 def run(main: Callable[[], Coroutine[Any, Any, T]], *, local: bool) -> T:
     """``asyncio.run(main())``; with ``local``, first on a local loop (no asyncio import),
     again under asyncio if something in it needs asyncio (:func:`require_loop`)."""
-    if local and _loop() is None:
+    outer = _loop()
+    if local and outer is None:
         loop = _Loop()
         _state.loop = loop
         try:
@@ -68,7 +69,13 @@ def run(main: Callable[[], Coroutine[Any, Any, T]], *, local: bool) -> T:
             loop.close()
     import asyncio
 
-    return asyncio.run(main())
+    if outer is None:
+        return asyncio.run(main())
+    _state.loop = None  # called from a local run's task: this run's names are asyncio's
+    try:
+        return asyncio.run(main())
+    finally:
+        _state.loop = outer
 
 
 # -- the names code awaits under either loop ------------------------------------------------
@@ -127,21 +134,6 @@ async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
     import asyncio
 
     return await asyncio.to_thread(fn, *args, **kwargs)
-
-
-def cancelled_errors() -> tuple[type[BaseException], ...]:
-    """The cancellation classes a handler should catch: the local one, and asyncio's when
-    it is loaded."""
-    import sys
-
-    aio = sys.modules.get("asyncio")
-    return (CancelledError,) if aio is None else (CancelledError, aio.CancelledError)
-
-
-def current_task() -> Any:
-    """The local run's task being stepped (``None`` outside a local run)."""
-    loop = _loop()
-    return None if loop is None else loop.current
 
 
 # -- the local loop --------------------------------------------------------------------------
@@ -240,9 +232,6 @@ class Task(Future):
         loop.tasks.add(self)
         loop.ready.append((self._step, None))
 
-    def get_name(self) -> str:
-        return f"local-{id(self):x}"
-
     def cancel(self, msg: object = None) -> bool:
         if self.done():
             return False
@@ -257,7 +246,6 @@ class Task(Future):
             return
         loop = self._loop
         self._waiting = None
-        loop.current = self
         try:
             if self._must_cancel:
                 self._must_cancel = False
@@ -283,8 +271,6 @@ class Task(Future):
                 loop.ready.append((self._step, None))
             else:  # an asyncio future: this run needs asyncio after all
                 raise NeedsLoop
-        finally:
-            loop.current = None
 
     def _wakeup(self, _fut: object) -> None:
         self._step(None)
@@ -300,7 +286,6 @@ class _Loop:
     def __init__(self) -> None:
         self.ready: deque[tuple[Callable[[Any], None], Any]] = deque()
         self.tasks: set[Task] = set()
-        self.current: Task | None = None
 
     def _drain(self) -> None:
         ready = self.ready

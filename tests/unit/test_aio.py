@@ -123,7 +123,7 @@ def test_a_cancelled_waiter_sees_the_cancellation() -> None:
 
         await _aio.gather(cancel())
         got = await _aio.gather(waiter, return_exceptions=True)
-        return isinstance(got[0], _aio.cancelled_errors()) and not never.done()
+        return isinstance(got[0], _aio.CancelledError) and not never.done()
 
     assert _aio.run(main, local=True)
 
@@ -201,3 +201,17 @@ def test_an_interrupt_leaves_the_local_run_at_once_and_closes_its_tasks() -> Non
     with pytest.raises(KeyboardInterrupt):
         _aio.run(main, local=True)
     assert closed == ["other"] and not _aio.is_local()
+
+
+def test_a_run_inside_a_local_run_is_asyncio_s_own() -> None:
+    async def inner() -> bool:
+        import asyncio
+
+        await asyncio.sleep(0)
+        return _aio.is_local()
+
+    async def main() -> tuple[bool, bool]:
+        nested = _aio.run(inner, local=False)
+        return nested, _aio.is_local()
+
+    assert _aio.run(main, local=True) == (False, True)
