@@ -69,6 +69,9 @@ def run(main: Callable[[], Coroutine[Any, Any, T]], *, local: bool) -> T:
             loop.close()
     import asyncio
 
+    from sula._gc import resume_gc
+
+    resume_gc()
     if outer is None:
         return asyncio.run(main())
     _state.loop = None  # called from a local run's task: this run's names are asyncio's

@@ -498,6 +498,9 @@ def launch() -> NoReturn:
     gets the normal exit, as does a run under a profiler or tracer (which reports after the
     script returns).
     """
+    from sula._gc import defer_gc
+
+    defer_gc()  # until an asyncio run starts, if one does
     code = main()
     modules = sys.modules
     threading = modules.get("threading")

@@ -67,6 +67,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(coro)``; in a nested install's thread, cancellable by its :class:`NestedRun`."""
     import asyncio
 
+    from sula._gc import resume_gc
+
+    resume_gc()  # a long run: collect from here on
     nested: NestedRun | None = getattr(_current, "run", None)
     if nested is None:
         return asyncio.run(coro)

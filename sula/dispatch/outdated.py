@@ -47,6 +47,9 @@ def latest_versions(
             return list(await asyncio.gather(*(registry.files(n) for n in names)))
 
     out: dict[str, Latest] = {}
+    from sula._gc import resume_gc
+
+    resume_gc()
     for name, files in zip(names, asyncio.run(run()), strict=True):
         latest = _newest(files, interp, allow_pre=name in prereleases)
         if latest is not None:

@@ -215,3 +215,27 @@ def test_a_run_inside_a_local_run_is_asyncio_s_own() -> None:
         return nested, _aio.is_local()
 
     assert _aio.run(main, local=True) == (False, True)
+
+
+def test_the_command_collects_no_garbage_until_an_asyncio_run() -> None:
+    """``sula`` defers the cyclic collector (start-up and an offline resolve make objects by
+    the ten thousand, almost no garbage); the first asyncio run (a network or build run)
+    freezes what exists and collects from then on. A process that did not defer keeps its
+    collector as it was."""
+    code = (
+        "import gc\n"
+        "from sula import _aio\n"
+        "from sula._gc import defer_gc, resume_gc\n"
+        "async def main():\n"
+        "    return gc.isenabled()\n"
+        "resume_gc()\n"
+        "assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing deferred: untouched\n"
+        "defer_gc()\n"
+        "assert not gc.isenabled()\n"
+        "assert _aio.run(main, local=True) is False  # a local run: still off\n"
+        "assert _aio.run(main, local=False) is True  # an asyncio run: on, the rest frozen\n"
+        "assert gc.isenabled() and gc.get_freeze_count() > 0\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"
