@@ -5,6 +5,7 @@ No imports (``gc`` is built in and loaded where used): ``cli.main.launch`` calls
 """
 
 _gc_deferred = False
+_froze = False  # resume_gc froze the heap: sula's own freeze, not an application's
 
 
 def defer_gc() -> None:
@@ -25,10 +26,17 @@ def resume_gc() -> None:
     """Collect again, from here on (a long run with the network, or a build): what was made
     so far is frozen first (it lives to the end of the command), so the first pass does
     not walk it all."""
-    global _gc_deferred
+    global _gc_deferred, _froze
     if _gc_deferred:
         import gc
 
         _gc_deferred = False
+        _froze = True
         gc.freeze()
         gc.enable()
+
+
+def froze_here() -> bool:
+    """Whether the heap's frozen objects are :func:`resume_gc`'s (``client._heap`` freezes
+    and unfreezes around them as if none were)."""
+    return _froze

@@ -11,6 +11,8 @@ reference counting; cyclic garbage frozen with them waits for the unfreeze.
 
 Left alone: a program that disabled the collector, or that freezes its own heap (a
 pre-fork server; ``gc.get_freeze_count()`` is non-zero before the first client freezes).
+The ``sula`` command's own freeze of its start-up (``sula._gc.resume_gc``) is not such a
+program's: the client freezes on top of it, and unfreezes it with the rest.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ class HeapFreezer:
             return
         if not self.active:
             if _holders == 0 and gc.get_freeze_count() > 0:
-                return
+                from sula._gc import froze_here
+
+                if not froze_here():
+                    return
             _holders += 1
             self.active = True
         gc.freeze()

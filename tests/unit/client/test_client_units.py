@@ -388,6 +388,28 @@ def test_heap_freezer_leaves_a_frozen_or_disabled_collector_alone() -> None:
         gc.enable()
 
 
+@pytest.mark.usefixtures("clean_heap")
+def test_heap_freezer_freezes_over_the_sula_commands_own_freeze(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ``sula`` command froze its start-up when it resumed collecting (``sula._gc``):
+    that is not a host program's freeze, and the client's pages are frozen on top of it."""
+    import gc
+
+    from sula import _gc
+    from sula.client._heap import HeapFreezer
+
+    monkeypatch.setattr(_gc, "_froze", True)
+    gc.freeze()  # what resume_gc did
+    client = HeapFreezer()
+    try:
+        client.freeze()
+        assert client.active
+    finally:
+        client.release()
+    assert gc.get_freeze_count() == 0  # the last client unfroze it all
+
+
 # -- remote zip ------------------------------------------------------------------------------
 
 
