@@ -190,17 +190,21 @@ class StoredPage:
             rows = self._rows[i] = _group_rows.decode(self.groups[i].rows)
         return rows
 
-    def all_rows(self) -> list[DistRow]:
-        """Every row, in the page's order."""
+    def placed_rows(self, i: int) -> Iterator[tuple[int, DistRow]]:
+        """``(position on the page, row)`` of group ``i``'s rows."""
         from array import array
 
+        order = array("I")
+        order.frombytes(self.groups[i].order)
+        if _BIG_ENDIAN:
+            order.byteswap()
+        return zip(order, self.rows_of(i), strict=True)
+
+    def all_rows(self) -> list[DistRow]:
+        """Every row, in the page's order."""
         out: list[DistRow | None] = [None] * sum(len(g.order) // 4 for g in self.groups)
-        for i, group in enumerate(self.groups):
-            order = array("I")
-            order.frombytes(group.order)
-            if _BIG_ENDIAN:
-                order.byteswap()
-            for pos, row in zip(order, self.rows_of(i), strict=True):
+        for i in range(len(self.groups)):
+            for pos, row in self.placed_rows(i):
                 out[pos] = row
         return out  # type: ignore[return-value]
 
@@ -244,16 +248,14 @@ def group_rows(rows: list[DistRow], *, encode: bool = True
 class FileGroup:
     """The files of one version text from one index: decoded when first asked for."""
 
-    __slots__ = ("_files", "_i", "_page", "cutoff", "index", "kind", "version_str")
+    __slots__ = ("_files", "_i", "_page", "cutoff", "index", "version_str")
 
     def __init__(self, page: StoredPage, i: int, index: str, cutoff: int | None) -> None:
         self._page = page
         self._i = i
         self.index = index
         self.cutoff = cutoff
-        group = page.groups[i]
-        self.version_str = group.version
-        self.kind = group.kind
+        self.version_str = page.groups[i].version
         self._files: list[DistFile] | None = None
 
     def files(self) -> list[DistFile]:
@@ -331,27 +333,20 @@ class MergedGroup:
     """The spellings of one version on a page (``1.0``, ``1.0.0``) as one group: named by
     the first, its files those of all of them in the page's order."""
 
-    __slots__ = ("_files", "_groups", "kind", "version_str")
+    __slots__ = ("_files", "_groups", "version_str")
 
     def __init__(self, groups: list[FileGroup]) -> None:
         self._groups = groups
         self.version_str = groups[0].version_str
-        self.kind = groups[0].kind
         self._files: list[DistFile] | None = None
 
     def files(self) -> list[DistFile]:
         files = self._files
         if files is None:
-            from array import array
-
             placed: list[tuple[int, DistRow]] = []
             first = self._groups[0]
             for g in self._groups:
-                order = array("I")
-                order.frombytes(g._page.groups[g._i].order)
-                if _BIG_ENDIAN:
-                    order.byteswap()
-                placed.extend(zip(order, g._page.rows_of(g._i), strict=True))
+                placed.extend(g._page.placed_rows(g._i))
             placed.sort(key=lambda pr: pr[0])
             files = self._files = dist_files([r for _, r in placed], first.index,
                                              uploaded_before=first.cutoff)

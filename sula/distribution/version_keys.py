@@ -137,11 +137,8 @@ def newest_first(texts: list[str]) -> list[tuple[int, int]]:
         keyed.append((key, i, 1 if pre else 0))
     keyed.sort(key=lambda k: k[0], reverse=True)  # stable: equal versions keep their order
     out: list[tuple[int, int]] = []
-    last: Any = _NO_KEY
+    last: Any = None  # no version's key is None
     for key, i, kind in keyed:
         out.append((i, 3 if key == last else kind))
         last = key
     return out + invalid
-
-
-_NO_KEY = object()

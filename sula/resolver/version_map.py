@@ -138,12 +138,6 @@ class FileGroup(Protocol):
 
     @property
     def version_str(self) -> str: ...
-    @property
-    def kind(self) -> int:
-        """Negative: the page's versions are not stored in order; else, stored newest
-        first, 0 a release, 1 a pre-release, 2 not a valid version, 3 another spelling of
-        the version before (``client.types.PageGroup``)."""
-
     def files(self) -> Sequence[DistFile]: ...
 
 
@@ -181,7 +175,11 @@ class _StoredGroups(Protocol):
     def __len__(self) -> int: ...
     def __getitem__(self, k: int) -> FileGroup: ...
     def __iter__(self) -> Iterator[FileGroup]: ...
-    def kind_at(self, k: int) -> int: ...
+    def kind_at(self, k: int) -> int:
+        """Negative: the page's versions are not stored in order; else, stored newest
+        first, 0 a release, 1 a pre-release, 2 not a valid version, 3 another spelling of
+        the version before (``client.types.PageGroup.kind``)."""
+
     def continues(self, k: int) -> bool: ...
     def version_kind(self, k: int) -> int: ...
     def merged(self, start: int, end: int) -> FileGroup: ...
@@ -268,7 +266,7 @@ class _Lookup:
 
     __slots__ = ("_by_key", "_by_text", "_entries")
 
-    def __init__(self, entries: list[VersionEntry] | _StoredEntries) -> None:
+    def __init__(self, entries: _StoredEntries) -> None:
         self._entries = entries
         self._by_text: dict[str, VersionEntry] | None = None
         self._by_key: dict[Any, VersionEntry] | None = None
@@ -278,7 +276,7 @@ class _Lookup:
         by_text = self._by_text
         if by_text is None:
             entries = self._entries
-            if isinstance(entries, _StoredEntries) and len(entries.made) <= 32:
+            if len(entries.made) <= 32:
                 for entry in entries.made:  # made so far: where the version came from
                     if entry.text == text:
                         return entry

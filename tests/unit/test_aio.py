@@ -12,6 +12,20 @@ import pytest
 from sula import _aio
 
 
+async def _wait_then_log(fut: object, log: list[str], name: str) -> None:
+    """Wait on ``fut`` (never set here), logging ``name`` on the way out."""
+    try:
+        await fut  # type: ignore[misc]
+    finally:
+        log.append(name)
+
+
+def _python(code: str) -> str:
+    """What ``code`` prints, run in an interpreter of its own (a process-wide state)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def test_tasks_gather_and_results_in_order() -> None:
     order: list[str] = []
 
@@ -99,14 +113,8 @@ def test_a_semaphore_lets_only_its_count_in_at_once() -> None:
 def test_tasks_left_running_are_cancelled_at_the_end() -> None:
     cleaned: list[str] = []
 
-    async def forever(fut: object) -> None:
-        try:
-            await fut  # type: ignore[misc]
-        finally:
-            cleaned.append("cleaned")
-
     async def main() -> str:
-        _aio.ensure_future(forever(_aio.create_future()))
+        _aio.ensure_future(_wait_then_log(_aio.create_future(), cleaned, "cleaned"))
         return "done"
 
     assert _aio.run(main, local=True) == "done"
@@ -180,21 +188,14 @@ def test_a_local_run_imports_no_asyncio() -> None:
         "assert _aio.run(main, local=True) == 6\n"
         "print('asyncio' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert _python(code) == "False"
 
 
 def test_an_interrupt_leaves_the_local_run_at_once_and_closes_its_tasks() -> None:
     closed: list[str] = []
 
-    async def other(fut: object) -> None:
-        try:
-            await fut  # type: ignore[misc]
-        finally:
-            closed.append("other")
-
     async def main() -> None:
-        _aio.ensure_future(other(_aio.create_future()))
+        _aio.ensure_future(_wait_then_log(_aio.create_future(), closed, "other"))
         await _aio.gather(_aio.to_thread(int, "1"))  # lets the other task start
         raise KeyboardInterrupt
 
@@ -237,5 +238,4 @@ def test_the_command_collects_no_garbage_until_an_asyncio_run() -> None:
         "assert gc.isenabled() and gc.get_freeze_count() > 0\n"
         "print('ok')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "ok"
+    assert _python(code) == "ok"
