@@ -121,6 +121,8 @@ class ResolverProvider:
         self._meta: dict[tuple[NormalizedName, Version], Metadata] = {}
         self._meta_once: OnceMap[tuple[NormalizedName, Version], Metadata] = OnceMap()
         self._chosen: dict[tuple[NormalizedName, Version], DistFile] = {}
+        # choose_version's answers: the selector's pick within a range, by name and range.
+        self._selected: dict[tuple[NormalizedName, Any], Candidate | None] = {}
         self._priority: dict[Pkg, int] = {ROOT: 0}
         # Packages the solver's conflict tracking moved: 1 decided early, 2 late (else 3).
         self._conflict_rank: dict[Pkg, int] = {}
@@ -158,30 +160,19 @@ class ResolverProvider:
         return True
 
     def choose_package(self, candidates: Iterable[tuple[Pkg, Any]]) -> Pkg:
-        """Pick the next package to decide: URLs and exact pins first, then packages that
-        were often rejected, those that often caused it, the rest; each in discovery order."""
-        # The least (rank, priority); asked at every decision, of every undecided package
-        # (~27,000 candidates for requirements.in): no tuple a candidate, and no rank looked
-        # up for one whose priority already loses to a pinned best.
-        best_rank, best_prio = 4, 0
-        best_pkg: Pkg | None = None
-        ranks = self._conflict_rank
-        urls = self.urls
-        order = self._priority
-        for pkg, rng in candidates:
-            prio = order.get(pkg)
-            if prio is None:
-                prio = order[pkg] = len(order)
-            if best_rank == 0 and prio > best_prio:
-                continue
-            # ``==v`` has two cuts and no lower end: most ranges fail that before the call.
-            rank = 0 if pkg.name in urls or (
-                not rng._lo and len(rng._cuts) == 2 and rng.as_singleton() is not None
-            ) else ranks.get(pkg, 3)
-            if rank < best_rank or (rank == best_rank and prio < best_prio):
-                best_rank, best_prio, best_pkg = rank, prio, pkg
-        assert best_pkg is not None
-        return best_pkg
+        """The candidate of least :meth:`package_priority` (the solver keeps its own heap of
+        those keys and asks this only of a provider without them)."""
+        return min(candidates, key=lambda c: self.package_priority(*c))[0]
+
+    def package_priority(self, pkg: Pkg, rng: Any) -> tuple[int, int]:
+        """The solver's order of undecided packages (least first): URLs and exact pins, then
+        packages that were often rejected, those that often caused it, the rest; each in
+        discovery order. It changes only with ``rng`` and through :meth:`mark_conflict`."""
+        prio = self.priority(pkg)
+        # ``==v`` has two cuts and no lower end: most ranges fail that before the call.
+        pinned = pkg.name in self.urls or (
+            not rng._lo and len(rng._cuts) == 2 and rng.as_singleton() is not None)
+        return (0 if pinned else self._conflict_rank.get(pkg, 3)), prio
 
     def version_map(self, name: NormalizedName) -> VersionMap | None:
         return self._maps.get(name)
@@ -193,9 +184,16 @@ class ResolverProvider:
         vmap = self._maps.get(pkg.name)
         if vmap is None:
             raise NeedsData(("versions", pkg.name))
-        cand = self.selector.select(pkg.name, rng.contains, vmap)
-        if self.deps.algebra is not None:
-            self._note_python_cuts(vmap, rng, cand)
+        # The same range comes back after every backtrack (a term is kept with its
+        # derivation): home-assistant.in's solve asks 12,500 times for 1,300 packages.
+        key = (pkg.name, rng)
+        selected = self._selected
+        if key in selected:
+            cand = selected[key]
+        else:
+            cand = selected[key] = self.selector.select(pkg.name, rng.contains, vmap)
+            if self.deps.algebra is not None:
+                self._note_python_cuts(vmap, rng, cand)
         if cand is None:
             return None
         self._chosen[(pkg.name, cand.version)] = cand.file

@@ -67,11 +67,14 @@ class PartialSolution(Generic[P, V]):
     own decision opens level 1 (as in pubgrub-rs), every later decision the next.
     """
 
-    __slots__ = ("_level", "_next_index", "_pkgs", "_undecided")
+    __slots__ = ("_changed", "_level", "_next_index", "_pkgs", "_undecided")
 
     def __init__(self) -> None:
         self._pkgs: dict[P, _Assignments] = {}
         self._undecided: dict[P, None] = {}
+        # Undecided packages whose term may have changed since the last take_changed(), in
+        # the order they changed (for a package new to _undecided, its order there).
+        self._changed: dict[P, None] = {}
         self._level = 0
         self._next_index = 0
 
@@ -108,6 +111,7 @@ class PartialSolution(Generic[P, V]):
         pa.term = accumulated
         if accumulated.positive:
             self._undecided[package] = None
+            self._changed[package] = None
 
     def backtrack(self, level: int) -> None:
         """Forget every assignment made above ``level``."""
@@ -131,6 +135,7 @@ class PartialSolution(Generic[P, V]):
                     pa.term = last.accumulated
             if not pa.decided and pa.term.positive:
                 undecided[package] = None
+        self._changed = dict(undecided)
         self._level = level
 
     # -- queries ------------------------------------------------------------------
@@ -139,6 +144,20 @@ class PartialSolution(Generic[P, V]):
         """Packages that must be selected but have no version yet, with their range."""
         pkgs = self._pkgs
         return [(p, pkgs[p].term.range) for p in self._undecided]
+
+    def take_changed(self) -> list[tuple[P, Range[V]]]:
+        """The undecided packages whose term may have changed since the last call (every
+        undecided one after a backtrack), or that :meth:`touch` named, with their range; the
+        packages that became undecided come in the order :meth:`undecided` has them."""
+        pkgs, undecided = self._pkgs, self._undecided
+        out = [(p, pkgs[p].term.range) for p in self._changed if p in undecided]
+        self._changed = {}
+        return out
+
+    def touch(self, package: P) -> None:
+        """Give ``package`` (if undecided) to the next :meth:`take_changed`."""
+        if package in self._undecided:
+            self._changed[package] = None
 
     def has_undecided(self, package: P) -> bool:
         """True if ``package`` needs a decision."""

@@ -26,6 +26,7 @@ __all__ = [
     "solve",
 ]
 
+import heapq
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
@@ -74,7 +75,13 @@ class DependencyProvider(Protocol[P, V]):
 
     def choose_package(self, candidates: Sequence[tuple[P, Range[V]]]) -> P:
         """Pick the next package to decide among ``candidates`` (each with the range
-        its version must fall in). Most constrained first finds conflicts early."""
+        its version must fall in). Most constrained first finds conflicts early.
+
+        A provider may instead have ``package_priority(package, range)``: a key (less is
+        decided first, no two packages with the same key) that changes only with the range
+        or through ``mark_conflict``; the solver then keeps the candidates in a heap and
+        asks only about those whose range changed, where asking about every candidate at
+        every decision is quadratic (3,000 pins, 12,500 decisions: 5.7 million questions)."""
         ...
 
     def choose_version(self, package: P, range: Range[V]) -> V | None:
@@ -139,6 +146,12 @@ class Solver(Generic[P, V]):
         self._prioritize: list[P] = []
         self._deprioritize: list[P] = []
         self._undone = 0
+        # With the provider's package_priority: (key, n, package) of the undecided packages,
+        # stale ones left in (the key a package last got is in _keys).
+        self._key_of = getattr(provider, "package_priority", None)
+        self._heap: list[tuple[object, int, P]] = []
+        self._keys: dict[P, object] = {}
+        self._pushed = 0
         self._add_incompat(Incompatibility.not_root(root, root_version))
 
     # -- driving ------------------------------------------------------------------
@@ -311,11 +324,14 @@ class Solver(Generic[P, V]):
         self._prioritize, self._deprioritize = [], []
         if mark is None:
             return
+        touch = self._partial.touch
         for p in early:
-            mark(p, True)
+            if mark(p, True):
+                touch(p)
         for p in late:
             if not mark(p, False):
                 continue
+            touch(p)
             level = self._partial.decision_level_of(p)
             # Undoing a decision undoes every later one, and they are decided again: a few
             # times per solve at most (in a set of 1,300 packages, each costs a full pass).
@@ -332,6 +348,25 @@ class Solver(Generic[P, V]):
 
     # -- decision making --------------------------------------------------------------
 
+    def _choose(self) -> P | None:
+        """The provider's pick among the undecided packages; None when there is none."""
+        partial = self._partial
+        key_of = self._key_of
+        if key_of is None:
+            candidates = partial.undecided()
+            return self.provider.choose_package(candidates) if candidates else None
+        heap, keys = self._heap, self._keys
+        for package, rng in partial.take_changed():
+            key = keys[package] = key_of(package, rng)
+            self._pushed += 1
+            heapq.heappush(heap, (key, self._pushed, package))
+        while heap:
+            key, _, package = heap[0]
+            if partial.has_undecided(package) and keys[package] == key:
+                return package  # left in: once decided, it is stale
+            heapq.heappop(heap)
+        return None
+
     def _decide(self) -> P | None:
         """Choose a package and version; returns the package to propagate from, or
         None when every required package is decided. Mutates nothing before the
@@ -341,10 +376,10 @@ class Solver(Generic[P, V]):
         if partial.has_undecided(root):
             package = root
         else:
-            candidates = partial.undecided()
-            if not candidates:
+            chosen = self._choose()
+            if chosen is None:
                 return None
-            package = self.provider.choose_package(candidates)
+            package = chosen
         term = partial.term(package)
         if term is None or not term.positive or not partial.has_undecided(package):
             raise ValueError(f"choose_package returned {package!r}, which is not a candidate")

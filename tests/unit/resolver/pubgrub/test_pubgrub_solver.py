@@ -441,6 +441,17 @@ class _OrderedProvider(OfflineProvider[str, Version]):
         return deps
 
 
+def _add_wrong_backtracking(p: _OrderedProvider) -> None:
+    """packse's wrong-backtracking-basic below the root: a 1.0.0 and 2.0.0; b 1.0.0 needs
+    too-old, and b 2.0.0 to 2.0.9 each need a==1.0.0."""
+    for v in ("1.0.0", "2.0.0"):
+        p.add("a", Version(v))
+    p.add("too-old", Version("1.0.0"))
+    p.add("b", Version("1.0.0"), {"too-old": Range.full()})
+    for i in range(10):
+        p.add("b", Version(f"2.0.{i}"), {"a": rng("==1.0.0")})
+
+
 @pytest.mark.parametrize("tracking", [True, False])
 def test_conflict_tracking_decides_the_rejected_package_first(tracking: bool) -> None:
     """packse's wrong-backtracking-basic: `a` is decided first (2.0.0), and every `b` but the
@@ -448,15 +459,58 @@ def test_conflict_tracking_decides_the_rejected_package_first(tracking: bool) ->
     stays at its newest version instead of falling back to 1.0.0 (and `too-old`)."""
     p = _OrderedProvider(tracking)
     p.add(ROOT, ROOT_VERSION, {"a": Range.full(), "b": Range.full()})
-    for v in ("1.0.0", "2.0.0"):
-        p.add("a", Version(v))
-    p.add("too-old", Version("1.0.0"))
-    p.add("b", Version("1.0.0"), {"too-old": Range.full()})
-    for i in range(10):
-        p.add("b", Version(f"2.0.{i}"), {"a": rng("==1.0.0")})
+    _add_wrong_backtracking(p)
     solution = solve(p, ROOT, ROOT_VERSION)
     if tracking:
         assert solution == {ROOT: ROOT_VERSION, "b": Version("2.0.9"), "a": Version("1.0.0")}
     else:  # the plain PubGrub order, without the provider hook
         assert solution == {ROOT: ROOT_VERSION, "a": Version("2.0.0"), "b": Version("1.0.0"),
                             "too-old": Version("1.0.0")}
+
+
+class _KeyedProvider(_OrderedProvider):
+    """The same order as :class:`_OrderedProvider`, given as ``package_priority`` keys (the
+    solver then keeps the candidates in a heap); counts the questions."""
+
+    def __init__(self, tracking: bool) -> None:
+        super().__init__(tracking)
+        self.asked = 0
+
+    def package_priority(self, package: str, range: Range[Version]) -> tuple[int, int]:
+        self.asked += 1
+        return self.rank.get(package, 3), self.order.setdefault(package, len(self.order))
+
+    def choose_package(self, candidates: Sequence[tuple[str, Range[Version]]]) -> str:
+        raise AssertionError("the solver asks package_priority instead")
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+def test_keyed_priorities_decide_as_choose_package_does(tracking: bool) -> None:
+    """Conflicts, backtracking and reordering: the heap of keys picks what a scan of every
+    candidate picks, decision by decision."""
+    def build(p: _OrderedProvider) -> _OrderedProvider:
+        p.add(ROOT, ROOT_VERSION, {"a": Range.full(), "b": Range.full(), "c": rng(">=1")})
+        _add_wrong_backtracking(p)
+        for i in range(6):
+            p.add("c", Version(f"1.{i}"), {"d": rng(f">={i}"), "a": rng(">=1")})
+        for i in range(4):
+            p.add("d", Version(f"{i}.0"), {"b": rng("<2.0.5") if i == 3 else Range.full()})
+        return p
+
+    plain = solve(build(_OrderedProvider(tracking)), ROOT, ROOT_VERSION)
+    keyed = solve(build(_KeyedProvider(tracking)), ROOT, ROOT_VERSION)
+    assert list(keyed.items()) == list(plain.items())
+
+
+def test_keyed_priorities_ask_about_changed_packages_only() -> None:
+    """3,000 pinned requirements (home-assistant.in's shape) take 3,000 decisions: asking
+    about every undecided package at each one would be 4.5 million questions."""
+    n = 3000
+    p = _KeyedProvider(tracking=False)
+    p.add(ROOT, ROOT_VERSION, {f"p{i}": rng("==1.0") for i in range(n)})
+    for i in range(n):
+        p.add(f"p{i}", Version("1.0"))
+    solution = solve(p, ROOT, ROOT_VERSION)
+    assert len(solution) == n + 1
+    assert list(solution)[1:4] == ["p0", "p1", "p2"]
+    assert p.asked <= 2 * n
