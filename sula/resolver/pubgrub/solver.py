@@ -81,7 +81,8 @@ class DependencyProvider(Protocol[P, V]):
         decided first, no two packages with the same key) that changes only with the range
         or through ``mark_conflict``; the solver then keeps the candidates in a heap and
         asks only about those whose range changed, where asking about every candidate at
-        every decision is quadratic (3,000 pins, 12,500 decisions: 5.7 million questions)."""
+        every decision is quadratic (home-assistant.in: 1,318 packages, 12,511 decisions, over
+        5.7 million questions)."""
         ...
 
     def choose_version(self, package: P, range: Range[V]) -> V | None:

@@ -503,8 +503,8 @@ def test_keyed_priorities_decide_as_choose_package_does(tracking: bool) -> None:
 
 
 def test_keyed_priorities_ask_about_changed_packages_only() -> None:
-    """3,000 pinned requirements (home-assistant.in's shape) take 3,000 decisions: asking
-    about every undecided package at each one would be 4.5 million questions."""
+    """3,000 pinned requirements take 3,000 decisions: asking about every undecided
+    package at each one would be 4.5 million questions."""
     n = 3000
     p = _KeyedProvider(tracking=False)
     p.add(ROOT, ROOT_VERSION, {f"p{i}": rng("==1.0") for i in range(n)})
