@@ -48,10 +48,8 @@ def atomic_writer(path: Path, suffix: str = ".tmp", *, mode: int | None = None) 
     the old file or the whole new one; on an error the partial file is removed. It has
     ``mode`` when given, else mkstemp's 0600 (fine for the cache).
     """
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    fd, tmp = _mkstemp(path.parent, f".{path.name}.", suffix)
     try:
         if mode is not None:
             os.fchmod(fd, mode)
@@ -62,6 +60,20 @@ def atomic_writer(path: Path, suffix: str = ".tmp", *, mode: int | None = None) 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _mkstemp(parent: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """``tempfile.mkstemp(dir=parent, prefix=prefix, suffix=suffix)``: a new file, 0600, opened
+    exclusively. Made here because tempfile's import (shutil, random, with bz2 and lzma) is
+    milliseconds of an offline ``pip compile -o``, which writes one file."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        name = os.path.join(parent, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(17, "No usable temporary file name found", str(parent))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

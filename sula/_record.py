@@ -262,41 +262,118 @@ def _check_defaults(fields: dict[str, Field]) -> None:
         seen_default = seen_default or has_default
 
 
+#: Calls of a class's generic ``__init__`` before its compiled one is made: the ``exec`` costs
+#: about as much as 60-100 generic calls, and most classes of a run are made a few times.
+_COMPILE_AFTER = 64
+
+
 def _deferred(fields: dict[str, Field], frozen: bool, *, shown: tuple[str, ...] | None,
               compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
               ) -> tuple[dict[str, object], list[type]]:
-    """Stand-ins for the methods :func:`_compile` makes, which make them on first use.
+    """The methods of a class, made without ``exec`` until one is called often.
 
-    A run defines far more of these classes than it makes instances of (a no-op ``pip sync``
-    defines 37 and instantiates a handful of them), and the ``exec`` that makes a class's
-    methods is most of the class's cost. The first call of a stand-in compiles its method,
-    puts it on the class (``home``, filled in once the class is made) and forwards the call;
-    later calls find the real method."""
+    A run defines far more of these classes than it makes many instances of (an offline
+    ``pip compile`` of a few dozen packages made 36 classes' methods, ~7 ms of ``exec``), so
+    ``__init__`` starts as a generic binder of the fields; after ``_COMPILE_AFTER`` calls the
+    method :func:`_compile` makes (as fast per call as a dataclass's) replaces it on the class
+    (``home``, filled in once the class is made). ``__repr__``, ``__eq__`` and ``__hash__``
+    read the fields with one ``attrgetter`` and are not compiled at all."""
     home: list[type] = []
-    names = ["__init__"]
-    names += ["__repr__"] if shown is not None else []
-    names += ["__eq__"] if compared is not None else []
-    names += ["__hash__"] if hashed is not None else []
-    stubs: dict[str, object] = {}
-
-    def materialize(name: str) -> Any:
-        cls = home[0]
-        fn = _compile(cls, fields, frozen, shown=shown, compared=compared, hashed=hashed,
-                      only=name)[name]
-        if cls.__dict__.get(name) is stubs[name]:
-            type.__setattr__(cls, name, fn)
-        return fn
-
-    def stand_in(name: str) -> Callable[..., Any]:
-        def method(self: object, *args: object, **kwargs: object) -> Any:
-            return materialize(name)(self, *args, **kwargs)
-
-        method.__name__ = name
-        return method
-
-    for name in names:
-        stubs[name] = stand_in(name)
+    stubs: dict[str, object] = {"__init__": _generic_init(fields, frozen, home, compared, hashed)}
+    if shown is not None:
+        stubs["__repr__"] = _generic_repr(shown)
+    if compared is not None:
+        stubs["__eq__"] = _generic_eq(_getter(compared))
+    if hashed is not None:
+        stubs["__hash__"] = _generic_hash(_getter(hashed))
     return stubs, home
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[object], tuple[object, ...]]:
+    """The tuple of these fields of an instance (one ``attrgetter`` call)."""
+    if len(names) > 1:
+        return attrgetter(*names)
+    if names:
+        one = attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    return lambda obj: ()
+
+
+def _generic_repr(shown: tuple[str, ...]) -> Callable[[object], str]:
+    def __repr__(self: object) -> str:
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in shown)
+        return f"{self.__class__.__qualname__}({args})"
+
+    return __repr__
+
+
+def _generic_eq(key: Callable[[object], tuple[object, ...]]) -> Callable[[object, object], Any]:
+    def __eq__(self: object, other: object) -> Any:  # bool, or NotImplemented
+        if other.__class__ is self.__class__:
+            return key(self) == key(other)
+        return NotImplemented
+
+    return __eq__
+
+
+def _generic_hash(key: Callable[[object], tuple[object, ...]]) -> Callable[[object], int]:
+    def __hash__(self: object) -> int:
+        return hash(key(self))
+
+    return __hash__
+
+
+def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type],
+                  compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
+                  ) -> Callable[..., None]:
+    """An ``__init__`` taking what the compiled one takes, binding the arguments by hand."""
+    names = tuple(fields)
+    positional = tuple(n for n, f in fields.items() if not f.kw_only)
+    required = {n for n, f in fields.items() if f.default is MISSING and f.default_factory is MISSING}
+    calls = 0
+    post_init = False
+
+    def __init__(self: Any, *args: object, **kwargs: object) -> None:
+        nonlocal calls, post_init
+        calls += 1
+        if calls == 1:  # the class is made by now (as _compile, its own MRO decides)
+            post_init = "__post_init__" in {k for c in home[0].__mro__ for k in c.__dict__}
+        elif calls == _COMPILE_AFTER:
+            cls = home[0]
+            fn = _compile(cls, fields, frozen, shown=None, compared=compared, hashed=hashed,
+                          only="__init__")["__init__"]
+            if cls.__dict__.get("__init__") is __init__:
+                type.__setattr__(cls, "__init__", fn)
+        if len(args) > len(positional):
+            raise TypeError(f"{self.__class__.__qualname__}.__init__() takes {len(positional) + 1} "
+                            f"positional arguments but {len(args) + 1} were given")
+        values = dict(zip(positional, args, strict=False))  # fewer args: defaults
+        for key, value in kwargs.items():
+            if key not in fields:
+                raise TypeError(f"{self.__class__.__qualname__}.__init__() got an unexpected "
+                                f"keyword argument {key!r}")
+            if key in values:
+                raise TypeError(f"{self.__class__.__qualname__}.__init__() got multiple values "
+                                f"for argument {key!r}")
+            values[key] = value
+        if len(values) < len(names):
+            missing = [n for n in names if n in required and n not in values]
+            if missing:
+                raise TypeError(f"{self.__class__.__qualname__}.__init__() missing "
+                                f"{len(missing)} required argument{'s' if len(missing) > 1 else ''}: "
+                                + ", ".join(repr(n) for n in missing))
+        setter = object.__setattr__ if frozen else setattr
+        for name in names:
+            if name in values:
+                value = values[name]
+            else:
+                f = fields[name]
+                value = f.default_factory() if f.default is MISSING else f.default  # type: ignore[operator]
+            setter(self, name, value)
+        if post_init:
+            self.__post_init__()
+
+    return __init__
 
 
 def _ordering(op: str, key: Callable[[object], tuple[object, ...]]) -> Callable[[object, object], Any]:

@@ -24,10 +24,11 @@ __all__ = [
 
 SDIST_EXTENSIONS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
-_WHEEL_RE = re.compile(
+# Compiled on first use (``_wheel_re``): the files of an index page and of a lock are split
+# by sula.client.types._fast_wheel, which leaves this regex to the odd spelling.
+_WHEEL_PATTERN = (
     r"^(?P<name>[^\s-]+?)-(?P<version>[^\s-]+?)(?:-(?P<build>\d[^-]*))?"
-    r"-(?P<py>[^\s-]+?)-(?P<abi>[^\s-]+?)-(?P<plat>[^\s-]+?)\.whl$",
-    re.IGNORECASE,
+    r"-(?P<py>[^\s-]+?)-(?P<abi>[^\s-]+?)-(?P<plat>[^\s-]+?)\.whl$"
 )
 
 
@@ -54,7 +55,7 @@ class WheelFilename:
 
     @classmethod
     def parse(cls, filename: str) -> WheelFilename:
-        m = _WHEEL_RE.match(filename)
+        m = re.match(_WHEEL_PATTERN, filename, re.IGNORECASE)  # re's own cache keeps it
         if m is None:
             raise FilenameError(filename, "expected `name-version(-build)?-python-abi-platform.whl`")
         return cls(

@@ -58,29 +58,45 @@ def _pip_index_module_alone() -> str | None:
     module needs only ``urllib.parse``, where importing it through ``pip._internal`` imports
     pip's logging set-up too (~25 ms). None when the module is not where it was or does not
     give the value on its own (the caller then imports it the usual way)."""
-    import importlib.util
+    import types
+    from importlib.machinery import SourceFileLoader  # importlib.util would import more
 
-    try:
-        spec = importlib.util.find_spec("pip")  # locates the package without importing it
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
+    for location in _pip_locations():
         path = os.path.join(location, "_internal", "models", "index.py")
         if not os.path.isfile(path):
             continue
-        alone = importlib.util.spec_from_file_location("_sula_pip_models_index", path)
-        if alone is None or alone.loader is None:
-            return None
-        module = importlib.util.module_from_spec(alone)
+        module = types.ModuleType("_sula_pip_models_index")
+        module.__file__ = path
         try:
-            alone.loader.exec_module(module)
+            SourceFileLoader(module.__name__, path).exec_module(module)
             url = module.PyPI.simple_url
         except Exception:  # any failure: the usual import below decides
             return None
         return url if isinstance(url, str) else None
     return None
+
+
+def _pip_locations() -> list[str]:
+    """Where ``import pip`` would find the package, without importing it: the first
+    directory of ``sys.path`` holding ``pip/__init__.py``, as the path finder looks. Only
+    when there is none does ``importlib.util.find_spec`` ask every finder (a ``.pth`` file's
+    finder may answer for pip: setuptools' distutils shim then walks the stack with
+    ``traceback``, ~1 ms of a start-up)."""
+    import sys
+
+    for entry in sys.path:
+        package = os.path.join(entry or os.curdir, "pip")
+        if os.path.isfile(os.path.join(package, "__init__.py")):
+            return [package]
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pip")  # locates the package without importing it
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return list(spec.submodule_search_locations)
 
 
 def redact_url(url: str) -> str:

@@ -30,28 +30,112 @@ __all__ = ["SimpleMarker", "parse_simple_marker", "split_simple_requirement"]
 
 # The common shapes of a requirement (``name[extras] (>=1,<2) ; marker``, no URL), split
 # without packaging's parser; anything else goes to packaging's ``Requirement`` (which also
-# decides what is invalid). Compiled on first use.
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_SPEC = r"(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+"
-_REQUIREMENT_RE: re.Pattern[str] | None = None
+# decides what is invalid). Split by hand: the one regex this took (kept in
+# tests/unit/distribution/test_simple_marker.py, which checks the two agree) cost ~1 ms to
+# compile at each start of an offline compile.
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_NAME_CHARS = _ALNUM | frozenset("._-")
+_VALUE_CHARS = _ALNUM | frozenset(".*+!_-")
+_OPERATORS_FIRST = ("~=", "===", "==", "!=", "<=", ">=", "<", ">")
+
+
+def _skip_space(text: str, i: int) -> int:
+    n = len(text)
+    while i < n and text[i].isspace():  # what a regex's \s matches
+        i += 1
+    return i
+
+
+def _name_end(text: str, i: int) -> int:
+    """The end of a name starting at ``i`` (``[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?``), or -1.
+
+    Only the longest run can be followed by what may follow a name here, so a run that does
+    not end in a letter or digit is no name."""
+    n = len(text)
+    if i >= n or text[i] not in _ALNUM:
+        return -1
+    j = i + 1
+    while j < n and text[j] in _NAME_CHARS:
+        j += 1
+    return j if text[j - 1] in _ALNUM else -1
+
+
+def _specs_end(text: str, i: int) -> int:
+    """The end of ``SPEC (, SPEC)*`` starting at ``i`` (a SPEC: an operator, spaces, then
+    ``[A-Za-z0-9.*+!_-]+``), or -1."""
+    n = len(text)
+    while True:
+        for op in _OPERATORS_FIRST:
+            if text.startswith(op, i):
+                break
+        else:
+            return -1
+        j = _skip_space(text, i + len(op))
+        start = j
+        while j < n and text[j] in _VALUE_CHARS:
+            j += 1
+        if j == start:
+            return -1
+        k = _skip_space(text, j)
+        if k < n and text[k] == ",":
+            i = _skip_space(text, k + 1)
+            continue
+        return j
 
 
 def split_simple_requirement(text: str) -> tuple[str, str | None, str, str | None] | None:
     """``(name, extras text, specifier text, marker text)`` of a requirement of the common
     shapes (its extras comma-separated, its specifiers without parentheses), or None."""
-    global _REQUIREMENT_RE
-    if _REQUIREMENT_RE is None:
-        _REQUIREMENT_RE = re.compile(
-            rf"\s*({_NAME})\s*"
-            rf"(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)?\s*\]\s*)?"
-            rf"(?:\(\s*({_SPEC}(?:\s*,\s*{_SPEC})*)\s*\)|({_SPEC}(?:\s*,\s*{_SPEC})*))?"
-            rf"\s*(?:;\s*(\S.*?))?\s*"
-        )
-    m = _REQUIREMENT_RE.fullmatch(text)
-    if m is None:
+    n = len(text)
+    i = _skip_space(text, 0)
+    end = _name_end(text, i)
+    if end < 0:
         return None
-    name, extras, paren_spec, spec, marker = m.groups()
-    return name, extras, (paren_spec if paren_spec is not None else spec) or "", marker
+    name = text[i:end]
+    i = _skip_space(text, end)
+    extras: str | None = None
+    if i < n and text[i] == "[":
+        i = _skip_space(text, i + 1)
+        if i < n and text[i] != "]":
+            first = i
+            while True:
+                end = _name_end(text, i)
+                if end < 0:
+                    return None
+                i = _skip_space(text, end)
+                if i < n and text[i] == ",":
+                    i = _skip_space(text, i + 1)
+                    continue
+                break
+            extras = text[first:end]
+        if i >= n or text[i] != "]":
+            return None
+        i = _skip_space(text, i + 1)
+    spec = ""
+    if i < n and text[i] == "(":
+        start = _skip_space(text, i + 1)
+        end = _specs_end(text, start)
+        if end < 0:
+            return None
+        close = _skip_space(text, end)
+        if close >= n or text[close] != ")":
+            return None
+        spec = text[start:end]
+        i = _skip_space(text, close + 1)
+    elif i < n and text[i] in "~=!<>":
+        end = _specs_end(text, i)
+        if end < 0:
+            return None
+        spec = text[i:end]
+        i = _skip_space(text, end)
+    marker: str | None = None
+    if i < n:
+        if text[i] != ";":
+            return None
+        marker = text[_skip_space(text, i + 1):].rstrip()
+        if not marker or "\n" in marker:  # a regex's `.` stops at a newline
+            return None
+    return name, extras, spec, marker
 
 
 #: The packaging release (major.minor) whose evaluation rules are copied below.

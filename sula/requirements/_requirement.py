@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 _VCS = ("git", "hg", "svn", "bzr")
 _URL_RE = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):")
 _FETCH_SCHEMES = frozenset({"http", "https", "file", "ftp"})
-_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+# ASCII letters spelled out: with re.IGNORECASE the compile took ~0.7 ms of each start (and
+# let the Kelvin sign and the long s through as letters).
+_NAME_RE = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 # `name[extras] @` at the start: a PEP 508 URL requirement, not a path (pip's `@` check).
 _NAMED_URL_RE = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
 # A trailing `[extra, other]` on a path or URL.

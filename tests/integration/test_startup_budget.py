@@ -102,6 +102,23 @@ def test_offline_compile_imports_only_the_resolver(run_sula: SulaRunner, warm: P
     assert _forbidden(loaded, NEITHER + COMPILE_ALSO + _packaging_parsers()) == []
 
 
+# pip-compile's usual run: `-o` names the file of the last run, whose pins are kept as
+# preferences and which is then replaced: its lines are read without packaging's requirement
+# parser, and the new file is written without tempfile.
+def test_offline_recompile_of_an_output_file_imports_no_more(
+    run_sula: SulaRunner, warm: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "requirements.txt"
+    out.write_text('alpha==1.0 ; python_version >= "3"\nbeta==1.0\n    # via alpha\n')
+    result = run_sula("pip", "compile", warm, "--offline", "-o", out,
+                      env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.exit_code == 0, result.stderr
+    assert "beta==1.0" in out.read_text()
+    loaded = _imported(result.stderr)
+    assert "sula.resolver.resolver" in loaded
+    assert _forbidden(loaded, NEITHER + COMPILE_ALSO + _packaging_parsers()) == []
+
+
 def test_noop_sync_imports_no_event_loop_and_no_resolver(
     run_sula: SulaRunner, warm: Path, tmp_path: Path
 ) -> None:

@@ -158,7 +158,7 @@ def test_msgspec_and_dataclasses_see_a_dataclass() -> None:
     assert dataclasses.asdict(pin) == {"name": "a", "tags": ("x",)}
 
 
-def test_methods_are_compiled_when_first_called(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_is_compiled_only_for_a_class_made_often(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled: list[str | None] = []
     real = record._compile
 
@@ -178,14 +178,66 @@ def test_methods_are_compiled_when_first_called(monkeypatch: pytest.MonkeyPatch)
 
     assert compiled == []  # making a class compiles nothing
     a = Plain("x")
-    assert compiled == ["__init__"]
     assert (a.name, a.version) == ("x", "1")
-    Base("y")  # Base's own __init__ was put on the class by the first call
-    assert compiled == ["__init__"]
     assert a == Plain("x") and {a: 1}[Plain("x")] == 1 and repr(Base("z")).endswith(".Base(name='z', version='1')")
-    assert sorted(c for c in compiled if c) == ["__eq__", "__hash__", "__init__", "__repr__"]
+    assert compiled == []  # a few instances, compared, hashed and shown: still nothing
+    made = [Base(str(i), version=str(i)) for i in range(2 * record._COMPILE_AFTER)]
+    assert compiled == ["__init__"]  # once, then the compiled method is the class's
+    assert [(b.name, b.version) for b in made] == [(str(i), str(i)) for i in range(2 * record._COMPILE_AFTER)]
+    assert Base("q") == Base("q", "1") and Plain("q").version == "1"
     assert [f.name for f in dataclasses.fields(Plain)] == ["name", "version"]
-    with pytest.raises(TypeError, match="non-default argument"):  # still refused at once
+
+
+def _two_kinds(**options: Any) -> tuple[type, type]:
+    """The same record class twice: one whose ``__init__`` is still the generic binder, one
+    whose ``__init__`` is compiled."""
+    def make() -> type:
+        @record.dataclass(**options)
+        class Pin:
+            name: str
+            version: str = "1"
+            tags: list[str] = record.field(default_factory=list)
+            hits: list[int] = record.field(default_factory=list, compare=False, repr=False)
+
+            def __post_init__(self) -> None:
+                self.hits.append(1)
+        return Pin
+
+    generic, compiled = make(), make()
+    for _ in range(record._COMPILE_AFTER):
+        compiled(name="warm")
+    return generic, compiled
+
+
+@pytest.mark.parametrize("options", [{}, {"frozen": True}, {"frozen": True, "slots": True},
+                                     {"kw_only": True}])
+def test_the_generic_init_binds_as_the_compiled_one(options: dict[str, Any]) -> None:
+    generic, compiled = _two_kinds(**options)
+    kw = options.get("kw_only", False)
+    calls: list[tuple[tuple[object, ...], dict[str, object]]] = [
+        ((), {"name": "a"}), ((), {"name": "a", "version": "2", "tags": ["t"]}),
+        ((), {"tags": ["t"], "name": "a"}), ((), {}), ((), {"name": "a", "extra": 1}),
+    ]
+    if not kw:
+        calls += [(("a",), {}), (("a", "2", ["t"]), {}), (("a",), {"name": "b"}),
+                  (("a", "2", ["t"], [], 5), {})]
+    for args, kwargs in calls:
+        outcomes = []
+        for cls in (generic, compiled):
+            try:
+                made = cls(*args, **kwargs)
+            except TypeError:
+                outcomes.append("TypeError")
+            else:
+                outcomes.append(repr(made).rsplit(".", 1)[-1] + f" hits={made.hits}")
+        assert outcomes[0] == outcomes[1], (args, kwargs)
+    a, b = generic(name="a"), generic(name="a")
+    assert a.tags is not b.tags  # a new list from the factory each time
+    assert a == b and (a != generic(name="a", version="2"))
+
+
+def test_a_default_before_a_required_field_is_refused_when_the_class_is_made() -> None:
+    with pytest.raises(TypeError, match="non-default argument"):  # not at the first __init__
 
         @record.dataclass
         class Bad:

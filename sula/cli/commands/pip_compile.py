@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,7 +141,17 @@ def _command_line(args: argparse.Namespace) -> str:
     from sula.distribution.index import redact_url
 
     # Passwords in index URLs are hidden in the header, as pip-compile does.
-    return " ".join(["sula", "pip", "compile", *(shlex.quote(redact_url(a)) for a in rest)])
+    return " ".join(["sula", "pip", "compile", *(_quote(redact_url(a)) for a in rest)])
+
+
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-")
+
+
+def _quote(arg: str) -> str:
+    """``shlex.quote``, whose module (a regex compiled at import) the header alone needed."""
+    if arg and all(c in _SAFE for c in arg):
+        return arg
+    return "'" + arg.replace("'", "'\"'\"'") + "'"
 
 
 def run(args: argparse.Namespace, ctx: CliContext) -> int:

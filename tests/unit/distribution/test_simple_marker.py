@@ -4,6 +4,8 @@ too, with the same text, and every evaluation must give packaging's answer (or i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -95,3 +97,46 @@ def test_the_common_shapes_are_read_fast_and_the_rest_left_to_packaging() -> Non
     for text in ['os.name == "nt"', '"a" == "b"', 'python_version', 'extras == "x"',
                  'python_version < "3" and']:
         assert parse_simple_marker(text) is None, text
+
+
+# The regex split_simple_requirement used to be: the hand-written splitter must give what it
+# gave, on every text.
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_SPEC = r"(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+"
+_REFERENCE = re.compile(
+    rf"\s*({_NAME})\s*"
+    rf"(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)?\s*\]\s*)?"
+    rf"(?:\(\s*({_SPEC}(?:\s*,\s*{_SPEC})*)\s*\)|({_SPEC}(?:\s*,\s*{_SPEC})*))?"
+    rf"\s*(?:;\s*(\S.*?))?\s*"
+)
+
+
+def _reference_split(text: str) -> tuple[str, str | None, str, str | None] | None:
+    m = _REFERENCE.fullmatch(text)
+    if m is None:
+        return None
+    name, extras, paren_spec, spec, marker = m.groups()
+    return name, extras, (paren_spec if paren_spec is not None else spec) or "", marker
+
+
+_PIECES = ["foo", "Foo.Bar_baz-2", "a", "-", ".", "_", " ", "  ", "\t", "\n", "\u00a0", "[", "]",
+           ",", "(", ")", ";", "==", "===", "~=", "!=", "<=", ">=", "<", ">", "=", "!", "1.0",
+           "2.*", "1.0+local", "1!2", "dev", "x", "é", "extra == 'a'", "python_version<'3'",
+           "@", "#", "*", "+", "K"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_split_simple_requirement_agrees_with_its_regex(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert simple_marker.split_simple_requirement(text) == _reference_split(text), repr(text)
+
+
+@pytest.mark.parametrize("text", [
+    "foo", " foo ", "foo[bar]", "foo [ bar , baz ] (>=1, <2) ; python_version < '3'",
+    "foo>=1,<2;extra=='x'", "foo (==1.0)", "foo[]", "foo[]>=1", "foo[a,]", "foo()", "foo (>=1",
+    "foo-", "foo ; ", "foo ;a\nb", "foo;a\n", "foo ===1.0", "foo == 1.0 , != 1.5", "foo,>=1",
+    "foo>=1,", "foo >= ", "foo bar", "foo@ https://x", "foo ;  extra == 'a'  \n",
+])
+def test_split_simple_requirement_examples(text: str) -> None:
+    assert simple_marker.split_simple_requirement(text) == _reference_split(text)

@@ -56,6 +56,25 @@ def test_read_preferences(tmp_path: Path) -> None:
     assert read_preferences(tmp_path / "missing.txt") == {}
 
 
+def test_read_preferences_of_lines_with_extras_markers_and_odd_pins(tmp_path: Path) -> None:
+    out = tmp_path / "requirements.txt"
+    out.write_text(
+        "colorama==0.4.6 ; sys_platform == 'win32'\n"  # a universal output's marker
+        "Foo.Bar[socks,tls]==1.2\n"
+        "tomli==2.0.1 ; python_full_version < '3.11' and implementation_name == 'cpython'\n"
+        "wild==1.0.*\n"  # not one version
+        "two==1.0,==1.0\n"
+        "bad==1.0 ; python_version <\n"  # an invalid marker: not a requirement at all
+        "paren (==3.1)\n"
+        "arbitrary===1.0\n"
+        "ranged>=1,<2\n"
+    )
+    assert read_preferences(out) == {
+        "colorama": Version("0.4.6"), "foo-bar": Version("1.2"), "tomli": Version("2.0.1"),
+        "paren": Version("3.1"),
+    }
+
+
 def _sdist(files: dict[str, str]) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
