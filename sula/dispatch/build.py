@@ -103,9 +103,9 @@ class InstallerBuildContext:
 
 def read_build_constraints(paths: Sequence[str]) -> tuple[str, ...]:
     """``--build-constraints FILE…``: the requirement lines of the files, as strings."""
-    from sula.requirements import from_sources
-
     if not paths:
         return ()
+    from sula.requirements import from_sources
+
     spec = from_sources(requirements=list(paths))
     return tuple(str(entry.requirement) for entry in spec.requirements)

@@ -46,7 +46,6 @@ from sula.requirements.errors import (
     RequirementSyntaxError,
     UnknownExtraError,
 )
-from sula.requirements.pyproject import PyprojectError, read_pyproject
 from sula.requirements.sources import from_sources, parse_requirement_string
 from sula.requirements.txt import parse_requirements_file, parse_requirements_text
 from sula.requirements.types import (
@@ -61,6 +60,20 @@ from sula.requirements.types import (
 )
 
 parse_requirement = parse_requirement_string
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sula.requirements.pyproject import PyprojectError, read_pyproject
+
+
+def __getattr__(name: str) -> object:
+    # pyproject.toml's reader (with its TOML parser) only when something asks for it: a
+    # requirements file's compile never does.
+    if name in ("PyprojectError", "read_pyproject"):
+        from sula.requirements import pyproject
+
+        return getattr(pyproject, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "IncludeCycleError",

@@ -16,7 +16,6 @@ from sula.requirements.errors import (
     RequirementsError,
     RequirementsParseError,
 )
-from sula.requirements.pyproject import read_pyproject
 from sula.requirements.txt import RequirementsParser, Role, SpecBuilder
 from sula.requirements.types import Origin, RequirementEntry, RequirementsSpec
 
@@ -105,6 +104,8 @@ def from_sources(
                 parser.parse_text(read_stdin(), name="-", base_dir=cwd)
             case "pyproject":
                 saw_pyproject = True
+                from sula.requirements.pyproject import read_pyproject
+
                 spec = read_pyproject(cwd / text, extras, all_extras, name=text)
                 for entry in spec.requirements:
                     builder.add("requirement", entry)

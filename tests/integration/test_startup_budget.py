@@ -24,7 +24,7 @@ NEITHER = (
     "sula.installer.wheel", "sula.installer.uninstall", "sula.requirements.pylock",
     "sula.requirements.script", "sula.requirements.groups", "sula.resolver.pylock",
     "sula.dispatch.lock",
-    "sula.database.source", "sula.database.select",
+    "sula.database.source", "sula.database.select", "sula.requirements.pyproject",
 )
 # A no-op sync reads the files and site-packages and stops: no event loop, no index client,
 # no resolver, no msgspec; `name==version` lines need no packaging (whose import is ~40% of

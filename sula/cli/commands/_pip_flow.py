@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
     from sula.cli.commands._pip_env import DownloadProgress, LinkProgress
     from sula.cli.main import CliContext
@@ -72,7 +73,6 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
 def build_options_from_args(args: argparse.Namespace, ctx: CliContext) -> BuildOptions:
     """The build options of a command line."""
     from sula.context import BuildOptions
-    from sula.dispatch.build import read_build_constraints
     from sula.distribution.names import canonicalize_name
     from sula.errors import SulaError
 
@@ -93,9 +93,17 @@ def build_options_from_args(args: argparse.Namespace, ctx: CliContext) -> BuildO
         no_build_isolation=bool(getattr(args, "no_build_isolation", False)),
         no_build_isolation_packages=frozenset(
             canonicalize_name(n) for n in getattr(args, "no_build_isolation_package", ())),
-        build_constraints=read_build_constraints(getattr(args, "build_constraints", ())),
+        build_constraints=_build_constraints(getattr(args, "build_constraints", ())),
         verbose=ctx.options.verbose > 0,
     )
+
+
+def _build_constraints(paths: Sequence[str]) -> tuple[str, ...]:
+    if not paths:  # the usual line: sula.dispatch (the installer's side) is not imported
+        return ()
+    from sula.dispatch.build import read_build_constraints
+
+    return read_build_constraints(paths)
 
 
 def settings_from_args(
