@@ -328,8 +328,11 @@ def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type],
                   ) -> Callable[..., None]:
     """An ``__init__`` taking what the compiled one takes, binding the arguments by hand."""
     names = tuple(fields)
+    known = frozenset(names)
     positional = tuple(n for n, f in fields.items() if not f.kw_only)
     required = {n for n, f in fields.items() if f.default is MISSING and f.default_factory is MISSING}
+    plan = tuple((n, f.default, f.default_factory) for n, f in fields.items())
+    setter = object.__setattr__ if frozen else setattr
     calls = 0
     post_init = False
 
@@ -344,31 +347,32 @@ def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type],
                           only="__init__")["__init__"]
             if cls.__dict__.get("__init__") is __init__:
                 type.__setattr__(cls, "__init__", fn)
-        if len(args) > len(positional):
-            raise TypeError(f"{self.__class__.__qualname__}.__init__() takes {len(positional) + 1} "
-                            f"positional arguments but {len(args) + 1} were given")
-        values = dict(zip(positional, args, strict=False))  # fewer args: defaults
-        for key, value in kwargs.items():
-            if key not in fields:
-                raise TypeError(f"{self.__class__.__qualname__}.__init__() got an unexpected "
-                                f"keyword argument {key!r}")
-            if key in values:
-                raise TypeError(f"{self.__class__.__qualname__}.__init__() got multiple values "
-                                f"for argument {key!r}")
-            values[key] = value
+        values: dict[str, object] = kwargs
+        if args:
+            if len(args) > len(positional):
+                raise TypeError(f"{self.__class__.__qualname__}.__init__() takes "
+                                f"{len(positional) + 1} positional arguments but {len(args) + 1} "
+                                "were given")
+            values = dict(zip(positional, args, strict=False))  # fewer args: defaults
+            for key in kwargs:
+                if key in values:
+                    raise TypeError(f"{self.__class__.__qualname__}.__init__() got multiple "
+                                    f"values for argument {key!r}")
+            values.update(kwargs)
+        if not known.issuperset(values):
+            key = next(k for k in values if k not in known)
+            raise TypeError(f"{self.__class__.__qualname__}.__init__() got an unexpected "
+                            f"keyword argument {key!r}")
         if len(values) < len(names):
             missing = [n for n in names if n in required and n not in values]
             if missing:
                 raise TypeError(f"{self.__class__.__qualname__}.__init__() missing "
                                 f"{len(missing)} required argument{'s' if len(missing) > 1 else ''}: "
                                 + ", ".join(repr(n) for n in missing))
-        setter = object.__setattr__ if frozen else setattr
-        for name in names:
-            if name in values:
-                value = values[name]
-            else:
-                f = fields[name]
-                value = f.default_factory() if f.default is MISSING else f.default  # type: ignore[operator]
+        for name, default, factory in plan:
+            value = values.get(name, MISSING)
+            if value is MISSING:
+                value = factory() if default is MISSING else default  # type: ignore[operator]
             setter(self, name, value)
         if post_init:
             self.__post_init__()
