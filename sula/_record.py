@@ -5,10 +5,13 @@
 frozen slotted class on the shared machine): a no-op ``pip sync`` made ~36 classes, an offline
 ``pip compile`` ~56, about 50 ms in all. This decorator takes the same spellings for the subset
 sula uses (``frozen``, ``slots``, ``kw_only``, ``order``, ``eq``, ``unsafe_hash``; fields with
-``default``, ``default_factory``, ``compare``, ``repr``; ``__post_init__``) and compiles
-``__init__``, ``__repr__``, ``__eq__`` and ``__hash__`` in one ``exec`` (~0.2 ms a class), as
-fast per call as the dataclasses' own. mypy reads the classes as dataclasses
-(``dataclass_transform``).
+``default``, ``default_factory``, ``compare``, ``repr``; ``__post_init__``) and makes no
+method with ``exec`` when the class is made: ``__repr__``, ``__eq__`` and ``__hash__`` read the
+fields through one ``attrgetter``, and ``__init__`` binds its arguments by hand until the class
+has made ``_COMPILE_AFTER`` instances, when the ``__init__`` compiled for its fields (as fast
+per call as a dataclass's; its ``exec`` ~0.2 ms) takes its place. Most classes of a run make a
+few instances: an offline ``pip compile`` of trio.in compiled the methods of 36 classes (~7 ms)
+before, 4 now. mypy reads the classes as dataclasses (``dataclass_transform``).
 
 ``__dataclass_fields__`` is made (with ``dataclasses``) only when something asks for it: msgspec
 encoding or decoding one of these classes, ``dataclasses.fields``/``replace``/``asdict``.
@@ -141,15 +144,8 @@ def _collect(cls: type, kw_only: bool) -> dict[str, Field]:
     return fields
 
 
-def _tuple(obj: str, names: tuple[str, ...]) -> str:
-    return "(" + "".join(f"{obj}.{n}," for n in names) + ")"
-
-
-def _compile(cls: type, fields: dict[str, Field], frozen: bool, *, shown: tuple[str, ...] | None,
-             compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
-             only: str | None = None) -> dict[str, Any]:
-    """``__init__`` (and ``__repr__``, ``__eq__``, ``__hash__`` where given fields) from one
-    ``exec``: as fast per call as the dataclasses' methods, for a fraction of their making."""
+def _compile_init(cls: type, fields: dict[str, Field], frozen: bool) -> Callable[..., None]:
+    """The ``__init__`` of these fields from one ``exec``: as fast per call as a dataclass's."""
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -177,27 +173,10 @@ def _compile(cls: type, fields: dict[str, Field], frozen: bool, *, shown: tuple[
     if "__post_init__" in {k for c in cls.__mro__ for k in c.__dict__}:
         body.append("self.__post_init__()")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    source = [f"def __init__({params}):\n    " + ("\n    ".join(body) or "pass")]
-    if only is not None and only != "__init__":
-        source = []
-    if only is not None:  # one method: the others (repr, eq, hash) only when first called
-        shown = shown if only == "__repr__" else None
-        compared = compared if only == "__eq__" else None
-        hashed = hashed if only == "__hash__" else None
-    if shown is not None:
-        args = ", ".join(f"{n}={{self.{n}!r}}" for n in shown)
-        source.append(f"def __repr__(self):\n    return f'{{self.__class__.__qualname__}}({args})'")
-    if compared is not None:
-        source.append("def __eq__(self, other):\n    if other.__class__ is self.__class__:\n"
-                      f"        return {_tuple('self', compared)} == {_tuple('other', compared)}\n"
-                      "    return NotImplemented")
-    if hashed is not None:
-        source.append(f"def __hash__(self):\n    return hash({_tuple('self', hashed)})")
-    exec("\n".join(source) + "\n", scope)  # our own field names: identifiers
-    made: dict[str, Any] = {k: scope[k] for k in ("__init__", "__repr__", "__eq__", "__hash__") if k in scope}
-    for name, fn in made.items():
-        fn.__qualname__ = f"{cls.__qualname__}.{name}"
-    return made
+    exec(f"def __init__({params}):\n    " + ("\n    ".join(body) or "pass") + "\n", scope)  # identifiers
+    fn: Any = scope["__init__"]
+    fn.__qualname__ = f"{cls.__qualname__}.__init__"
+    return fn  # type: ignore[no-any-return]
 
 
 def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: bool, eq: bool,
@@ -251,7 +230,7 @@ def _process(cls: type[T], *, frozen: bool, slots: bool, kw_only: bool, order: b
 
 
 def _check_defaults(fields: dict[str, Field]) -> None:
-    """What ``_compile`` would refuse, refused when the class is made (as dataclasses do)."""
+    """What ``_compile_init`` would refuse, refused when the class is made (as dataclasses do)."""
     seen_default = False
     for name, f in fields.items():
         if f.kw_only:
@@ -275,11 +254,11 @@ def _deferred(fields: dict[str, Field], frozen: bool, *, shown: tuple[str, ...] 
     A run defines far more of these classes than it makes many instances of (an offline
     ``pip compile`` of a few dozen packages made 36 classes' methods, ~7 ms of ``exec``), so
     ``__init__`` starts as a generic binder of the fields; after ``_COMPILE_AFTER`` calls the
-    method :func:`_compile` makes (as fast per call as a dataclass's) replaces it on the class
+    method :func:`_compile_init` makes (as fast per call as a dataclass's) replaces it on the class
     (``home``, filled in once the class is made). ``__repr__``, ``__eq__`` and ``__hash__``
     read the fields with one ``attrgetter`` and are not compiled at all."""
     home: list[type] = []
-    stubs: dict[str, object] = {"__init__": _generic_init(fields, frozen, home, compared, hashed)}
+    stubs: dict[str, object] = {"__init__": _generic_init(fields, frozen, home)}
     if shown is not None:
         stubs["__repr__"] = _generic_repr(shown)
     if compared is not None:
@@ -323,9 +302,7 @@ def _generic_hash(key: Callable[[object], tuple[object, ...]]) -> Callable[[obje
     return __hash__
 
 
-def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type],
-                  compared: tuple[str, ...] | None, hashed: tuple[str, ...] | None,
-                  ) -> Callable[..., None]:
+def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type]) -> Callable[..., None]:
     """An ``__init__`` taking what the compiled one takes, binding the arguments by hand."""
     names = tuple(fields)
     known = frozenset(names)
@@ -339,12 +316,11 @@ def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type],
     def __init__(self: Any, *args: object, **kwargs: object) -> None:
         nonlocal calls, post_init
         calls += 1
-        if calls == 1:  # the class is made by now (as _compile, its own MRO decides)
+        if calls == 1:  # the class is made by now (as in _compile_init, its own MRO decides)
             post_init = "__post_init__" in {k for c in home[0].__mro__ for k in c.__dict__}
         elif calls == _COMPILE_AFTER:
             cls = home[0]
-            fn = _compile(cls, fields, frozen, shown=None, compared=compared, hashed=hashed,
-                          only="__init__")["__init__"]
+            fn = _compile_init(cls, fields, frozen)
             if cls.__dict__.get("__init__") is __init__:
                 type.__setattr__(cls, "__init__", fn)
         values: dict[str, object] = kwargs
