@@ -66,7 +66,9 @@ def _mkstemp(parent: Path, prefix: str, suffix: str) -> tuple[int, str]:
     """``tempfile.mkstemp(dir=parent, prefix=prefix, suffix=suffix)``: a new file, 0600, opened
     exclusively. Made here because tempfile's import (shutil, random, with bz2 and lzma) is
     milliseconds of an offline ``pip compile -o``, which writes one file."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL  # and, where they exist, what mkstemp adds:
+    for extra in ("O_CLOEXEC", "O_NOFOLLOW", "O_NOINHERIT", "O_BINARY"):
+        flags |= getattr(os, extra, 0)
     for _ in range(100):
         name = os.path.join(parent, f"{prefix}{os.urandom(6).hex()}{suffix}")
         try:

@@ -44,3 +44,17 @@ def test_a_regular_file_keeps_its_mode(tmp_path: Path) -> None:
     write_user_file(out, "new\n")
     assert out.read_text() == "new\n"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_the_temporary_file_beside_a_target_is_new_private_and_named_after_it(tmp_path: Path) -> None:
+    from sula._fs import _mkstemp
+
+    made = [_mkstemp(tmp_path, ".out.txt.", ".tmp") for _ in range(20)]
+    try:
+        names = {os.path.basename(name) for _fd, name in made}
+        assert len(names) == 20 and all(n.startswith(".out.txt.") and n.endswith(".tmp") for n in names)
+        assert all(stat.S_IMODE(os.stat(name).st_mode) == 0o600 for _fd, name in made)
+        assert all(os.get_inheritable(fd) is False for fd, _name in made)
+    finally:
+        for fd, _name in made:
+            os.close(fd)
