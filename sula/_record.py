@@ -311,14 +311,16 @@ def _generic_init(fields: dict[str, Field], frozen: bool, home: list[type]) -> C
     plan = tuple((n, f.default, f.default_factory) for n, f in fields.items())
     setter = object.__setattr__ if frozen else setattr
     calls = 0
-    post_init = False
+    compiled = False
+    post_init: bool | None = None
 
     def __init__(self: Any, *args: object, **kwargs: object) -> None:
-        nonlocal calls, post_init
-        calls += 1
-        if calls == 1:  # the class is made by now (as in _compile_init, its own MRO decides)
+        nonlocal calls, compiled, post_init
+        if post_init is None:  # the class is made by now (as in _compile_init, its MRO decides)
             post_init = "__post_init__" in {k for c in home[0].__mro__ for k in c.__dict__}
-        elif calls == _COMPILE_AFTER:
+        calls += 1  # not atomic: two threads may both compile, and either result serves
+        if calls >= _COMPILE_AFTER and not compiled:
+            compiled = True
             cls = home[0]
             fn = _compile_init(cls, fields, frozen)
             if cls.__dict__.get("__init__") is __init__:

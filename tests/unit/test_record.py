@@ -243,3 +243,27 @@ def test_a_default_before_a_required_field_is_refused_when_the_class_is_made() -
         class Bad:
             a: int = 0
             b: int
+
+
+def test_instances_made_from_many_threads_all_run_post_init() -> None:
+    import threading
+
+    seen: list[int] = []
+
+    @record.dataclass(frozen=True)
+    class Counted:
+        n: int
+
+        def __post_init__(self) -> None:
+            seen.append(self.n)
+
+    def make(base: int) -> None:
+        for i in range(record._COMPILE_AFTER):
+            Counted(base + i)
+
+    threads = [threading.Thread(target=make, args=(k * 1000,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == sorted(k * 1000 + i for k in range(8) for i in range(record._COMPILE_AFTER))
