@@ -4,8 +4,6 @@ too, with the same text, and every evaluation must give packaging's answer (or i
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,26 +97,8 @@ def test_the_common_shapes_are_read_fast_and_the_rest_left_to_packaging() -> Non
         assert parse_simple_marker(text) is None, text
 
 
-# The regex split_simple_requirement used to be: the hand-written splitter must give what it
-# gave, on every text.
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_SPEC = r"(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+"
-_REFERENCE = re.compile(
-    rf"\s*({_NAME})\s*"
-    rf"(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)?\s*\]\s*)?"
-    rf"(?:\(\s*({_SPEC}(?:\s*,\s*{_SPEC})*)\s*\)|({_SPEC}(?:\s*,\s*{_SPEC})*))?"
-    rf"\s*(?:;\s*(\S.*?))?\s*"
-)
-
-
-def _reference_split(text: str) -> tuple[str, str | None, str, str | None] | None:
-    m = _REFERENCE.fullmatch(text)
-    if m is None:
-        return None
-    name, extras, paren_spec, spec, marker = m.groups()
-    return name, extras, (paren_spec if paren_spec is not None else spec) or "", marker
-
-
+# split_simple_requirement splits a process's first texts by hand and the rest by a regex:
+# the two must give the same answer for every text.
 _PIECES = ["foo", "Foo.Bar_baz-2", "a", "-", ".", "_", " ", "  ", "\t", "\n", "\u00a0", "[", "]",
            ",", "(", ")", ";", "==", "===", "~=", "!=", "<=", ">=", "<", ">", "=", "!", "1.0",
            "2.*", "1.0+local", "1!2", "dev", "x", "é", "extra == 'a'", "python_version<'3'",
@@ -127,9 +107,9 @@ _PIECES = ["foo", "Foo.Bar_baz-2", "a", "-", ".", "_", " ", "  ", "\t", "\n", "\
 
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.sampled_from(_PIECES), max_size=12))
-def test_split_simple_requirement_agrees_with_its_regex(pieces: list[str]) -> None:
+def test_the_two_requirement_splitters_agree(pieces: list[str]) -> None:
     text = "".join(pieces)
-    assert simple_marker.split_simple_requirement(text) == _reference_split(text), repr(text)
+    assert simple_marker._split_by_hand(text) == simple_marker._split_by_regex(text), repr(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -138,5 +118,16 @@ def test_split_simple_requirement_agrees_with_its_regex(pieces: list[str]) -> No
     "foo-", "foo ; ", "foo ;a\nb", "foo;a\n", "foo ===1.0", "foo == 1.0 , != 1.5", "foo,>=1",
     "foo>=1,", "foo >= ", "foo bar", "foo@ https://x", "foo ;  extra == 'a'  \n",
 ])
-def test_split_simple_requirement_examples(text: str) -> None:
-    assert simple_marker.split_simple_requirement(text) == _reference_split(text)
+def test_the_requirement_splitters_on_examples(text: str) -> None:
+    assert simple_marker._split_by_hand(text) == simple_marker._split_by_regex(text)
+
+
+def test_split_simple_requirement_goes_from_hand_to_regex(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simple_marker, "_split_calls", 0)
+    monkeypatch.setattr(simple_marker, "_REQUIREMENT_RE", None)
+    text = "foo [ bar ] (>=1) ; extra == 'x'"
+    for _ in range(simple_marker._BY_HAND):
+        assert simple_marker.split_simple_requirement(text) == ("foo", "bar", ">=1", "extra == 'x'")
+    assert simple_marker._REQUIREMENT_RE is None  # the regex is not compiled for a few texts
+    assert simple_marker.split_simple_requirement(text) == ("foo", "bar", ">=1", "extra == 'x'")
+    assert simple_marker._REQUIREMENT_RE is not None
