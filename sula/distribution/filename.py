@@ -24,8 +24,8 @@ __all__ = [
 
 SDIST_EXTENSIONS = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
-# Compiled on first use (``_wheel_re``): the files of an index page and of a lock are split
-# by sula.client.types._fast_wheel, which leaves this regex to the odd spelling.
+# Compiled on first use (re's own cache keeps it): the files of an index page and of a lock
+# are split by sula.client.types._fast_wheel, which leaves this regex to the odd spelling.
 _WHEEL_PATTERN = (
     r"^(?P<name>[^\s-]+?)-(?P<version>[^\s-]+?)(?:-(?P<build>\d[^-]*))?"
     r"-(?P<py>[^\s-]+?)-(?P<abi>[^\s-]+?)-(?P<plat>[^\s-]+?)\.whl$"
@@ -55,7 +55,7 @@ class WheelFilename:
 
     @classmethod
     def parse(cls, filename: str) -> WheelFilename:
-        m = re.match(_WHEEL_PATTERN, filename, re.IGNORECASE)  # re's own cache keeps it
+        m = re.match(_WHEEL_PATTERN, filename, re.IGNORECASE)
         if m is None:
             raise FilenameError(filename, "expected `name-version(-build)?-python-abi-platform.whl`")
         return cls(

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 _Selected = tuple["NormalizedName", tuple["NormalizedName", ...], SpecifierSet, "str | None", object]
 
-__all__ = ["Dependency", "DependencyBuilder", "InvalidRequiresDist", "Pkg", "parse_requires_dist"]
+__all__ = ["Dependency", "DependencyBuilder", "InvalidRequiresDist", "Pkg", "parse_requires_dist",
+           "parse_strict"]
 
 _log = getLogger(__name__)
 
@@ -150,7 +151,7 @@ def _fast_parse(text: str) -> _Req | None:
 @lru_cache(maxsize=65536)
 def _parse_one(text: str) -> _Req | None:
     """``text`` parsed; repaired once as uv reads it when it does not parse; None if still not."""
-    parsed = _parse_strict(text)
+    parsed = parse_strict(text)
     if parsed is not None:
         return parsed
     from sula.resolver.lenient import repair_requirement
@@ -159,10 +160,11 @@ def _parse_one(text: str) -> _Req | None:
     if repaired is None:
         return None
     _log.debug("Reading the invalid requirement `%s` as `%s`", text, repaired)
-    return _parse_strict(repaired)
+    return parse_strict(repaired)
 
 
-def _parse_strict(text: str) -> _Req | None:
+def parse_strict(text: str) -> _Req | None:
+    """A PEP 508 requirement as written (no repair); None when it does not parse."""
     fast = _fast_parse(text)
     if fast is not None:
         return fast

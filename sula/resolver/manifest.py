@@ -205,7 +205,10 @@ def read_preferences(path: Path) -> dict[NormalizedName, Version]:
     Lines that are not exact pins (URLs, options, comments, hash continuations) are skipped; a
     missing or unreadable file gives no preferences.
     """
-    from sula.distribution.names import canonicalize_name
+    # Parsed as Requires-Dist lines are (sula.resolver.dependencies): the common shapes a
+    # compile writes without packaging's requirement parser, whose import (its marker parser
+    # and packaging.tags) would be most of an offline re-resolve's start-up.
+    from sula.resolver.dependencies import parse_strict
 
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -216,41 +219,13 @@ def read_preferences(path: Path) -> dict[NormalizedName, Version]:
         line = raw.split(" #", 1)[0].strip().rstrip("\\").strip()
         if not line or line.startswith(("#", "-")):
             continue
-        pin = _pin(line)
-        if pin is not None:
+        req = parse_strict(line)
+        if req is None or req.url is not None:
+            continue
+        specs = list(req.specifier)
+        if len(specs) == 1 and specs[0].operator == "==":
             try:
-                out[canonicalize_name(pin[0])] = Version(pin[1])
+                out[req.name] = Version(specs[0].version)
             except ValueError:
                 continue
     return out
-
-
-def _pin(line: str) -> tuple[str, str] | None:
-    """``(name, version)`` of a requirement line that pins one version with ``==`` and no URL.
-
-    The lines a compile writes (``name==1.2``, with extras or a marker of the common shapes)
-    are split without packaging's requirement parser, whose import (its marker parser and
-    ``packaging.tags``) is most of an offline re-resolve's start-up otherwise; anything else
-    goes to that parser, which also decides what is invalid."""
-    from sula.distribution.simple_marker import parse_simple_marker, split_simple_requirement
-
-    split = split_simple_requirement(line)
-    if split is not None and (split[3] is None or parse_simple_marker(split[3]) is not None):
-        try:
-            specs = list(SpecifierSet(split[2]))
-        except ValueError:
-            return None
-    else:
-        from packaging.requirements import InvalidRequirement, Requirement
-
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            return None
-        if req.url is not None:
-            return None
-        specs = list(req.specifier)
-        split = (req.name, None, "", None)
-    if len(specs) == 1 and specs[0].operator == "==":
-        return split[0], specs[0].version
-    return None
